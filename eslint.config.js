@@ -1,0 +1,93 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import { readdirSync } from 'node:fs';
+import globals from 'globals';
+
+/** Engine drivers: only files under src/adapters/ may import them (DESIGN §3). */
+const DRIVERS = [
+  'pg',
+  'ioredis',
+  'nats',
+  '@electric-sql/pglite',
+  '@aws-sdk/client-s3',
+  '@aws-sdk/s3-request-presigner',
+  'nodemailer',
+];
+const driverRule = {
+  paths: DRIVERS.map((name) => ({ name, message: 'Engine drivers are imported only by src/adapters/.' })),
+  patterns: DRIVERS.map((d) => ({
+    group: [`${d}/*`],
+    message: 'Engine drivers are imported only by src/adapters/.',
+  })),
+};
+
+const modules = readdirSync(new URL('./src/modules/', import.meta.url), { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name);
+
+const layer = (regex, message) => ({ regex, message });
+const noAdapters = layer('(^|/)adapters/', 'Only src/runtime/ imports adapters; depend on a port instead.');
+const noRuntime = layer('(^|/)runtime/', 'Nothing imports the runtime; it imports everything else.');
+const noModules = layer('(^|/)modules/', 'Platform, ports and adapters never depend on modules.');
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'web/**', 'coverage/**', 'bench/results/**', '.kino*/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/require-await': 'off',
+      '@typescript-eslint/only-throw-error': 'error',
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: globals.node },
+  },
+  {
+    files: ['src/platform/**/*.ts', 'src/ports/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { ...driverRule, patterns: [...driverRule.patterns, noAdapters, noRuntime, noModules] },
+      ],
+    },
+  },
+  {
+    files: ['src/adapters/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [noRuntime, noModules] }] },
+  },
+  ...modules.map((name) => ({
+    files: [`src/modules/${name}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          ...driverRule,
+          patterns: [
+            ...driverRule.patterns,
+            noAdapters,
+            noRuntime,
+            ...modules
+              .filter((other) => other !== name)
+              .map((other) =>
+                layer(
+                  `(^|/)${other}/(?!index\\.js$)`,
+                  `Import another module only through its index.ts (${other}/index.js).`,
+                ),
+              ),
+          ],
+        },
+      ],
+    },
+  })),
+);

@@ -1,0 +1,79 @@
+import { PGlite, types, type Transaction } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { mkdirSync } from 'node:fs';
+import { SqlError, type Sql, type SqlExecutor } from '../../ports/sql.js';
+
+type Queryable = Pick<PGlite, 'query' | 'exec'> | Transaction;
+
+function wrap(error: unknown): unknown {
+  if (error && typeof error === 'object' && 'code' in error && typeof error.code === 'string') {
+    const constraint =
+      'constraint' in error && typeof error.constraint === 'string' ? error.constraint : undefined;
+    return new SqlError(String((error as { message?: unknown }).message), error.code, constraint, {
+      cause: error,
+    });
+  }
+  return error;
+}
+
+function executor(db: Queryable): SqlExecutor {
+  return {
+    async query<Row>(text: string, params: readonly unknown[] = []) {
+      try {
+        const result = await db.query<Row>(text, params as unknown[]);
+        return result.rows;
+      } catch (error) {
+        throw wrap(error);
+      }
+    },
+    async execute(text: string, params: readonly unknown[] = []) {
+      try {
+        const result = await db.query(text, params as unknown[]);
+        return result.affectedRows ?? 0;
+      } catch (error) {
+        throw wrap(error);
+      }
+    },
+    async exec(script: string) {
+      try {
+        await db.exec(script);
+      } catch (error) {
+        throw wrap(error);
+      }
+    },
+  };
+}
+
+/**
+ * PGlite (PostgreSQL compiled to WASM) in `dataDir`, or in memory when `dataDir` is `memory://`.
+ * It has one connection: statements and transactions are serialised by PGlite itself.
+ */
+export async function createPgliteSql(dataDir: string): Promise<Sql> {
+  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+  const db = await PGlite.create(dataDir.startsWith('memory://') ? undefined : dataDir, {
+    extensions: { pg_trgm },
+    parsers: { [types.DATE]: (value: string) => value },
+  });
+  const base = executor(db);
+  let closed = false;
+  return {
+    engine: 'pglite',
+    ...base,
+    async transaction(fn) {
+      try {
+        return await db.transaction((tx) => fn(executor(tx)));
+      } catch (error) {
+        throw wrap(error);
+      }
+    },
+    async ping() {
+      if (closed) throw new Error('database is closed');
+      await db.query('select 1');
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.close();
+    },
+  };
+}

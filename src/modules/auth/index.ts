@@ -1,0 +1,9 @@
+import type { ModuleDefinition } from '../../platform/module.js';
+
+export const authModule: ModuleDefinition = {
+  name: 'auth',
+  migrations: [],
+  async create() {
+    return {};
+  },
+};

@@ -1,0 +1,9 @@
+import type { ModuleDefinition } from '../../platform/module.js';
+
+export const filesModule: ModuleDefinition = {
+  name: 'files',
+  migrations: [],
+  async create() {
+    return {};
+  },
+};

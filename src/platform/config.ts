@@ -1,0 +1,235 @@
+/**
+ * Configuration: read from the environment in this one place, validated once, typed and frozen.
+ * Every variable has a working default, so an empty environment gives the all-in-one shape.
+ * An engine is chosen by its URL being set (DESIGN §2). `.env.example` is generated from SPEC
+ * (`kino config example`) and a test keeps the two in step.
+ */
+import path from 'node:path';
+
+export const MODULE_NAMES = ['auth', 'catalog', 'admin', 'etl', 'files', 'ugc', 'notifications'] as const;
+export type ModuleName = (typeof MODULE_NAMES)[number];
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+type Parse<T> = (raw: string) => T;
+interface VarSpec<T> {
+  readonly env: string;
+  readonly doc: string;
+  /** The default as it would be written in the environment; `undefined` = unset. */
+  readonly fallback: string | undefined;
+  readonly parse: Parse<T>;
+  /** Shown in .env.example instead of the default (for unset-by-default variables). */
+  readonly example?: string;
+}
+
+class Invalid extends Error {}
+
+function v<T, const F extends string | undefined>(
+  env: string,
+  fallback: F,
+  doc: string,
+  parse: Parse<T>,
+  example?: string,
+): VarSpec<T> & { readonly fallback: F } {
+  return { env, fallback, doc, parse, ...(example === undefined ? {} : { example }) };
+}
+
+const text: Parse<string> = (raw) => raw;
+const int =
+  (min: number, max: number): Parse<number> =>
+  (raw) => {
+    if (!/^-?\d+$/.test(raw.trim())) throw new Invalid(`must be a whole number from ${min} to ${max}`);
+    const n = Number(raw);
+    if (n < min || n > max) throw new Invalid(`must be a whole number from ${min} to ${max}`);
+    return n;
+  };
+const oneOf =
+  <const T extends string>(values: readonly T[]): Parse<T> =>
+  (raw) => {
+    const value = raw.trim().toLowerCase() as T;
+    if (!values.includes(value)) throw new Invalid(`must be one of: ${values.join(', ')}`);
+    return value;
+  };
+const onOff: Parse<boolean> = (raw) => {
+  const value = raw.trim().toLowerCase();
+  if (['on', 'true', '1', 'yes'].includes(value)) return true;
+  if (['off', 'false', '0', 'no'].includes(value)) return false;
+  throw new Invalid('must be on or off');
+};
+const url =
+  (protocols: readonly string[]): Parse<string> =>
+  (raw) => {
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      throw new Invalid(`must be a URL (${protocols.map((p) => `${p}//…`).join(' or ')})`);
+    }
+    if (!protocols.includes(parsed.protocol)) {
+      throw new Invalid(`must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+    }
+    return raw;
+  };
+const services: Parse<readonly ModuleName[]> = (raw) => {
+  const parts = raw
+    .split(/[\s,]+/)
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  if (parts.length === 0 || parts.includes('all')) return MODULE_NAMES;
+  const unknown = parts.filter((p) => !(MODULE_NAMES as readonly string[]).includes(p));
+  if (unknown.length > 0)
+    throw new Invalid(`unknown module(s) ${unknown.join(', ')}; known: all, ${MODULE_NAMES.join(', ')}`);
+  return MODULE_NAMES.filter((m) => parts.includes(m));
+};
+const bytes: Parse<number> = (raw) => {
+  const m = /^\s*(\d+)\s*(b|kb|kib|mb|mib|gb|gib)?\s*$/i.exec(raw);
+  if (!m) throw new Invalid('must be a size such as 1048576, 512kb, 10mb or 2gb');
+  const unit = (m[2] ?? 'b').toLowerCase();
+  const factor = unit.startsWith('k')
+    ? 1024
+    : unit.startsWith('m')
+      ? 1024 ** 2
+      : unit.startsWith('g')
+        ? 1024 ** 3
+        : 1;
+  return Number(m[1]) * factor;
+};
+
+/** Every variable the product reads. Add new ones here (and regenerate .env.example). */
+export const SPEC = {
+  dataDir: v(
+    'KINO_DATA_DIR',
+    './.kino',
+    'Folder for the embedded database, generated keys, local blobs and mail outbox.',
+    text,
+  ),
+  host: v('HOST', '127.0.0.1', 'Interface the HTTP server listens on (0.0.0.0 in containers).', text),
+  port: v('PORT', '8080', 'HTTP port.', int(0, 65535)),
+  publicUrl: v(
+    'PUBLIC_URL',
+    undefined,
+    'Address users reach the product at, for links in mail and redirects (default http://HOST:PORT).',
+    url(['http:', 'https:']),
+    'https://cinema.example.com',
+  ),
+  services: v(
+    'SERVICES',
+    'all',
+    'Modules this process serves: all, or a list of ' + MODULE_NAMES.join(', ') + '.',
+    services,
+  ),
+  logLevel: v('LOG_LEVEL', 'info', 'Log level: ' + LOG_LEVELS.join(', ') + '.', oneOf(LOG_LEVELS)),
+  databaseUrl: v(
+    'DATABASE_URL',
+    undefined,
+    'PostgreSQL server; unset = embedded PGlite in KINO_DATA_DIR.',
+    url(['postgres:', 'postgresql:']),
+    'postgres://kino@127.0.0.1:5432/kino',
+  ),
+  databasePoolSize: v(
+    'DATABASE_POOL_SIZE',
+    '10',
+    'Connections per process in the PostgreSQL pool.',
+    int(1, 200),
+  ),
+  redisUrl: v(
+    'REDIS_URL',
+    undefined,
+    'Redis server for cache, rate limits and session revocation; unset = in-memory.',
+    url(['redis:', 'rediss:']),
+    'redis://127.0.0.1:6379/0',
+  ),
+  natsUrl: v(
+    'NATS_URL',
+    undefined,
+    'NATS server with JetStream for the event bus; unset = in-process bus.',
+    url(['nats:', 'tls:']),
+    'nats://127.0.0.1:4222',
+  ),
+  natsStream: v('NATS_STREAM', 'KINO', 'JetStream stream that carries the events.', text),
+  bodyLimit: v('BODY_LIMIT', '1mb', 'Largest accepted JSON request body.', bytes),
+  cacheTtl: v('CACHE_TTL', '60', 'Seconds a cached catalog response lives at most.', int(0, 86_400)),
+  cacheSize: v('CACHE_SIZE', '10000', 'Entries the in-memory cache keeps at most.', int(1, 10_000_000)),
+  trustProxy: v('TRUST_PROXY', 'off', 'Trust X-Forwarded-* headers (on behind nginx).', onOff),
+  docs: v('API_DOCS', 'on', 'Serve the OpenAPI document and docs UI.', onOff),
+} as const;
+
+type SpecOf<S> = S extends VarSpec<infer T> ? T : never;
+type Raw = {
+  -readonly [K in keyof typeof SPEC]: (typeof SPEC)[K]['fallback'] extends string
+    ? SpecOf<(typeof SPEC)[K]>
+    : SpecOf<(typeof SPEC)[K]> | undefined;
+};
+
+export interface Config extends Readonly<Omit<Raw, 'dataDir'>> {
+  /** Absolute path of KINO_DATA_DIR. */
+  readonly dataDir: string;
+  /** PUBLIC_URL or derived from HOST and PORT, without a trailing slash. */
+  readonly baseUrl: string;
+}
+
+/** Thrown by loadConfig with every bad variable listed. */
+export class ConfigError extends Error {
+  readonly problems: readonly { env: string; message: string }[];
+  constructor(problems: readonly { env: string; message: string }[]) {
+    super(
+      'Invalid configuration:\n' +
+        problems.map((p) => `  - ${p.env}: ${p.message}`).join('\n') +
+        '\nSee .env.example for every variable and its default.',
+    );
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Reads and validates the whole configuration; throws ConfigError listing every bad variable. */
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  overrides: Partial<Config> = {},
+): Config {
+  const out: Record<string, unknown> = {};
+  const problems: { env: string; message: string }[] = [];
+  for (const [key, spec] of Object.entries(SPEC) as [string, VarSpec<unknown>][]) {
+    const given = env[spec.env];
+    const raw = given === undefined || given === '' ? spec.fallback : given;
+    if (raw === undefined) {
+      out[key] = undefined;
+      continue;
+    }
+    try {
+      out[key] = spec.parse(raw);
+    } catch (error) {
+      if (!(error instanceof Invalid)) throw error;
+      problems.push({ env: spec.env, message: `${error.message} (got ${JSON.stringify(redactValue(raw))})` });
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const dataDir = path.resolve(String(out.dataDir));
+  const host = String(out.host);
+  const displayHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const publicUrl =
+    typeof out.publicUrl === 'string' ? out.publicUrl : `http://${displayHost}:${String(out.port)}`;
+  const baseUrl = publicUrl.replace(/\/+$/, '');
+  return Object.freeze({ ...(out as unknown as Config), dataDir, baseUrl, ...overrides });
+}
+
+/** Keeps passwords in URLs out of error messages. */
+function redactValue(raw: string): string {
+  return raw.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@');
+}
+
+/** The text of .env.example, generated from SPEC. */
+export function envExample(): string {
+  const lines = [
+    '# Kinoservice configuration. Every variable is optional; the defaults give the all-in-one shape.',
+    '',
+  ];
+  for (const spec of Object.values(SPEC) as VarSpec<unknown>[]) {
+    lines.push(`# ${spec.doc}`);
+    if (spec.fallback !== undefined) lines.push(`# ${spec.env}=${spec.fallback}`);
+    else lines.push(`# ${spec.env}=${spec.example ?? ''}`);
+    lines.push('');
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,92 @@
+/**
+ * Idempotent event handling. `consume` subscribes a typed handler to the bus; each event runs in a
+ * transaction that first records (consumer, event id): a redelivered event finds its id already
+ * recorded and is skipped, so handlers apply each event exactly once even though the bus delivers
+ * at least once.
+ */
+import type { Bus, Subscription } from '../ports/bus.js';
+import type { Sql, SqlExecutor } from '../ports/sql.js';
+import type { EventType, ReceivedEvent } from './events.js';
+import type { Logger } from './logger.js';
+import { runWithContext } from './context.js';
+
+/** Runs `fn` once per (consumer, eventId); returns false when it had already run. */
+export async function once(
+  sql: Sql,
+  consumer: string,
+  eventId: string,
+  fn: (tx: SqlExecutor) => Promise<void>,
+): Promise<boolean> {
+  return sql.transaction(async (tx) => {
+    const inserted = await tx.execute(
+      'INSERT INTO platform.processed_event (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+      [consumer, eventId],
+    );
+    if (inserted === 0) return false;
+    await fn(tx);
+    return true;
+  });
+}
+
+export interface ConsumeOptions<T extends EventType> {
+  bus: Bus;
+  sql: Sql;
+  logger: Logger;
+  group: string;
+  types: readonly T[];
+  maxDeliveries?: number;
+  /** Runs inside the dedup transaction; throw to have the event redelivered. */
+  handle: (event: ReceivedEvent<T>, tx: SqlExecutor) => Promise<void>;
+}
+
+export async function consume<T extends EventType>(options: ConsumeOptions<T>): Promise<Subscription> {
+  const { bus, sql, logger, group } = options;
+  return bus.subscribe({
+    group,
+    types: options.types,
+    ...(options.maxDeliveries === undefined ? {} : { maxDeliveries: options.maxDeliveries }),
+    handler: async (message, delivery) => {
+      const requestId = message.headers['x-request-id'] ?? message.id;
+      const traceparent = message.headers.traceparent;
+      await runWithContext({ requestId, ...(traceparent ? { traceparent } : {}) }, async () => {
+        try {
+          await once(sql, group, message.id, (tx) =>
+            options.handle(message as unknown as ReceivedEvent<T>, tx),
+          );
+        } catch (error) {
+          logger.warn(
+            {
+              err: error,
+              group,
+              event_id: message.id,
+              type: message.type,
+              attempt: delivery.attempt,
+              request_id: requestId,
+            },
+            'event handler failed',
+          );
+          throw error;
+        }
+      });
+    },
+  });
+}
+
+/** Records a dead-lettered message so admins can see and replay it. */
+export async function recordDeadLetter(
+  sql: Sql,
+  consumer: string,
+  message: { id: string; type: string; payload: unknown },
+  error: unknown,
+): Promise<void> {
+  await sql.execute(
+    'INSERT INTO platform.dead_letter (consumer, event_id, type, payload, error) VALUES ($1, $2, $3, $4, $5)',
+    [
+      consumer,
+      message.id,
+      message.type,
+      JSON.stringify(message.payload),
+      error instanceof Error ? error.message : String(error),
+    ],
+  );
+}

@@ -1,0 +1,34 @@
+/**
+ * Request-scoped context carried through async calls: the request id and trace headers that
+ * outbox events inherit, so a consumer's log lines name the request that caused them.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+export interface RequestContext {
+  readonly requestId: string;
+  readonly traceparent?: string;
+}
+
+const storage = new AsyncLocalStorage<RequestContext>();
+
+export function runWithContext<T>(context: RequestContext, fn: () => T): T {
+  return storage.run(context, fn);
+}
+
+export function enterContext(context: RequestContext): void {
+  storage.enterWith(context);
+}
+
+export function currentContext(): RequestContext | undefined {
+  return storage.getStore();
+}
+
+/** Headers to propagate with events produced now. */
+export function currentHeaders(): Record<string, string> {
+  const ctx = storage.getStore();
+  if (!ctx) return {};
+  return {
+    'x-request-id': ctx.requestId,
+    ...(ctx.traceparent ? { traceparent: ctx.traceparent } : {}),
+  };
+}

@@ -1,0 +1,204 @@
+/**
+ * The HTTP kernel every service shares: Fastify with TypeBox schemas, problem+json errors,
+ * request ids in every log line, security headers, metrics, health and readiness, OpenAPI.
+ * Modules add their routes as plugins; server start-up and signals live in runtime/.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import { runWithContext } from '../context.js';
+import { ANONYMOUS, principalFromHeader, type Principal } from '../security.js';
+import { problem, sendProblem, toProblem } from './problem.js';
+
+export type HttpApp = FastifyInstance<Server, IncomingMessage, ServerResponse, Logger, TypeBoxTypeProvider>;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who is calling; resolved from the Authorization header before the handler runs. */
+    principal: Principal;
+  }
+}
+
+export interface ReadinessCheck {
+  readonly name: string;
+  check(): Promise<void>;
+}
+
+export interface HttpAppOptions {
+  logger: Logger;
+  metrics: Metrics;
+  bodyLimit: number;
+  trustProxy: boolean;
+  docs: boolean;
+  /** The public URL is https: send HSTS. */
+  https: boolean;
+  version: string;
+  /** Engines /ready pings. */
+  readiness: readonly ReadinessCheck[];
+  /** Route plugins, each already prefixed by its module. */
+  plugins: readonly FastifyPluginAsync[];
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
+  const { logger, metrics } = options;
+  const app = Fastify({
+    loggerInstance: logger,
+    disableRequestLogging: true,
+    requestIdHeader: false,
+    requestIdLogLabel: 'request_id',
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    bodyLimit: options.bodyLimit,
+    trustProxy: options.trustProxy,
+    return503OnClosing: true,
+    ajv: {
+      customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true, allErrors: false },
+    },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as HttpApp;
+
+  app.decorateRequest('principal', null as unknown as Principal);
+
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    request.principal = ANONYMOUS;
+    const traceparent = request.headers.traceparent;
+    runWithContext(
+      { requestId: request.id, ...(typeof traceparent === 'string' ? { traceparent } : {}) },
+      done,
+    );
+  });
+
+  // A present but invalid token is refused here, before any route can treat it as anonymous.
+  app.addHook('preHandler', async (request) => {
+    request.principal = await principalFromHeader(request.headers.authorization);
+  });
+
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const seconds = reply.elapsedTime / 1000;
+    metrics.httpDuration.observe(
+      { method: request.method, route, status_code: String(reply.statusCode) },
+      seconds,
+    );
+    request.log.info(
+      {
+        method: request.method,
+        url: request.url,
+        route,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      'request completed',
+    );
+    done();
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const { problem: p, headers, log } = toProblem(error, request);
+    if (log === 'error') request.log.error({ err: error }, 'request failed');
+    else request.log[log]({ code: p.code, status: p.status, detail: p.detail }, 'request refused');
+    return sendProblem(reply, { ...p, instance: request.url }, headers);
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(
+      reply,
+      problem(404, 'ROUTE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0] ?? ''}.`, {
+        instance: request.url,
+      }),
+    ),
+  );
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:', 'blob:', 'https:'],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        scriptSrc: ["'self'"],
+        connectSrc: ["'self'", 'ws:', 'wss:'],
+        fontSrc: ["'self'", 'data:'],
+        mediaSrc: ["'self'", 'blob:'],
+        // Plain-HTTP installs (a laptop, behind a TLS-terminating proxy) must keep working.
+        upgradeInsecureRequests: null,
+      },
+    },
+    strictTransportSecurity: options.https,
+    crossOriginResourcePolicy: { policy: 'same-site' },
+  });
+
+  if (options.docs) {
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.1.0',
+        info: {
+          title: 'Kinoservice API',
+          version: options.version,
+          description: 'The back end of an online cinema.',
+        },
+        components: {
+          securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+        },
+      },
+    });
+    await app.register(swaggerUi, {
+      routePrefix: '/api/docs',
+      staticCSP: true,
+      uiConfig: { deepLinking: true },
+    });
+    app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  }
+
+  app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+
+  app.get('/ready', { schema: { hide: true } }, async (_request, reply) => {
+    const results = await Promise.all(
+      options.readiness.map(async (r) => {
+        try {
+          await withTimeout(r.check(), 2_000);
+          return [r.name, 'ok'] as const;
+        } catch (error) {
+          return [r.name, error instanceof Error ? error.message : 'failed'] as const;
+        }
+      }),
+    );
+    const checks = Object.fromEntries(results);
+    const ready = results.every(([, status]) => status === 'ok');
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', checks });
+  });
+
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  for (const plugin of options.plugins) await app.register(plugin);
+  return app;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}

@@ -1,0 +1,94 @@
+/**
+ * What a module is to the runtime. A module owns its schema(s), migrations, routes, workers and
+ * one public service other modules may call when they run in the same process.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import type { Bus } from '../ports/bus.js';
+import type { Cache } from '../ports/cache.js';
+import type { Sql } from '../ports/sql.js';
+import type { Clock } from './clock.js';
+import type { Config, ModuleName } from './config.js';
+import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+import type { MigrationSet } from './migrations.js';
+
+/** A background loop (event consumer, scheduler). `start` resolves once it is running. */
+export interface Worker {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Public services of the modules running in this process, by module name. */
+export interface ServiceRegistry {
+  get<T>(module: ModuleName): T | undefined;
+  require<T>(module: ModuleName): T;
+}
+
+/** Engines and platform services a module receives. */
+export interface ModuleContext {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly sql: Sql;
+  readonly cache: Cache;
+  readonly bus: Bus;
+  readonly clock: Clock;
+  readonly metrics: Metrics;
+  readonly services: ServiceRegistry;
+  /** Extra engines (blob, mail) the runtime built on request; see runtime/container.ts. */
+  readonly extras: Readonly<Record<string, unknown>>;
+}
+
+export interface ModuleInstance {
+  /** The module's public service, registered under its name for co-located modules. */
+  readonly service?: unknown;
+  /** HTTP routes (absolute paths). */
+  readonly routes?: FastifyPluginAsync;
+  /** Background workers by name (`kino worker <name>`). */
+  readonly workers?: Readonly<Record<string, Worker>>;
+  /** Runs after every module of the process is created (e.g. to subscribe to others' events). */
+  ready?(): Promise<void>;
+  /**
+   * All-in-one first-run setup (`kino start` only): fill an empty database with what a new user
+   * needs (demo catalogue, an admin). Returns lines for the start-up banner.
+   */
+  seed?(): Promise<readonly string[]>;
+  close?(): Promise<void>;
+}
+
+export interface ModuleDefinition {
+  readonly name: ModuleName;
+  /** Schemas and migrations this module owns, applied in order. */
+  readonly migrations: readonly MigrationSet[];
+  /** Modules whose services this one calls when they share the process. */
+  readonly uses?: readonly ModuleName[];
+  create(ctx: ModuleContext): Promise<ModuleInstance>;
+  /** Subcommands of `kino` this module provides (`kino import …`, `kino createsuperuser`). */
+  readonly commands?: Readonly<Record<string, Command>>;
+}
+
+/** A process built for a command: engines migrated, the named modules created, no HTTP. */
+export interface CommandKernel {
+  readonly services: ServiceRegistry;
+  readonly context: ModuleContext;
+  /** Publishes pending outbox rows now (commands that emit events before exiting). */
+  flushOutbox(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface CommandContext {
+  readonly config: Config;
+  readonly logger: Logger;
+  /** Arguments after the command name. */
+  readonly args: readonly string[];
+  readonly stdout: NodeJS.WriteStream;
+  readonly stderr: NodeJS.WriteStream;
+  /** Builds engines, applies migrations and creates `modules` (default: this command's module). */
+  kernel(modules?: readonly ModuleName[]): Promise<CommandKernel>;
+}
+
+export interface Command {
+  readonly summary: string;
+  readonly usage: string;
+  /** Resolves to the exit code (0 when omitted). */
+  run(ctx: CommandContext): Promise<number | void>;
+}

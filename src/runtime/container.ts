@@ -1,0 +1,87 @@
+/**
+ * Builds the engines from configuration: an engine is chosen by its URL being set. Adapters are
+ * imported lazily, so the all-in-one process never loads a driver it does not use.
+ */
+import path from 'node:path';
+import type { Bus } from '../ports/bus.js';
+import type { Cache } from '../ports/cache.js';
+import type { Sql } from '../ports/sql.js';
+import type { Config } from '../platform/config.js';
+import type { Logger } from '../platform/logger.js';
+import { recordDeadLetter } from '../platform/consumer.js';
+
+export interface Engines {
+  readonly sql: Sql;
+  readonly cache: Cache;
+  readonly bus: Bus;
+  close(): Promise<void>;
+}
+
+export async function createSql(config: Config, logger: Logger): Promise<Sql> {
+  if (config.databaseUrl) {
+    const { createPostgresSql } = await import('../adapters/sql/postgres.js');
+    return createPostgresSql(config.databaseUrl, {
+      poolSize: config.databasePoolSize,
+      onError: (error) => logger.warn({ err: error }, 'postgres client error'),
+    });
+  }
+  const { createPgliteSql } = await import('../adapters/sql/pglite.js');
+  return createPgliteSql(path.join(config.dataDir, 'pgdata'));
+}
+
+export async function createCache(config: Config, logger: Logger): Promise<Cache> {
+  if (config.redisUrl) {
+    const { createRedisCache } = await import('../adapters/cache/redis.js');
+    return createRedisCache(config.redisUrl, {
+      onError: (error) => logger.warn({ err: error }, 'redis unavailable; cache and rate limits fail open'),
+    });
+  }
+  const { createMemoryCache } = await import('../adapters/cache/memory.js');
+  return createMemoryCache({ maxEntries: config.cacheSize });
+}
+
+export async function createBus(config: Config, logger: Logger, sql: Sql): Promise<Bus> {
+  const onDeadLetter = (
+    group: string,
+    message: { id: string; type: string; payload: unknown },
+    error: unknown,
+  ) => {
+    logger.error({ err: error, group, event_id: message.id, type: message.type }, 'event dead-lettered');
+    void recordDeadLetter(sql, group, message, error).catch((e: unknown) =>
+      logger.error({ err: e }, 'cannot record dead letter'),
+    );
+  };
+  if (config.natsUrl) {
+    const { createNatsBus } = await import('../adapters/bus/nats.js');
+    return createNatsBus({
+      url: config.natsUrl,
+      stream: config.natsStream,
+      subjectPrefix: config.natsStream.toLowerCase(),
+      onDeadLetter,
+      onError: (error) => logger.warn({ err: error }, 'nats connection problem'),
+    });
+  }
+  const { createMemoryBus } = await import('../adapters/bus/memory.js');
+  return createMemoryBus({ onDeadLetter });
+}
+
+export async function createEngines(config: Config, logger: Logger): Promise<Engines> {
+  const sql = await createSql(config, logger);
+  try {
+    const cache = await createCache(config, logger);
+    const bus = await createBus(config, logger, sql);
+    return {
+      sql,
+      cache,
+      bus,
+      async close() {
+        await bus.close().catch((e: unknown) => logger.warn({ err: e }, 'bus close failed'));
+        await cache.close().catch((e: unknown) => logger.warn({ err: e }, 'cache close failed'));
+        await sql.close().catch((e: unknown) => logger.warn({ err: e }, 'sql close failed'));
+      },
+    };
+  } catch (error) {
+    await sql.close().catch(() => undefined);
+    throw error;
+  }
+}

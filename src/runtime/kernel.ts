@@ -1,0 +1,184 @@
+/**
+ * Assembles one process: engines, migrations, modules, HTTP app, workers and the outbox relay.
+ * `kino start`, `kino serve`, `kino worker` and the tests all build through here.
+ */
+import { readFileSync } from 'node:fs';
+import type { Config, ModuleName } from '../platform/config.js';
+import type { Logger } from '../platform/logger.js';
+import { createMetrics, type Metrics } from '../platform/metrics.js';
+import { systemClock, type Clock } from '../platform/clock.js';
+import { migrate, PLATFORM_MIGRATIONS, type MigrationSet } from '../platform/migrations.js';
+import { createOutboxRelay, type OutboxRelay } from '../platform/outbox.js';
+import { createHttpApp, type HttpApp } from '../platform/http/app.js';
+import type {
+  ModuleContext,
+  ModuleDefinition,
+  ModuleInstance,
+  ServiceRegistry,
+  Worker,
+} from '../platform/module.js';
+import { createEngines, type Engines } from './container.js';
+import { loadModules, MODULES } from './modules.js';
+
+export const VERSION: string = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+export interface KernelOptions {
+  config: Config;
+  logger: Logger;
+  /** Modules whose routes and services this process runs. */
+  modules: readonly ModuleName[];
+  /** Serve HTTP routes (false for `kino worker`). */
+  http: boolean;
+  /** Worker names to run (`*` = every worker of the loaded modules). */
+  workers: readonly string[];
+  /** Run the outbox relay in this process. */
+  relay: boolean;
+  /** Apply migrations at boot (all-in-one); distributed deployments run `kino migrate`. */
+  migrate: boolean;
+  clock?: Clock;
+  engines?: Engines;
+  /** Extra engines for modules (blob, mail), by name. */
+  extras?: Record<string, unknown>;
+}
+
+export interface Kernel {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly engines: Engines;
+  readonly metrics: Metrics;
+  readonly app: HttpApp | undefined;
+  readonly relay: OutboxRelay;
+  readonly services: ServiceRegistry;
+  readonly instances: ReadonlyMap<ModuleName, ModuleInstance>;
+  /** Starts workers and the relay (the HTTP listener is the caller's). */
+  start(): Promise<void>;
+  /** Stops workers, relay and HTTP, then closes the engines. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Migration sets for `modules`, platform first, each schema once. */
+export function migrationSets(defs: readonly ModuleDefinition[]): MigrationSet[] {
+  const sets: MigrationSet[] = [PLATFORM_MIGRATIONS];
+  for (const def of defs)
+    for (const set of def.migrations) if (!sets.some((s) => s.module === set.module)) sets.push(set);
+  return sets;
+}
+
+/** Every module's migrations, for `kino migrate`. */
+export async function allMigrationSets(): Promise<MigrationSet[]> {
+  return migrationSets(await loadModules(Object.keys(MODULES) as ModuleName[]));
+}
+
+export async function createKernel(options: KernelOptions): Promise<Kernel> {
+  const { config, logger } = options;
+  const clock = options.clock ?? systemClock;
+  const metrics = createMetrics({
+    service: options.modules.length === 7 ? 'kino' : options.modules.join('+'),
+  });
+  const engines = options.engines ?? (await createEngines(config, logger));
+  try {
+    const defs = await loadModules(options.modules);
+    if (options.migrate) await migrate(engines.sql, migrationSets(defs), logger);
+
+    const services = new Map<ModuleName, unknown>();
+    const registry: ServiceRegistry = {
+      get: <T>(name: ModuleName) => services.get(name) as T | undefined,
+      require: <T>(name: ModuleName) => {
+        const service = services.get(name);
+        if (service === undefined) throw new Error(`module ${name} is not running in this process`);
+        return service as T;
+      },
+    };
+    const ctx: ModuleContext = {
+      config,
+      logger,
+      sql: engines.sql,
+      cache: engines.cache,
+      bus: engines.bus,
+      clock,
+      metrics,
+      services: registry,
+      extras: options.extras ?? {},
+    };
+    const instances = new Map<ModuleName, ModuleInstance>();
+    for (const def of defs) {
+      const instance = await def.create({ ...ctx, logger: logger.child({ module: def.name }) });
+      instances.set(def.name, instance);
+      if (instance.service !== undefined) services.set(def.name, instance.service);
+    }
+    for (const instance of instances.values()) await instance.ready?.();
+
+    const relay = createOutboxRelay({
+      sql: engines.sql,
+      bus: engines.bus,
+      logger: logger.child({ worker: 'relay' }),
+    });
+    metrics.gauge('kino_outbox_backlog', 'Outbox events not yet published to the bus.', () =>
+      relay.backlog(),
+    );
+
+    const app = options.http
+      ? await createHttpApp({
+          logger,
+          metrics,
+          bodyLimit: config.bodyLimit,
+          trustProxy: config.trustProxy,
+          docs: config.docs,
+          https: config.baseUrl.startsWith('https:'),
+          version: VERSION,
+          readiness: [
+            { name: `sql:${engines.sql.engine}`, check: () => engines.sql.ping() },
+            { name: `cache:${engines.cache.engine}`, check: () => engines.cache.ping() },
+            { name: `bus:${engines.bus.engine}`, check: () => engines.bus.ping() },
+          ],
+          plugins: [...instances.values()].flatMap((i) => (i.routes ? [i.routes] : [])),
+        })
+      : undefined;
+
+    const wanted = new Set(options.workers);
+    const workers: [string, Worker][] = [];
+    for (const instance of instances.values()) {
+      for (const [name, worker] of Object.entries(instance.workers ?? {})) {
+        if (wanted.has('*') || wanted.has(name)) workers.push([name, worker]);
+      }
+    }
+    let closed = false;
+    return {
+      config,
+      logger,
+      engines,
+      metrics,
+      app,
+      relay,
+      services: registry,
+      instances,
+      async start() {
+        for (const [name, worker] of workers) {
+          await worker.start();
+          logger.debug({ worker: name }, 'worker started');
+        }
+        if (options.relay) relay.start();
+      },
+      async close() {
+        if (closed) return;
+        closed = true;
+        if (app) await app.close().catch((e: unknown) => logger.warn({ err: e }, 'http close failed'));
+        for (const [name, worker] of workers.reverse()) {
+          await worker
+            .stop()
+            .catch((e: unknown) => logger.warn({ err: e, worker: name }, 'worker stop failed'));
+        }
+        await relay.stop().catch((e: unknown) => logger.warn({ err: e }, 'relay stop failed'));
+        for (const instance of [...instances.values()].reverse()) {
+          await instance.close?.().catch((e: unknown) => logger.warn({ err: e }, 'module close failed'));
+        }
+        if (!options.engines) await engines.close();
+      },
+    };
+  } catch (error) {
+    if (!options.engines) await engines.close();
+    throw error;
+  }
+}
