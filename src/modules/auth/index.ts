@@ -1,3 +1,4 @@
+import './auth.events.js';
 import type { ModuleDefinition } from '../../platform/module.js';
 
 export const authModule: ModuleDefinition = {

@@ -1,3 +1,5 @@
+import './ugc.events.js';
+export type { UgcEventRecord } from './ugc.events.js';
 import type { ModuleDefinition } from '../../platform/module.js';
 
 export const ugcModule: ModuleDefinition = {

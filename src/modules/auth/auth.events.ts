@@ -1,0 +1,37 @@
+/**
+ * Events the auth module publishes. Tokens in the two *.requested events are single-use, expire
+ * within an hour and are stored only as hashes by auth; the notifications module turns them into
+ * mails with links.
+ */
+declare module '../../platform/events.js' {
+  interface EventMap {
+    'auth.user.registered': {
+      userId: string;
+      login: string;
+      email: string;
+      firstName: string | null;
+      locale: string;
+    };
+    'auth.email_verification.requested': {
+      userId: string;
+      email: string;
+      login: string;
+      token: string;
+      expiresAt: string;
+      locale: string;
+    };
+    'auth.password_reset.requested': {
+      userId: string;
+      email: string;
+      login: string;
+      token: string;
+      expiresAt: string;
+      locale: string;
+    };
+    'auth.user.roles_changed': { userId: string; roles: readonly string[] };
+    /** A session (or all of a user's sessions) ended: logout, password change, admin action. */
+    'auth.session.revoked': { userId: string; sessionIds: readonly string[] };
+    'auth.user.deleted': { userId: string };
+  }
+}
+export {};
