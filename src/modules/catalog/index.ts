@@ -4,7 +4,10 @@ import type { ModuleDefinition } from '../../platform/module.js';
 
 export const catalogModule: ModuleDefinition = {
   name: 'catalog',
-  migrations: [],
+  migrations: [
+    { module: 'content', schema: 'content', dir: new URL('./migrations/content/', import.meta.url) },
+    { module: 'catalog', schema: 'catalog', dir: new URL('./migrations/catalog/', import.meta.url) },
+  ],
   async create() {
     return {};
   },
