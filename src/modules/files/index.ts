@@ -1,3 +1,4 @@
+import './files.events.js';
 import type { ModuleDefinition } from '../../platform/module.js';
 
 export const filesModule: ModuleDefinition = {

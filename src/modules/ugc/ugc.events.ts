@@ -5,6 +5,8 @@ declare module '../../platform/events.js' {
     'ugc.review.created': { reviewId: string; filmId: string; authorId: string };
     'ugc.review.liked': { reviewId: string; filmId: string; authorId: string; likerId: string };
     'ugc.progress.completed': { userId: string; filmId: string; watchedAt: string };
+    'ugc.bookmark.added': { userId: string; filmId: string };
+    'ugc.bookmark.removed': { userId: string; filmId: string };
     /** A batch of raw view/click events accepted by the ingest endpoint, on their way to the sink. */
     'ugc.events.batch': { events: readonly UgcEventRecord[] };
   }

@@ -18,6 +18,8 @@ CREATE TABLE catalog.film (
   -- The film detail response exactly as the API serves it (uuid, title, imdb_rating, description,
   -- type, genre[], actors[], writers[], directors[]), so a detail read is one row, no joins.
   document      jsonb NOT NULL,
+  -- Set from files events (files.poster.changed); merged into the detail response.
+  poster_url    text,
   version       integer NOT NULL,
   indexed_at    timestamptz NOT NULL DEFAULT now(),
   search        tsvector GENERATED ALWAYS AS (
