@@ -19,7 +19,15 @@ interface Started {
 
 function start(): Promise<Started> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/runtime/cli.ts', 'start'], {
-    env: { ...process.env, KINO_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info', DATABASE_URL: '', REDIS_URL: '', NATS_URL: '' },
+    env: {
+      ...process.env,
+      KINO_DATA_DIR: dataDir,
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      DATABASE_URL: '',
+      REDIS_URL: '',
+      NATS_URL: '',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
