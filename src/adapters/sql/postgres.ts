@@ -80,13 +80,22 @@ export async function createPostgresSql(
         throw wrap(error);
       });
       try {
-        await client.query('BEGIN');
-        const result = await fn(executor(client));
-        await client.query('COMMIT');
+        await client.query('BEGIN').catch((error: unknown) => {
+          throw wrap(error);
+        });
+        let result;
+        try {
+          result = await fn(executor(client));
+        } catch (error) {
+          // The function's own error is rethrown unchanged (statements inside it are already wrapped).
+          await client.query('ROLLBACK').catch(() => undefined);
+          throw error;
+        }
+        await client.query('COMMIT').catch(async (error: unknown) => {
+          await client.query('ROLLBACK').catch(() => undefined);
+          throw wrap(error);
+        });
         return result;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw wrap(error);
       } finally {
         client.release();
       }
