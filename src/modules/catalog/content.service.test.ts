@@ -3,7 +3,8 @@ import { createTestKino, type TestKino } from '../../../test/helpers/kino.js';
 import { AppError } from '../../platform/errors.js';
 import type { Actor, CatalogModuleService, ContentService } from './index.js';
 
-const editor: Actor = { id: '7b7c3b0e-1f7e-4e1a-9a55-2a0f3b1c9d01', login: 'editor' };
+const EDITOR_ID = '7b7c3b0e-1f7e-4e1a-9a55-2a0f3b1c9d01';
+const editor: Actor = { id: EDITOR_ID, login: 'editor' };
 
 async function rejects(promise: Promise<unknown>): Promise<AppError> {
   try {
@@ -243,7 +244,7 @@ describe('content service', () => {
     const del = await content.bulkDeleteFilms([a.id, b.id, '00000000-0000-4000-8000-000000000009'], editor);
     expect(del).toEqual({ deleted: 2 });
     expect(await content.getFilm(a.id)).toBeNull();
-    const audit = await content.audit({ actor_id: editor.id, entity: 'film', page_number: 1, page_size: 2 });
+    const audit = await content.audit({ actor_id: EDITOR_ID, entity: 'film', page_number: 1, page_size: 2 });
     expect(audit.items.map((e) => e.action)).toEqual(['delete', 'delete']);
 
     const invalid = await rejects(content.bulkSetAccess(['x'], 'PAID', editor));
