@@ -24,3 +24,4 @@ export const catalogModule: ModuleDefinition = {
     return { service };
   },
 };
+export { createProgress, type Progress } from './import/progress.js';

@@ -229,8 +229,8 @@ export function createReadModel(deps: ReadModelDeps): ReadModel {
       onProgress?.(0, total);
       for (;;) {
         const [bound] = await sql.query<{ hi: string | null; n: number }>(
-          `SELECT max(id)::text AS hi, count(*)::int AS n FROM
-             (SELECT id FROM content.film_work WHERE id > $1 ORDER BY id LIMIT $2) b`,
+          `WITH b AS (SELECT id FROM content.film_work WHERE id > $1 ORDER BY id LIMIT $2)
+           SELECT (SELECT id FROM b ORDER BY id DESC LIMIT 1)::text AS hi, (SELECT count(*)::int FROM b) AS n`,
           [last, batchSize],
         );
         if (!bound?.hi) break;
@@ -247,8 +247,8 @@ export function createReadModel(deps: ReadModelDeps): ReadModel {
       last = '00000000-0000-0000-0000-000000000000';
       for (;;) {
         const [bound] = await sql.query<{ hi: string | null; n: number }>(
-          `SELECT max(id)::text AS hi, count(*)::int AS n FROM
-             (SELECT id FROM content.person WHERE id > $1 ORDER BY id LIMIT $2) b`,
+          `WITH b AS (SELECT id FROM content.person WHERE id > $1 ORDER BY id LIMIT $2)
+           SELECT (SELECT id FROM b ORDER BY id DESC LIMIT 1)::text AS hi, (SELECT count(*)::int FROM b) AS n`,
           [last, batchSize * 2],
         );
         if (!bound?.hi) break;
