@@ -74,7 +74,14 @@ export function optionalDate(value: unknown): string | null {
 
 export function optionalTimestamp(value: unknown): string | null {
   if (value === null || value === undefined || value === '') return null;
-  const d = typeof value === 'number' ? new Date(value) : new Date(show(value).replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00'));
+  const d =
+    typeof value === 'number'
+      ? new Date(value)
+      : new Date(
+          show(value)
+            .replace(' ', 'T')
+            .replace(/([+-]\d\d)$/, '$1:00'),
+        );
   if (Number.isNaN(d.getTime())) throw new RowError(`timestamp ${show(value)} is not valid`);
   return d.toISOString();
 }
