@@ -10,6 +10,7 @@ export type * from './content.types.js';
 export { createContentService } from './content.service.js';
 export { createReadModel, READ_MODEL_VERSION_KEY } from './read-model.js';
 export * as contentSchemas from './content.schemas.js';
+import { createCatalogReadApi } from './catalog.routes.js';
 
 export const catalogModule: ModuleDefinition = {
   name: 'catalog',
@@ -23,6 +24,7 @@ export const catalogModule: ModuleDefinition = {
       readModel: createReadModel({ sql: ctx.sql, cache: ctx.cache }),
     };
     return { service };
+    return { routes: createCatalogReadApi(ctx) };
   },
   commands: { import: importCommand },
 };

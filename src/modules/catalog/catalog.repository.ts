@@ -1,0 +1,222 @@
+/**
+ * Reads of the catalog read model (catalog.*). Every method is one statement that the indexes of
+ * migrations 0001/0002 answer: rating sorts walk film_rating_idx / film_rating_asc_idx, genre
+ * filters use film_genre_ids_idx, searches film_search_idx / person_search_idx, typo lookups
+ * search_word_trgm_idx (nearest-neighbour).
+ */
+import type { Sql } from '../../ports/sql.js';
+import type { AccessLevel } from './content.events.js';
+import type { SearchPlan } from './search.js';
+
+export interface FilmListItem {
+  uuid: string;
+  title: string;
+  imdb_rating: number | null;
+}
+
+/** The film detail response as the read model stores it (catalog.film.document). */
+export interface FilmDocument {
+  uuid: string;
+  title: string;
+  imdb_rating: number | null;
+  description: string | null;
+  type: string;
+  genre: { uuid: string; name: string }[];
+  actors: { uuid: string; full_name: string }[];
+  writers: { uuid: string; full_name: string }[];
+  directors: { uuid: string; full_name: string }[];
+  [extra: string]: unknown;
+}
+
+export interface FilmRecord {
+  document: FilmDocument;
+  poster_url: string | null;
+  access: AccessLevel;
+}
+
+export interface Genre {
+  uuid: string;
+  name: string;
+}
+
+/** One entry of catalog.person.films. */
+export interface PersonFilm {
+  uuid: string;
+  roles: string[];
+  title: string;
+  imdb_rating: number | null;
+  access: AccessLevel;
+}
+
+export interface PersonRecord {
+  uuid: string;
+  full_name: string;
+  films: PersonFilm[];
+}
+
+export type FilmSort = 'imdb_rating' | '-imdb_rating';
+
+export interface Window {
+  limit: number;
+  offset: number;
+}
+
+/** Rows of a page and, when the page is not empty, the total number of matches. */
+export interface PageRows<T> {
+  rows: T[];
+  total: number | null;
+}
+
+const ORDER: Record<FilmSort, string> = {
+  '-imdb_rating': 'imdb_rating DESC NULLS LAST, id',
+  imdb_rating: 'imdb_rating ASC NULLS LAST, id',
+};
+
+const SEARCH_QUERY = 'catalog.search_tsquery($1::text[], $2::int[], $3::boolean[], $4::boolean[])';
+
+export type CatalogRepository = ReturnType<typeof createCatalogRepository>;
+
+export function createCatalogRepository(sql: Sql) {
+  const filmFilter = (genres: readonly string[]) =>
+    genres.length > 0 ? 'access = ANY($1::text[]) AND genre_ids && $2::uuid[]' : 'access = ANY($1::text[])';
+  const filmFilterParams = (access: readonly AccessLevel[], genres: readonly string[]) =>
+    genres.length > 0 ? [access, genres] : [access];
+  const planParams = (plan: SearchPlan) => [plan.words, plan.groups, plan.prefixes, plan.negated];
+
+  return {
+    async listFilms(
+      filter: { access: readonly AccessLevel[]; genres: readonly string[]; sort: FilmSort },
+      window: Window,
+    ): Promise<FilmListItem[]> {
+      const params = filmFilterParams(filter.access, filter.genres);
+      const n = params.length;
+      return sql.query<FilmListItem>(
+        `SELECT id AS uuid, title, imdb_rating FROM catalog.film
+         WHERE ${filmFilter(filter.genres)}
+         ORDER BY ${ORDER[filter.sort]} LIMIT $${n + 1} OFFSET $${n + 2}`,
+        [...params, window.limit, window.offset],
+      );
+    },
+
+    async countFilms(filter: { access: readonly AccessLevel[]; genres: readonly string[] }): Promise<number> {
+      const [row] = await sql.query<{ n: number }>(
+        `SELECT count(*) AS n FROM catalog.film WHERE ${filmFilter(filter.genres)}`,
+        filmFilterParams(filter.access, filter.genres),
+      );
+      return row?.n ?? 0;
+    },
+
+    /** Title matches first (the whole title, then every word in it), then text rank, then rating. */
+    async searchFilms(
+      plan: SearchPlan,
+      access: readonly AccessLevel[],
+      window: Window,
+    ): Promise<PageRows<FilmListItem>> {
+      const rows = await sql.query<FilmListItem & { total: number }>(
+        `WITH q AS MATERIALIZED (SELECT ${SEARCH_QUERY} AS tq)
+         SELECT f.id AS uuid, f.title, f.imdb_rating, count(*) OVER () AS total
+         FROM catalog.film AS f
+         WHERE f.search @@ (SELECT tq FROM q) AND f.access = ANY($5::text[])
+         ORDER BY lower(f.title) = $6 DESC,
+                  ts_filter(f.search, '{a}') @@ (SELECT tq FROM q) DESC,
+                  ts_rank(f.search, (SELECT tq FROM q)) DESC,
+                  f.imdb_rating DESC NULLS LAST, f.id
+         LIMIT $7 OFFSET $8`,
+        [...planParams(plan), access, plan.exact, window.limit, window.offset],
+      );
+      return {
+        rows: rows.map(({ uuid, title, imdb_rating }) => ({ uuid, title, imdb_rating })),
+        total: rows[0]?.total ?? null,
+      };
+    },
+
+    async countSearchFilms(plan: SearchPlan, access: readonly AccessLevel[]): Promise<number> {
+      const [row] = await sql.query<{ n: number }>(
+        `SELECT count(*) AS n FROM catalog.film
+         WHERE search @@ ${SEARCH_QUERY} AND access = ANY($5::text[])`,
+        [...planParams(plan), access],
+      );
+      return row?.n ?? 0;
+    },
+
+    /** For each word, the closest vocabulary words of similar length, best first. */
+    async nearestWords(words: readonly string[], perWord = 12): Promise<Map<string, string[]>> {
+      const nearest = new Map<string, string[]>(words.map((w) => [w, []]));
+      if (words.length === 0) return nearest;
+      const rows = await sql.query<{ w: string; word: string }>(
+        `SELECT q.w, c.word
+         FROM unnest($1::text[]) AS q(w)
+         CROSS JOIN LATERAL (
+           SELECT s.word, s.word <-> q.w AS d FROM catalog.search_word AS s
+           WHERE char_length(s.word) BETWEEN char_length(q.w) - 1 AND char_length(q.w) + 1
+           ORDER BY s.word <-> q.w
+           LIMIT $2
+         ) AS c
+         ORDER BY q.w, c.d`,
+        [words, perWord],
+      );
+      for (const row of rows) nearest.get(row.w)?.push(row.word);
+      return nearest;
+    },
+
+    async filmById(id: string): Promise<FilmRecord | null> {
+      const [row] = await sql.query<FilmRecord>(
+        'SELECT document, poster_url, access FROM catalog.film WHERE id = $1',
+        [id],
+      );
+      return row ?? null;
+    },
+
+    async listGenres(window: Window | null): Promise<Genre[]> {
+      return window
+        ? sql.query<Genre>(
+            'SELECT id AS uuid, name FROM catalog.genre ORDER BY name, id LIMIT $1 OFFSET $2',
+            [window.limit, window.offset],
+          )
+        : sql.query<Genre>('SELECT id AS uuid, name FROM catalog.genre ORDER BY name, id');
+    },
+
+    async countGenres(): Promise<number> {
+      const [row] = await sql.query<{ n: number }>('SELECT count(*) AS n FROM catalog.genre');
+      return row?.n ?? 0;
+    },
+
+    async genreById(id: string): Promise<Genre | null> {
+      const [row] = await sql.query<Genre>('SELECT id AS uuid, name FROM catalog.genre WHERE id = $1', [id]);
+      return row ?? null;
+    },
+
+    /** The exact name first, then text rank, then name. */
+    async searchPersons(plan: SearchPlan, window: Window): Promise<PageRows<PersonRecord>> {
+      const rows = await sql.query<PersonRecord & { total: number }>(
+        `WITH q AS MATERIALIZED (SELECT ${SEARCH_QUERY} AS tq)
+         SELECT p.id AS uuid, p.full_name, p.films, count(*) OVER () AS total
+         FROM catalog.person AS p
+         WHERE p.search @@ (SELECT tq FROM q)
+         ORDER BY lower(p.full_name) = $5 DESC, ts_rank(p.search, (SELECT tq FROM q)) DESC, p.full_name, p.id
+         LIMIT $6 OFFSET $7`,
+        [...planParams(plan), plan.exact, window.limit, window.offset],
+      );
+      return {
+        rows: rows.map(({ uuid, full_name, films }) => ({ uuid, full_name, films })),
+        total: rows[0]?.total ?? null,
+      };
+    },
+
+    async countSearchPersons(plan: SearchPlan): Promise<number> {
+      const [row] = await sql.query<{ n: number }>(
+        `SELECT count(*) AS n FROM catalog.person WHERE search @@ ${SEARCH_QUERY}`,
+        planParams(plan),
+      );
+      return row?.n ?? 0;
+    },
+
+    async personById(id: string): Promise<PersonRecord | null> {
+      const [row] = await sql.query<PersonRecord>(
+        'SELECT id AS uuid, full_name, films FROM catalog.person WHERE id = $1',
+        [id],
+      );
+      return row ?? null;
+    },
+  };
+}

@@ -1,0 +1,264 @@
+/**
+ * The public catalog read API (DESIGN §7, the Practicum "Async API" contract). Handlers validate
+ * by schema, work out what the caller may see, and answer from the response cache or the query
+ * service. Lists are bare JSON arrays with the total in X-Total-Count.
+ */
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { ModuleContext } from '../../platform/module.js';
+import { createCatalogCache, type CatalogCache } from './catalog.cache.js';
+import { createCatalogRepository } from './catalog.repository.js';
+import {
+  FilmDetail,
+  FilmList,
+  FilmsQuery,
+  GenreList,
+  Genre,
+  GenresQuery,
+  IdParams,
+  PersonDetail,
+  PersonList,
+  Problem,
+  SearchQuery,
+} from './catalog.schemas.js';
+import {
+  assertVisible,
+  createCatalogQueryService,
+  visibleLevels,
+  type CatalogQueryService,
+  type Page,
+} from './catalog.service.js';
+import type { AccessLevel } from './content.events.js';
+import { normaliseQuery } from './search.js';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+const tags = ['catalog'];
+const security: { [label: string]: string[] }[] = [{}, { bearer: [] }];
+const errors = { 400: Problem, 401: Problem };
+
+/** The body as the route's response schema serialises it. */
+function serialize(reply: FastifyReply, value: unknown): string {
+  const out = reply.serialize(value);
+  return typeof out === 'string' ? out : Buffer.from(out as ArrayBuffer).toString('utf8');
+}
+
+/** A cached page is "<total>\n<body>". */
+const encodePage = (reply: FastifyReply, page: Page<unknown>) =>
+  `${page.total}\n${serialize(reply, page.items)}`;
+
+function sendPage(reply: FastifyReply, encoded: string) {
+  const cut = encoded.indexOf('\n');
+  return reply
+    .header('x-total-count', encoded.slice(0, cut))
+    .type(JSON_TYPE)
+    .send(encoded.slice(cut + 1));
+}
+
+const sendBody = (reply: FastifyReply, body: string) => reply.type(JSON_TYPE).send(body);
+
+export function catalogRoutes(deps: {
+  service: CatalogQueryService;
+  cache: CatalogCache;
+}): FastifyPluginAsync {
+  const { service, cache } = deps;
+  return async (fastify) => {
+    const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+
+    app.get(
+      '/api/v1/films',
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'Films the caller may see, by rating, optionally in any of several genres',
+          querystring: FilmsQuery,
+          response: { 200: FilmList, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const levels = visibleLevels(request.principal);
+        const q = request.query;
+        const sort = q.sort ?? '-imdb_rating';
+        const genres = [...new Set((q.genre ?? []).map((g) => g.toLowerCase()))].sort();
+        const page = { page_number: q.page_number, page_size: q.page_size };
+        const encoded = await cache.remember('films', [levels, sort, genres, page], async () =>
+          encodePage(reply, await service.listFilms({ sort, genres }, page, levels)),
+        );
+        return sendPage(reply, encoded);
+      },
+    );
+
+    app.get(
+      '/api/v1/films/search',
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'Full-text search over titles, descriptions, genres and people',
+          querystring: SearchQuery,
+          response: { 200: FilmList, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const levels = visibleLevels(request.principal);
+        const { query, page_number, page_size } = request.query;
+        const page = { page_number, page_size };
+        const encoded = await cache.remember('film-search', [levels, normaliseQuery(query), page], async () =>
+          encodePage(reply, await service.searchFilms(query, page, levels)),
+        );
+        return sendPage(reply, encoded);
+      },
+    );
+
+    app.get(
+      '/api/v1/films/:uuid',
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'One film; 403 when the caller may not see its access level',
+          params: IdParams,
+          response: { 200: FilmDetail, 403: Problem, 404: Problem, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const levels = visibleLevels(request.principal);
+        // Cached whatever the access level ("<level>\n<body>"); the check runs on every request.
+        const encoded = await cache.remember('film', [request.params.uuid.toLowerCase()], async () => {
+          const film = await service.film(request.params.uuid);
+          return `${film.type}\n${serialize(reply, film)}`;
+        });
+        const cut = encoded.indexOf('\n');
+        assertVisible(encoded.slice(0, cut) as AccessLevel, levels);
+        return sendBody(reply, encoded.slice(cut + 1));
+      },
+    );
+
+    app.get(
+      '/api/v1/genres',
+      {
+        schema: {
+          tags,
+          summary: 'Every genre by name (paged when page parameters are given)',
+          querystring: GenresQuery,
+          response: { 200: GenreList, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const { page_number, page_size } = request.query;
+        const page =
+          page_number === undefined && page_size === undefined
+            ? null
+            : { page_number: page_number ?? 1, page_size: page_size ?? 50 };
+        const encoded = await cache.remember('genres', [page], async () =>
+          encodePage(reply, await service.genres(page)),
+        );
+        return sendPage(reply, encoded);
+      },
+    );
+
+    app.get(
+      '/api/v1/genres/:uuid',
+      {
+        schema: {
+          tags,
+          summary: 'One genre',
+          params: IdParams,
+          response: { 200: Genre, 404: Problem, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const encoded = await cache.remember('genre', [request.params.uuid.toLowerCase()], async () =>
+          serialize(reply, await service.genre(request.params.uuid)),
+        );
+        return sendBody(reply, encoded);
+      },
+    );
+
+    app.get(
+      '/api/v1/persons/search',
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'Search people by name',
+          querystring: SearchQuery,
+          response: { 200: PersonList, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const levels = visibleLevels(request.principal);
+        const { query, page_number, page_size } = request.query;
+        const page = { page_number, page_size };
+        const encoded = await cache.remember(
+          'person-search',
+          [levels, normaliseQuery(query), page],
+          async () => encodePage(reply, await service.searchPersons(query, page, levels)),
+        );
+        return sendPage(reply, encoded);
+      },
+    );
+
+    app.get(
+      '/api/v1/persons/:uuid',
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'One person with the roles in each film the caller may see',
+          params: IdParams,
+          response: { 200: PersonDetail, 404: Problem, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const levels = visibleLevels(request.principal);
+        const encoded = await cache.remember(
+          'person',
+          [levels, request.params.uuid.toLowerCase()],
+          async () => serialize(reply, await service.person(request.params.uuid, levels)),
+        );
+        return sendBody(reply, encoded);
+      },
+    );
+
+    app.get(
+      '/api/v1/persons/:uuid/film',
+      {
+        schema: {
+          tags,
+          security,
+          summary: "The person's films the caller may see, best rated first",
+          params: IdParams,
+          response: { 200: FilmList, 404: Problem, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const levels = visibleLevels(request.principal);
+        const encoded = await cache.remember(
+          'person-films',
+          [levels, request.params.uuid.toLowerCase()],
+          async () => serialize(reply, await service.personFilms(request.params.uuid, levels)),
+        );
+        return sendBody(reply, encoded);
+      },
+    );
+  };
+}
+
+/** Builds the read API of a catalog module instance. */
+export function createCatalogReadApi(ctx: ModuleContext): FastifyPluginAsync {
+  const lookups = ctx.metrics.counter(
+    'kino_catalog_cache_lookups_total',
+    'Catalog response cache lookups by result.',
+    ['result'],
+  );
+  const cache = createCatalogCache({
+    cache: ctx.cache,
+    clock: ctx.clock,
+    logger: ctx.logger,
+    ttlSeconds: ctx.config.cacheTtl,
+    onLookup: (result) => lookups.inc({ result }),
+  });
+  const service = createCatalogQueryService({ repository: createCatalogRepository(ctx.sql), cache });
+  return catalogRoutes({ service, cache });
+}
