@@ -6,7 +6,15 @@ import { SqlError, type Sql, type SqlExecutor } from '../../ports/sql.js';
 type Queryable = Pick<PGlite, 'query' | 'exec'> | Transaction;
 
 function wrap(error: unknown): unknown {
-  if (error && typeof error === 'object' && 'code' in error && typeof error.code === 'string') {
+  // Errors thrown by a transaction callback (already wrapped, or the caller's own) pass unchanged.
+  if (error instanceof SqlError) return error;
+  if (
+    error &&
+    typeof error === 'object' &&
+    'code' in error &&
+    typeof error.code === 'string' &&
+    /^[0-9A-Z]{5}$/.test(error.code)
+  ) {
     const constraint =
       'constraint' in error && typeof error.constraint === 'string' ? error.constraint : undefined;
     return new SqlError(String((error as { message?: unknown }).message), error.code, constraint, {
