@@ -117,9 +117,9 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
  * Keys from the auth service's JWKS (`<authUrl>/.well-known/jwks.json`): cached, refetched when
  * a token names an unknown `kid` (at most every 30 s), and each key used only with its own `alg`.
  */
-export function createJwksKeySource(authUrl: string): KeyResolver {
+export function createJwksKeySource(authUrl: string, options: { cooldownMs?: number } = {}): KeyResolver {
   const jwks = createRemoteJWKSet(new URL('/.well-known/jwks.json', authUrl), {
-    cooldownDuration: 30_000,
+    cooldownDuration: options.cooldownMs ?? 30_000,
     cacheMaxAge: 10 * 60_000,
     timeoutDuration: 5_000,
   });
