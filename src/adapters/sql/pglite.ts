@@ -12,6 +12,11 @@ function wrap(error: unknown): unknown {
     error &&
     typeof error === 'object' &&
     !(error instanceof SqlError) &&
+  // Errors thrown by a transaction callback (already wrapped, or the caller's own) pass unchanged.
+  if (error instanceof SqlError) return error;
+  if (
+    error &&
+    typeof error === 'object' &&
     'code' in error &&
     typeof error.code === 'string' &&
     /^[0-9A-Z]{5}$/.test(error.code)
