@@ -153,6 +153,13 @@ export const SPEC = {
   cacheSize: v('CACHE_SIZE', '10000', 'Entries the in-memory cache keeps at most.', int(1, 10_000_000)),
   trustProxy: v('TRUST_PROXY', 'off', 'Trust X-Forwarded-* headers (on behind nginx).', onOff),
   docs: v('API_DOCS', 'on', 'Serve the OpenAPI document and docs UI.', onOff),
+  // ugc
+  ugcIngestBodyLimit: v(
+    'UGC_INGEST_BODY_LIMIT',
+    '2mb',
+    'Largest accepted body of POST /api/v1/events (up to 1000 events per request).',
+    bytes,
+  ),
 } as const;
 
 type SpecOf<S> = S extends VarSpec<infer T> ? T : never;
