@@ -14,7 +14,7 @@ import type { AccessLevel } from '../catalog/index.js';
 import { createFilmRepository, type FilmUpsert } from './film.repository.js';
 
 export const FILMS_GROUP = 'ugc.films';
-const TYPES = ['content.film.upserted', 'content.film.deleted', 'content.films.bulk_changed'] as const;
+const TYPES = new Set(['content.film.upserted', 'content.film.deleted', 'content.films.bulk_changed']);
 
 /** What ugc needs from the catalog module's public service (when it runs in this process). */
 interface CatalogLookup {
@@ -94,8 +94,11 @@ export function createFilmProjection(deps: {
     async start() {
       subscription = await bus.subscribe({
         group: FILMS_GROUP,
-        types: TYPES,
+        // One prefix rather than three types: a single subject filter works on every NATS server
+        // (several filters per consumer need NATS 2.10); other content events are skipped here.
+        types: ['content.>'],
         handler: async (message, delivery) => {
+          if (!TYPES.has(message.type)) return;
           try {
             await handle(message);
           } catch (error) {
