@@ -76,7 +76,8 @@ export async function listPartitions(sql: Sql): Promise<PartitionInfo[]> {
 
 /**
  * Detaches (and unless `keep`, drops) every partition whose whole day is before `cutoff`.
- * Returns the names it detached.
+ * A kept table is renamed `<name>_detached` so that a late event for that day gets a fresh
+ * partition. Returns the names it detached.
  */
 export async function prunePartitions(
   sql: Sql,
@@ -88,6 +89,13 @@ export async function prunePartitions(
   for (const p of old) {
     await sql.exec(`ALTER TABLE ugc.events DETACH PARTITION ugc.${p.name}`);
     if (!options.keep) await sql.exec(`DROP TABLE ugc.${p.name}`);
+    else {
+      const taken = await sql.query(`SELECT 1 FROM pg_tables WHERE schemaname = 'ugc' AND tablename = $1`, [
+        `${p.name}_detached`,
+      ]);
+      const suffix = taken.length === 0 ? 'detached' : `detached_${Date.now()}`;
+      await sql.exec(`ALTER TABLE ugc.${p.name} RENAME TO ${p.name}_${suffix}`);
+    }
   }
   return old.map((p) => p.name);
 }
