@@ -247,6 +247,12 @@ export const SPEC = {
     'Password for `kino createsuperuser` when no terminal is attached.',
     text,
     '',
+  // ugc
+  ugcIngestBodyLimit: v(
+    'UGC_INGEST_BODY_LIMIT',
+    '2mb',
+    'Largest accepted body of POST /api/v1/events (up to 1000 events per request).',
+    bytes,
   ),
 } as const;
 

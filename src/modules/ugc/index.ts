@@ -1,11 +1,15 @@
 import './ugc.events.js';
 export type { UgcEventRecord } from './ugc.events.js';
 import type { ModuleDefinition } from '../../platform/module.js';
+import { ugcCommand } from './prune.command.js';
 
 export const ugcModule: ModuleDefinition = {
   name: 'ugc',
-  migrations: [],
-  async create() {
-    return {};
+  migrations: [{ module: 'ugc', schema: 'ugc', dir: new URL('./migrations/', import.meta.url) }],
+  uses: ['catalog'],
+  async create(ctx) {
+    const { createUgc } = await import('./ugc.module.js');
+    return createUgc(ctx);
   },
+  commands: { ugc: ugcCommand },
 };

@@ -1,0 +1,115 @@
+/**
+ * The `ugc-sink` worker: takes `ugc.events.batch` messages off the bus and writes each batch
+ * into ugc.events in one transaction with one multi-row insert. A repeated event (same event_id
+ * and ts) is dropped by the primary key, so redeliveries and client retries store nothing twice.
+ * The same statement adds the newly stored views and completions to ugc.film_daily.
+ */
+import type { Bus, Subscription } from '../../ports/bus.js';
+import { isSqlError, SqlState, type Sql } from '../../ports/sql.js';
+import type { Clock } from '../../platform/clock.js';
+import type { EventMap } from '../../platform/events.js';
+import type { Logger } from '../../platform/logger.js';
+import type { Worker } from '../../platform/module.js';
+import type { UgcEventRecord } from './ugc.events.js';
+import { daysFrom, utcDay, type PartitionManager } from './partitions.js';
+
+export const SINK_GROUP = 'ugc.sink';
+/** Partitions kept ready ahead of time, from today. */
+const DAYS_AHEAD = 3;
+
+const INSERT = `
+WITH ins AS (
+  INSERT INTO ugc.events (event_id, ts, type, user_id, film_id, payload)
+  SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::uuid[], $5::uuid[], $6::jsonb[])
+  ON CONFLICT DO NOTHING
+  RETURNING film_id, type, ts
+), daily AS (
+  INSERT INTO ugc.film_daily AS d (film_id, day, views, completions)
+  SELECT film_id, (ts AT TIME ZONE 'UTC')::date,
+         count(*) FILTER (WHERE type = 'view_start'), count(*) FILTER (WHERE type = 'view_complete')
+  FROM ins WHERE film_id IS NOT NULL AND type IN ('view_start', 'view_complete')
+  GROUP BY 1, 2 ORDER BY 1, 2
+  ON CONFLICT (film_id, day) DO UPDATE
+    SET views = d.views + EXCLUDED.views, completions = d.completions + EXCLUDED.completions
+  RETURNING 1
+)
+SELECT (SELECT count(*) FROM ins)::int AS stored`;
+
+export interface EventSink extends Worker {
+  /** Writes one batch; returns how many events were new. */
+  store(events: readonly UgcEventRecord[]): Promise<number>;
+  readonly running: boolean;
+}
+
+export function createEventSink(deps: {
+  bus: Bus;
+  sql: Sql;
+  clock: Clock;
+  logger: Logger;
+  partitions: PartitionManager;
+  onStored?: (count: number) => void;
+}): EventSink {
+  const { bus, sql, logger, partitions } = deps;
+  let subscription: Subscription | undefined;
+
+  async function write(events: readonly UgcEventRecord[]): Promise<number> {
+    const [row] = await sql.transaction((tx) =>
+      tx.query<{ stored: number }>(INSERT, [
+        events.map((e) => e.event_id),
+        events.map((e) => e.ts),
+        events.map((e) => e.type),
+        events.map((e) => e.user_id),
+        events.map((e) => e.film_id),
+        events.map((e) => JSON.stringify(e.payload)),
+      ]),
+    );
+    return row?.stored ?? 0;
+  }
+
+  async function store(events: readonly UgcEventRecord[]): Promise<number> {
+    if (events.length === 0) return 0;
+    await partitions.ensure(events.map((e) => e.ts.slice(0, 10)));
+    let stored: number;
+    try {
+      stored = await write(events);
+    } catch (error) {
+      // "no partition of relation found for row": a partition was pruned by another process.
+      if (!isSqlError(error, SqlState.checkViolation)) throw error;
+      partitions.forget();
+      await partitions.ensure(events.map((e) => e.ts.slice(0, 10)));
+      stored = await write(events);
+    }
+    deps.onStored?.(stored);
+    return stored;
+  }
+
+  return {
+    store,
+    get running() {
+      return subscription !== undefined;
+    },
+    async start() {
+      await partitions.ensure(daysFrom(new Date(Date.parse(utcDay(deps.clock.now()))), DAYS_AHEAD));
+      subscription = await bus.subscribe({
+        group: SINK_GROUP,
+        types: ['ugc.events.batch'],
+        handler: async (message, delivery) => {
+          try {
+            await store((message.payload as EventMap['ugc.events.batch']).events);
+          } catch (error) {
+            logger.warn(
+              { err: error, batch: message.id, attempt: delivery.attempt },
+              'event batch not stored yet',
+            );
+            throw error;
+          }
+        },
+      });
+    },
+    async stop() {
+      const s = subscription;
+      subscription = undefined;
+      await s?.stop();
+    },
+  };
+}

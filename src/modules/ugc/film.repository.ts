@@ -1,0 +1,77 @@
+/**
+ * The ugc module's projection of films (ugc.film): just what it needs to check visibility and to
+ * show titles, kept from the content module's events. It never reads another module's tables.
+ */
+import type { SqlExecutor } from '../../ports/sql.js';
+import { forbidden, notFound } from '../../platform/errors.js';
+import { Permission, type Principal } from '../../platform/security.js';
+import type { AccessLevel } from '../catalog/index.js';
+
+export interface FilmRow {
+  readonly id: string;
+  readonly title: string;
+  readonly rating: number | null;
+  readonly access: AccessLevel;
+  readonly genre_ids: readonly string[];
+}
+
+export interface FilmUpsert extends FilmRow {
+  /** The content version; null applies the snapshot whatever is stored (a refresh from the source). */
+  readonly version: number | null;
+}
+
+/** Access levels `principal` may see (DESIGN §6). */
+export function visibleAccess(principal: Principal): AccessLevel[] {
+  const p = principal.permissions;
+  if (p.has(Permission.crudFilms)) return ['FREE', 'PAID', 'ARCHIVED'];
+  if (p.has(Permission.paidFilms)) return ['FREE', 'PAID'];
+  return ['FREE'];
+}
+
+export function canSee(principal: Principal, access: AccessLevel): boolean {
+  return visibleAccess(principal).includes(access);
+}
+
+export function createFilmRepository(db: SqlExecutor) {
+  return {
+    async get(id: string): Promise<FilmRow | null> {
+      const [row] = await db.query<FilmRow>(
+        'SELECT id, title, rating, access, genre_ids FROM ugc.film WHERE id = $1',
+        [id],
+      );
+      return row ?? null;
+    },
+
+    /** The film if `principal` may see it; 404 FILM_NOT_FOUND or 403 FILM_ACCESS_DENIED otherwise. */
+    async requireVisible(id: string, principal: Principal): Promise<FilmRow> {
+      const film = await this.get(id);
+      if (!film) throw notFound('FILM_NOT_FOUND', `No film ${id}.`);
+      if (!canSee(principal, film.access))
+        throw forbidden('FILM_ACCESS_DENIED', 'Your subscription does not include this film.');
+      return film;
+    },
+
+    /** Applies a snapshot unless a newer version is already stored. */
+    async upsert(tx: SqlExecutor, film: FilmUpsert): Promise<void> {
+      await tx.execute(
+        `INSERT INTO ugc.film (id, title, rating, access, genre_ids, version, stale, updated_at)
+         VALUES ($1, $2, $3, $4, $5::uuid[], COALESCE($6::int, 0), false, now())
+         ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, rating = EXCLUDED.rating,
+           access = EXCLUDED.access, genre_ids = EXCLUDED.genre_ids,
+           version = COALESCE($6::int, ugc.film.version), stale = false, updated_at = now()
+         WHERE $6::int IS NULL OR ugc.film.version <= $6::int`,
+        [film.id, film.title, film.rating, film.access, film.genre_ids, film.version],
+      );
+    },
+
+    async remove(tx: SqlExecutor, id: string): Promise<void> {
+      await tx.execute('DELETE FROM ugc.film WHERE id = $1', [id]);
+    },
+
+    async markStale(tx: SqlExecutor, ids: readonly string[]): Promise<void> {
+      await tx.execute('UPDATE ugc.film SET stale = true WHERE id = ANY($1::uuid[])', [ids]);
+    },
+  };
+}
+
+export type FilmRepository = ReturnType<typeof createFilmRepository>;

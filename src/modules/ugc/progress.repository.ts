@@ -1,0 +1,125 @@
+/** SQL for watch progress, continue-watching and history. */
+import type { SqlExecutor } from '../../ports/sql.js';
+import type { AccessLevel } from '../catalog/index.js';
+import { COMPLETE_AT, CONTINUE_FROM, MIN_POSITION_S, type ProgressState } from './progress.rules.js';
+
+export interface ProgressRow extends ProgressState {
+  readonly film_id: string;
+  readonly updated_at: Date;
+}
+
+export interface ContinueRow {
+  readonly film_id: string;
+  readonly title: string;
+  readonly position_s: number;
+  readonly duration_s: number;
+  readonly updated_at: Date;
+}
+
+export interface HistoryRow {
+  readonly film_id: string;
+  readonly title: string;
+  readonly watched_at: Date;
+}
+
+const COLUMNS = 'film_id, position_s, duration_s, completed, hidden, updated_at';
+
+export function createProgressRepository() {
+  return {
+    async get(db: SqlExecutor, userId: string, filmId: string): Promise<ProgressRow | null> {
+      const [row] = await db.query<ProgressRow>(
+        `SELECT ${COLUMNS} FROM ugc.progress WHERE user_id = $1 AND film_id = $2`,
+        [userId, filmId],
+      );
+      return row ?? null;
+    },
+
+    /** Locks the row (creating it from `initial` when missing) and returns its state before. */
+    async lock(
+      tx: SqlExecutor,
+      userId: string,
+      filmId: string,
+      initial: ProgressState,
+    ): Promise<ProgressRow | null> {
+      for (;;) {
+        const [existing] = await tx.query<ProgressRow>(
+          `SELECT ${COLUMNS} FROM ugc.progress WHERE user_id = $1 AND film_id = $2 FOR UPDATE`,
+          [userId, filmId],
+        );
+        if (existing) return existing;
+        const inserted = await tx.execute(
+          `INSERT INTO ugc.progress (user_id, film_id, position_s, duration_s, completed, hidden)
+           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+          [userId, filmId, initial.position_s, initial.duration_s, initial.completed, initial.hidden],
+        );
+        if (inserted === 1) return null;
+      }
+    },
+
+    async save(tx: SqlExecutor, userId: string, filmId: string, state: ProgressState): Promise<void> {
+      await tx.execute(
+        `UPDATE ugc.progress SET position_s = $3, duration_s = $4, completed = $5, hidden = $6, updated_at = now()
+         WHERE user_id = $1 AND film_id = $2`,
+        [userId, filmId, state.position_s, state.duration_s, state.completed, state.hidden],
+      );
+    },
+
+    async hide(tx: SqlExecutor, userId: string, filmId: string): Promise<boolean> {
+      return (
+        (await tx.execute('UPDATE ugc.progress SET hidden = true WHERE user_id = $1 AND film_id = $2', [
+          userId,
+          filmId,
+        ])) === 1
+      );
+    },
+
+    async addHistory(tx: SqlExecutor, userId: string, filmId: string, at: Date): Promise<void> {
+      await tx.execute('INSERT INTO ugc.watch_history (user_id, film_id, watched_at) VALUES ($1, $2, $3)', [
+        userId,
+        filmId,
+        at,
+      ]);
+    },
+
+    async continueWatching(
+      db: SqlExecutor,
+      userId: string,
+      access: readonly AccessLevel[],
+      limit: number,
+      offset: number,
+    ): Promise<ContinueRow[]> {
+      return db.query<ContinueRow>(
+        `SELECT p.film_id, f.title, p.position_s, p.duration_s, p.updated_at
+         FROM ugc.progress p JOIN ugc.film f ON f.id = p.film_id
+         WHERE p.user_id = $1 AND NOT p.hidden AND f.access = ANY($2::text[])
+           AND p.position_s / p.duration_s > $5 AND p.position_s / p.duration_s < $6 AND p.position_s >= $7
+         ORDER BY p.updated_at DESC, p.film_id LIMIT $3 OFFSET $4`,
+        [userId, access, limit, offset, CONTINUE_FROM, COMPLETE_AT, MIN_POSITION_S],
+      );
+    },
+
+    async history(
+      db: SqlExecutor,
+      userId: string,
+      access: readonly AccessLevel[],
+      limit: number,
+      offset: number,
+    ): Promise<{ rows: HistoryRow[]; total: number }> {
+      const rows = await db.query<HistoryRow>(
+        `SELECT h.film_id, f.title, h.watched_at
+         FROM ugc.watch_history h JOIN ugc.film f ON f.id = h.film_id
+         WHERE h.user_id = $1 AND f.access = ANY($2::text[])
+         ORDER BY h.watched_at DESC, h.id DESC LIMIT $3 OFFSET $4`,
+        [userId, access, limit, offset],
+      );
+      const [count] = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM ugc.watch_history h JOIN ugc.film f ON f.id = h.film_id
+         WHERE h.user_id = $1 AND f.access = ANY($2::text[])`,
+        [userId, access],
+      );
+      return { rows, total: count?.n ?? 0 };
+    },
+  };
+}
+
+export type ProgressRepository = ReturnType<typeof createProgressRepository>;

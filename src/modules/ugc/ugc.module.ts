@@ -1,0 +1,64 @@
+/** Wires the ugc module: repositories, services, routes, workers. */
+import type { ModuleContext, ModuleInstance } from '../../platform/module.js';
+import { createAnalyticsRepository } from './analytics.repository.js';
+import { createAnalyticsService } from './analytics.service.js';
+import { createBookmarkRepository } from './bookmark.repository.js';
+import { createBookmarkService } from './bookmark.service.js';
+import { createEventSink } from './event.sink.js';
+import { createFilmProjection } from './film.projection.js';
+import { createFilmRepository } from './film.repository.js';
+import { createIngestService } from './ingest.service.js';
+import { createPartitionManager } from './partitions.js';
+import { createProgressRepository } from './progress.repository.js';
+import { createProgressService } from './progress.service.js';
+import { createRatingRepository } from './rating.repository.js';
+import { createRatingService } from './rating.service.js';
+import { createReviewRepository } from './review.repository.js';
+import { createReviewService } from './review.service.js';
+import { ugcRoutes } from './ugc.routes.js';
+
+export async function createUgc(ctx: ModuleContext): Promise<ModuleInstance> {
+  const { sql, bus, clock, logger, metrics } = ctx;
+  const films = createFilmRepository(sql);
+  const ratings = createRatingRepository();
+  const stored = metrics.counter(
+    'ugc_events_stored_total',
+    'Events written to ugc.events (duplicates excluded).',
+  );
+  const sink = createEventSink({
+    bus,
+    sql,
+    clock,
+    logger: logger.child({ worker: 'ugc-sink' }),
+    partitions: createPartitionManager(sql),
+    onStored: (n) => stored.inc(n),
+  });
+  const services = {
+    ratings: createRatingService({ sql, films, ratings }),
+    reviews: createReviewService({ sql, films, reviews: createReviewRepository() }),
+    bookmarks: createBookmarkService({ sql, films, bookmarks: createBookmarkRepository() }),
+    progress: createProgressService({ sql, clock, films, progress: createProgressRepository() }),
+    ingest: createIngestService({ bus, sql, clock, logger, metrics, sink }),
+    analytics: createAnalyticsService({
+      clock,
+      analytics: createAnalyticsRepository(sql),
+      films,
+      ratings,
+      sql,
+    }),
+  };
+  metrics.gauge('ugc_sink_lag', 'Event batches waiting for the ugc sink.', () => bus.lag('ugc.sink'));
+  return {
+    service: services,
+    routes: ugcRoutes(services, { ingestBodyLimit: ctx.config.ugcIngestBodyLimit }),
+    workers: {
+      'ugc-sink': sink,
+      'ugc-films': createFilmProjection({
+        bus,
+        sql,
+        logger: logger.child({ worker: 'ugc-films' }),
+        services: ctx.services,
+      }),
+    },
+  };
+}
