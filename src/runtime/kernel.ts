@@ -3,6 +3,7 @@
  * `kino start`, `kino serve`, `kino worker` and the tests all build through here.
  */
 import { readFileSync } from 'node:fs';
+import type { BlobStore } from '../ports/blob.js';
 import type { Config, ModuleName } from '../platform/config.js';
 import type { Logger } from '../platform/logger.js';
 import { createMetrics, type Metrics } from '../platform/metrics.js';
@@ -17,8 +18,11 @@ import type {
   ServiceRegistry,
   Worker,
 } from '../platform/module.js';
-import { createEngines, type Engines } from './container.js';
+import { createBlob, createEngines, type Engines } from './container.js';
 import { loadModules, MODULES } from './modules.js';
+
+const isBlob = (x: unknown): x is BlobStore =>
+  typeof x === 'object' && x !== null && typeof (x as BlobStore).ping === 'function';
 
 export const VERSION: string = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -82,6 +86,15 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
     const defs = await loadModules(options.modules);
     if (options.migrate) await migrate(engines.sql, migrationSets(defs), logger);
 
+    // Extra engines are built only for the modules that need them (files: blob).
+    const extras: Record<string, unknown> = { ...options.extras };
+    const ownedExtras: { close(): Promise<void> }[] = [];
+    if (options.modules.includes('files') && extras.blob === undefined) {
+      const blob = await createBlob(config, logger);
+      extras.blob = blob;
+      ownedExtras.push(blob);
+    }
+
     const services = new Map<ModuleName, unknown>();
     const registry: ServiceRegistry = {
       get: <T>(name: ModuleName) => services.get(name) as T | undefined,
@@ -100,7 +113,7 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
       clock,
       metrics,
       services: registry,
-      extras: options.extras ?? {},
+      extras,
     };
     const instances = new Map<ModuleName, ModuleInstance>();
     for (const def of defs) {
@@ -132,6 +145,9 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
             { name: `sql:${engines.sql.engine}`, check: () => engines.sql.ping() },
             { name: `cache:${engines.cache.engine}`, check: () => engines.cache.ping() },
             { name: `bus:${engines.bus.engine}`, check: () => engines.bus.ping() },
+            ...(isBlob(extras.blob)
+              ? [{ name: `blob:${extras.blob.engine}`, check: () => (extras.blob as BlobStore).ping() }]
+              : []),
           ],
           plugins: [...instances.values()].flatMap((i) => (i.routes ? [i.routes] : [])),
         })
@@ -174,6 +190,8 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
         for (const instance of [...instances.values()].reverse()) {
           await instance.close?.().catch((e: unknown) => logger.warn({ err: e }, 'module close failed'));
         }
+        for (const extra of ownedExtras)
+          await extra.close().catch((e: unknown) => logger.warn({ err: e }, 'engine close failed'));
         if (!options.engines) await engines.close();
       },
     };
