@@ -253,6 +253,27 @@ export const SPEC = {
     '2mb',
     'Largest accepted body of POST /api/v1/events (up to 1000 events per request).',
     bytes,
+  // files
+  s3Endpoint: v(
+    'S3_ENDPOINT',
+    undefined,
+    'S3-compatible server for posters and videos (MinIO, AWS, Ceph); unset = KINO_DATA_DIR/blobs on local disk.',
+    url(['http:', 'https:']),
+    'http://127.0.0.1:9000',
+  ),
+  s3Region: v('S3_REGION', 'us-east-1', 'Region of the S3 bucket.', text),
+  s3Bucket: v('S3_BUCKET', 'kino-files', 'S3 bucket for files (created when missing).', text),
+  s3AccessKeyId: v('S3_ACCESS_KEY_ID', undefined, 'S3 access key id.', text, 'minioadmin'),
+  s3SecretAccessKey: v('S3_SECRET_ACCESS_KEY', undefined, 'S3 secret access key.', text, 'change-me'),
+  filesMaxPoster: v('FILES_MAX_POSTER', '10mb', 'Largest poster accepted.', bytes),
+  filesMaxVideo: v('FILES_MAX_VIDEO', '20gb', 'Largest video accepted.', bytes),
+  filesMaxOther: v('FILES_MAX_OTHER', '100mb', 'Largest other file (subtitles, documents) accepted.', bytes),
+  filesLinkSecret: v(
+    'FILES_LINK_SECRET',
+    undefined,
+    'Key that signs temporary download links on local disk; unset = generated into KINO_DATA_DIR (set it when several replicas serve files).',
+    text,
+    'a-long-random-string',
   ),
 } as const;
 

@@ -3,6 +3,7 @@
  * imported lazily, so the all-in-one process never loads a driver it does not use.
  */
 import path from 'node:path';
+import type { BlobStore } from '../ports/blob.js';
 import type { Bus } from '../ports/bus.js';
 import type { Cache } from '../ports/cache.js';
 import type { Sql } from '../ports/sql.js';
@@ -63,6 +64,23 @@ export async function createBus(config: Config, logger: Logger, sql: Sql): Promi
   }
   const { createMemoryBus } = await import('../adapters/bus/memory.js');
   return createMemoryBus({ onDeadLetter });
+}
+
+/** The blob store: S3 when S3_ENDPOINT is set, else KINO_DATA_DIR/blobs on local disk. */
+export async function createBlob(config: Config, logger: Logger): Promise<BlobStore> {
+  if (config.s3Endpoint) {
+    const { createS3BlobStore } = await import('../adapters/blob/s3.js');
+    logger.debug({ endpoint: config.s3Endpoint, bucket: config.s3Bucket }, 'blob store: s3');
+    return createS3BlobStore({
+      endpoint: config.s3Endpoint,
+      region: config.s3Region,
+      bucket: config.s3Bucket,
+      ...(config.s3AccessKeyId ? { accessKeyId: config.s3AccessKeyId } : {}),
+      ...(config.s3SecretAccessKey ? { secretAccessKey: config.s3SecretAccessKey } : {}),
+    });
+  }
+  const { createLocalBlobStore } = await import('../adapters/blob/local.js');
+  return createLocalBlobStore({ root: path.join(config.dataDir, 'blobs') });
 }
 
 export async function createEngines(config: Config, logger: Logger): Promise<Engines> {

@@ -3,6 +3,7 @@
  * `kino start`, `kino serve`, `kino worker` and the tests all build through here.
  */
 import { readFileSync } from 'node:fs';
+import type { BlobStore } from '../ports/blob.js';
 import type { Config, ModuleName } from '../platform/config.js';
 import type { Logger } from '../platform/logger.js';
 import { createMetrics, type Metrics } from '../platform/metrics.js';
@@ -20,7 +21,11 @@ import type {
 import { installTokenVerifier } from '../platform/security.js';
 import { cacheRevocationCheck, createJwksKeySource, createJwtVerifier } from '../platform/tokens.js';
 import { createEngines, type Engines } from './container.js';
+import { createBlob, createEngines, type Engines } from './container.js';
 import { loadModules, MODULES } from './modules.js';
+
+const isBlob = (x: unknown): x is BlobStore =>
+  typeof x === 'object' && x !== null && typeof (x as BlobStore).ping === 'function';
 
 export const VERSION: string = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -84,6 +89,15 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
     const defs = await loadModules(options.modules);
     if (options.migrate) await migrate(engines.sql, migrationSets(defs), logger);
 
+    // Extra engines are built only for the modules that need them (files: blob).
+    const extras: Record<string, unknown> = { ...options.extras };
+    const ownedExtras: { close(): Promise<void> }[] = [];
+    if (options.modules.includes('files') && extras.blob === undefined) {
+      const blob = await createBlob(config, logger);
+      extras.blob = blob;
+      ownedExtras.push(blob);
+    }
+
     const services = new Map<ModuleName, unknown>();
     const registry: ServiceRegistry = {
       get: <T>(name: ModuleName) => services.get(name) as T | undefined,
@@ -102,7 +116,7 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
       clock,
       metrics,
       services: registry,
-      extras: options.extras ?? {},
+      extras,
     };
     // Without the auth module in this process, trust the auth service's published keys.
     if (!options.modules.includes('auth') && config.authUrl) {
@@ -143,6 +157,9 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
             { name: `sql:${engines.sql.engine}`, check: () => engines.sql.ping() },
             { name: `cache:${engines.cache.engine}`, check: () => engines.cache.ping() },
             { name: `bus:${engines.bus.engine}`, check: () => engines.bus.ping() },
+            ...(isBlob(extras.blob)
+              ? [{ name: `blob:${extras.blob.engine}`, check: () => (extras.blob as BlobStore).ping() }]
+              : []),
           ],
           plugins: [...instances.values()].flatMap((i) => (i.routes ? [i.routes] : [])),
         })
@@ -185,6 +202,8 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
         for (const instance of [...instances.values()].reverse()) {
           await instance.close?.().catch((e: unknown) => logger.warn({ err: e }, 'module close failed'));
         }
+        for (const extra of ownedExtras)
+          await extra.close().catch((e: unknown) => logger.warn({ err: e }, 'engine close failed'));
         if (!options.engines) await engines.close();
       },
     };

@@ -1,10 +1,93 @@
 import './files.events.js';
-import type { ModuleDefinition } from '../../platform/module.js';
+import { parseArgs } from 'node:util';
+import type { BlobStore } from '../../ports/blob.js';
+import type { Command, ModuleDefinition } from '../../platform/module.js';
+import { collectGarbage } from './files.gc.js';
+import { createLinkSigner, loadLinkSecret } from './files.links.js';
+import { createFilmProjection } from './files.projection.js';
+import { createFilesRepository } from './files.repository.js';
+import { filesRoutes } from './files.routes.js';
+import { createFilesService, type FilesService } from './files.service.js';
+import { createTusHandler } from './files.tus.js';
+
+export type { FilesService } from './files.service.js';
+export type { FileKind } from './files.ingest.js';
+
+/** The public service other modules and commands use. */
+export interface FilesModuleService extends FilesService {
+  gc(options: { dryRun: boolean; graceSeconds: number }): ReturnType<typeof collectGarbage>;
+}
+
+const gcCommand: Command = {
+  summary: 'Files maintenance: gc removes blobs without metadata and reports metadata without blobs.',
+  usage: 'kino files gc [--dry-run] [--grace-minutes N]   (default grace 60: younger blobs are kept)',
+  async run(ctx) {
+    const { positionals, values } = parseArgs({
+      args: [...ctx.args],
+      allowPositionals: true,
+      options: { 'dry-run': { type: 'boolean' }, 'grace-minutes': { type: 'string' } },
+    });
+    if (positionals[0] !== 'gc') {
+      ctx.stderr.write(`usage: ${gcCommand.usage}\n`);
+      return 2;
+    }
+    const grace = Number(values['grace-minutes'] ?? '60');
+    if (!Number.isFinite(grace) || grace < 0) {
+      ctx.stderr.write('--grace-minutes must be a number of minutes ≥ 0\n');
+      return 2;
+    }
+    const kernel = await ctx.kernel(['files']);
+    try {
+      const service = kernel.services.require<FilesModuleService>('files');
+      const dryRun = values['dry-run'] === true;
+      const report = await service.gc({ dryRun, graceSeconds: grace * 60 });
+      const verb = dryRun ? 'would remove' : 'removed';
+      ctx.stdout.write(
+        `Scanned ${report.scanned} blob(s); ${verb} ${report.removed.length} without metadata` +
+          (report.young > 0 ? ` (kept ${report.young} younger than ${grace} min)` : '') +
+          '.\n',
+      );
+      for (const key of report.removed) ctx.stdout.write(`  ${verb}: ${key}\n`);
+      ctx.stdout.write(`${report.missing.length} file record(s) without a blob.\n`);
+      for (const m of report.missing)
+        ctx.stdout.write(`  missing blob: file ${m.id} (${m.filename}) → ${m.blob_key}\n`);
+      return report.missing.length > 0 ? 3 : 0;
+    } finally {
+      await kernel.close();
+    }
+  },
+};
 
 export const filesModule: ModuleDefinition = {
   name: 'files',
-  migrations: [],
-  async create() {
-    return {};
+  migrations: [{ module: 'files', schema: 'files', dir: new URL('./migrations/', import.meta.url) }],
+  async create(ctx) {
+    const blob = ctx.extras.blob as BlobStore | undefined;
+    if (!blob) throw new Error('the files module needs a blob store (extras.blob)');
+    const { config } = ctx;
+    const repo = createFilesRepository(ctx.sql);
+    const service = createFilesService({
+      sql: ctx.sql,
+      repo,
+      blob,
+      clock: ctx.clock,
+      logger: ctx.logger,
+      links: createLinkSigner(loadLinkSecret(config.filesLinkSecret, config.dataDir)),
+      limits: { poster: config.filesMaxPoster, video: config.filesMaxVideo, other: config.filesMaxOther },
+      baseUrl: config.baseUrl,
+    });
+    const tus = createTusHandler({ service, dataDir: config.dataDir, logger: ctx.logger });
+    const publicService: FilesModuleService = {
+      ...service,
+      gc: (options) => collectGarbage({ blob, repo, clock: ctx.clock, ...options }),
+    };
+    return {
+      service: publicService,
+      routes: filesRoutes(service, tus),
+      workers: {
+        'files-films': createFilmProjection({ bus: ctx.bus, sql: ctx.sql, logger: ctx.logger, repo }),
+      },
+    };
   },
+  commands: { files: gcCommand },
 };

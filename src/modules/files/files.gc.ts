@@ -1,0 +1,69 @@
+/**
+ * Garbage collection between the blob store and the metadata: blobs no file row names are
+ * removed (once older than a grace period, so an upload whose row is about to be written is
+ * safe); rows whose blob is gone are reported for an operator to look at, never deleted blindly.
+ */
+import type { BlobStore } from '../../ports/blob.js';
+import type { Clock } from '../../platform/clock.js';
+import type { FilesRepository } from './files.repository.js';
+import { BLOB_PREFIX } from './files.service.js';
+
+export interface GcReport {
+  readonly scanned: number;
+  /** Orphan blobs removed (or that would be, with dryRun). */
+  readonly removed: readonly string[];
+  /** Orphan blobs kept because they are younger than the grace period. */
+  readonly young: number;
+  /** File rows whose blob is missing. */
+  readonly missing: readonly { id: string; blob_key: string; filename: string }[];
+}
+
+export async function collectGarbage(deps: {
+  blob: BlobStore;
+  repo: FilesRepository;
+  clock: Clock;
+  graceSeconds: number;
+  dryRun: boolean;
+}): Promise<GcReport> {
+  const { blob, repo } = deps;
+  const cutoff = deps.clock.now().getTime() - deps.graceSeconds * 1000;
+  const seen = new Set<string>();
+  const removed: string[] = [];
+  let scanned = 0;
+  let young = 0;
+  let batch: { key: string; modified: Date }[] = [];
+  const sweep = async () => {
+    const known = await repo.knownKeys(batch.map((b) => b.key));
+    for (const b of batch) {
+      if (known.has(b.key)) continue;
+      if (b.modified.getTime() > cutoff) {
+        young++;
+        continue;
+      }
+      if (!deps.dryRun) await blob.delete(b.key);
+      removed.push(b.key);
+    }
+    batch = [];
+  };
+  for await (const info of blob.list(BLOB_PREFIX)) {
+    scanned++;
+    seen.add(info.key);
+    batch.push(info);
+    if (batch.length >= 500) await sweep();
+  }
+  await sweep();
+
+  const missing: { id: string; blob_key: string; filename: string }[] = [];
+  let after: string | null = null;
+  for (;;) {
+    const rows = await repo.page(after, 1000);
+    if (rows.length === 0) break;
+    for (const row of rows) {
+      // Rows written after the listing started may name blobs it did not see: ask the store.
+      if (!seen.has(row.blob_key) && (await blob.head(row.blob_key)) === null)
+        missing.push({ id: row.id, blob_key: row.blob_key, filename: row.filename });
+    }
+    after = rows[rows.length - 1]!.id;
+  }
+  return { scanned, removed, young, missing };
+}

@@ -1,0 +1,149 @@
+/** The only SQL of the files module: file metadata and the film projection, schema `files`. */
+import type { Sql, SqlExecutor } from '../../ports/sql.js';
+import type { AccessLevel } from '../catalog/index.js';
+import type { FileKind } from './files.ingest.js';
+
+export interface FileRow {
+  readonly id: string;
+  readonly short_name: string;
+  readonly blob_key: string;
+  readonly filename: string;
+  readonly size: number;
+  readonly content_type: string;
+  readonly sha256: string;
+  readonly kind: FileKind;
+  readonly film_id: string | null;
+  readonly created_by: string | null;
+  readonly created_at: Date;
+}
+
+export type NewFileRow = Omit<FileRow, 'created_at'>;
+
+/** What the caller may read beyond posters. */
+export interface Visibility {
+  readonly paid: boolean;
+  readonly all: boolean;
+}
+
+export interface ListQuery {
+  readonly filmId?: string;
+  readonly kind?: FileKind;
+  readonly limit: number;
+  readonly offset: number;
+}
+
+const COLUMNS =
+  'f.id, f.short_name, f.blob_key, f.filename, f.size, f.content_type, f.sha256, f.kind, f.film_id, f.created_by, f.created_at';
+
+export function createFilesRepository(sql: Sql) {
+  return {
+    async insert(tx: SqlExecutor, row: NewFileRow): Promise<FileRow> {
+      const [created] = await tx.query<FileRow>(
+        `INSERT INTO files.file AS f (id, short_name, blob_key, filename, size, content_type, sha256, kind, film_id, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${COLUMNS}`,
+        [
+          row.id,
+          row.short_name,
+          row.blob_key,
+          row.filename,
+          row.size,
+          row.content_type,
+          row.sha256,
+          row.kind,
+          row.film_id,
+          row.created_by,
+        ],
+      );
+      return created!;
+    },
+
+    async find(
+      id: string,
+      tx: SqlExecutor = sql,
+    ): Promise<(FileRow & { access: AccessLevel | null }) | null> {
+      const [row] = await tx.query<FileRow & { access: AccessLevel | null }>(
+        `SELECT ${COLUMNS}, fm.access FROM files.file f LEFT JOIN files.film fm ON fm.id = f.film_id WHERE f.id = $1`,
+        [id],
+      );
+      return row ?? null;
+    },
+
+    async list(query: ListQuery, visibility: Visibility): Promise<{ rows: FileRow[]; total: number }> {
+      const where = `($1::uuid IS NULL OR f.film_id = $1) AND ($2::text IS NULL OR f.kind = $2)
+        AND (f.kind = 'poster' OR $3::boolean OR fm.access = 'FREE' OR (fm.access = 'PAID' AND $4::boolean))`;
+      const params = [query.filmId ?? null, query.kind ?? null, visibility.all, visibility.paid];
+      const rows = await sql.query<FileRow>(
+        `SELECT ${COLUMNS} FROM files.file f LEFT JOIN files.film fm ON fm.id = f.film_id
+         WHERE ${where} ORDER BY f.created_at DESC, f.id LIMIT $5 OFFSET $6`,
+        [...params, query.limit, query.offset],
+      );
+      const [count] = await sql.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM files.file f LEFT JOIN files.film fm ON fm.id = f.film_id WHERE ${where}`,
+        params,
+      );
+      return { rows, total: count?.n ?? 0 };
+    },
+
+    async remove(tx: SqlExecutor, id: string): Promise<FileRow | null> {
+      const [row] = await tx.query<FileRow>(
+        `DELETE FROM files.file AS f WHERE f.id = $1 RETURNING ${COLUMNS}`,
+        [id],
+      );
+      return row ?? null;
+    },
+
+    /** The film's current poster: the newest one uploaded. */
+    async currentPoster(tx: SqlExecutor, filmId: string): Promise<FileRow | null> {
+      const [row] = await tx.query<FileRow>(
+        `SELECT ${COLUMNS} FROM files.file f WHERE f.film_id = $1 AND f.kind = 'poster'
+         ORDER BY f.created_at DESC, f.id DESC LIMIT 1`,
+        [filmId],
+      );
+      return row ?? null;
+    },
+
+    async filmAccess(filmId: string): Promise<AccessLevel | null> {
+      const [row] = await sql.query<{ access: AccessLevel }>('SELECT access FROM files.film WHERE id = $1', [
+        filmId,
+      ]);
+      return row?.access ?? null;
+    },
+
+    /** Applies a film snapshot unless a newer version is already known. */
+    async upsertFilm(
+      tx: SqlExecutor,
+      film: { id: string; access: AccessLevel; version: number },
+    ): Promise<void> {
+      await tx.execute(
+        `INSERT INTO files.film (id, access, version) VALUES ($1, $2, $3)
+         ON CONFLICT (id) DO UPDATE SET access = EXCLUDED.access, version = EXCLUDED.version, updated_at = now()
+         WHERE files.film.version <= EXCLUDED.version`,
+        [film.id, film.access, film.version],
+      );
+    },
+
+    async deleteFilm(tx: SqlExecutor, filmId: string): Promise<void> {
+      await tx.execute('DELETE FROM files.film WHERE id = $1', [filmId]);
+    },
+
+    /** Which of `keys` have a file row. */
+    async knownKeys(keys: readonly string[]): Promise<Set<string>> {
+      if (keys.length === 0) return new Set();
+      const rows = await sql.query<{ blob_key: string }>(
+        'SELECT blob_key FROM files.file WHERE blob_key = ANY($1::text[])',
+        [keys],
+      );
+      return new Set(rows.map((r) => r.blob_key));
+    },
+
+    /** Every file row, a page at a time in id order (for gc). */
+    async page(after: string | null, limit: number): Promise<FileRow[]> {
+      return sql.query<FileRow>(
+        `SELECT ${COLUMNS} FROM files.file f WHERE ($1::uuid IS NULL OR f.id > $1) ORDER BY f.id LIMIT $2`,
+        [after, limit],
+      );
+    },
+  };
+}
+
+export type FilesRepository = ReturnType<typeof createFilesRepository>;

@@ -1,0 +1,131 @@
+/**
+ * Resumable uploads (tus 1.0, https://tus.io) at /api/v1/uploads. Chunks are staged on local
+ * disk (KINO_DATA_DIR/uploads) by @tus/file-store; when the last byte arrives the staged file
+ * goes through the same pipeline as a multipart upload (type check, size limit, sha256) into the
+ * blob store, the file record takes the upload's id, and the staged copy is removed.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import path from 'node:path';
+import { FileStore } from '@tus/file-store';
+import { Server, type Upload } from '@tus/server';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../../platform/errors.js';
+import type { Logger } from '../../platform/logger.js';
+import { problem } from '../../platform/http/problem.js';
+import type { Principal } from '../../platform/security.js';
+import { FILE_KINDS, type FileKind } from './files.ingest.js';
+import type { FilesService } from './files.service.js';
+
+export interface TusHandler {
+  handle(request: FastifyRequest, reply: FastifyReply): Promise<void>;
+  /** Removes staged uploads older than the expiry (24 h). */
+  cleanUp(): Promise<number>;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A tus hook error: tus answers with its `status_code` and `body` (problem+json text). */
+class TusRefusal extends Error {
+  readonly status_code: number;
+  readonly body: string;
+  constructor(status: number, code: string, detail: string) {
+    super(detail);
+    this.status_code = status;
+    this.body = JSON.stringify(problem(status, code, detail));
+  }
+}
+const refuse = (status: number, code: string, detail: string) => new TusRefusal(status, code, detail);
+
+export function createTusHandler(deps: {
+  service: FilesService;
+  dataDir: string;
+  logger: Logger;
+}): TusHandler {
+  const { service, logger } = deps;
+  const principals = new WeakMap<IncomingMessage, Principal>();
+  const datastore = new FileStore({
+    directory: path.join(deps.dataDir, 'uploads'),
+    expirationPeriodInMilliseconds: 24 * 3600 * 1000,
+  });
+  const principalOf = (req: unknown): Principal | undefined => {
+    const raw = (req as { runtime?: { node?: { req?: IncomingMessage } } }).runtime?.node?.req;
+    return raw ? principals.get(raw) : undefined;
+  };
+  const metadataOf = (upload: Upload) => {
+    const meta = upload.metadata ?? {};
+    return {
+      kind: meta.kind ?? undefined,
+      filmId: meta.film_id ?? null,
+      filename: meta.filename ?? meta.name ?? undefined,
+    };
+  };
+
+  const server = new Server({
+    path: '/api/v1/uploads',
+    datastore,
+    relativeLocation: true,
+    maxSize: Math.max(...FILE_KINDS.map((k) => service.limitOf(k))),
+    exposedHeaders: ['Kino-File-Id'],
+    namingFunction: () => randomUUID(),
+    async onUploadCreate(req, upload) {
+      const { kind, filmId } = metadataOf(upload);
+      if (!kind || !(FILE_KINDS as readonly string[]).includes(kind))
+        throw refuse(400, 'INVALID_KIND', `Upload-Metadata needs kind (${FILE_KINDS.join(', ')}).`);
+      if (filmId !== null && !UUID.test(filmId))
+        throw refuse(400, 'VALIDATION_FAILED', 'film_id must be a UUID.');
+      if (upload.size === undefined)
+        throw refuse(400, 'UPLOAD_LENGTH_REQUIRED', 'Send Upload-Length: deferred lengths are not accepted.');
+      const limit = service.limitOf(kind as FileKind);
+      if (upload.size > limit)
+        throw refuse(
+          413,
+          'FILE_TOO_LARGE',
+          `The file is larger than the ${limit} bytes this kind of file may have.`,
+        );
+      const principal = principalOf(req);
+      if (!principal) throw refuse(401, 'AUTHENTICATION_REQUIRED', 'Log in to upload.');
+      try {
+        await service.checkUpload(principal, filmId);
+      } catch (error) {
+        if (error instanceof AppError) throw refuse(error.status, error.code, error.message);
+        throw error;
+      }
+      return {};
+    },
+    async onUploadFinish(req, upload) {
+      const { kind, filmId, filename } = metadataOf(upload);
+      const principal = principalOf(req);
+      if (!principal) throw refuse(401, 'AUTHENTICATION_REQUIRED', 'Log in to upload.');
+      try {
+        const row = await service.upload({
+          id: upload.id,
+          source: datastore.read(upload.id),
+          filename,
+          kind: kind as FileKind,
+          filmId,
+          principal,
+        });
+        await datastore.remove(upload.id).catch(() => undefined);
+        return { headers: { 'Kino-File-Id': row.id, 'Content-Location': `/api/v1/files/${row.id}` } };
+      } catch (error) {
+        if (error instanceof AppError) {
+          // The bytes can never become a file: drop the staged copy.
+          await datastore.remove(upload.id).catch(() => undefined);
+          throw refuse(error.status, error.code, error.message);
+        }
+        logger.error({ err: error, upload_id: upload.id }, 'tus upload could not be stored');
+        throw error;
+      }
+    },
+  });
+
+  return {
+    async handle(request, reply) {
+      principals.set(request.raw, request.principal);
+      reply.hijack();
+      await server.handle(request.raw, reply.raw);
+    },
+    cleanUp: () => server.cleanUpExpiredUploads(),
+  };
+}

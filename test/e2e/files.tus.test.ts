@@ -1,0 +1,162 @@
+/**
+ * Resumable uploads (tus 1.0) over a real socket: an upload cut at 50 % resumes from the offset
+ * the server kept and completes into a file record with the right sha256.
+ */
+import { createHash } from 'node:crypto';
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestKino, type TestKino } from '../helpers/kino.js';
+import { eventually } from '../helpers/engines.js';
+import { auth, emitFilm, fakeFile, installTestTokens } from '../helpers/files.js';
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+const TUS = { 'tus-resumable': '1.0.0' };
+
+describe('tus resumable uploads', () => {
+  let kino: TestKino;
+  let base: string;
+  let restore: () => void;
+  let film: string;
+
+  beforeAll(async () => {
+    restore = installTestTokens();
+    kino = await createTestKino({
+      modules: ['files'],
+      env: { FILES_MAX_VIDEO: '8mb', FILES_MAX_POSTER: '64kb' },
+    });
+    await kino.app.listen({ host: '127.0.0.1', port: 0 });
+    base = `http://127.0.0.1:${(kino.app.server.address() as { port: number }).port}`;
+    film = await emitFilm(kino.kernel.engines.sql, 'FREE');
+    await kino.flush();
+    await eventually(
+      async () =>
+        (await kino.kernel.engines.sql.query('SELECT 1 FROM files.film WHERE id = $1', [film])).length === 1,
+    );
+  });
+  afterAll(async () => {
+    await kino?.close();
+    restore?.();
+  });
+
+  const create = (length: number, metadata: Record<string, string>, who: 'admin' | 'sub' = 'admin') =>
+    fetch(`${base}/api/v1/uploads`, {
+      method: 'POST',
+      headers: {
+        ...TUS,
+        ...auth(who),
+        'upload-length': String(length),
+        'upload-metadata': Object.entries(metadata)
+          .map(([k, v]) => `${k} ${b64(v)}`)
+          .join(','),
+      },
+    });
+  const offsetOf = async (location: string) => {
+    const res = await fetch(`${base}${location}`, { method: 'HEAD', headers: { ...TUS, ...auth('admin') } });
+    expect(res.status).toBe(200);
+    return Number(res.headers.get('upload-offset'));
+  };
+  const patch = (location: string, offset: number, body: Buffer) =>
+    fetch(`${base}${location}`, {
+      method: 'PATCH',
+      headers: {
+        ...TUS,
+        ...auth('admin'),
+        'upload-offset': String(offset),
+        'content-type': 'application/offset+octet-stream',
+      },
+      body,
+    });
+
+  it('resumes an upload cut at 50 % and completes it with the right sha256', async () => {
+    const data = fakeFile.mp4(3 * 1024 * 1024 + 123);
+    const created = await create(data.length, { filename: 'trailer.mp4', kind: 'video', film_id: film });
+    expect(created.status).toBe(201);
+    const location = created.headers.get('location')!;
+    expect(location).toMatch(/^\/api\/v1\/uploads\/[0-9a-f-]{36}$/);
+
+    // Send the first half, then cut the connection without finishing the request.
+    const half = Math.floor(data.length / 2);
+    await new Promise<void>((resolve) => {
+      const req = http.request(`${base}${location}`, {
+        method: 'PATCH',
+        headers: {
+          ...TUS,
+          ...auth('admin'),
+          'upload-offset': '0',
+          'content-type': 'application/offset+octet-stream',
+        },
+      });
+      req.on('error', () => resolve());
+      req.on('close', () => resolve());
+      let sent = 0;
+      const step = () => {
+        while (sent < half) {
+          const piece = data.subarray(sent, Math.min(sent + 64 * 1024, half));
+          sent += piece.length;
+          if (!req.write(piece)) return void req.once('drain', step);
+        }
+        setTimeout(() => req.destroy(), 300);
+      };
+      step();
+    });
+
+    // The server keeps what reached it before the cut.
+    const offset = Number(
+      await eventually(async () => {
+        const o = await offsetOf(location);
+        return o > 0 ? o : false;
+      }),
+    );
+    expect(offset).toBeLessThanOrEqual(half);
+    expect(offset).toBeGreaterThan(half / 4);
+
+    const done = await patch(location, offset, data.subarray(offset));
+    expect(done.status).toBe(204);
+    expect(done.headers.get('upload-offset')).toBe(String(data.length));
+    const fileId = done.headers.get('kino-file-id')!;
+    expect(location.endsWith(fileId)).toBe(true);
+
+    const meta = await kino.app.inject({ method: 'GET', url: `/api/v1/files/${fileId}` });
+    expect(meta.statusCode).toBe(200);
+    expect(
+      meta.json<{ sha256: string; size: number; kind: string; film_id: string; filename: string }>(),
+    ).toMatchObject({
+      sha256: sha(data),
+      size: data.length,
+      kind: 'video',
+      film_id: film,
+      filename: 'trailer.mp4',
+    });
+    const content = await kino.app.inject({ method: 'GET', url: `/api/v1/files/${fileId}/content` });
+    expect(sha(content.rawPayload)).toBe(sha(data));
+  });
+
+  it('checks permission, metadata and size when the upload is created', async () => {
+    expect((await create(100, { kind: 'video' }, 'sub')).status).toBe(403);
+    const noAuth = await fetch(`${base}/api/v1/uploads`, {
+      method: 'POST',
+      headers: { ...TUS, 'upload-length': '10', 'upload-metadata': `kind ${b64('video')}` },
+    });
+    expect(noAuth.status).toBe(401);
+    const noKind = await create(100, { filename: 'x' });
+    expect(noKind.status).toBe(400);
+    expect(((await noKind.json()) as { code: string }).code).toBe('INVALID_KIND');
+    const big = await create(64 * 1024 + 1, { kind: 'poster' });
+    expect(big.status).toBe(413);
+    const noFilm = await create(100, { kind: 'poster', film_id: '00000000-0000-4000-8000-000000000000' });
+    expect(noFilm.status).toBe(404);
+  });
+
+  it('refuses a finished upload of the wrong type (415) and keeps no file', async () => {
+    const data = fakeFile.exe(20_000);
+    const created = await create(data.length, { filename: 'poster.png', kind: 'poster' });
+    const location = created.headers.get('location')!;
+    const before = await kino.kernel.engines.sql.query('SELECT id FROM files.file');
+    const done = await patch(location, 0, data);
+    expect(done.status).toBe(415);
+    expect(await kino.kernel.engines.sql.query('SELECT id FROM files.file')).toEqual(before);
+    const id = location.split('/').pop()!;
+    expect((await kino.app.inject({ method: 'GET', url: `/api/v1/files/${id}` })).statusCode).toBe(404);
+  });
+});
