@@ -153,6 +153,38 @@ export const SPEC = {
   cacheSize: v('CACHE_SIZE', '10000', 'Entries the in-memory cache keeps at most.', int(1, 10_000_000)),
   trustProxy: v('TRUST_PROXY', 'off', 'Trust X-Forwarded-* headers (on behind nginx).', onOff),
   docs: v('API_DOCS', 'on', 'Serve the OpenAPI document and docs UI.', onOff),
+  // notifications
+  smtpUrl: v(
+    'SMTP_URL',
+    undefined,
+    'SMTP server for outgoing mail (smtp:// or smtps://, credentials in the URL); unset = .eml files in KINO_DATA_DIR/mail.',
+    url(['smtp:', 'smtps:']),
+    'smtp://user:password@smtp.example.com:587',
+  ),
+  mailFrom: v('MAIL_FROM', 'Kinoservice <no-reply@kinoservice.local>', 'Sender of outgoing mail.', text),
+  notifySigningKey: v(
+    'NOTIFY_SIGNING_KEY',
+    undefined,
+    'Secret (at least 32 characters) that signs unsubscribe links; unset = generated into KINO_DATA_DIR. Set the same value on every replica.',
+    (raw) => {
+      if (raw.length < 32) throw new Invalid('must be at least 32 characters');
+      return raw;
+    },
+    '<64 random hex characters>',
+  ),
+  notifyResetUrl: v(
+    'NOTIFY_RESET_URL',
+    undefined,
+    'Front-end page that resets a password; the mail links to it with ?token=… (default PUBLIC_URL/reset-password).',
+    url(['http:', 'https:']),
+    'https://cinema.example.com/reset-password',
+  ),
+  notifyMaxAttempts: v(
+    'NOTIFY_MAX_ATTEMPTS',
+    '8',
+    'Delivery attempts (with exponential back-off) before a notification is dead-lettered.',
+    int(1, 100),
+  ),
 } as const;
 
 type SpecOf<S> = S extends VarSpec<infer T> ? T : never;

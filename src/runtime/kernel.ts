@@ -17,7 +17,7 @@ import type {
   ServiceRegistry,
   Worker,
 } from '../platform/module.js';
-import { createEngines, type Engines } from './container.js';
+import { createEngines, createMail, type Engines } from './container.js';
 import { loadModules, MODULES } from './modules.js';
 
 export const VERSION: string = (
@@ -91,6 +91,10 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
         return service as T;
       },
     };
+    // Modules find the mail port as `extras.mail` (built lazily unless the caller supplied one).
+    const extras: Record<string, unknown> = { ...options.extras };
+    const ownMail = extras.mail === undefined ? createMail(config, logger) : undefined;
+    if (ownMail) extras.mail = ownMail;
     const ctx: ModuleContext = {
       config,
       logger,
@@ -100,7 +104,7 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
       clock,
       metrics,
       services: registry,
-      extras: options.extras ?? {},
+      extras,
     };
     const instances = new Map<ModuleName, ModuleInstance>();
     for (const def of defs) {
@@ -174,6 +178,7 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
         for (const instance of [...instances.values()].reverse()) {
           await instance.close?.().catch((e: unknown) => logger.warn({ err: e }, 'module close failed'));
         }
+        await ownMail?.close().catch((e: unknown) => logger.warn({ err: e }, 'mail close failed'));
         if (!options.engines) await engines.close();
       },
     };
