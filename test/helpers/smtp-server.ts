@@ -86,15 +86,16 @@ function decodeBody(body: string, encoding: string | undefined): string {
   const enc = (encoding ?? '').toLowerCase();
   if (enc === 'base64') return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
   if (enc === 'quoted-printable') {
-    const bytes = body
-      .replace(/=\n/g, '')
-      .replace(/=([0-9A-F]{2})/gi, (_m, hex: string) => `%${hex}`)
-      .replace(/%(?![0-9A-F]{2})/gi, '%25');
-    try {
-      return decodeURIComponent(bytes);
-    } catch {
-      return bytes;
+    const soft = body.replace(/=\r?\n/g, '');
+    const bytes: number[] = [];
+    for (let k = 0; k < soft.length; k++) {
+      const hex = soft.slice(k + 1, k + 3);
+      if (soft[k] === '=' && /^[0-9A-F]{2}$/i.test(hex)) {
+        bytes.push(parseInt(hex, 16));
+        k += 2;
+      } else bytes.push(...Buffer.from(soft[k]!, 'utf8'));
     }
+    return Buffer.from(bytes).toString('utf8');
   }
   return body;
 }
