@@ -287,6 +287,11 @@ export function createNotificationsService(deps: ServiceDeps) {
         app_url: deps.baseUrl,
         unsubscribe_url: `${deps.baseUrl}/api/v1/notifications/unsubscribe?token=preview`,
         ...input.data,
+      }).catch((error: unknown) => {
+        throw badRequest(
+          'TEMPLATE_RENDER_FAILED',
+          `The template does not render: ${(error as Error).message}`,
+        );
       });
     },
 

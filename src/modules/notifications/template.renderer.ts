@@ -21,6 +21,17 @@ const common = {
 
 const htmlEngine = new Liquid({ ...common, outputEscape: 'escape' });
 const textEngine = new Liquid({ ...common });
+// Templates live in the database: tags that would read other templates or files are refused.
+for (const engine of [htmlEngine, textEngine])
+  for (const tag of ['include', 'render', 'layout'])
+    engine.registerTag(tag, {
+      parse() {
+        throw new Error(`the ${tag} tag is not available in notification templates`);
+      },
+      render() {
+        return '';
+      },
+    });
 
 export interface TemplateSource {
   readonly subject: string;
