@@ -177,6 +177,19 @@ export const SPEC = {
     'AUTH_KEY_SECRET',
     undefined,
     'Secret (32+ characters) sealing the signing keys in the database; the same on every auth replica. Unset = a secret generated in KINO_DATA_DIR/keys.',
+  // notifications
+  smtpUrl: v(
+    'SMTP_URL',
+    undefined,
+    'SMTP server for outgoing mail (smtp:// or smtps://, credentials in the URL); unset = .eml files in KINO_DATA_DIR/mail.',
+    url(['smtp:', 'smtps:']),
+    'smtp://user:password@smtp.example.com:587',
+  ),
+  mailFrom: v('MAIL_FROM', 'Kinoservice <no-reply@kinoservice.local>', 'Sender of outgoing mail.', text),
+  notifySigningKey: v(
+    'NOTIFY_SIGNING_KEY',
+    undefined,
+    'Secret (at least 32 characters) that signs unsubscribe links; unset = generated into KINO_DATA_DIR. Set the same value on every replica.',
     (raw) => {
       if (raw.length < 32) throw new Invalid('must be at least 32 characters');
       return raw;
@@ -274,6 +287,21 @@ export const SPEC = {
     'Key that signs temporary download links on local disk; unset = generated into KINO_DATA_DIR (set it when several replicas serve files).',
     text,
     'a-long-random-string',
+  ),
+    '<64 random hex characters>',
+  ),
+  notifyResetUrl: v(
+    'NOTIFY_RESET_URL',
+    undefined,
+    'Front-end page that resets a password; the mail links to it with ?token=… (default PUBLIC_URL/reset-password).',
+    url(['http:', 'https:']),
+    'https://cinema.example.com/reset-password',
+  ),
+  notifyMaxAttempts: v(
+    'NOTIFY_MAX_ATTEMPTS',
+    '8',
+    'Delivery attempts (with exponential back-off) before a notification is dead-lettered.',
+    int(1, 100),
   ),
 } as const;
 

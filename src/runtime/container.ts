@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { BlobStore } from '../ports/blob.js';
 import type { Bus } from '../ports/bus.js';
 import type { Cache } from '../ports/cache.js';
+import type { Mail } from '../ports/mail.js';
 import type { Sql } from '../ports/sql.js';
 import type { Config } from '../platform/config.js';
 import type { Logger } from '../platform/logger.js';
@@ -102,4 +103,33 @@ export async function createEngines(config: Config, logger: Logger): Promise<Eng
     await sql.close().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * The mail engine (SMTP when SMTP_URL is set, else .eml files in KINO_DATA_DIR/mail). The adapter
+ * is loaded on first use, so processes that never send mail never load nodemailer.
+ */
+export function createMail(config: Config, logger: Logger): Mail {
+  let loaded: Promise<Mail> | undefined;
+  const load = () =>
+    (loaded ??= (async () => {
+      if (config.smtpUrl) {
+        const { createSmtpMail } = await import('../adapters/mail/smtp.js');
+        return createSmtpMail({
+          url: config.smtpUrl,
+          from: config.mailFrom,
+          onError: (error) => logger.warn({ err: error }, 'smtp connection problem'),
+        });
+      }
+      const { createFileMail } = await import('../adapters/mail/file.js');
+      return createFileMail({ dir: path.join(config.dataDir, 'mail'), from: config.mailFrom });
+    })());
+  return {
+    engine: config.smtpUrl ? 'smtp' : 'file',
+    send: async (message) => (await load()).send(message),
+    ping: async () => (await load()).ping(),
+    close: async () => {
+      if (loaded) await (await loaded).close();
+    },
+  };
 }

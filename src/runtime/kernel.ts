@@ -22,6 +22,7 @@ import { installTokenVerifier } from '../platform/security.js';
 import { cacheRevocationCheck, createJwksKeySource, createJwtVerifier } from '../platform/tokens.js';
 import { createEngines, type Engines } from './container.js';
 import { createBlob, createEngines, type Engines } from './container.js';
+import { createEngines, createMail, type Engines } from './container.js';
 import { loadModules, MODULES } from './modules.js';
 
 const isBlob = (x: unknown): x is BlobStore =>
@@ -107,6 +108,10 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
         return service as T;
       },
     };
+    // Modules find the mail port as `extras.mail` (built lazily unless the caller supplied one).
+    const extras: Record<string, unknown> = { ...options.extras };
+    const ownMail = extras.mail === undefined ? createMail(config, logger) : undefined;
+    if (ownMail) extras.mail = ownMail;
     const ctx: ModuleContext = {
       config,
       logger,
@@ -204,6 +209,7 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
         }
         for (const extra of ownedExtras)
           await extra.close().catch((e: unknown) => logger.warn({ err: e }, 'engine close failed'));
+        await ownMail?.close().catch((e: unknown) => logger.warn({ err: e }, 'mail close failed'));
         if (!options.engines) await engines.close();
       },
     };

@@ -1,9 +1,105 @@
+/**
+ * Notifications: events → workflows → channels (email through the mail port, in-app inbox with
+ * live WebSocket push), per-user preferences and quiet hours, digests, templates and campaigns.
+ * See docs/modules/notifications.md.
+ */
+import type { Subscription } from '../../ports/bus.js';
+import { MailError, type Mail } from '../../ports/mail.js';
+import { consume } from '../../platform/consumer.js';
 import type { ModuleDefinition } from '../../platform/module.js';
+import { tokenVerifier } from '../../platform/security.js';
+import { createDeliveryRepository } from './delivery.repository.js';
+import { createDeliveryWorker } from './delivery.worker.js';
+import { createLiveHub } from './live.hub.js';
+import { createNotificationsService, type NotificationsService } from './notifications.service.js';
+import { notificationsRoutes } from './notifications.routes.js';
+import { createTriggerHandler, TRIGGER_TYPES } from './notification.triggers.js';
+import { createRecipientRepository } from './recipient.repository.js';
+import { createSigner, loadSigningKey } from './signing.js';
+
+export type { NotificationsService } from './notifications.service.js';
+export { CATEGORIES, CHANNELS } from './notify.model.js';
+
+const noMail: Mail = {
+  engine: 'file',
+  send: async () => {
+    throw new MailError('no mail engine in this process', false);
+  },
+  ping: async () => undefined,
+  close: async () => undefined,
+};
 
 export const notificationsModule: ModuleDefinition = {
   name: 'notifications',
-  migrations: [],
-  async create() {
-    return {};
+  migrations: [{ module: 'notify', schema: 'notify', dir: new URL('./migrations/notify/', import.meta.url) }],
+  async create(ctx) {
+    const { sql, clock, config, logger } = ctx;
+    const mail = (ctx.extras.mail as Mail | undefined) ?? noMail;
+    const signer = createSigner(loadSigningKey(config.notifySigningKey, config.dataDir));
+    const deliveries = createDeliveryRepository();
+    const recipients = createRecipientRepository();
+    const hub = createLiveHub({ sql, recipients, logger, verifier: tokenVerifier });
+    const worker = createDeliveryWorker({
+      sql,
+      mail,
+      clock,
+      logger: logger.child({ worker: 'notifications' }),
+      deliveries,
+      recipients,
+      signer,
+      live: hub,
+      baseUrl: config.baseUrl,
+      maxAttempts: config.notifyMaxAttempts,
+    });
+    const kick = () => setTimeout(() => worker.kick(), 5).unref();
+    const service: NotificationsService = createNotificationsService({
+      sql,
+      clock,
+      deliveries,
+      recipients,
+      signer,
+      baseUrl: config.baseUrl,
+      kick,
+    });
+    const handle = createTriggerHandler({
+      deliveries,
+      recipients,
+      clock,
+      baseUrl: config.baseUrl,
+      resetUrl: config.notifyResetUrl ?? `${config.baseUrl}/reset-password`,
+      onSessionsRevoked: (ids) => hub.closeSessions(ids),
+    });
+    let subscription: Subscription | undefined;
+
+    return {
+      service: Object.assign(service, { deliverNow: () => worker.drain() }),
+      routes: notificationsRoutes({ service, hub, verifier: tokenVerifier, logger }),
+      workers: {
+        notifications: {
+          async start() {
+            subscription = await consume({
+              bus: ctx.bus,
+              sql,
+              logger,
+              group: 'notifications.triggers',
+              types: TRIGGER_TYPES,
+              handle: async (event, tx) => {
+                await handle(event, tx);
+                kick();
+              },
+            });
+            worker.start();
+          },
+          async stop() {
+            await subscription?.stop();
+            subscription = undefined;
+            await worker.stop();
+          },
+        },
+      },
+      async close() {
+        hub.close();
+      },
+    };
   },
 };

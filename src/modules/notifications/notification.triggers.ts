@@ -1,0 +1,146 @@
+/**
+ * Workflows: which events become which messages. Each handler runs inside the consumer's
+ * transaction (once per event id) and only writes rows: projections, digest items and
+ * deliveries keyed by (event, user, channel). The delivery worker does the sending.
+ */
+import type { SqlExecutor } from '../../ports/sql.js';
+import type { Clock } from '../../platform/clock.js';
+import type { EventType, ReceivedEvent } from '../../platform/events.js';
+import type { DeliveryRepository } from './delivery.repository.js';
+import type { RecipientRepository } from './recipient.repository.js';
+
+export const TRIGGER_TYPES = [
+  'auth.user.registered',
+  'auth.email_verification.requested',
+  'auth.password_reset.requested',
+  'auth.user.roles_changed',
+  'auth.user.deleted',
+  'auth.session.revoked',
+  'ugc.review.liked',
+  'ugc.bookmark.added',
+  'ugc.bookmark.removed',
+  'ugc.rating.set',
+  'content.film.upserted',
+  'content.film.deleted',
+] as const satisfies readonly EventType[];
+export type TriggerType = (typeof TRIGGER_TYPES)[number];
+
+export interface TriggerDeps {
+  readonly deliveries: DeliveryRepository;
+  readonly recipients: RecipientRepository;
+  readonly clock: Clock;
+  readonly baseUrl: string;
+  readonly resetUrl: string;
+  /** Closes live connections of ended sessions in this process. */
+  readonly onSessionsRevoked: (sessionIds: readonly string[]) => void;
+}
+
+/** UTC hour bucket of `at`: `2026-01-01T10`. */
+const hourBucket = (at: Date) => at.toISOString().slice(0, 13);
+
+export function createTriggerHandler(deps: TriggerDeps) {
+  const { deliveries, recipients, clock } = deps;
+
+  return async function handle(event: ReceivedEvent<TriggerType>, tx: SqlExecutor): Promise<void> {
+    const now = clock.now();
+    const one = (userId: string, channel: string, category: string, template: string, data = {}) =>
+      deliveries.enqueue(tx, [{ source: event.id, userId, channel, category, template, data, at: now }]);
+
+    switch (event.type) {
+      case 'auth.user.registered': {
+        const p = (event as ReceivedEvent<'auth.user.registered'>).payload;
+        await recipients.upsertRegistered(tx, p);
+        await one(p.userId, 'email', 'account', 'welcome');
+        await one(p.userId, 'in_app', 'account', 'welcome');
+        return;
+      }
+      case 'auth.email_verification.requested': {
+        const p = (event as ReceivedEvent<'auth.email_verification.requested'>).payload;
+        await recipients.touch(tx, { userId: p.userId, login: p.login, email: p.email, locale: p.locale });
+        const link = `${deps.baseUrl}/api/v1/auth/verify-email?token=${encodeURIComponent(p.token)}`;
+        // To the address being verified, which may differ from the one on record.
+        await one(p.userId, 'email', 'security', 'email_verification', {
+          link,
+          expires_at: p.expiresAt,
+          to: p.email,
+        });
+        return;
+      }
+      case 'auth.password_reset.requested': {
+        const p = (event as ReceivedEvent<'auth.password_reset.requested'>).payload;
+        await recipients.touch(tx, { userId: p.userId, login: p.login, email: p.email, locale: p.locale });
+        const sep = deps.resetUrl.includes('?') ? '&' : '?';
+        const link = `${deps.resetUrl}${sep}token=${encodeURIComponent(p.token)}`;
+        await one(p.userId, 'email', 'security', 'password_reset', { link, expires_at: p.expiresAt });
+        return;
+      }
+      case 'auth.user.roles_changed': {
+        const p = (event as ReceivedEvent<'auth.user.roles_changed'>).payload;
+        await recipients.setRoles(tx, p.userId, p.roles);
+        return;
+      }
+      case 'auth.user.deleted':
+        await recipients.forget(tx, (event as ReceivedEvent<'auth.user.deleted'>).payload.userId);
+        return;
+      case 'auth.session.revoked':
+        deps.onSessionsRevoked((event as ReceivedEvent<'auth.session.revoked'>).payload.sessionIds);
+        return;
+      case 'ugc.review.liked': {
+        const p = (event as ReceivedEvent<'ugc.review.liked'>).payload;
+        if (p.authorId === p.likerId) return;
+        await recipients.touch(tx, { userId: p.authorId });
+        const filmTitle = await recipients.filmTitle(tx, p.filmId);
+        const data = { review_id: p.reviewId, film_id: p.filmId, film_title: filmTitle };
+        await one(p.authorId, 'in_app', 'social', 'review_liked', data);
+        // One email per author per clock hour, sent when the hour is over.
+        const bucket = hourBucket(now);
+        const digest = `digest:review_likes:${bucket}`;
+        await deliveries.addDigestItem(tx, digest, p.authorId, data);
+        const hourEnd = new Date(Date.parse(`${bucket}:00:00Z`) + 3_600_000);
+        await deliveries.enqueue(tx, [
+          {
+            source: digest,
+            userId: p.authorId,
+            channel: 'email',
+            category: 'social',
+            template: 'review_likes_digest',
+            data: {},
+            at: hourEnd,
+          },
+        ]);
+        return;
+      }
+      case 'ugc.bookmark.added':
+      case 'ugc.bookmark.removed': {
+        const p = (event as ReceivedEvent<'ugc.bookmark.added'>).payload;
+        await recipients.setBookmark(tx, p.userId, p.filmId, event.type === 'ugc.bookmark.added');
+        return;
+      }
+      case 'ugc.rating.set': {
+        const p = (event as ReceivedEvent<'ugc.rating.set'>).payload;
+        await recipients.setRating(tx, p.userId, p.filmId, p.score);
+        return;
+      }
+      case 'content.film.upserted': {
+        const { film, previous } = (event as ReceivedEvent<'content.film.upserted'>).payload;
+        await recipients.upsertFilm(tx, {
+          id: film.id,
+          title: film.title,
+          access: film.access,
+          genreIds: film.genre_ids,
+        });
+        const becameFree = film.access === 'FREE' && (previous === null || previous.access !== 'FREE');
+        if (becameFree)
+          await deliveries.enqueueFilmDigests(
+            tx,
+            { id: film.id, title: film.title, genreIds: film.genre_ids },
+            now,
+          );
+        return;
+      }
+      case 'content.film.deleted':
+        await recipients.deleteFilm(tx, (event as ReceivedEvent<'content.film.deleted'>).payload.filmId);
+        return;
+    }
+  };
+}

@@ -1,0 +1,342 @@
+/** HTTP and WebSocket routes of the notifications module (thin: validate, authorise, call, map). */
+import type { FastifyPluginAsync } from 'fastify';
+import websocket from '@fastify/websocket';
+import type { HttpApp } from '../../platform/http/app.js';
+import { Permission, requirePermission, requireUser, type TokenVerifier } from '../../platform/security.js';
+import type { Logger } from '../../platform/logger.js';
+import { CloseCode, toView, type LiveHub } from './live.hub.js';
+import type { NotificationsService } from './notifications.service.js';
+import type { DeliveryRow } from './notify.model.js';
+import type { TemplateRow } from './delivery.repository.js';
+import { escapeHtml } from './template.renderer.js';
+import * as S from './notifications.schemas.js';
+
+export interface RouteDeps {
+  readonly service: NotificationsService;
+  readonly hub: LiveHub;
+  readonly verifier: () => TokenVerifier;
+  readonly logger: Logger;
+  /** How long a socket may stay silent before sending its token. */
+  readonly authTimeoutMs?: number;
+}
+
+/** Campaigns, templates and dead letters shape what every user receives: an admin power. */
+export const ADMIN_PERMISSION = Permission.crudRole;
+
+const templateView = (t: TemplateRow) => ({ ...t, updated_at: t.updated_at.toISOString() });
+const deadView = (d: DeliveryRow) => ({
+  id: d.id,
+  user_id: d.user_id,
+  channel: d.channel,
+  category: d.category,
+  template: d.template,
+  source: d.source,
+  campaign_id: d.campaign_id,
+  attempts: d.attempts,
+  last_error: d.last_error,
+  created_at: d.created_at.toISOString(),
+  failed_at: d.finished_at ? d.finished_at.toISOString() : null,
+});
+
+function page(title: string, body: string): string {
+  return `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${escapeHtml(title)}</title></head><body><main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`;
+}
+
+export function notificationsRoutes(deps: RouteDeps): FastifyPluginAsync {
+  const { service, hub } = deps;
+  return async (instance) => {
+    const app = instance as unknown as HttpApp;
+    await app.register(websocket, { options: { maxPayload: 8 * 1024 } });
+    // RFC 8058 one-click unsubscribe posts a form body.
+    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
+      done(null, Object.fromEntries(new URLSearchParams(String(body)))),
+    );
+    const tags = ['notifications'];
+    const admin = ['notifications (admin)'];
+
+    app.get(
+      '/api/v1/notifications',
+      {
+        schema: {
+          tags,
+          querystring: S.InboxQuery,
+          response: { 200: { type: 'array', items: S.Notification } },
+        },
+      },
+      async (request, reply) => {
+        requireUser(request.principal);
+        const { rows, total } = await service.list(request.principal.userId, request.query);
+        reply.header('x-total-count', String(total));
+        return rows.map(toView);
+      },
+    );
+
+    app.post(
+      '/api/v1/notifications/:id/read',
+      { schema: { tags, params: S.IdParams } },
+      async (request, reply) => {
+        requireUser(request.principal);
+        await service.markRead(request.principal.userId, request.params.id);
+        return reply.code(204).send();
+      },
+    );
+
+    app.post('/api/v1/notifications/read-all', { schema: { tags } }, async (request, reply) => {
+      requireUser(request.principal);
+      await service.markAllRead(request.principal.userId);
+      return reply.code(204).send();
+    });
+
+    app.get(
+      '/api/v1/notifications/preferences',
+      { schema: { tags, response: { 200: S.PreferencesBody } } },
+      async (request) => {
+        requireUser(request.principal);
+        return service.preferences(request.principal.userId);
+      },
+    );
+
+    app.put(
+      '/api/v1/notifications/preferences',
+      { schema: { tags, body: S.PreferencesPatch, response: { 200: S.PreferencesBody } } },
+      async (request) => {
+        requireUser(request.principal);
+        return service.updatePreferences(request.principal.userId, request.principal.login, request.body);
+      },
+    );
+
+    // A mail scanner may open links: GET only shows a confirmation form, POST unsubscribes.
+    app.get(
+      '/api/v1/notifications/unsubscribe',
+      { schema: { tags, querystring: S.UnsubscribeQuery } },
+      async (request, reply) => {
+        const action = `/api/v1/notifications/unsubscribe?token=${encodeURIComponent(request.query.token)}`;
+        return reply
+          .type('text/html; charset=utf-8')
+          .send(
+            page(
+              'Unsubscribe',
+              `<form method="post" action="${escapeHtml(action)}"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Stop these emails</button></form>`,
+            ),
+          );
+      },
+    );
+
+    app.post(
+      '/api/v1/notifications/unsubscribe',
+      { schema: { tags, querystring: S.UnsubscribeQuery } },
+      async (request, reply) => {
+        const { category } = await service.unsubscribe(request.query.token);
+        const what = category === 'all' ? 'optional emails' : `“${category}” emails`;
+        return reply
+          .type('text/html; charset=utf-8')
+          .send(page('Unsubscribed', `<p>You will no longer receive ${escapeHtml(what)}.</p>`));
+      },
+    );
+
+    app.get(
+      '/api/v1/notifications/ws',
+      { websocket: true, schema: { tags, hide: true } },
+      (socket, request) => {
+        let detach: (() => void) | undefined;
+        let authenticated = false;
+        const query = request.query as Record<string, unknown>;
+        const authenticate = async (token: string) => {
+          let principal;
+          try {
+            principal = await deps.verifier().verify(token);
+          } catch {
+            socket.close(CloseCode.unauthorized, 'invalid access token');
+            return;
+          }
+          if (principal.kind !== 'user' || !principal.userId) {
+            socket.close(CloseCode.unauthorized, 'invalid access token');
+            return;
+          }
+          authenticated = true;
+          clearTimeout(timer);
+          if (socket.readyState !== socket.OPEN) return;
+          detach = await hub.add({
+            socket,
+            userId: principal.userId,
+            sessionId: principal.sessionId,
+            token,
+          });
+          const unread = await service.unreadCount(principal.userId);
+          socket.send(JSON.stringify({ type: 'ready', unread }));
+        };
+        const timer = setTimeout(() => {
+          if (!authenticated) socket.close(CloseCode.authTimeout, 'send the access token first');
+        }, deps.authTimeoutMs ?? 10_000);
+        socket.on('close', () => {
+          clearTimeout(timer);
+          detach?.();
+        });
+        socket.on('message', (raw: Buffer) => {
+          if (authenticated) {
+            // Only keep-alives are expected after the handshake.
+            if (raw.toString() === 'ping') socket.send('pong');
+            return;
+          }
+          let token: unknown;
+          try {
+            const msg = JSON.parse(raw.toString()) as Record<string, unknown>;
+            token = msg.access_token ?? msg.token;
+          } catch {
+            token = undefined;
+          }
+          if (typeof token !== 'string' || token === '') {
+            socket.close(CloseCode.unauthorized, 'first message must be {"type":"auth","access_token":"…"}');
+            return;
+          }
+          authenticate(token).catch((error: unknown) => {
+            deps.logger.warn({ err: error }, 'websocket authentication failed');
+            socket.close(1011, 'internal error');
+          });
+        });
+        const given = typeof query.access_token === 'string' ? query.access_token : undefined;
+        if (given) {
+          authenticate(given).catch((error: unknown) => {
+            deps.logger.warn({ err: error }, 'websocket authentication failed');
+            socket.close(1011, 'internal error');
+          });
+        } else if (request.principal.kind === 'user' && typeof request.headers.authorization === 'string') {
+          const bearer = request.headers.authorization.replace(/^Bearer\s+/i, '');
+          authenticate(bearer).catch(() => socket.close(1011, 'internal error'));
+        }
+      },
+    );
+
+    // Admin API.
+    const adminOnly = (request: { principal: Parameters<typeof requirePermission>[0] }) =>
+      requirePermission(request.principal, ADMIN_PERMISSION);
+
+    app.get(
+      '/api/v1/admin/notifications/templates',
+      { schema: { tags: admin, response: { 200: { type: 'array', items: S.Template } } } },
+      async (request) => {
+        adminOnly(request);
+        return (await service.templates()).map(templateView);
+      },
+    );
+    app.get(
+      '/api/v1/admin/notifications/templates/:key/:locale',
+      { schema: { tags: admin, params: S.TemplateKeyParams, response: { 200: S.Template } } },
+      async (request) => {
+        adminOnly(request);
+        return templateView(await service.template(request.params.key, request.params.locale));
+      },
+    );
+    app.put(
+      '/api/v1/admin/notifications/templates/:key/:locale',
+      {
+        schema: {
+          tags: admin,
+          params: S.TemplateKeyParams,
+          body: S.TemplateBody,
+          response: { 200: S.Template, 201: S.Template },
+        },
+      },
+      async (request, reply) => {
+        adminOnly(request);
+        const { row, created } = await service.putTemplate({ ...request.params, ...request.body });
+        return reply.code(created ? 201 : 200).send(templateView(row));
+      },
+    );
+    app.delete(
+      '/api/v1/admin/notifications/templates/:key/:locale',
+      { schema: { tags: admin, params: S.TemplateKeyParams } },
+      async (request, reply) => {
+        adminOnly(request);
+        await service.deleteTemplate(request.params.key, request.params.locale);
+        return reply.code(204).send();
+      },
+    );
+    app.post(
+      '/api/v1/admin/notifications/templates/:key/:locale/preview',
+      {
+        schema: {
+          tags: admin,
+          params: S.TemplateKeyParams,
+          body: S.PreviewBody,
+          response: { 200: S.Preview },
+        },
+      },
+      async (request) => {
+        adminOnly(request);
+        return service.preview(request.params.key, request.params.locale, request.body ?? {});
+      },
+    );
+
+    app.post(
+      '/api/v1/admin/notifications/campaigns',
+      { schema: { tags: admin, body: S.CampaignBody, response: { 201: S.Campaign } } },
+      async (request, reply) => {
+        adminOnly(request);
+        const created = await service.createCampaign(request.body, request.principal.userId);
+        return reply
+          .code(201)
+          .header('location', `/api/v1/admin/notifications/campaigns/${created.id}`)
+          .send(created);
+      },
+    );
+    app.get(
+      '/api/v1/admin/notifications/campaigns',
+      {
+        schema: {
+          tags: admin,
+          querystring: S.PageQuery,
+          response: { 200: { type: 'array', items: S.Campaign } },
+        },
+      },
+      async (request, reply) => {
+        adminOnly(request);
+        const { rows, total } = await service.campaigns(request.query);
+        reply.header('x-total-count', String(total));
+        return rows;
+      },
+    );
+    app.get(
+      '/api/v1/admin/notifications/campaigns/:id',
+      { schema: { tags: admin, params: S.IdParams, response: { 200: S.Campaign } } },
+      async (request) => {
+        adminOnly(request);
+        return service.campaign(request.params.id);
+      },
+    );
+    app.post(
+      '/api/v1/admin/notifications/campaigns/:id/cancel',
+      { schema: { tags: admin, params: S.IdParams, response: { 200: S.Campaign } } },
+      async (request) => {
+        adminOnly(request);
+        return service.cancelCampaign(request.params.id);
+      },
+    );
+
+    app.get(
+      '/api/v1/admin/notifications/dead-letters',
+      {
+        schema: {
+          tags: admin,
+          querystring: S.PageQuery,
+          response: { 200: { type: 'array', items: S.DeadLetter } },
+        },
+      },
+      async (request, reply) => {
+        adminOnly(request);
+        const { rows, total } = await service.deadLetters(request.query);
+        reply.header('x-total-count', String(total));
+        return rows.map(deadView);
+      },
+    );
+    app.post(
+      '/api/v1/admin/notifications/dead-letters/:id/retry',
+      { schema: { tags: admin, params: S.IdParams } },
+      async (request, reply) => {
+        adminOnly(request);
+        await service.retryDeadLetter(request.params.id);
+        return reply.code(202).send();
+      },
+    );
+  };
+}

@@ -1,0 +1,380 @@
+/**
+ * The notifications operations behind HTTP, commands and tests: inbox, preferences, unsubscribe,
+ * templates, campaigns and dead letters. Transport-free: callers pass ids and validated input.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Sql } from '../../ports/sql.js';
+import type { Clock } from '../../platform/clock.js';
+import { badRequest, conflict, notFound } from '../../platform/errors.js';
+import type { CampaignRow, DeliveryRepository, TemplateRow } from './delivery.repository.js';
+import type { RecipientRepository } from './recipient.repository.js';
+import {
+  CATEGORIES,
+  CHANNELS,
+  formatHhMm,
+  isTimeZone,
+  MANDATORY_CATEGORIES,
+  parseHhMm,
+  toLocale,
+  type Channel,
+  type Locale,
+} from './notify.model.js';
+import { renderTemplate, validateTemplate, type Rendered } from './template.renderer.js';
+import type { Signer } from './signing.js';
+
+export interface Preferences {
+  locale: Locale;
+  time_zone: string;
+  quiet_hours: { start: string; end: string } | null;
+  categories: Record<string, Record<Channel, boolean>>;
+}
+
+export interface PreferencesPatch {
+  locale?: string;
+  time_zone?: string;
+  quiet_hours?: { start: string; end: string } | null;
+  categories?: Record<string, Partial<Record<Channel, boolean>>>;
+}
+
+export interface CampaignInput {
+  template: string;
+  audience: { kind: 'all' | 'role' | 'users'; role?: string; user_ids?: string[] };
+  channels: Channel[];
+  data?: Record<string, unknown>;
+  send_at?: string;
+  local_time?: boolean;
+}
+
+export interface CampaignView {
+  id: string;
+  template: string;
+  category: string;
+  audience: CampaignRow['audience'];
+  channels: string[];
+  data: Record<string, unknown>;
+  send_at: string;
+  local_time: boolean;
+  status: string;
+  created_by: string | null;
+  created_at: string;
+  progress: {
+    total: number;
+    sent: number;
+    failed: number;
+    skipped: number;
+    pending: number;
+    cancelled: number;
+  };
+}
+
+export interface ServiceDeps {
+  readonly sql: Sql;
+  readonly clock: Clock;
+  readonly deliveries: DeliveryRepository;
+  readonly recipients: RecipientRepository;
+  readonly signer: Signer;
+  readonly baseUrl: string;
+  /** Asks the delivery worker (if it runs here) to look now. */
+  readonly kick: () => void;
+}
+
+export function createNotificationsService(deps: ServiceDeps) {
+  const { sql, clock, deliveries, recipients } = deps;
+
+  async function ensureRecipient(userId: string, login: string | null): Promise<void> {
+    await recipients.touch(sql, { userId, login });
+  }
+
+  async function preferences(userId: string): Promise<Preferences> {
+    const r = await recipients.get(sql, userId);
+    const explicit = await recipients.preferences(sql, [userId]);
+    const categories: Preferences['categories'] = {};
+    for (const c of CATEGORIES) {
+      const entry = {} as Record<Channel, boolean>;
+      for (const ch of CHANNELS)
+        entry[ch] = MANDATORY_CATEGORIES.has(c) ? true : (explicit.get(`${userId}|${c}|${ch}`) ?? true);
+      categories[c] = entry;
+    }
+    return {
+      locale: toLocale(r?.locale),
+      time_zone: r?.time_zone ?? 'UTC',
+      quiet_hours:
+        r && r.quiet_start !== null && r.quiet_end !== null
+          ? { start: formatHhMm(r.quiet_start), end: formatHhMm(r.quiet_end) }
+          : null,
+      categories,
+    };
+  }
+
+  function campaignView(c: CampaignRow, counts: Record<string, number> = {}): CampaignView {
+    const n = (s: string) => counts[s] ?? 0;
+    const pending = n('pending') + n('sending');
+    const total = Object.values(counts).reduce((a, b) => a + b, 0);
+    const status =
+      c.status === 'expanded'
+        ? pending === 0
+          ? 'completed'
+          : 'sending'
+        : c.status === 'expanding'
+          ? 'sending'
+          : c.status;
+    return {
+      id: c.id,
+      template: c.template,
+      category: c.category,
+      audience: c.audience,
+      channels: c.channels,
+      data: c.data,
+      send_at: c.send_at.toISOString(),
+      local_time: c.local_time,
+      status,
+      created_by: c.created_by,
+      created_at: c.created_at.toISOString(),
+      progress: {
+        total,
+        sent: n('sent'),
+        failed: n('dead'),
+        skipped: n('skipped'),
+        pending,
+        cancelled: n('cancelled'),
+      },
+    };
+  }
+
+  return {
+    async list(userId: string, q: { unread: boolean; page_number: number; page_size: number }) {
+      return recipients.inbox(sql, userId, {
+        unread: q.unread,
+        limit: q.page_size,
+        offset: (q.page_number - 1) * q.page_size,
+      });
+    },
+
+    async markRead(userId: string, id: string): Promise<void> {
+      if (!(await recipients.markRead(sql, userId, id, clock.now())))
+        throw notFound('NOTIFICATION_NOT_FOUND', 'There is no such notification in your inbox.');
+    },
+
+    async markAllRead(userId: string): Promise<number> {
+      return recipients.markAllRead(sql, userId, clock.now());
+    },
+
+    unreadCount: (userId: string) => recipients.unreadCount(sql, userId),
+
+    preferences,
+
+    async updatePreferences(
+      userId: string,
+      login: string | null,
+      patch: PreferencesPatch,
+    ): Promise<Preferences> {
+      if (patch.time_zone !== undefined && !isTimeZone(patch.time_zone))
+        throw badRequest(
+          'TIME_ZONE_UNKNOWN',
+          `Unknown time zone ${patch.time_zone}; use an IANA name such as Europe/Moscow.`,
+        );
+      const entries: { category: string; channel: string; enabled: boolean }[] = [];
+      for (const [category, channels] of Object.entries(patch.categories ?? {})) {
+        if (!(CATEGORIES as readonly string[]).includes(category))
+          throw badRequest(
+            'CATEGORY_UNKNOWN',
+            `Unknown category ${category}; known: ${CATEGORIES.join(', ')}.`,
+          );
+        for (const [channel, enabled] of Object.entries(channels)) {
+          if (enabled === undefined) continue;
+          if (MANDATORY_CATEGORIES.has(category) && !enabled)
+            throw badRequest(
+              'CATEGORY_REQUIRED',
+              `${category} messages are sent only when you ask for them and cannot be turned off.`,
+            );
+          entries.push({ category, channel, enabled });
+        }
+      }
+      const quiet =
+        patch.quiet_hours === undefined
+          ? undefined
+          : patch.quiet_hours === null
+            ? null
+            : { start: parseHhMm(patch.quiet_hours.start), end: parseHhMm(patch.quiet_hours.end) };
+      await ensureRecipient(userId, login);
+      await sql.transaction(async (tx) => {
+        await recipients.patch(tx, userId, {
+          ...(patch.locale === undefined ? {} : { locale: toLocale(patch.locale) }),
+          ...(patch.time_zone === undefined ? {} : { timeZone: patch.time_zone }),
+          ...(quiet === undefined ? {} : { quiet }),
+        });
+        await recipients.setPreferences(tx, userId, entries);
+      });
+      return preferences(userId);
+    },
+
+    /** One-click unsubscribe: turns email off for the token's category (or every optional one). */
+    async unsubscribe(token: string): Promise<{ category: string }> {
+      const claim = deps.signer.verify(token);
+      if (!claim) throw badRequest('UNSUBSCRIBE_TOKEN_INVALID', 'This unsubscribe link is not valid.');
+      const categories =
+        claim.category === 'all' ? CATEGORIES.filter((c) => !MANDATORY_CATEGORIES.has(c)) : [claim.category];
+      if (
+        !categories.every(
+          (c) => (CATEGORIES as readonly string[]).includes(c) && !MANDATORY_CATEGORIES.has(c),
+        )
+      )
+        throw badRequest('UNSUBSCRIBE_TOKEN_INVALID', 'This unsubscribe link is not valid.');
+      const exists = await recipients.get(sql, claim.userId);
+      if (exists)
+        await recipients.setPreferences(
+          sql,
+          claim.userId,
+          categories.map((category) => ({ category, channel: 'email', enabled: false })),
+        );
+      return { category: claim.category };
+    },
+
+    templates: () => deliveries.templates(sql),
+
+    async template(key: string, locale: string): Promise<TemplateRow> {
+      const row = await deliveries.template(sql, key, locale);
+      if (!row) throw notFound('TEMPLATE_NOT_FOUND', `There is no template ${key} in ${locale}.`);
+      return row;
+    },
+
+    async putTemplate(input: {
+      key: string;
+      locale: string;
+      category: string;
+      subject: string;
+      body_text: string;
+      body_html: string;
+    }) {
+      if (!(CATEGORIES as readonly string[]).includes(input.category))
+        throw badRequest(
+          'CATEGORY_UNKNOWN',
+          `Unknown category ${input.category}; known: ${CATEGORIES.join(', ')}.`,
+        );
+      validateTemplate(input);
+      return deliveries.putTemplate(sql, input, clock.now());
+    },
+
+    async deleteTemplate(key: string, locale: string): Promise<void> {
+      const row = await deliveries.template(sql, key, locale);
+      if (!row) throw notFound('TEMPLATE_NOT_FOUND', `There is no template ${key} in ${locale}.`);
+      if (row.builtin)
+        throw conflict('TEMPLATE_BUILTIN', 'Built-in templates can be edited but not deleted.');
+      await deliveries.deleteTemplate(sql, key, locale);
+    },
+
+    /** Renders a stored template (optionally with unsaved parts) against sample data. */
+    async preview(
+      key: string,
+      locale: string,
+      input: { data?: Record<string, unknown>; subject?: string; body_text?: string; body_html?: string },
+    ): Promise<Rendered> {
+      const stored = await deliveries.template(sql, key, locale);
+      const source = {
+        subject: input.subject ?? stored?.subject,
+        body_text: input.body_text ?? stored?.body_text,
+        body_html: input.body_html ?? stored?.body_html,
+      };
+      if (source.subject === undefined || source.body_text === undefined || source.body_html === undefined)
+        throw notFound(
+          'TEMPLATE_NOT_FOUND',
+          `There is no template ${key} in ${locale}; send every part to preview a new one.`,
+        );
+      const full = source as { subject: string; body_text: string; body_html: string };
+      validateTemplate(full);
+      return renderTemplate(full, {
+        user: { login: 'viewer', first_name: 'Anna', email: 'viewer@example.com' },
+        app_url: deps.baseUrl,
+        unsubscribe_url: `${deps.baseUrl}/api/v1/notifications/unsubscribe?token=preview`,
+        ...input.data,
+      }).catch((error: unknown) => {
+        throw badRequest(
+          'TEMPLATE_RENDER_FAILED',
+          `The template does not render: ${(error as Error).message}`,
+        );
+      });
+    },
+
+    async createCampaign(input: CampaignInput, createdBy: string | null): Promise<CampaignView> {
+      const templates = (await deliveries.templates(sql, [input.template])).filter(
+        (t) => t.key === input.template,
+      );
+      if (templates.length === 0)
+        throw badRequest('TEMPLATE_NOT_FOUND', `There is no template ${input.template}.`);
+      const category = templates.find((t) => t.locale === 'en')?.category ?? templates[0]!.category;
+      if (MANDATORY_CATEGORIES.has(category))
+        throw badRequest('CATEGORY_NOT_ALLOWED', `Campaigns cannot use ${category} templates.`);
+      if (input.audience.kind === 'role' && !input.audience.role)
+        throw badRequest('AUDIENCE_INVALID', 'A role audience names the role.');
+      if (input.audience.kind === 'users' && !input.audience.user_ids?.length)
+        throw badRequest('AUDIENCE_INVALID', 'A users audience lists at least one user id.');
+      const now = clock.now();
+      const sendAt = input.send_at ? new Date(input.send_at) : now;
+      if (Number.isNaN(sendAt.getTime()))
+        throw badRequest('SEND_AT_INVALID', 'send_at must be an ISO 8601 time.');
+      const audience =
+        input.audience.kind === 'all'
+          ? { kind: 'all' as const }
+          : input.audience.kind === 'role'
+            ? { kind: 'role' as const, role: input.audience.role! }
+            : { kind: 'users' as const, user_ids: [...new Set(input.audience.user_ids)] };
+      const row = await deliveries.insertCampaign(
+        sql,
+        {
+          id: randomUUID(),
+          template: input.template,
+          category,
+          audience,
+          channels: [...new Set(input.channels)],
+          data: input.data ?? {},
+          send_at: sendAt,
+          local_time: input.local_time ?? false,
+          created_by: createdBy,
+        },
+        now,
+      );
+      deps.kick();
+      return campaignView(row);
+    },
+
+    async campaigns(page: { page_number: number; page_size: number }) {
+      const { rows, total } = await deliveries.campaigns(
+        sql,
+        page.page_size,
+        (page.page_number - 1) * page.page_size,
+      );
+      const counts = await deliveries.progress(
+        sql,
+        rows.map((r) => r.id),
+      );
+      return { rows: rows.map((r) => campaignView(r, counts.get(r.id))), total };
+    },
+
+    async campaign(id: string): Promise<CampaignView> {
+      const row = await deliveries.campaign(sql, id);
+      if (!row) throw notFound('CAMPAIGN_NOT_FOUND', 'There is no such campaign.');
+      return campaignView(row, (await deliveries.progress(sql, [id])).get(id));
+    },
+
+    async cancelCampaign(id: string): Promise<CampaignView> {
+      let row = await deliveries.campaign(sql, id);
+      if (!row) throw notFound('CAMPAIGN_NOT_FOUND', 'There is no such campaign.');
+      const cancelled = await sql.transaction((tx) => deliveries.cancelCampaign(tx, id, clock.now()));
+      if (!cancelled) throw conflict('CAMPAIGN_NOT_CANCELLABLE', `The campaign is already ${row.status}.`);
+      row = (await deliveries.campaign(sql, id))!;
+      return campaignView(row, (await deliveries.progress(sql, [id])).get(id));
+    },
+
+    async deadLetters(page: { page_number: number; page_size: number }) {
+      return deliveries.deadLetters(sql, page.page_size, (page.page_number - 1) * page.page_size);
+    },
+
+    async retryDeadLetter(id: string): Promise<void> {
+      if (!(await deliveries.retryDead(sql, id, clock.now())))
+        throw notFound('DEAD_LETTER_NOT_FOUND', 'There is no such dead-lettered notification.');
+      deps.kick();
+    },
+  };
+}
+
+export type NotificationsService = ReturnType<typeof createNotificationsService>;
