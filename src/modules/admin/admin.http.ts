@@ -1,6 +1,6 @@
 /** Small HTTP helpers shared by the admin routes. */
 import type { FastifyRequest } from 'fastify';
-import { badRequest } from '../../platform/errors.js';
+import { badRequest, notFound } from '../../platform/errors.js';
 import { Permission, requirePermission } from '../../platform/security.js';
 import type { Actor } from './content.port.js';
 
@@ -45,4 +45,10 @@ export function defined<T extends object>(value: T): { [K in keyof T]: Exclude<T
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as {
     [K in keyof T]: Exclude<T[K], undefined>;
   };
+}
+
+/** The content service answers `null` for an unknown id; the API answers 404 with a stable code. */
+export function found<T>(value: T | null, code: string, what: string): T {
+  if (value === null) throw notFound(code, `No ${what} with this id.`);
+  return value;
 }

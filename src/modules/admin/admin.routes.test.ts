@@ -11,7 +11,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHttpApp, type HttpApp } from '../../platform/http/app.js';
 import { createLogger } from '../../platform/logger.js';
 import { createMetrics } from '../../platform/metrics.js';
-import { conflict, notFound, unauthorized } from '../../platform/errors.js';
+import { conflict, unauthorized } from '../../platform/errors.js';
 import { installTokenVerifier, type Principal } from '../../platform/security.js';
 import type { ContentService, FilmRecord, FilmListQuery } from './content.port.js';
 import { adminRoutes } from './index.js';
@@ -69,13 +69,10 @@ function fakeContent(calls: Call[]): ContentService {
       return current;
     }),
     deleteFilm: rec('deleteFilm', () => undefined),
-    getFilm: rec('getFilm', (id) => {
-      if (id !== FILM_ID) throw notFound('FILM_NOT_FOUND', 'no film');
-      return current;
-    }),
+    getFilm: rec('getFilm', (id) => (id === FILM_ID ? current : null)),
     listFilms: rec('listFilms', () => ({ items: [current], total: 42 })),
-    bulkSetAccess: rec('bulkSetAccess', (ids) => (ids as string[]).length),
-    bulkDeleteFilms: rec('bulkDeleteFilms', () => undefined),
+    bulkSetAccess: rec('bulkSetAccess', (ids) => ({ updated: (ids as string[]).length })),
+    bulkDeleteFilms: rec('bulkDeleteFilms', (ids) => ({ deleted: (ids as string[]).length })),
     createGenre: rec('createGenre', () => ({}) as never),
     updateGenre: rec('updateGenre', () => ({}) as never),
     deleteGenre: rec('deleteGenre', () => undefined),

@@ -2,10 +2,17 @@
  * Request and response schemas of the admin API. Types for handlers come from these objects,
  * and so does the OpenAPI document.
  */
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type NumberOptions, type Static, type StringOptions } from '@sinclair/typebox';
 
 const Uuid = Type.String({ format: 'uuid' });
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+/**
+ * `type: [T, "null"]` rather than `anyOf`: with query/body coercion on, AJV would coerce a null
+ * into the first branch of an anyOf (null → 0 for a number), silently changing the value.
+ */
+const NullableString = (options: StringOptions = {}) =>
+  Type.Unsafe<string | null>({ ...options, type: ['string', 'null'] });
+const NullableNumber = (options: NumberOptions = {}) =>
+  Type.Unsafe<number | null>({ ...options, type: ['number', 'null'] });
 
 export const Access = Type.Union([Type.Literal('FREE'), Type.Literal('PAID'), Type.Literal('ARCHIVED')]);
 export const FilmTypeSchema = Type.Union([Type.Literal('movie'), Type.Literal('tv_show')]);
@@ -71,9 +78,9 @@ export const PersonListQuery = Type.Object(
 export type PersonListQuery = Static<typeof PersonListQuery>;
 
 const title = Type.String({ minLength: 1, maxLength: 500 });
-const description = Nullable(Type.String({ maxLength: 20_000 }));
-const creationDate = Nullable(Type.String({ format: 'date' }));
-const rating = Nullable(Type.Number({ minimum: 0, maximum: 10 }));
+const description = NullableString({ maxLength: 20_000 });
+const creationDate = NullableString({ format: 'date' });
+const rating = NullableNumber({ minimum: 0, maximum: 10 });
 const filmPersons = Type.Array(
   Type.Object({ person_id: Uuid, role: Role }, { additionalProperties: false }),
   {
@@ -117,9 +124,9 @@ export type FilmPatch = Static<typeof FilmPatch>;
 export const Film = Type.Object({
   id: Uuid,
   title: Type.String(),
-  description: Nullable(Type.String()),
-  creation_date: Nullable(Type.String()),
-  rating: Nullable(Type.Number()),
+  description: NullableString(),
+  creation_date: NullableString(),
+  rating: NullableNumber(),
   type: FilmTypeSchema,
   access: Access,
   version: Type.Integer(),
@@ -150,7 +157,7 @@ export type GenrePatch = Static<typeof GenrePatch>;
 export const Genre = Type.Object({
   id: Uuid,
   name: Type.String(),
-  description: Nullable(Type.String()),
+  description: NullableString(),
   version: Type.Integer(),
   created: Timestamp,
   modified: Timestamp,
@@ -203,8 +210,8 @@ export const ChangeLogEntry = Type.Object({
   entity: Type.String(),
   entity_id: Type.String(),
   action: Type.Union([Type.Literal('create'), Type.Literal('update'), Type.Literal('delete')]),
-  actor_id: Nullable(Type.String()),
-  actor_login: Nullable(Type.String()),
+  actor_id: NullableString(),
+  actor_login: NullableString(),
   at: Timestamp,
   diff: Type.Record(Type.String(), Type.Object({ before: Type.Unknown(), after: Type.Unknown() })),
 });

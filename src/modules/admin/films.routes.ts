@@ -12,7 +12,7 @@ import {
   FilmPatch,
   IdParams,
 } from './admin.schemas.js';
-import { defined, editor, etag, expectedVersion } from './admin.http.js';
+import { defined, editor, etag, expectedVersion, found } from './admin.http.js';
 import type { ContentService } from './content.port.js';
 
 const tags = ['admin'];
@@ -51,7 +51,7 @@ export function filmRoutes(app: HttpApp, content: () => ContentService): void {
     { schema: { tags, security, params: IdParams, response: { 200: Film } } },
     async (request, reply) => {
       editor(request);
-      const film = await content().getFilm(request.params.id);
+      const film = found(await content().getFilm(request.params.id), 'FILM_NOT_FOUND', 'film');
       reply.header('etag', etag(film.version));
       return film;
     },
@@ -62,7 +62,7 @@ export function filmRoutes(app: HttpApp, content: () => ContentService): void {
     { schema: { tags, security, body: FilmCreate, response: { 201: Film } } },
     async (request, reply) => {
       const actor = editor(request);
-      const { id, ...input } = request.body;
+      const { id, ...input } = request.body as FilmCreate;
       const film = await content().createFilm(defined(input), actor, id);
       reply.code(201).header('location', `/api/v1/admin/films/${film.id}`).header('etag', etag(film.version));
       return film;
@@ -83,7 +83,7 @@ export function filmRoutes(app: HttpApp, content: () => ContentService): void {
     },
     async (request, reply) => {
       const actor = editor(request);
-      const { version, ...patch } = request.body;
+      const { version, ...patch } = request.body as FilmPatch;
       const expected = expectedVersion(request, version, true)!;
       const film = await content().updateFilm(request.params.id, defined(patch), expected, actor);
       reply.header('etag', etag(film.version));
@@ -116,29 +116,14 @@ export function filmRoutes(app: HttpApp, content: () => ContentService): void {
     async (request) => {
       const actor = editor(request);
       const { ids, action, access } = request.body;
-      let result: unknown;
       if (action === 'set_access') {
         if (!access)
           throw badRequest('ACCESS_REQUIRED', 'set_access needs `access` (FREE, PAID or ARCHIVED).');
-        result = await content().bulkSetAccess(ids, access, actor);
-      } else {
-        result = await content().bulkDeleteFilms(ids, actor);
+        const { updated } = await content().bulkSetAccess(ids, access, actor);
+        return { action, ids, affected: updated };
       }
-      return { action, ids, affected: affectedCount(result, ids.length) };
+      const { deleted } = await content().bulkDeleteFilms(ids, actor);
+      return { action, ids, affected: deleted };
     },
   );
-}
-
-/** The content service reports a count, the changed ids, or nothing (then every id counted). */
-function affectedCount(result: unknown, fallback: number): number {
-  if (typeof result === 'number') return result;
-  if (Array.isArray(result)) return result.length;
-  if (result && typeof result === 'object') {
-    for (const key of ['affected', 'count', 'updated', 'deleted'] as const) {
-      const value = (result as Record<string, unknown>)[key];
-      if (typeof value === 'number') return value;
-      if (Array.isArray(value)) return value.length;
-    }
-  }
-  return fallback;
 }

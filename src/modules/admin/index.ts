@@ -8,7 +8,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { HttpApp } from '../../platform/http/app.js';
 import type { ModuleDefinition } from '../../platform/module.js';
 import { auditRoutes } from './audit.routes.js';
-import type { CatalogContent, ContentService } from './content.port.js';
+import type { CatalogModuleService, ContentService } from './content.port.js';
 import { filmRoutes } from './films.routes.js';
 import { genreRoutes, personRoutes } from './taxonomy.routes.js';
 import { webRoutes } from './web.routes.js';
@@ -40,7 +40,7 @@ export const adminModule: ModuleDefinition = {
   uses: ['catalog', 'auth'],
   async create(ctx) {
     return {
-      routes: adminRoutes({ content: () => ctx.services.require<CatalogContent>('catalog').content }),
+      routes: adminRoutes({ content: () => ctx.services.require<CatalogModuleService>('catalog').content }),
     };
   },
 };

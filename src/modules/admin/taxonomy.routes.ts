@@ -13,7 +13,7 @@ import {
   PersonListQuery,
   PersonPatch,
 } from './admin.schemas.js';
-import { defined, editor, etag, expectedVersion } from './admin.http.js';
+import { defined, editor, etag, expectedVersion, found } from './admin.http.js';
 import type { ContentService } from './content.port.js';
 
 const tags = ['admin'];
@@ -45,7 +45,7 @@ export function genreRoutes(app: HttpApp, content: () => ContentService): void {
     { schema: { tags, security, params: IdParams, response: { 200: Genre } } },
     async (request, reply) => {
       editor(request);
-      const genre = await content().getGenre(request.params.id);
+      const genre = found(await content().getGenre(request.params.id), 'GENRE_NOT_FOUND', 'genre');
       reply.header('etag', etag(genre.version));
       return genre;
     },
@@ -55,7 +55,7 @@ export function genreRoutes(app: HttpApp, content: () => ContentService): void {
     { schema: { tags, security, body: GenreCreate, response: { 201: Genre } } },
     async (request, reply) => {
       const actor = editor(request);
-      const { id, ...input } = request.body;
+      const { id, ...input } = request.body as GenreCreate;
       const genre = await content().createGenre(defined(input), actor, id);
       reply.code(201).header('location', `${path}/${genre.id}`).header('etag', etag(genre.version));
       return genre;
@@ -66,7 +66,7 @@ export function genreRoutes(app: HttpApp, content: () => ContentService): void {
     { schema: { tags, security, params: IdParams, body: GenrePatch, response: { 200: Genre } } },
     async (request, reply) => {
       const actor = editor(request);
-      const { version, ...patch } = request.body;
+      const { version, ...patch } = request.body as GenrePatch;
       const expected = expectedVersion(request, version, true)!;
       const genre = await content().updateGenre(request.params.id, defined(patch), expected, actor);
       reply.header('etag', etag(genre.version));
@@ -114,7 +114,7 @@ export function personRoutes(app: HttpApp, content: () => ContentService): void 
     { schema: { tags, security, params: IdParams, response: { 200: Person } } },
     async (request, reply) => {
       editor(request);
-      const person = await content().getPerson(request.params.id);
+      const person = found(await content().getPerson(request.params.id), 'PERSON_NOT_FOUND', 'person');
       reply.header('etag', etag(person.version));
       return person;
     },
