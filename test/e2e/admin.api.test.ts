@@ -43,7 +43,7 @@ describe('admin API', () => {
       headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
       ...(payload === undefined ? {} : { payload: payload as Json }),
     });
-  const titles = (res: { json: () => unknown }) => (res.json() as { title: string }[]).map((f) => f.title);
+  const titles = (res: { json: <T>() => T }) => res.json<{ title: string }[]>().map((f) => f.title);
 
   beforeAll(async () => {
     kino = await createTestKino({ modules: ['catalog', 'admin'] });
@@ -57,12 +57,12 @@ describe('admin API', () => {
     for (const name of ['Drama', 'Sci-Fi', 'Comedy']) {
       const res = await call('POST', '/api/v1/admin/genres', { name });
       expect(res.statusCode).toBe(201);
-      genres[name] = (res.json() as { id: string }).id;
+      genres[name] = res.json<{ id: string }>().id;
     }
     for (const full_name of ['Ann Actor', 'Bob Director', 'Cid Writer']) {
       const res = await call('POST', '/api/v1/admin/persons', { full_name });
       expect(res.statusCode).toBe(201);
-      persons[full_name] = (res.json() as { id: string }).id;
+      persons[full_name] = res.json<{ id: string }>().id;
     }
     const seed: Json[] = [
       {
@@ -115,7 +115,7 @@ describe('admin API', () => {
     for (const film of seed) {
       const res = await call('POST', '/api/v1/admin/films', film);
       expect(res.statusCode, res.body).toBe(201);
-      films[film.title as string] = res.json() as Json;
+      films[film.title as string] = res.json<Json>();
     }
   });
   afterAll(async () => {
@@ -215,12 +215,10 @@ describe('admin API', () => {
     for (const res of [p1, p3, past])
       expect(res.headers['x-total-count']).toBe(String(Object.keys(films).length));
     const genreList = await call('GET', '/api/v1/admin/genres?sort=-film_count');
-    expect((genreList.json() as { name: string }[])[0]!.name).toBe('Drama');
+    expect(genreList.json<{ name: string }[]>()[0]!.name).toBe('Drama');
     expect(genreList.headers['x-total-count']).toBe('3');
     const personSearch = await call('GET', '/api/v1/admin/persons?q=bob');
-    expect((personSearch.json() as { full_name: string }[]).map((p) => p.full_name)).toEqual([
-      'Bob Director',
-    ]);
+    expect(personSearch.json<{ full_name: string }[]>().map((p) => p.full_name)).toEqual(['Bob Director']);
     for (const qs of ['sort=imdb_rating', 'page_size=0', 'page_size=101', 'page_number=0', 'genre=xyz'])
       expect((await call('GET', `/api/v1/admin/films?${qs}`)).statusCode, qs).toBe(400);
   });
@@ -238,11 +236,11 @@ describe('admin API', () => {
       ],
     });
     expect(edit.statusCode, edit.body).toBe(200);
-    const edited = edit.json() as {
+    const edited = edit.json<{
       version: number;
       genres: { name: string }[];
       persons: { full_name: string; role: string }[];
-    };
+    }>();
     expect(edited.version).toBe((film.version as number) + 1);
     expect(edit.headers.etag).toBe(`"${edited.version}"`);
     expect(edited.genres.map((g) => g.name).sort()).toEqual(['Comedy', 'Drama']);
@@ -276,7 +274,7 @@ describe('admin API', () => {
       rating: 7,
       version: edited.version + 1,
     });
-    films['Bravo Drama'] = viaIfMatch.json() as Json;
+    films['Bravo Drama'] = viaIfMatch.json<Json>();
 
     const unknownGenre = await call('PATCH', `/api/v1/admin/films/${id}`, {
       version: edited.version + 1,
@@ -300,11 +298,13 @@ describe('admin API', () => {
     const archived = await call('GET', '/api/v1/admin/films?access=ARCHIVED&sort=title');
     expect(titles(archived)).toEqual(['Alpha Station', 'Charlie Laughs', 'Delta Archive']);
     for (const id of ids) {
-      const history = (await call('GET', `/api/v1/admin/films/${id}/history`)).json() as {
-        action: string;
-        actor_login: string;
-        diff: Json;
-      }[];
+      const history = (await call('GET', `/api/v1/admin/films/${id}/history`)).json<
+        {
+          action: string;
+          actor_login: string;
+          diff: Json;
+        }[]
+      >();
       expect(history[0]).toMatchObject({
         action: 'update',
         actor_login: 'editor',
@@ -326,13 +326,15 @@ describe('admin API', () => {
     expect(edit.statusCode).toBe(200);
 
     const history = await call('GET', `/api/v1/admin/films/${id}/history`);
-    const entries = history.json() as {
-      action: string;
-      actor_id: string;
-      actor_login: string;
-      at: string;
-      diff: Json;
-    }[];
+    const entries = history.json<
+      {
+        action: string;
+        actor_id: string;
+        actor_login: string;
+        at: string;
+        diff: Json;
+      }[]
+    >();
     expect(entries.map((e) => e.action)).toEqual(['update', 'create']);
     expect(entries[0]).toMatchObject({
       actor_id: PRINCIPALS.editor!.userId,
@@ -351,7 +353,7 @@ describe('admin API', () => {
     const genreAudit = await call('GET', '/api/v1/admin/audit?entity=genre');
     expect(genreAudit.headers['x-total-count']).toBe('3');
     const personHistory = await call('GET', `/api/v1/admin/persons/${persons['Cid Writer']}/history`);
-    expect((personHistory.json() as { action: string }[]).map((e) => e.action)).toEqual(['create']);
+    expect(personHistory.json<{ action: string }[]>().map((e) => e.action)).toEqual(['create']);
   });
 
   it('deletes (bulk and single, with a version check) and the film is gone', async () => {
@@ -364,9 +366,11 @@ describe('admin API', () => {
     );
     expect(del.statusCode).toBe(204);
     expect((await call('GET', `/api/v1/admin/films/${film.id as string}`)).statusCode).toBe(404);
-    const history = (await call('GET', `/api/v1/admin/films/${film.id as string}/history`)).json() as {
-      action: string;
-    }[];
+    const history = (await call('GET', `/api/v1/admin/films/${film.id as string}/history`)).json<
+      {
+        action: string;
+      }[]
+    >();
     expect(history[0]!.action).toBe('delete');
 
     const bravo = films['Bravo Drama']!.id as string;
