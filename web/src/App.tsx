@@ -7,7 +7,7 @@ import HistoryIcon from '@mui/icons-material/History';
 import PersonIcon from '@mui/icons-material/Person';
 import SecurityIcon from '@mui/icons-material/Security';
 import { Alert } from '@mui/material';
-import { Route } from 'react-router-dom';
+import { BrowserRouter, Route, Routes } from 'react-router-dom';
 import { authProvider } from './authProvider';
 import { dataProvider } from './dataProvider';
 import { i18nProvider } from './i18n';
@@ -27,7 +27,18 @@ function Denied() {
   );
 }
 
+/** Served at /admin with real paths (the server falls back to index.html for deep links). */
 export function App() {
+  return (
+    <BrowserRouter>
+      <Routes>
+        <Route path="/admin/*" element={<Panel />} />
+      </Routes>
+    </BrowserRouter>
+  );
+}
+
+function Panel() {
   return (
     <Admin
       title="Kinoservice"

@@ -4,10 +4,16 @@ import { Alert, Box, Chip, CircularProgress, Paper, Table, TableBody, TableCell,
 import { useDataProvider, useLocale, useRecordContext, useTranslate } from 'react-admin';
 import type { Entity, KinoDataProvider } from './dataProvider';
 
+/** A readable value: related objects by name (and role), not by id. */
 const show = (value: unknown): string => {
-  if (value === null || value === undefined) return '—';
-  if (Array.isArray(value)) return value.map((v) => (typeof v === 'object' ? Object.values(v as object).join(' ') : String(v))).join(', ');
-  if (typeof value === 'object') return JSON.stringify(value);
+  if (value === null || value === undefined || value === '') return '—';
+  if (Array.isArray(value)) return value.length ? value.map(show).join(', ') : '—';
+  if (typeof value === 'object') {
+    const o = value as { name?: string; full_name?: string; role?: string };
+    const label = o.name ?? o.full_name;
+    if (label) return o.role ? `${label} (${o.role})` : label;
+    return JSON.stringify(value);
+  }
   return String(value);
 };
 
@@ -51,7 +57,7 @@ export function History({ entity }: { entity: Entity }) {
               <TableBody>
                 {Object.entries(entry.diff).map(([field, change]) => (
                   <TableRow key={field}>
-                    <TableCell>{field}</TableCell>
+                    <TableCell>{translate(`resources.${entity}s.fields.${field}`, { _: field })}</TableCell>
                     <TableCell sx={{ color: 'text.secondary', maxWidth: 360, overflowWrap: 'anywhere' }}>{show(change.before)}</TableCell>
                     <TableCell sx={{ maxWidth: 360, overflowWrap: 'anywhere' }}>{show(change.after)}</TableCell>
                   </TableRow>
