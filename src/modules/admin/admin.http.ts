@@ -1,0 +1,54 @@
+/** Small HTTP helpers shared by the admin routes. */
+import type { FastifyRequest } from 'fastify';
+import { badRequest, notFound } from '../../platform/errors.js';
+import { Permission, requirePermission } from '../../platform/security.js';
+import type { Actor } from './content.port.js';
+
+/** Authorises a content edit and names who makes it (for the audit log). */
+export function editor(request: FastifyRequest): Actor {
+  const principal = request.principal;
+  requirePermission(principal, Permission.crudFilms);
+  return { id: principal.userId, login: principal.login };
+}
+
+const IF_MATCH = /^\s*(?:W\/)?"?(\d{1,15})"?\s*$/;
+
+/**
+ * The version an edit is based on: `version` in the body, else the If-Match header (an ETag
+ * from GET, `"7"`). Edits without one are refused, so nobody overwrites a change they never saw.
+ */
+export function expectedVersion(
+  request: FastifyRequest,
+  fromBody: number | undefined,
+  required: boolean,
+): number | undefined {
+  if (fromBody !== undefined) return fromBody;
+  const header = request.headers['if-match'];
+  if (typeof header === 'string' && header !== '') {
+    const match = IF_MATCH.exec(header);
+    if (!match?.[1])
+      throw badRequest('INVALID_IF_MATCH', 'If-Match must be the ETag of the object ("<version>").');
+    return Number(match[1]);
+  }
+  if (required)
+    throw badRequest(
+      'VERSION_REQUIRED',
+      'Send the version you edited (`version` in the body or an If-Match header).',
+    );
+  return undefined;
+}
+
+export const etag = (version: number) => `"${version}"`;
+
+/** Drops keys whose value is undefined (exactOptionalPropertyTypes-friendly inputs). */
+export function defined<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]: Exclude<T[K], undefined>;
+  };
+}
+
+/** The content service answers `null` for an unknown id; the API answers 404 with a stable code. */
+export function found<T>(value: T | null, code: string, what: string): T {
+  if (value === null) throw notFound(code, `No ${what} with this id.`);
+  return value;
+}

@@ -1,0 +1,227 @@
+/**
+ * Request and response schemas of the admin API. Types for handlers come from these objects,
+ * and so does the OpenAPI document.
+ */
+import { Type, type NumberOptions, type Static, type StringOptions } from '@sinclair/typebox';
+
+const Uuid = Type.String({ format: 'uuid' });
+/**
+ * `type: [T, "null"]` rather than `anyOf`: with query/body coercion on, AJV would coerce a null
+ * into the first branch of an anyOf (null → 0 for a number), silently changing the value.
+ */
+const NullableString = (options: StringOptions = {}) =>
+  Type.Unsafe<string | null>({ ...options, type: ['string', 'null'] });
+const NullableNumber = (options: NumberOptions = {}) =>
+  Type.Unsafe<number | null>({ ...options, type: ['number', 'null'] });
+
+export const Access = Type.Union([Type.Literal('FREE'), Type.Literal('PAID'), Type.Literal('ARCHIVED')]);
+export const FilmTypeSchema = Type.Union([Type.Literal('movie'), Type.Literal('tv_show')]);
+export const Role = Type.Union([Type.Literal('actor'), Type.Literal('director'), Type.Literal('writer')]);
+const Timestamp = Type.String({ format: 'date-time' });
+const Version = Type.Integer({ minimum: 0, description: 'The version the edit is based on (or If-Match).' });
+
+export const IdParams = Type.Object({ id: Uuid });
+export type IdParams = Static<typeof IdParams>;
+
+const page = {
+  page_number: Type.Integer({ minimum: 1, default: 1 }),
+  page_size: Type.Integer({ minimum: 1, maximum: 100, default: 25 }),
+};
+const q = Type.String({ maxLength: 200, description: 'Text search.' });
+
+export const FILM_SORTS = [
+  'title',
+  'rating',
+  'creation_date',
+  'created',
+  'modified',
+  'access',
+  'type',
+] as const;
+const sortEnum = (columns: readonly string[]) =>
+  Type.Union(
+    columns.flatMap((c) => [Type.Literal(c), Type.Literal(`-${c}`)]),
+    {
+      description: 'Column to sort by; a leading minus sorts descending.',
+    },
+  );
+
+export const FilmListQuery = Type.Object(
+  {
+    q: Type.Optional(q),
+    genre: Type.Optional(Type.Array(Uuid, { maxItems: 50, description: 'Genre ids (any of).' })),
+    type: Type.Optional(FilmTypeSchema),
+    access: Type.Optional(Type.Array(Access, { maxItems: 3 })),
+    year_from: Type.Optional(Type.Integer({ minimum: 1800, maximum: 3000 })),
+    year_to: Type.Optional(Type.Integer({ minimum: 1800, maximum: 3000 })),
+    rating_min: Type.Optional(Type.Number({ minimum: 0, maximum: 10 })),
+    rating_max: Type.Optional(Type.Number({ minimum: 0, maximum: 10 })),
+    sort: Type.Optional(sortEnum(FILM_SORTS)),
+    ...page,
+  },
+  { additionalProperties: false },
+);
+export type FilmListQuery = Static<typeof FilmListQuery>;
+
+export const NAMED_SORTS = ['name', 'created', 'modified', 'film_count'] as const;
+export const PERSON_SORTS = ['full_name', 'created', 'modified', 'film_count'] as const;
+
+export const GenreListQuery = Type.Object(
+  { q: Type.Optional(q), sort: Type.Optional(sortEnum(NAMED_SORTS)), ...page },
+  { additionalProperties: false },
+);
+export type GenreListQuery = Static<typeof GenreListQuery>;
+export const PersonListQuery = Type.Object(
+  { q: Type.Optional(q), sort: Type.Optional(sortEnum(PERSON_SORTS)), ...page },
+  { additionalProperties: false },
+);
+export type PersonListQuery = Static<typeof PersonListQuery>;
+
+const title = Type.String({ minLength: 1, maxLength: 500 });
+const description = NullableString({ maxLength: 20_000 });
+const creationDate = NullableString({ format: 'date' });
+const rating = NullableNumber({ minimum: 0, maximum: 10 });
+const filmPersons = Type.Array(
+  Type.Object({ person_id: Uuid, role: Role }, { additionalProperties: false }),
+  {
+    maxItems: 500,
+  },
+);
+const genreIds = Type.Array(Uuid, { maxItems: 100, uniqueItems: true });
+
+export const FilmCreate = Type.Object(
+  {
+    id: Type.Optional(Uuid),
+    title,
+    description: Type.Optional(description),
+    creation_date: Type.Optional(creationDate),
+    rating: Type.Optional(rating),
+    type: Type.Optional(FilmTypeSchema),
+    access: Type.Optional(Access),
+    genre_ids: Type.Optional(genreIds),
+    persons: Type.Optional(filmPersons),
+  },
+  { additionalProperties: false },
+);
+export type FilmCreate = Static<typeof FilmCreate>;
+
+export const FilmPatch = Type.Object(
+  {
+    version: Type.Optional(Version),
+    title: Type.Optional(title),
+    description: Type.Optional(description),
+    creation_date: Type.Optional(creationDate),
+    rating: Type.Optional(rating),
+    type: Type.Optional(FilmTypeSchema),
+    access: Type.Optional(Access),
+    genre_ids: Type.Optional(genreIds),
+    persons: Type.Optional(filmPersons),
+  },
+  { additionalProperties: false },
+);
+export type FilmPatch = Static<typeof FilmPatch>;
+
+export const Film = Type.Object({
+  id: Uuid,
+  title: Type.String(),
+  description: NullableString(),
+  creation_date: NullableString(),
+  rating: NullableNumber(),
+  type: FilmTypeSchema,
+  access: Access,
+  version: Type.Integer(),
+  created: Timestamp,
+  modified: Timestamp,
+  genres: Type.Array(Type.Object({ id: Uuid, name: Type.String() })),
+  persons: Type.Array(Type.Object({ id: Uuid, full_name: Type.String(), role: Role })),
+});
+
+export const GenreCreate = Type.Object(
+  {
+    id: Type.Optional(Uuid),
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    description: Type.Optional(description),
+  },
+  { additionalProperties: false },
+);
+export type GenreCreate = Static<typeof GenreCreate>;
+export const GenrePatch = Type.Object(
+  {
+    version: Type.Optional(Version),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    description: Type.Optional(description),
+  },
+  { additionalProperties: false },
+);
+export type GenrePatch = Static<typeof GenrePatch>;
+export const Genre = Type.Object({
+  id: Uuid,
+  name: Type.String(),
+  description: NullableString(),
+  version: Type.Integer(),
+  created: Timestamp,
+  modified: Timestamp,
+  film_count: Type.Integer(),
+});
+
+export const PersonCreate = Type.Object(
+  { id: Type.Optional(Uuid), full_name: Type.String({ minLength: 1, maxLength: 300 }) },
+  { additionalProperties: false },
+);
+export type PersonCreate = Static<typeof PersonCreate>;
+export const PersonPatch = Type.Object(
+  {
+    version: Type.Optional(Version),
+    full_name: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
+  },
+  { additionalProperties: false },
+);
+export type PersonPatch = Static<typeof PersonPatch>;
+export const Person = Type.Object({
+  id: Uuid,
+  full_name: Type.String(),
+  version: Type.Integer(),
+  created: Timestamp,
+  modified: Timestamp,
+  film_count: Type.Integer(),
+});
+
+export const DeleteQuery = Type.Object({ version: Type.Optional(Version) }, { additionalProperties: false });
+export type DeleteQuery = Static<typeof DeleteQuery>;
+
+export const BulkBody = Type.Object(
+  {
+    ids: Type.Array(Uuid, { minItems: 1, maxItems: 1000, uniqueItems: true }),
+    action: Type.Union([Type.Literal('set_access'), Type.Literal('delete')]),
+    access: Type.Optional(Access),
+  },
+  { additionalProperties: false },
+);
+export type BulkBody = Static<typeof BulkBody>;
+export const BulkResult = Type.Object({
+  action: Type.String(),
+  ids: Type.Array(Uuid),
+  affected: Type.Integer(),
+});
+
+export const Entity = Type.Union([Type.Literal('film'), Type.Literal('genre'), Type.Literal('person')]);
+export const ChangeLogEntry = Type.Object({
+  id: Type.Integer(),
+  entity: Type.String(),
+  entity_id: Type.String(),
+  action: Type.Union([Type.Literal('create'), Type.Literal('update'), Type.Literal('delete')]),
+  actor_id: NullableString(),
+  actor_login: NullableString(),
+  at: Timestamp,
+  diff: Type.Record(Type.String(), Type.Object({ before: Type.Unknown(), after: Type.Unknown() })),
+});
+export const AuditQuery = Type.Object(
+  {
+    entity: Type.Optional(Entity),
+    id: Type.Optional(Uuid),
+    actor_id: Type.Optional(Uuid),
+    ...page,
+  },
+  { additionalProperties: false },
+);
+export type AuditQuery = Static<typeof AuditQuery>;

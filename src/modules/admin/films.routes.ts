@@ -1,0 +1,129 @@
+/** /api/v1/admin/films: the film editor's API. Thin: authorise, call the content service, map. */
+import { Type } from '@sinclair/typebox';
+import type { HttpApp } from '../../platform/http/app.js';
+import { badRequest } from '../../platform/errors.js';
+import {
+  BulkBody,
+  BulkResult,
+  DeleteQuery,
+  Film,
+  FilmCreate,
+  FilmListQuery,
+  FilmPatch,
+  IdParams,
+} from './admin.schemas.js';
+import { defined, editor, etag, expectedVersion, found } from './admin.http.js';
+import type { ContentService } from './content.port.js';
+
+const tags = ['admin'];
+const security = [{ bearer: [] }];
+
+export function filmRoutes(app: HttpApp, content: () => ContentService): void {
+  app.get(
+    '/api/v1/admin/films',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Films with search, filters, sort and pagination (total in X-Total-Count)',
+        querystring: FilmListQuery,
+        response: { 200: Type.Array(Film) },
+      },
+    },
+    async (request, reply) => {
+      editor(request);
+      const { genre, q, ...rest } = request.query;
+      if (rest.year_from !== undefined && rest.year_to !== undefined && rest.year_from > rest.year_to)
+        throw badRequest('INVALID_RANGE', 'year_from must not be after year_to.');
+      if (rest.rating_min !== undefined && rest.rating_max !== undefined && rest.rating_min > rest.rating_max)
+        throw badRequest('INVALID_RANGE', 'rating_min must not be above rating_max.');
+      const text = q?.trim();
+      const page = await content().listFilms(
+        defined({ ...rest, q: text === '' ? undefined : text, genre_ids: genre }),
+      );
+      reply.header('x-total-count', String(page.total));
+      return page.items;
+    },
+  );
+
+  app.get(
+    '/api/v1/admin/films/:id',
+    { schema: { tags, security, params: IdParams, response: { 200: Film } } },
+    async (request, reply) => {
+      editor(request);
+      const film = found(await content().getFilm(request.params.id), 'FILM_NOT_FOUND', 'film');
+      reply.header('etag', etag(film.version));
+      return film;
+    },
+  );
+
+  app.post(
+    '/api/v1/admin/films',
+    { schema: { tags, security, body: FilmCreate, response: { 201: Film } } },
+    async (request, reply) => {
+      const actor = editor(request);
+      const { id, ...input } = request.body as FilmCreate;
+      const film = await content().createFilm(defined(input), actor, id);
+      reply.code(201).header('location', `/api/v1/admin/films/${film.id}`).header('etag', etag(film.version));
+      return film;
+    },
+  );
+
+  app.patch(
+    '/api/v1/admin/films/:id',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Edit a film (with its genres and persons); a stale version answers 409',
+        params: IdParams,
+        body: FilmPatch,
+        response: { 200: Film },
+      },
+    },
+    async (request, reply) => {
+      const actor = editor(request);
+      const { version, ...patch } = request.body as FilmPatch;
+      const expected = expectedVersion(request, version, true)!;
+      const film = await content().updateFilm(request.params.id, defined(patch), expected, actor);
+      reply.header('etag', etag(film.version));
+      return film;
+    },
+  );
+
+  app.delete(
+    '/api/v1/admin/films/:id',
+    { schema: { tags, security, params: IdParams, querystring: DeleteQuery } },
+    async (request, reply) => {
+      const actor = editor(request);
+      const expected = expectedVersion(request, request.query.version, false);
+      await content().deleteFilm(request.params.id, actor, expected);
+      return reply.code(204).send();
+    },
+  );
+
+  app.post(
+    '/api/v1/admin/films/bulk',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Set the access level of, or delete, many films at once',
+        body: BulkBody,
+        response: { 200: BulkResult },
+      },
+    },
+    async (request) => {
+      const actor = editor(request);
+      const { ids, action, access } = request.body;
+      if (action === 'set_access') {
+        if (!access)
+          throw badRequest('ACCESS_REQUIRED', 'set_access needs `access` (FREE, PAID or ARCHIVED).');
+        const { updated } = await content().bulkSetAccess(ids, access, actor);
+        return { action, ids, affected: updated };
+      }
+      const { deleted } = await content().bulkDeleteFilms(ids, actor);
+      return { action, ids, affected: deleted };
+    },
+  );
+}

@@ -1,0 +1,241 @@
+/** English and Russian UI: react-admin's own messages plus the panel's, chosen in the app bar. */
+import polyglotI18nProvider from 'ra-i18n-polyglot';
+import englishMessages from 'ra-language-english';
+import russianMessages from 'ra-language-russian';
+import type { TranslationMessages } from 'react-admin';
+
+type Tree = { [key: string]: string | Tree };
+
+function merge(a: Tree, b: Tree): Tree {
+  const out: Tree = { ...a };
+  for (const [key, value] of Object.entries(b)) {
+    const current = out[key];
+    out[key] =
+      typeof value === 'object' && typeof current === 'object' ? merge(current, value) : value;
+  }
+  return out;
+}
+
+const en = {
+  kino: {
+    title: 'Kinoservice admin',
+    auth: {
+      login: 'Login or email',
+      password: 'Password',
+      sign_in: 'Sign in',
+      mfa_title: 'Two-step verification',
+      mfa_hint: 'Enter the 6-digit code from your authenticator app, or a recovery code.',
+      code: 'Code',
+      verify: 'Verify',
+      back: 'Back',
+      no_access: 'This account has no access to the admin panel.',
+      required: 'Please sign in.',
+      expired: 'Your session has ended. Please sign in again.',
+    },
+    access: { FREE: 'Free', PAID: 'Subscription', ARCHIVED: 'Archived' },
+    type: { movie: 'Movie', tv_show: 'TV show' },
+    role: { actor: 'Actor', director: 'Director', writer: 'Writer' },
+    bulk: {
+      set_access: 'Access: %{access}',
+      done: 'Access level changed for %{smart_count} film |||| Access level changed for %{smart_count} films',
+    },
+    history: {
+      tab: 'History',
+      empty: 'No changes recorded yet.',
+      create: 'created',
+      update: 'updated',
+      delete: 'deleted',
+      by: 'by %{who}',
+      field: 'Field',
+      before: 'Before',
+      after: 'After',
+      system: 'system',
+    },
+    film: { main: 'Film', cast: 'Genres and people', add_person: 'Add person' },
+    users: {
+      roles: 'Roles',
+      assign: 'Assign role',
+      assign_button: 'Assign',
+      revoke: 'Revoke %{role}',
+      sessions: 'Active sessions',
+      no_sessions: 'No active sessions.',
+      end_sessions: 'End all sessions',
+      sessions_ended: 'All sessions of this user were ended.',
+      role_assigned: 'Role %{role} assigned.',
+      role_revoked: 'Role %{role} revoked.',
+    },
+    denied: 'You do not have permission to see this page.',
+  },
+  resources: {
+    films: {
+      name: 'Film |||| Films',
+      fields: {
+        q: 'Search',
+        title: 'Title',
+        description: 'Description',
+        creation_date: 'Release date',
+        rating: 'Rating',
+        type: 'Type',
+        access: 'Access',
+        genre: 'Genres',
+        genre_ids: 'Genres',
+        genres: 'Genres',
+        persons: 'People',
+        person_links: 'People',
+        person_id: 'Person',
+        role: 'Role',
+        year_from: 'Year from',
+        year_to: 'Year to',
+        rating_min: 'Rating from',
+        rating_max: 'Rating to',
+        created: 'Created',
+        modified: 'Modified',
+        version: 'Version',
+      },
+    },
+    genres: {
+      name: 'Genre |||| Genres',
+      fields: { q: 'Search', name: 'Name', description: 'Description', film_count: 'Films', created: 'Created', modified: 'Modified' },
+    },
+    persons: {
+      name: 'Person |||| Persons',
+      fields: { q: 'Search', full_name: 'Full name', film_count: 'Films', created: 'Created', modified: 'Modified' },
+    },
+    audit: {
+      name: 'Change log',
+      fields: { at: 'When', entity: 'Object', entity_id: 'Id', action: 'Action', actor_login: 'Who', diff: 'Changes' },
+    },
+    users: {
+      name: 'User |||| Users',
+      fields: { q: 'Search', login: 'Login', email: 'Email', first_name: 'First name', last_name: 'Last name', roles: 'Roles', created_at: 'Registered' },
+    },
+    roles: {
+      name: 'Role |||| Roles',
+      fields: { q: 'Search', code: 'Code', description: 'Description', permissions: 'Permissions' },
+    },
+  },
+};
+
+const ru: typeof en = {
+  kino: {
+    title: 'Киносервис: администрирование',
+    auth: {
+      login: 'Логин или email',
+      password: 'Пароль',
+      sign_in: 'Войти',
+      mfa_title: 'Двухэтапная проверка',
+      mfa_hint: 'Введите 6-значный код из приложения-аутентификатора или резервный код.',
+      code: 'Код',
+      verify: 'Подтвердить',
+      back: 'Назад',
+      no_access: 'У этой учётной записи нет доступа к панели администрирования.',
+      required: 'Войдите, пожалуйста.',
+      expired: 'Сеанс завершён. Войдите снова.',
+    },
+    access: { FREE: 'Бесплатно', PAID: 'По подписке', ARCHIVED: 'В архиве' },
+    type: { movie: 'Фильм', tv_show: 'Сериал' },
+    role: { actor: 'Актёр', director: 'Режиссёр', writer: 'Сценарист' },
+    bulk: {
+      set_access: 'Доступ: %{access}',
+      done: 'Уровень доступа изменён у %{smart_count} фильма |||| Уровень доступа изменён у %{smart_count} фильмов',
+    },
+    history: {
+      tab: 'История',
+      empty: 'Изменений пока нет.',
+      create: 'создан',
+      update: 'изменён',
+      delete: 'удалён',
+      by: 'кем: %{who}',
+      field: 'Поле',
+      before: 'Было',
+      after: 'Стало',
+      system: 'система',
+    },
+    film: { main: 'Фильм', cast: 'Жанры и участники', add_person: 'Добавить участника' },
+    users: {
+      roles: 'Роли',
+      assign: 'Назначить роль',
+      assign_button: 'Назначить',
+      revoke: 'Снять роль %{role}',
+      sessions: 'Активные сеансы',
+      no_sessions: 'Активных сеансов нет.',
+      end_sessions: 'Завершить все сеансы',
+      sessions_ended: 'Все сеансы пользователя завершены.',
+      role_assigned: 'Роль %{role} назначена.',
+      role_revoked: 'Роль %{role} снята.',
+    },
+    denied: 'У вас нет прав на просмотр этой страницы.',
+  },
+  resources: {
+    films: {
+      name: 'Фильм |||| Фильмы',
+      fields: {
+        q: 'Поиск',
+        title: 'Название',
+        description: 'Описание',
+        creation_date: 'Дата выхода',
+        rating: 'Рейтинг',
+        type: 'Тип',
+        access: 'Доступ',
+        genre: 'Жанры',
+        genre_ids: 'Жанры',
+        genres: 'Жанры',
+        persons: 'Участники',
+        person_links: 'Участники',
+        person_id: 'Персона',
+        role: 'Роль',
+        year_from: 'Год с',
+        year_to: 'Год по',
+        rating_min: 'Рейтинг от',
+        rating_max: 'Рейтинг до',
+        created: 'Создан',
+        modified: 'Изменён',
+        version: 'Версия',
+      },
+    },
+    genres: {
+      name: 'Жанр |||| Жанры',
+      fields: { q: 'Поиск', name: 'Название', description: 'Описание', film_count: 'Фильмов', created: 'Создан', modified: 'Изменён' },
+    },
+    persons: {
+      name: 'Персона |||| Персоны',
+      fields: { q: 'Поиск', full_name: 'Полное имя', film_count: 'Фильмов', created: 'Создана', modified: 'Изменена' },
+    },
+    audit: {
+      name: 'Журнал изменений',
+      fields: { at: 'Когда', entity: 'Объект', entity_id: 'Id', action: 'Действие', actor_login: 'Кто', diff: 'Изменения' },
+    },
+    users: {
+      name: 'Пользователь |||| Пользователи',
+      fields: { q: 'Поиск', login: 'Логин', email: 'Email', first_name: 'Имя', last_name: 'Фамилия', roles: 'Роли', created_at: 'Зарегистрирован' },
+    },
+    roles: {
+      name: 'Роль |||| Роли',
+      fields: { q: 'Поиск', code: 'Код', description: 'Описание', permissions: 'Права' },
+    },
+  },
+};
+
+const MESSAGES: Record<string, TranslationMessages> = {
+  en: merge(englishMessages as unknown as Tree, en) as unknown as TranslationMessages,
+  // Keys the Russian pack lacks fall back to English rather than showing a key.
+  ru: merge(merge(englishMessages as unknown as Tree, russianMessages as unknown as Tree), ru) as unknown as TranslationMessages,
+};
+
+const initial = (() => {
+  const saved = localStorage.getItem('RaStore.locale');
+  if (saved) {
+    try {
+      const locale = JSON.parse(saved) as string;
+      if (locale in MESSAGES) return locale;
+    } catch {
+      /* ignore */
+    }
+  }
+  return navigator.language.toLowerCase().startsWith('ru') ? 'ru' : 'en';
+})();
+
+export const i18nProvider = polyglotI18nProvider((locale) => MESSAGES[locale] ?? MESSAGES.en!, initial, [
+  { locale: 'en', name: 'English' },
+  { locale: 'ru', name: 'Русский' },
+]);
