@@ -153,6 +153,21 @@ export const SPEC = {
   cacheSize: v('CACHE_SIZE', '10000', 'Entries the in-memory cache keeps at most.', int(1, 10_000_000)),
   trustProxy: v('TRUST_PROXY', 'off', 'Trust X-Forwarded-* headers (on behind nginx).', onOff),
   docs: v('API_DOCS', 'on', 'Serve the OpenAPI document and docs UI.', onOff),
+  // tracing
+  otelEndpoint: v(
+    'OTEL_EXPORTER_OTLP_ENDPOINT',
+    undefined,
+    'OpenTelemetry collector (OTLP/HTTP); traces are exported when set, tracing is off when unset. The other OTEL_* variables of the OpenTelemetry SDK apply too.',
+    url(['http:', 'https:']),
+    'http://127.0.0.1:4318',
+  ),
+  otelServiceName: v(
+    'OTEL_SERVICE_NAME',
+    undefined,
+    'service.name of the spans (default kino-<modules> for kino serve, kino-worker-<names> for kino worker).',
+    text,
+    'kino-catalog',
+  ),
 } as const;
 
 type SpecOf<S> = S extends VarSpec<infer T> ? T : never;

@@ -3,6 +3,7 @@
  * `kino start`, `kino serve`, `kino worker` and the tests all build through here.
  */
 import { readFileSync } from 'node:fs';
+import type { Bus } from '../ports/bus.js';
 import type { Config, ModuleName } from '../platform/config.js';
 import type { Logger } from '../platform/logger.js';
 import { createMetrics, type Metrics } from '../platform/metrics.js';
@@ -29,8 +30,10 @@ export interface KernelOptions {
   logger: Logger;
   /** Modules whose routes and services this process runs. */
   modules: readonly ModuleName[];
-  /** Serve HTTP routes (false for `kino worker`). */
+  /** Build the HTTP app (false for commands and tests without HTTP). */
   http: boolean;
+  /** Mount the modules' routes on the HTTP app (default true); `kino worker` serves only /health, /ready and /metrics. */
+  routes?: boolean;
   /** Worker names to run (`*` = every worker of the loaded modules). */
   workers: readonly string[];
   /** Run the outbox relay in this process. */
@@ -91,12 +94,34 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
         return service as T;
       },
     };
+    // Groups this process consumes, for the kino_consumer_lag gauge.
+    const groups = new Set<string>();
+    const bus: Bus = {
+      engine: engines.bus.engine,
+      publish: (messages) => engines.bus.publish(messages),
+      subscribe: (subscribe) => {
+        groups.add(subscribe.group);
+        return engines.bus.subscribe(subscribe);
+      },
+      lag: (group) => engines.bus.lag(group),
+      ping: () => engines.bus.ping(),
+      close: () => engines.bus.close(),
+    };
+    metrics.labelledGauge(
+      'kino_consumer_lag',
+      'Events not yet delivered to a durable consumer group this process runs.',
+      'group',
+      async () => {
+        const lags = await Promise.all([...groups].map(async (g) => [g, await bus.lag(g)] as const));
+        return lags.flatMap(([g, n]) => (n === null ? [] : [[g, n] as const]));
+      },
+    );
     const ctx: ModuleContext = {
       config,
       logger,
       sql: engines.sql,
       cache: engines.cache,
-      bus: engines.bus,
+      bus,
       clock,
       metrics,
       services: registry,
@@ -133,7 +158,10 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
             { name: `cache:${engines.cache.engine}`, check: () => engines.cache.ping() },
             { name: `bus:${engines.bus.engine}`, check: () => engines.bus.ping() },
           ],
-          plugins: [...instances.values()].flatMap((i) => (i.routes ? [i.routes] : [])),
+          plugins:
+            options.routes === false
+              ? []
+              : [...instances.values()].flatMap((i) => (i.routes ? [i.routes] : [])),
         })
       : undefined;
 
