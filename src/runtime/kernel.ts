@@ -155,8 +155,9 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
           version: VERSION,
           readiness: [
             { name: `sql:${engines.sql.engine}`, check: () => engines.sql.ping() },
-            { name: `cache:${engines.cache.engine}`, check: () => engines.cache.ping() },
-            { name: `bus:${engines.bus.engine}`, check: () => engines.bus.ping() },
+            // Fail-open engines: reported, but a replica stays in rotation without them.
+            { name: `cache:${engines.cache.engine}`, check: () => engines.cache.ping(), required: false },
+            { name: `bus:${engines.bus.engine}`, check: () => engines.bus.ping(), required: false },
           ],
           plugins:
             options.routes === false
