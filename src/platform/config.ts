@@ -302,6 +302,20 @@ export const SPEC = {
     '8',
     'Delivery attempts (with exponential back-off) before a notification is dead-lettered.',
     int(1, 100),
+  // tracing
+  otelEndpoint: v(
+    'OTEL_EXPORTER_OTLP_ENDPOINT',
+    undefined,
+    'OpenTelemetry collector (OTLP/HTTP); traces are exported when set, tracing is off when unset. The other OTEL_* variables of the OpenTelemetry SDK apply too.',
+    url(['http:', 'https:']),
+    'http://127.0.0.1:4318',
+  ),
+  otelServiceName: v(
+    'OTEL_SERVICE_NAME',
+    undefined,
+    'service.name of the spans (default kino-<modules> for kino serve, kino-worker-<names> for kino worker).',
+    text,
+    'kino-catalog',
   ),
 } as const;
 

@@ -9,6 +9,7 @@ import type { Sql, SqlExecutor } from '../ports/sql.js';
 import type { EventType, ReceivedEvent } from './events.js';
 import type { Logger } from './logger.js';
 import { runWithContext } from './context.js';
+import { inConsumerSpan } from './tracing.js';
 
 /** Runs `fn` once per (consumer, eventId); returns false when it had already run. */
 export async function once(
@@ -50,8 +51,14 @@ export async function consume<T extends EventType>(options: ConsumeOptions<T>): 
       const traceparent = message.headers.traceparent;
       await runWithContext({ requestId, ...(traceparent ? { traceparent } : {}) }, async () => {
         try {
-          await once(sql, group, message.id, (tx) =>
-            options.handle(message as unknown as ReceivedEvent<T>, tx),
+          await inConsumerSpan(
+            message,
+            group,
+            () =>
+              once(sql, group, message.id, (tx) =>
+                options.handle(message as unknown as ReceivedEvent<T>, tx),
+              ),
+            { 'messaging.message.delivery_attempt': delivery.attempt },
           );
         } catch (error) {
           logger.warn(

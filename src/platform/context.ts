@@ -3,6 +3,7 @@
  * outbox events inherit, so a consumer's log lines name the request that caused them.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { activeTraceHeaders } from './tracing.js';
 
 export interface RequestContext {
   readonly requestId: string;
@@ -23,12 +24,16 @@ export function currentContext(): RequestContext | undefined {
   return storage.getStore();
 }
 
-/** Headers to propagate with events produced now. */
+/**
+ * Headers to propagate with events produced now: the request id, and the trace context — the
+ * active span's when tracing runs, else the `traceparent` the caller sent.
+ */
 export function currentHeaders(): Record<string, string> {
   const ctx = storage.getStore();
-  if (!ctx) return {};
-  return {
-    'x-request-id': ctx.requestId,
-    ...(ctx.traceparent ? { traceparent: ctx.traceparent } : {}),
-  };
+  const headers: Record<string, string> = {};
+  if (ctx) {
+    headers['x-request-id'] = ctx.requestId;
+    if (ctx.traceparent) headers.traceparent = ctx.traceparent;
+  }
+  return Object.assign(headers, activeTraceHeaders());
 }

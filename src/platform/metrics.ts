@@ -13,6 +13,13 @@ export interface Metrics {
     collect: () => Promise<number | null> | number | null,
     labels?: Record<string, string>,
   ): void;
+  /** Adds a gauge with one label whose values (one per label value) are read on each scrape. */
+  labelledGauge(
+    name: string,
+    help: string,
+    label: string,
+    collect: () => Promise<readonly (readonly [string, number])[]>,
+  ): void;
   counter<L extends string>(name: string, help: string, labelNames?: readonly L[]): Counter<L>;
   histogram<L extends string>(
     name: string,
@@ -55,6 +62,24 @@ export function createMetrics(defaultLabels: Record<string, string> = {}): Metri
             }
           } catch {
             // An engine that does not answer leaves the gauge at its last value.
+          }
+        },
+      });
+    },
+    labelledGauge(name, help, label, collect) {
+      if (registry.getSingleMetric(name)) return;
+      new Gauge({
+        name,
+        help,
+        registers: [registry],
+        labelNames: [label],
+        async collect() {
+          try {
+            const values = await collect();
+            this.reset();
+            for (const [value, n] of values) this.set({ [label]: value }, n);
+          } catch {
+            // An engine that does not answer leaves the gauge at its last values.
           }
         },
       });

@@ -82,7 +82,9 @@ const BUILTIN: Record<string, Command & { config?: false }> = {
         config: ctx.config,
         logger: ctx.logger,
         modules: ctx.config.services,
-        http: false,
+        // /health, /ready and /metrics on PORT for probes and Prometheus; no module routes.
+        http: true,
+        routes: false,
         workers: names.filter((n) => n !== 'relay'),
         relay: names.includes('relay'),
         migrate: false,

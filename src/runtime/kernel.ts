@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { BlobStore } from '../ports/blob.js';
+import type { Bus } from '../ports/bus.js';
 import type { Config, ModuleName } from '../platform/config.js';
 import type { Logger } from '../platform/logger.js';
 import { createMetrics, type Metrics } from '../platform/metrics.js';
@@ -37,8 +38,10 @@ export interface KernelOptions {
   logger: Logger;
   /** Modules whose routes and services this process runs. */
   modules: readonly ModuleName[];
-  /** Serve HTTP routes (false for `kino worker`). */
+  /** Build the HTTP app (false for commands and tests without HTTP). */
   http: boolean;
+  /** Mount the modules' routes on the HTTP app (default true); `kino worker` serves only /health, /ready and /metrics. */
+  routes?: boolean;
   /** Worker names to run (`*` = every worker of the loaded modules). */
   workers: readonly string[];
   /** Run the outbox relay in this process. */
@@ -112,12 +115,34 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
     const extras: Record<string, unknown> = { ...options.extras };
     const ownMail = extras.mail === undefined ? createMail(config, logger) : undefined;
     if (ownMail) extras.mail = ownMail;
+    // Groups this process consumes, for the kino_consumer_lag gauge.
+    const groups = new Set<string>();
+    const bus: Bus = {
+      engine: engines.bus.engine,
+      publish: (messages) => engines.bus.publish(messages),
+      subscribe: (subscribe) => {
+        groups.add(subscribe.group);
+        return engines.bus.subscribe(subscribe);
+      },
+      lag: (group) => engines.bus.lag(group),
+      ping: () => engines.bus.ping(),
+      close: () => engines.bus.close(),
+    };
+    metrics.labelledGauge(
+      'kino_consumer_lag',
+      'Events not yet delivered to a durable consumer group this process runs.',
+      'group',
+      async () => {
+        const lags = await Promise.all([...groups].map(async (g) => [g, await bus.lag(g)] as const));
+        return lags.flatMap(([g, n]) => (n === null ? [] : [[g, n] as const]));
+      },
+    );
     const ctx: ModuleContext = {
       config,
       logger,
       sql: engines.sql,
       cache: engines.cache,
-      bus: engines.bus,
+      bus,
       clock,
       metrics,
       services: registry,
@@ -165,8 +190,14 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
             ...(isBlob(extras.blob)
               ? [{ name: `blob:${extras.blob.engine}`, check: () => (extras.blob as BlobStore).ping() }]
               : []),
+            // Fail-open engines: reported, but a replica stays in rotation without them.
+            { name: `cache:${engines.cache.engine}`, check: () => engines.cache.ping(), required: false },
+            { name: `bus:${engines.bus.engine}`, check: () => engines.bus.ping(), required: false },
           ],
-          plugins: [...instances.values()].flatMap((i) => (i.routes ? [i.routes] : [])),
+          plugins:
+            options.routes === false
+              ? []
+              : [...instances.values()].flatMap((i) => (i.routes ? [i.routes] : [])),
         })
       : undefined;
 

@@ -1,6 +1,7 @@
 /** Running a process until a signal: `kino start`, `kino serve`, `kino worker`. */
 import type { Config, ModuleName } from '../platform/config.js';
 import type { Logger } from '../platform/logger.js';
+import { shutdownTracing } from '../platform/tracing.js';
 import { createKernel, type Kernel } from './kernel.js';
 
 export interface RunOptions {
@@ -8,6 +9,8 @@ export interface RunOptions {
   logger: Logger;
   modules: readonly ModuleName[];
   http: boolean;
+  /** Mount module routes (default true); workers serve only health and metrics. */
+  routes?: boolean;
   workers: readonly string[];
   relay: boolean;
   migrate: boolean;
@@ -39,16 +42,19 @@ export async function run(options: RunOptions): Promise<Kernel> {
       process.exit(1);
     }, 10_000);
     force.unref();
-    kernel.close().then(
-      () => {
-        logger.info('stopped');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    kernel
+      .close()
+      .then(() => shutdownTracing())
+      .then(
+        () => {
+          logger.info('stopped');
+          process.exit(0);
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));

@@ -28,6 +28,12 @@ declare module 'fastify' {
 export interface ReadinessCheck {
   readonly name: string;
   check(): Promise<void>;
+  /**
+   * False for engines the service degrades without (cache and rate limits fail open, the outbox
+   * holds events while the bus is down): their failure shows in the body as `degraded` but keeps
+   * /ready at 200, so a load balancer does not take every replica out at once. Default true.
+   */
+  readonly required?: boolean;
 }
 
 export interface HttpAppOptions {
@@ -174,8 +180,10 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
       }),
     );
     const checks = Object.fromEntries(results);
-    const ready = results.every(([, status]) => status === 'ok');
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', checks });
+    const failed = options.readiness.filter((_, i) => results[i]![1] !== 'ok');
+    const ready = failed.every((r) => r.required === false);
+    const status = !ready ? 'unavailable' : failed.length > 0 ? 'degraded' : 'ready';
+    return reply.code(ready ? 200 : 503).send({ status, checks });
   });
 
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {

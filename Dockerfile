@@ -1,0 +1,36 @@
+# syntax=docker/dockerfile:1
+# Kinoservice: one image for every shape. `kino start` (all-in-one, the default command),
+# `kino serve <modules>`, `kino worker <names>` and `kino migrate` all run from it.
+
+# ---- build: install everything, compile, then drop the dev dependencies ----
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
+COPY package.json package-lock.json ./
+# Scripts run after the sources are in (the prepare script builds dist/).
+RUN npm ci --ignore-scripts
+COPY . .
+RUN npm run build \
+ && npm prune --omit=dev --ignore-scripts \
+ && rm -rf src test bench docs deploy web/src web/node_modules coverage \
+ && chmod 0755 bin/kino.js
+
+# ---- runtime: production dependencies and the build, run as an unprivileged user ----
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=8080 \
+    KINO_DATA_DIR=/data \
+    TRUST_PROXY=on
+WORKDIR /app
+COPY --from=build --chown=root:root /app /app
+RUN ln -s /app/bin/kino.js /usr/local/bin/kino \
+ && mkdir -p /data && chown node:node /data
+USER node
+VOLUME ["/data"]
+EXPOSE 8080
+# Every process (servers and workers) answers /health on PORT.
+HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+ENTRYPOINT ["kino"]
+CMD ["start"]

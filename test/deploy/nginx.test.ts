@@ -1,0 +1,292 @@
+/**
+ * The shipped nginx routing (deploy/nginx/kinoservice.conf) run by the real nginx binary in front
+ * of stub upstreams that answer with their own name: every public path reaches the right service,
+ * request ids pass through, body limits hold per location, WebSocket upgrades pass, and a dead
+ * replica is routed around. Skipped when nginx is not installed (`apt-get install nginx`).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateNginxConf, preparePrefix, SERVICES } from '../../scripts/nginx-conf.mjs';
+
+const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
+
+async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+interface Stub {
+  service: string;
+  replica: number;
+  server: Server;
+  port: number;
+}
+
+async function startStub(service: string, replica: number): Promise<Stub> {
+  const server = createServer((req, res) => {
+    let size = 0;
+    req.on('data', (chunk: Buffer) => (size += chunk.length));
+    req.on('end', () => {
+      res.setHeader('content-type', 'application/json');
+      res.setHeader('x-request-id', 'set-by-upstream');
+      res.end(
+        JSON.stringify({
+          service,
+          replica,
+          url: req.url,
+          method: req.method,
+          size,
+          headers: req.headers,
+          // Big enough to be gzipped.
+          padding: 'x'.repeat(2048),
+        }),
+      );
+    });
+  });
+  server.on('upgrade', (req, socket) => {
+    socket.write(
+      'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        `X-Service: ${service}\r\n\r\n`,
+    );
+    socket.end();
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { service, replica, server, port: (server.address() as AddressInfo).port };
+}
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  json: { service: string; replica: number; url: string; size: number; headers: Record<string, string> };
+}
+
+function call(
+  port: number,
+  method: string,
+  url: string,
+  options: { headers?: Record<string, string>; body?: Buffer } = {},
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      { host: '127.0.0.1', port, method, path: url, headers: options.headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const body = Buffer.concat(chunks).toString('utf8');
+          let json: Answer['json'];
+          try {
+            json = JSON.parse(body) as Answer['json'];
+          } catch {
+            json = { service: '', replica: 0, url: '', size: 0, headers: {} };
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json });
+        });
+      },
+    );
+    req.on('error', reject);
+    if (options.body) req.end(options.body);
+    else req.end();
+  });
+}
+
+describe.skipIf(!NGINX)('nginx edge config', () => {
+  const stubs: Stub[] = [];
+  let prefix = '';
+  let port = 0;
+
+  beforeAll(async () => {
+    for (const service of SERVICES) {
+      stubs.push(await startStub(service, 1), await startStub(service, 2));
+    }
+    prefix = mkdtempSync(path.join(tmpdir(), 'kino-nginx-test-'));
+    preparePrefix(prefix);
+    port = await freePort();
+    const upstreams = Object.fromEntries(
+      SERVICES.map((s) => [s, stubs.filter((x) => x.service === s).map((x) => `127.0.0.1:${x.port}`)]),
+    );
+    const conf = generateNginxConf({
+      prefix,
+      listen: `127.0.0.1:${port}`,
+      upstreams,
+    });
+    writeFileSync(path.join(prefix, 'nginx.conf'), conf);
+    execFileSync(NGINX!, ['-p', prefix, '-e', path.join(prefix, 'error.log'), '-c', 'nginx.conf'], {
+      stdio: 'pipe',
+    });
+    // nginx daemonises; wait until it answers.
+    for (let i = 0; i < 50; i++) {
+      try {
+        if ((await call(port, 'GET', '/nginx-health')).status === 200) break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  });
+
+  afterAll(async () => {
+    if (prefix && existsSync(path.join(prefix, 'nginx.pid'))) {
+      spawnSync(NGINX!, [
+        '-p',
+        prefix,
+        '-e',
+        path.join(prefix, 'error.log'),
+        '-c',
+        'nginx.conf',
+        '-s',
+        'stop',
+      ]);
+    }
+    await Promise.all(stubs.map((s) => new Promise((r) => s.server.close(r))));
+    for (const s of stubs) s.server.closeAllConnections();
+    if (prefix) rmSync(prefix, { recursive: true, force: true });
+  });
+
+  const ROUTES: [string, string, string][] = [
+    ['POST', '/api/v1/auth/login', 'auth'],
+    ['GET', '/api/v1/users/me', 'auth'],
+    ['GET', '/api/v1/users', 'auth'],
+    ['GET', '/api/v1/roles/1', 'auth'],
+    ['GET', '/api/v1/permissions', 'auth'],
+    ['GET', '/.well-known/jwks.json', 'auth'],
+    ['GET', '/api/v1/films?sort=-imdb_rating', 'catalog'],
+    ['GET', '/api/v1/films/search?query=star', 'catalog'],
+    ['GET', '/api/v1/films/3d825f60-9fff-4dfe-b294-1a45fa1e115d', 'catalog'],
+    ['GET', '/api/v1/genres', 'catalog'],
+    ['GET', '/api/v1/persons/search?query=lucas', 'catalog'],
+    ['GET', '/api/v1/films/3d825f60-9fff-4dfe-b294-1a45fa1e115d/rating', 'ugc'],
+    ['PUT', '/api/v1/films/3d825f60-9fff-4dfe-b294-1a45fa1e115d/rating', 'ugc'],
+    ['GET', '/api/v1/films/3d825f60-9fff-4dfe-b294-1a45fa1e115d/reviews?sort=-likes', 'ugc'],
+    ['POST', '/api/v1/reviews/9/likes', 'ugc'],
+    ['GET', '/api/v1/bookmarks', 'ugc'],
+    ['PUT', '/api/v1/progress/3d825f60-9fff-4dfe-b294-1a45fa1e115d', 'ugc'],
+    ['GET', '/api/v1/continue-watching', 'ugc'],
+    ['GET', '/api/v1/history', 'ugc'],
+    ['POST', '/api/v1/events', 'ugc'],
+    ['GET', '/api/v1/analytics/top-films', 'ugc'],
+    ['GET', '/api/v1/files/abc', 'files'],
+    ['POST', '/api/v1/uploads', 'files'],
+    ['GET', '/api/v1/notifications', 'notifications'],
+    ['POST', '/api/v1/admin/notifications/broadcasts', 'notifications'],
+    ['GET', '/api/v1/admin/films', 'admin'],
+    ['GET', '/admin', 'admin'],
+    ['GET', '/admin/assets/app.js', 'admin'],
+    ['GET', '/api/openapi.json', 'catalog'],
+    ['GET', '/_health/auth', 'auth'],
+    ['GET', '/_health/notifications', 'notifications'],
+  ];
+
+  it.each(ROUTES)('%s %s → %s', async (method, url, service) => {
+    const answer = await call(port, method, url);
+    expect(answer.status).toBe(200);
+    expect(answer.json.service).toBe(service);
+  });
+
+  it('sends the upstream path unchanged and the forwarding headers', async () => {
+    const answer = await call(port, 'GET', '/api/v1/films?page_size=10', {
+      headers: { host: 'cinema.example.com' },
+    });
+    expect(answer.json.url).toBe('/api/v1/films?page_size=10');
+    expect(answer.json.headers['x-forwarded-for']).toBe('127.0.0.1');
+    expect(answer.json.headers['x-forwarded-proto']).toBe('http');
+    expect(answer.json.headers['x-forwarded-host']).toBe('cinema.example.com');
+    expect(answer.json.headers.host).toBe('cinema.example.com');
+  });
+
+  it('keeps a sane X-Request-Id and replaces a missing or malformed one', async () => {
+    const kept = await call(port, 'GET', '/api/v1/genres', { headers: { 'x-request-id': 'abc-123' } });
+    expect(kept.json.headers['x-request-id']).toBe('abc-123');
+    expect(kept.headers['x-request-id']).toBe('abc-123');
+
+    const fresh = await call(port, 'GET', '/api/v1/genres');
+    expect(fresh.json.headers['x-request-id']).toMatch(/^[0-9a-f]{32}$/);
+    expect(fresh.headers['x-request-id']).toBe(fresh.json.headers['x-request-id']);
+
+    const bad = await call(port, 'GET', '/api/v1/genres', { headers: { 'x-request-id': 'a b<c>' } });
+    expect(bad.json.headers['x-request-id']).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('refuses bodies over 1 MB with 413 problem+json, but streams large uploads to files', async () => {
+    const big = Buffer.alloc(2 * 1024 * 1024, 1);
+    const refused = await call(port, 'POST', '/api/v1/events', {
+      body: big,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(refused.status).toBe(413);
+    expect(refused.headers['content-type']).toContain('application/problem+json');
+    expect(JSON.parse(refused.body)).toMatchObject({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
+
+    const upload = await call(port, 'PATCH', '/api/v1/uploads/abc', {
+      body: big,
+      headers: { 'content-type': 'application/offset+octet-stream' },
+    });
+    expect(upload.status).toBe(200);
+    expect(upload.json).toMatchObject({ service: 'files', size: big.length });
+  });
+
+  it('compresses JSON when the client accepts gzip', async () => {
+    const answer = await call(port, 'GET', '/api/v1/films', { headers: { 'accept-encoding': 'gzip' } });
+    expect(answer.headers['content-encoding']).toBe('gzip');
+  });
+
+  it('upgrades the notifications WebSocket path', async () => {
+    const status = await new Promise<{ code: number; service: string }>((resolve, reject) => {
+      const req = httpRequest({
+        host: '127.0.0.1',
+        port,
+        path: '/api/v1/notifications/ws',
+        headers: {
+          connection: 'Upgrade',
+          upgrade: 'websocket',
+          'sec-websocket-version': '13',
+          'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+        },
+      });
+      req.on('upgrade', (res, socket) => {
+        socket.destroy();
+        resolve({ code: res.statusCode ?? 0, service: String(res.headers['x-service']) });
+      });
+      req.on('response', (res) => resolve({ code: res.statusCode ?? 0, service: '' }));
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toEqual({ code: 101, service: 'notifications' });
+  });
+
+  it('routes around a dead replica: every GET still answers 200', async () => {
+    const victim = stubs.find((s) => s.service === 'catalog' && s.replica === 1)!;
+    await new Promise((r) => victim.server.close(r));
+    victim.server.closeAllConnections();
+    const answers = await Promise.all(Array.from({ length: 40 }, () => call(port, 'GET', '/api/v1/films')));
+    expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
+    expect(new Set(answers.map((a) => a.json.replica))).toEqual(new Set([2]));
+  });
+
+  it('answers 503 problem+json when no replica of a service is left', async () => {
+    for (const s of stubs.filter((x) => x.service === 'admin')) {
+      await new Promise((r) => s.server.close(r));
+      s.server.closeAllConnections();
+    }
+    const answer = await call(port, 'GET', '/api/v1/admin/films');
+    expect(answer.status).toBe(503);
+    expect(answer.headers['content-type']).toContain('application/problem+json');
+    expect(answer.headers['x-request-id']).toBeTruthy();
+    expect(JSON.parse(answer.body)).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+  });
+
+  it('writes JSON access log lines with the request id', () => {
+    const lines = readFileSync(path.join(prefix, 'access.log'), 'utf8').trim().split('\n');
+    const entry = JSON.parse(lines.find((l) => l.includes('abc-123'))!) as Record<string, unknown>;
+    expect(entry).toMatchObject({ request_id: 'abc-123', method: 'GET', status: 200 });
+  });
+});
