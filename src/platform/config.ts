@@ -177,19 +177,6 @@ export const SPEC = {
     'AUTH_KEY_SECRET',
     undefined,
     'Secret (32+ characters) sealing the signing keys in the database; the same on every auth replica. Unset = a secret generated in KINO_DATA_DIR/keys.',
-  // notifications
-  smtpUrl: v(
-    'SMTP_URL',
-    undefined,
-    'SMTP server for outgoing mail (smtp:// or smtps://, credentials in the URL); unset = .eml files in KINO_DATA_DIR/mail.',
-    url(['smtp:', 'smtps:']),
-    'smtp://user:password@smtp.example.com:587',
-  ),
-  mailFrom: v('MAIL_FROM', 'Kinoservice <no-reply@kinoservice.local>', 'Sender of outgoing mail.', text),
-  notifySigningKey: v(
-    'NOTIFY_SIGNING_KEY',
-    undefined,
-    'Secret (at least 32 characters) that signs unsubscribe links; unset = generated into KINO_DATA_DIR. Set the same value on every replica.',
     (raw) => {
       if (raw.length < 32) throw new Invalid('must be at least 32 characters');
       return raw;
@@ -260,12 +247,14 @@ export const SPEC = {
     'Password for `kino createsuperuser` when no terminal is attached.',
     text,
     '',
+  ),
   // ugc
   ugcIngestBodyLimit: v(
     'UGC_INGEST_BODY_LIMIT',
     '2mb',
     'Largest accepted body of POST /api/v1/events (up to 1000 events per request).',
     bytes,
+  ),
   // files
   s3Endpoint: v(
     'S3_ENDPOINT',
@@ -288,6 +277,23 @@ export const SPEC = {
     text,
     'a-long-random-string',
   ),
+  // notifications
+  smtpUrl: v(
+    'SMTP_URL',
+    undefined,
+    'SMTP server for outgoing mail (smtp:// or smtps://, credentials in the URL); unset = .eml files in KINO_DATA_DIR/mail.',
+    url(['smtp:', 'smtps:']),
+    'smtp://user:password@smtp.example.com:587',
+  ),
+  mailFrom: v('MAIL_FROM', 'Kinoservice <no-reply@kinoservice.local>', 'Sender of outgoing mail.', text),
+  notifySigningKey: v(
+    'NOTIFY_SIGNING_KEY',
+    undefined,
+    'Secret (at least 32 characters) that signs unsubscribe links; unset = generated into KINO_DATA_DIR. Set the same value on every replica.',
+    (raw) => {
+      if (raw.length < 32) throw new Invalid('must be at least 32 characters');
+      return raw;
+    },
     '<64 random hex characters>',
   ),
   notifyResetUrl: v(
@@ -302,6 +308,7 @@ export const SPEC = {
     '8',
     'Delivery attempts (with exponential back-off) before a notification is dead-lettered.',
     int(1, 100),
+  ),
   // tracing
   otelEndpoint: v(
     'OTEL_EXPORTER_OTLP_ENDPOINT',

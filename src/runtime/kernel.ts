@@ -21,9 +21,7 @@ import type {
 } from '../platform/module.js';
 import { installTokenVerifier } from '../platform/security.js';
 import { cacheRevocationCheck, createJwksKeySource, createJwtVerifier } from '../platform/tokens.js';
-import { createEngines, type Engines } from './container.js';
-import { createBlob, createEngines, type Engines } from './container.js';
-import { createEngines, createMail, type Engines } from './container.js';
+import { createBlob, createEngines, createMail, type Engines } from './container.js';
 import { loadModules, MODULES } from './modules.js';
 
 const isBlob = (x: unknown): x is BlobStore =>
@@ -93,13 +91,19 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
     const defs = await loadModules(options.modules);
     if (options.migrate) await migrate(engines.sql, migrationSets(defs), logger);
 
-    // Extra engines are built only for the modules that need them (files: blob).
+    // Extra engines are built only for the modules that need them: files → blob, notifications → mail
+    // (mail loads its driver on first use). A caller (tests) may supply its own.
     const extras: Record<string, unknown> = { ...options.extras };
     const ownedExtras: { close(): Promise<void> }[] = [];
     if (options.modules.includes('files') && extras.blob === undefined) {
       const blob = await createBlob(config, logger);
       extras.blob = blob;
       ownedExtras.push(blob);
+    }
+    if (options.modules.includes('notifications') && extras.mail === undefined) {
+      const mail = createMail(config, logger);
+      extras.mail = mail;
+      ownedExtras.push(mail);
     }
 
     const services = new Map<ModuleName, unknown>();
@@ -111,10 +115,6 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
         return service as T;
       },
     };
-    // Modules find the mail port as `extras.mail` (built lazily unless the caller supplied one).
-    const extras: Record<string, unknown> = { ...options.extras };
-    const ownMail = extras.mail === undefined ? createMail(config, logger) : undefined;
-    if (ownMail) extras.mail = ownMail;
     // Groups this process consumes, for the kino_consumer_lag gauge.
     const groups = new Set<string>();
     const bus: Bus = {
@@ -185,8 +185,6 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
           version: VERSION,
           readiness: [
             { name: `sql:${engines.sql.engine}`, check: () => engines.sql.ping() },
-            { name: `cache:${engines.cache.engine}`, check: () => engines.cache.ping() },
-            { name: `bus:${engines.bus.engine}`, check: () => engines.bus.ping() },
             ...(isBlob(extras.blob)
               ? [{ name: `blob:${extras.blob.engine}`, check: () => (extras.blob as BlobStore).ping() }]
               : []),
@@ -240,7 +238,6 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
         }
         for (const extra of ownedExtras)
           await extra.close().catch((e: unknown) => logger.warn({ err: e }, 'engine close failed'));
-        await ownMail?.close().catch((e: unknown) => logger.warn({ err: e }, 'mail close failed'));
         if (!options.engines) await engines.close();
       },
     };

@@ -6,13 +6,8 @@ import { SqlError, type Sql, type SqlExecutor } from '../../ports/sql.js';
 type Queryable = Pick<PGlite, 'query' | 'exec'> | Transaction;
 
 function wrap(error: unknown): unknown {
-  // Only engine errors carry a five-character SQLSTATE; application errors thrown inside a
-  // transaction (with codes such as FILM_NOT_FOUND) pass through unchanged.
-  if (
-    error &&
-    typeof error === 'object' &&
-    !(error instanceof SqlError) &&
-  // Errors thrown by a transaction callback (already wrapped, or the caller's own) pass unchanged.
+  // Only engine errors carry a five-character SQLSTATE; errors thrown by a transaction callback
+  // (already wrapped, or the caller's own, such as FILM_NOT_FOUND) pass through unchanged.
   if (error instanceof SqlError) return error;
   if (
     error &&

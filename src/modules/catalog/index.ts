@@ -23,8 +23,7 @@ export const catalogModule: ModuleDefinition = {
       content: createContentService({ sql: ctx.sql }),
       readModel: createReadModel({ sql: ctx.sql, cache: ctx.cache }),
     };
-    return { service };
-    return { routes: createCatalogReadApi(ctx) };
+    return { service, routes: createCatalogReadApi(ctx) };
   },
   commands: { import: importCommand },
 };
