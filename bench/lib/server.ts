@@ -45,7 +45,7 @@ export async function startKino(options: { port: number; env: Record<string, str
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-20_000)));
+  child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-20_000)));
   try {
     await waitReady(base, child);
   } catch (error) {
