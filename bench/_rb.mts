@@ -1,0 +1,14 @@
+import { createPostgresSql } from '../src/adapters/sql/postgres.js';
+import { createMemoryCache } from '../src/adapters/cache/memory.js';
+import { createReadModel } from '../src/modules/catalog/index.js';
+const sql = await createPostgresSql('postgres://postgres@127.0.0.1:5432/cw_bench', { poolSize: 2 });
+const rm = createReadModel({ sql, cache: createMemoryCache({ maxEntries: 10 }) });
+await sql.execute('TRUNCATE catalog.film, catalog.person, catalog.genre');
+let t = performance.now();
+let filmsAt = 0; const r = await rm.rebuild((d, tt) => { if (d === tt) filmsAt = performance.now() - t; });
+console.log("films phase", Math.round(filmsAt));
+console.log('fresh rebuild', r, Math.round(performance.now() - t), 'ms');
+t = performance.now();
+await rm.rebuild((d, tt) => { if (d === tt) console.log("films phase 2", Math.round(performance.now() - t)); });
+console.log('second rebuild (no changes)', Math.round(performance.now() - t), 'ms');
+await sql.close();
