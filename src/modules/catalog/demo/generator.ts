@@ -174,6 +174,13 @@ export async function generateCatalog(sql: Sql, options: GenerateOptions): Promi
      SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING`,
     [genres.map((g) => g.id), genres.map((g) => g.name), genres.map((g) => g.description)],
   );
+  // A genre name that already exists keeps its row: link films to that one.
+  const existing = await sql.query<{ id: string; name: string }>(
+    'SELECT id, lower(name) AS name FROM content.genre WHERE lower(name) = ANY($1::text[])',
+    [genres.map((g) => g.name.toLowerCase())],
+  );
+  const genreIds = new Map(existing.map((g) => [g.name, g.id]));
+  const genreId = (i: number) => genreIds.get(genres[i]!.name.toLowerCase()) ?? genres[i]!.id;
   for (let i = 0; i < persons.length; i += batchSize * 4) {
     const part = persons.slice(i, i + batchSize * 4);
     await sql.execute(
@@ -186,7 +193,7 @@ export async function generateCatalog(sql: Sql, options: GenerateOptions): Promi
   options.onProgress?.(0, options.films);
   while (done < options.films) {
     const films = Array.from({ length: Math.min(batchSize, options.films - done) }, film);
-    const gl = films.flatMap((f) => f.genres.map((g) => [f.id, genres[g]!.id] as const));
+    const gl = films.flatMap((f) => f.genres.map((g) => [f.id, genreId(g)] as const));
     const pl = films.flatMap((f) => f.persons.map((p) => [f.id, persons[p.index]!.id, p.role] as const));
     await sql.transaction(async (tx) => {
       // The rows are consistent by construction: skip the per-row foreign-key triggers, which
