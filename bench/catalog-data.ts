@@ -1,7 +1,7 @@
 /**
  * A deterministic synthetic catalogue written straight into the read model (catalog.*), for the
- * catalog API benchmark: N films with title and description words drawn from real and synthetic vocabularies (English and
- * Russian), 25 genres, persons with roles, all three access levels.
+ * catalog API benchmark: N films whose titles and descriptions draw on real (English and Russian)
+ * and synthetic words, 25 genres, persons with roles, all three access levels.
  */
 import { createHash } from 'node:crypto';
 import type { Sql } from '../src/ports/sql.js';
