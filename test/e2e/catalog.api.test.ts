@@ -95,6 +95,15 @@ describe('GET /api/v1/films', () => {
     expect(none).toEqual({ items: [], total: 0 });
   });
 
+  it('accepts the page[size], page[number] and filter[genre] spellings', async () => {
+    const { items, total } = await list(
+      `/api/v1/films?page[size]=2&page[number]=2&filter[genre]=${drama.id}`,
+    );
+    expect(items.map((f) => f.imdb_rating)).toEqual([7, 5]);
+    expect(total).toBe(7);
+    expect((await get('/api/v1/films?page[size]=0')).status).toBe(400);
+  });
+
   it.each([
     ['page_size=0', '/page_size'],
     ['page_size=101', '/page_size'],

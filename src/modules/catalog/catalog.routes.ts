@@ -56,6 +56,13 @@ function sendPage(reply: FastifyReply, encoded: string) {
 
 const sendBody = (reply: FastifyReply, body: string) => reply.type(JSON_TYPE).send(body);
 
+/** Parameter spellings of the original Practicum specification, accepted as aliases. */
+const QUERY_ALIASES: Readonly<Record<string, string>> = {
+  'page[size]': 'page_size',
+  'page[number]': 'page_number',
+  'filter[genre]': 'genre',
+};
+
 export function catalogRoutes(deps: {
   service: CatalogQueryService;
   cache: CatalogCache;
@@ -63,6 +70,17 @@ export function catalogRoutes(deps: {
   const { service, cache } = deps;
   return async (fastify) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+
+    app.addHook('preValidation', async (request) => {
+      const query = request.query as Record<string, unknown> | undefined;
+      if (!query) return;
+      for (const [alias, name] of Object.entries(QUERY_ALIASES)) {
+        if (alias in query) {
+          query[name] ??= query[alias];
+          delete query[alias];
+        }
+      }
+    });
 
     app.get(
       '/api/v1/films',

@@ -4,6 +4,7 @@
  * The SQL side (catalog.search_tsquery) stems every word in Russian and English and matches the
  * plain form too, so nothing here knows about languages.
  */
+import damerauLevenshtein from 'damerau-levenshtein';
 
 /** Words after the first MAX_TERMS are ignored (a search box, not a document). */
 export const MAX_TERMS = 8;
@@ -69,33 +70,9 @@ export function typoCandidates(query: ParsedQuery): string[] {
   return [...new Set(words)];
 }
 
-/**
- * Optimal string alignment distance (Levenshtein plus adjacent transpositions), stopping early
- * once it exceeds `max`: "galxy" → "galaxy" and "lcuas" → "lucas" are both 1.
- */
-export function editDistance(a: string, b: string, max = 2): number {
-  const s = [...a];
-  const t = [...b];
-  if (Math.abs(s.length - t.length) > max) return max + 1;
-  let prevPrev: number[] = [];
-  let prev = Array.from({ length: t.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= s.length; i++) {
-    const row = [i];
-    let best = i;
-    for (let j = 1; j <= t.length; j++) {
-      const cost = s[i - 1] === t[j - 1] ? 0 : 1;
-      let d = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + cost);
-      if (i > 1 && j > 1 && s[i - 1] === t[j - 2] && s[i - 2] === t[j - 1]) {
-        d = Math.min(d, prevPrev[j - 2]! + 1);
-      }
-      row.push(d);
-      if (d < best) best = d;
-    }
-    if (best > max) return max + 1;
-    prevPrev = prev;
-    prev = row;
-  }
-  return prev[t.length]!;
+/** Edits (insert, delete, substitute, swap neighbours) between two words: "galxy" → "galaxy" is 1. */
+export function editDistance(a: string, b: string): number {
+  return damerauLevenshtein(a, b).steps;
 }
 
 /**
@@ -118,7 +95,7 @@ export function buildPlan(
     const candidates = nearest.get(term.word);
     if (term.negated || !candidates || candidates.includes(term.word)) return;
     const corrections = candidates
-      .filter((c) => length(c) >= TYPO_MIN_LENGTH - 1 && editDistance(term.word, c, 1) <= 1)
+      .filter((c) => length(c) >= TYPO_MIN_LENGTH - 1 && editDistance(term.word, c) <= 1)
       .slice(0, MAX_CORRECTIONS);
     for (const correction of corrections) add(correction, group, false, false);
   });
