@@ -241,8 +241,11 @@ export function createOAuth(deps: {
         p.tokenParams?.(url),
       );
       if (p.oidc) {
-        const claims = tokens.claims();
+        let claims: (Record<string, unknown> & { sub: string }) | undefined = tokens.claims();
         if (!claims) throw new Error('no ID token');
+        // Many providers put only `sub` in the ID token; the rest comes from UserInfo.
+        if (claims.email === undefined && cfg.serverMetadata().userinfo_endpoint)
+          claims = { ...(await client.fetchUserInfo(cfg, tokens.access_token, claims.sub)), ...claims };
         profile = {
           subject: claims.sub,
           email: str(claims.email),
