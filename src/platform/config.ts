@@ -160,6 +160,12 @@ export const SPEC = {
     'Largest accepted body of POST /api/v1/events (up to 1000 events per request).',
     bytes,
   ),
+  ugcSinkConcurrency: v(
+    'UGC_SINK_CONCURRENCY',
+    '1',
+    'Event batches the ugc-sink worker writes at once per process (NATS only; the in-process bus delivers one at a time).',
+    int(1, 32),
+  ),
 } as const;
 
 type SpecOf<S> = S extends VarSpec<infer T> ? T : never;
