@@ -323,6 +323,11 @@ export const SPEC = {
     'service.name of the spans (default kino-<modules> for kino serve, kino-worker-<names> for kino worker).',
     text,
     'kino-catalog',
+  ugcSinkConcurrency: v(
+    'UGC_SINK_CONCURRENCY',
+    '1',
+    'Event batches the ugc-sink worker writes at once per process (NATS only; the in-process bus delivers one at a time).',
+    int(1, 32),
   ),
 } as const;
 

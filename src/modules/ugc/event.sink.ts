@@ -47,10 +47,12 @@ export function createEventSink(deps: {
   clock: Clock;
   logger: Logger;
   partitions: PartitionManager;
+  /** Subscribers sharing the group in this process (JetStream only). */
+  concurrency?: number;
   onStored?: (count: number) => void;
 }): EventSink {
   const { bus, sql, logger, partitions } = deps;
-  let subscription: Subscription | undefined;
+  let subscriptions: Subscription[] = [];
 
   async function write(events: readonly UgcEventRecord[]): Promise<number> {
     const [row] = await sql.transaction((tx) =>
@@ -86,30 +88,36 @@ export function createEventSink(deps: {
   return {
     store,
     get running() {
-      return subscription !== undefined;
+      return subscriptions.length > 0;
     },
     async start() {
       await partitions.ensure(daysFrom(new Date(Date.parse(utcDay(deps.clock.now()))), DAYS_AHEAD));
-      subscription = await bus.subscribe({
-        group: SINK_GROUP,
-        types: ['ugc.events.batch'],
-        handler: async (message, delivery) => {
-          try {
-            await store((message.payload as EventMap['ugc.events.batch']).events);
-          } catch (error) {
-            logger.warn(
-              { err: error, batch: message.id, attempt: delivery.attempt },
-              'event batch not stored yet',
-            );
-            throw error;
-          }
-        },
-      });
+      // Each subscriber writes one batch at a time; several share the durable group.
+      const n = bus.engine === 'nats' ? Math.max(1, deps.concurrency ?? 1) : 1;
+      for (let i = 0; i < n; i++) {
+        subscriptions.push(
+          await bus.subscribe({
+            group: SINK_GROUP,
+            types: ['ugc.events.batch'],
+            handler: async (message, delivery) => {
+              try {
+                await store((message.payload as EventMap['ugc.events.batch']).events);
+              } catch (error) {
+                logger.warn(
+                  { err: error, batch: message.id, attempt: delivery.attempt },
+                  'event batch not stored yet',
+                );
+                throw error;
+              }
+            },
+          }),
+        );
+      }
     },
     async stop() {
-      const s = subscription;
-      subscription = undefined;
-      await s?.stop();
+      const running = subscriptions;
+      subscriptions = [];
+      await Promise.all(running.map((s) => s.stop()));
     },
   };
 }

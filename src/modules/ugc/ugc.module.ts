@@ -31,6 +31,7 @@ export async function createUgc(ctx: ModuleContext): Promise<ModuleInstance> {
     clock,
     logger: logger.child({ worker: 'ugc-sink' }),
     partitions: createPartitionManager(sql),
+    concurrency: ctx.config.ugcSinkConcurrency,
     onStored: (n) => stored.inc(n),
   });
   const services = {
