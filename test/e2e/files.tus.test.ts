@@ -159,4 +159,35 @@ describe('tus resumable uploads', () => {
     const id = location.split('/').pop()!;
     expect((await kino.app.inject({ method: 'GET', url: `/api/v1/files/${id}` })).statusCode).toBe(404);
   });
+
+  it('answers 413 over a socket as soon as a multipart upload passes the limit', async () => {
+    // 64 KiB poster limit; the client would send 16 MiB but is stopped early.
+    const boundary = '----kinolimit';
+    const req = http.request(`${base}/api/v1/files`, {
+      method: 'POST',
+      headers: { ...auth('admin'), 'content-type': `multipart/form-data; boundary=${boundary}` },
+    });
+    req.on('error', () => undefined); // the server may close while we still write
+    const response = new Promise<http.IncomingMessage>((resolve) => req.on('response', resolve));
+    req.write(
+      `--${boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\nposter\r\n` +
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="huge.png"\r\n\r\n`,
+    );
+    req.write(fakeFile.png(4096));
+    let sent = 0;
+    let answered = false;
+    void response.then(() => (answered = true));
+    const chunk = Buffer.alloc(64 * 1024, 1);
+    while (!answered && sent < 16 * 1024 * 1024 && !req.destroyed) {
+      if (!req.write(chunk)) await new Promise((r) => setTimeout(r, 5));
+      sent += chunk.length;
+    }
+    const res = await response;
+    expect(res.statusCode).toBe(413);
+    let body = '';
+    for await (const c of res) body += String(c);
+    expect((JSON.parse(body) as { code: string }).code).toBe('FILE_TOO_LARGE');
+    expect(sent).toBeLessThan(16 * 1024 * 1024);
+    req.destroy();
+  });
 });

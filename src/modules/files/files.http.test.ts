@@ -15,9 +15,10 @@ describe('parseRange', () => {
     expect(parseRange('bytes=1000-2000', 1000)).toEqual({ kind: 'unsatisfiable' });
     expect(parseRange('bytes=-0', 1000)).toEqual({ kind: 'unsatisfiable' });
     expect(parseRange('bytes=0-', 0)).toEqual({ kind: 'unsatisfiable' });
+    expect(parseRange('bytes=5-2', 1000)).toEqual({ kind: 'unsatisfiable' });
   });
   it('serves the whole body for what it does not honour', () => {
-    for (const h of [undefined, '', 'bytes=0-1,5-6', 'items=0-1', 'bytes=abc', 'bytes=5-2', 'bytes=-'])
+    for (const h of [undefined, '', 'bytes=0-1,5-6', 'items=0-1', 'bytes=abc', 'bytes=-'])
       expect(parseRange(h, 1000)).toEqual({ kind: 'full' });
   });
 });
@@ -36,7 +37,7 @@ describe('etagMatches', () => {
 describe('contentDisposition and sanitizeFilename', () => {
   it('keeps the UTF-8 name exact and the ASCII fallback harmless', () => {
     expect(contentDisposition('attachment', 'Сталкер "1979".mp4')).toBe(
-      `attachment; filename="_______ _1979_.mp4"; filename*=UTF-8''%D0%A1%D1%82%D0%B0%D0%BB%D0%BA%D0%B5%D1%80%20%221979%22.mp4`,
+      `attachment; filename="??????? \\"1979\\".mp4"; filename*=UTF-8''%D0%A1%D1%82%D0%B0%D0%BB%D0%BA%D0%B5%D1%80%20%221979%22.mp4`,
     );
   });
   it('reduces traversal-looking names to a bare name', () => {

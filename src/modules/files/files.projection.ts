@@ -20,14 +20,16 @@ export function createFilmProjection(deps: {
         sql: deps.sql,
         logger: deps.logger,
         group: 'files.films',
-        types: ['content.film.upserted', 'content.film.deleted'],
+        // One prefix (= one JetStream filter subject, which NATS servers before 2.10 need)
+        // that covers exactly content.film.upserted and content.film.deleted.
+        types: ['content.film.>'] as unknown as readonly ('content.film.upserted' | 'content.film.deleted')[],
         handle: async (event, tx) => {
           if (event.type === 'content.film.upserted') {
             const { film } = event.payload as {
               film: { id: string; access: 'FREE' | 'PAID' | 'ARCHIVED'; version: number };
             };
             await deps.repo.upsertFilm(tx, { id: film.id, access: film.access, version: film.version });
-          } else {
+          } else if (event.type === 'content.film.deleted') {
             await deps.repo.deleteFilm(tx, (event.payload as { filmId: string }).filmId);
           }
         },

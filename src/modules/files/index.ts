@@ -16,10 +16,13 @@ export type { FileKind } from './files.ingest.js';
 /** The public service other modules and commands use. */
 export interface FilesModuleService extends FilesService {
   gc(options: { dryRun: boolean; graceSeconds: number }): ReturnType<typeof collectGarbage>;
+  /** Removes unfinished tus uploads past their 24 h expiry; returns how many. */
+  cleanUploads(): Promise<number>;
 }
 
 const gcCommand: Command = {
-  summary: 'Files maintenance: gc removes blobs without metadata and reports metadata without blobs.',
+  summary:
+    'Files maintenance: gc removes blobs without metadata (and expired unfinished uploads) and reports metadata without blobs.',
   usage: 'kino files gc [--dry-run] [--grace-minutes N]   (default grace 60: younger blobs are kept)',
   async run(ctx) {
     const { positionals, values } = parseArgs({
@@ -51,6 +54,10 @@ const gcCommand: Command = {
       ctx.stdout.write(`${report.missing.length} file record(s) without a blob.\n`);
       for (const m of report.missing)
         ctx.stdout.write(`  missing blob: file ${m.id} (${m.filename}) → ${m.blob_key}\n`);
+      if (!dryRun) {
+        const expired = await service.cleanUploads();
+        if (expired > 0) ctx.stdout.write(`Removed ${expired} expired unfinished upload(s).\n`);
+      }
       return report.missing.length > 0 ? 3 : 0;
     } finally {
       await kernel.close();
@@ -80,6 +87,7 @@ export const filesModule: ModuleDefinition = {
     const publicService: FilesModuleService = {
       ...service,
       gc: (options) => collectGarbage({ blob, repo, clock: ctx.clock, ...options }),
+      cleanUploads: () => tus.cleanUp(),
     };
     return {
       service: publicService,
