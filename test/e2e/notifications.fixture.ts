@@ -61,7 +61,7 @@ export async function startNotifyKino(
 
   const processed = async (ids: string[]) => {
     const [row] = await kino.kernel.engines.sql.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM platform.processed_event WHERE consumer = 'notifications.triggers' AND event_id = ANY($1::uuid[])`,
+      `SELECT count(*)::int AS n FROM platform.processed_event WHERE consumer LIKE 'notifications.%' AND event_id = ANY($1::uuid[])`,
       [ids],
     );
     return row?.n === ids.length;

@@ -46,6 +46,8 @@ export interface DeliveryWorkerDeps {
   readonly leaseMs?: number;
   readonly pollMs?: number;
   readonly emailConcurrency?: number;
+  /** Accepted emails recorded per transaction (the most a crash can repeat). */
+  readonly markEvery?: number;
   /** Test seam: runs after an email was accepted and before it is marked sent. */
   readonly afterSend?: (delivery: DeliveryRow) => Promise<void>;
 }
@@ -76,6 +78,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
   const leaseMs = deps.leaseMs ?? 120_000;
   const pollMs = deps.pollMs ?? 250;
   const emailConcurrency = deps.emailConcurrency ?? 8;
+  const markEvery = deps.markEvery ?? 20;
   const domain = new URL(deps.baseUrl).hostname || 'kinoservice.local';
   let running = false;
   let loop: Promise<void> | undefined;
@@ -134,6 +137,13 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
       templates.find((t) => t.key === key);
 
     const outcomes: Outcome[] = [];
+    let accepted: Outcome[] = [];
+    const flushAccepted = async () => {
+      if (accepted.length === 0) return;
+      const group = accepted;
+      accepted = [];
+      await sql.transaction((tx) => deliveries.finish(tx, claim, clock.now(), group));
+    };
     const inbox: NewInboxEntry[] = [];
     const emails: (() => Promise<void>)[] = [];
     const fail = (row: DeliveryRow, error: string, permanent: boolean): Outcome =>
@@ -226,8 +236,10 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
           outcome = fail(row, (error as Error).message, permanent);
           logger.warn({ err: error, delivery_id: row.id, attempt: row.attempts }, 'email delivery failed');
         }
-        // Marked one by one: a crash repeats at most the mails that were in flight.
-        await sql.transaction((tx) => deliveries.finish(tx, claim, clock.now(), [outcome]));
+        // Recorded in small groups right after acceptance: a crash repeats at most the mails
+        // accepted since the last group was written (same Message-IDs).
+        accepted.push(outcome);
+        if (accepted.length >= markEvery) await flushAccepted();
       });
     }
 
@@ -244,6 +256,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
         while (next < emails.length) await emails[next++]!();
       }),
     );
+    await flushAccepted();
     return rows.length;
   }
 

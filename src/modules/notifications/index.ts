@@ -13,7 +13,7 @@ import { createDeliveryWorker } from './delivery.worker.js';
 import { createLiveHub } from './live.hub.js';
 import { createNotificationsService, type NotificationsService } from './notifications.service.js';
 import { notificationsRoutes } from './notifications.routes.js';
-import { createTriggerHandler, TRIGGER_TYPES } from './notification.triggers.js';
+import { createTriggerHandler, TRIGGER_GROUPS, type TriggerType } from './notification.triggers.js';
 import { createRecipientRepository } from './recipient.repository.js';
 import { createSigner, loadSigningKey } from './signing.js';
 
@@ -69,7 +69,7 @@ export const notificationsModule: ModuleDefinition = {
       resetUrl: config.notifyResetUrl ?? `${config.baseUrl}/reset-password`,
       onSessionsRevoked: (ids) => hub.closeSessions(ids),
     });
-    let subscription: Subscription | undefined;
+    let subscriptions: Subscription[] = [];
 
     return {
       service: Object.assign(service, { deliverNow: () => worker.drain() }),
@@ -77,22 +77,25 @@ export const notificationsModule: ModuleDefinition = {
       workers: {
         notifications: {
           async start() {
-            subscription = await consume({
-              bus: ctx.bus,
-              sql,
-              logger,
-              group: 'notifications.triggers',
-              types: TRIGGER_TYPES,
-              handle: async (event, tx) => {
-                await handle(event, tx);
-                kick();
-              },
-            });
+            for (const { group, pattern } of TRIGGER_GROUPS)
+              subscriptions.push(
+                await consume({
+                  bus: ctx.bus,
+                  sql,
+                  logger,
+                  group,
+                  types: [pattern as TriggerType],
+                  handle: async (event, tx) => {
+                    await handle(event, tx);
+                    kick();
+                  },
+                }),
+              );
             worker.start();
           },
           async stop() {
-            await subscription?.stop();
-            subscription = undefined;
+            await Promise.all(subscriptions.map((sub) => sub.stop()));
+            subscriptions = [];
             await worker.stop();
           },
         },
