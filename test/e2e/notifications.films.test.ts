@@ -106,17 +106,17 @@ describe('notifications: films becoming available', () => {
         [userId],
       );
     n.clock.set('2026-03-02T14:59:00Z');
-    await n.service.deliverNow();
+    await n.settle();
     expect(await inbox(fan.userId)).toHaveLength(0);
     n.clock.set('2026-03-02T15:00:00Z');
-    await n.service.deliverNow();
+    await n.settle();
     const [fanDigest] = await inbox(fan.userId);
     expect(fanDigest!.title).toBe('2 films you may like are now free');
     expect(fanDigest!.body).toContain('Stalker');
     expect(fanDigest!.body).toContain('Mirror');
     expect(await inbox(bookmarker.userId)).toHaveLength(0);
     n.clock.set('2026-03-03T07:00:00Z');
-    await n.service.deliverNow();
+    await n.settle();
     const [bmDigest] = await inbox(bookmarker.userId);
     // The bookmarker is not a fan of dramas: only the bookmarked film.
     expect(bmDigest!.title).toBe('Stalker is now free to watch');
