@@ -48,6 +48,8 @@ export interface DeliveryWorkerDeps {
   readonly emailConcurrency?: number;
   /** Accepted emails recorded per transaction (the most a crash can repeat). */
   readonly markEvery?: number;
+  /** Counts outcomes (metrics): sent, skipped, dead, retry, deferred. */
+  readonly onOutcome?: (channel: string, outcome: string) => void;
   /** Test seam: runs after an email was accepted and before it is marked sent. */
   readonly afterSend?: (delivery: DeliveryRow) => Promise<void>;
 }
@@ -80,6 +82,8 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
   const emailConcurrency = deps.emailConcurrency ?? 8;
   const markEvery = deps.markEvery ?? 20;
   const domain = new URL(deps.baseUrl).hostname || 'kinoservice.local';
+  const count = (channel: string, o: Outcome) =>
+    deps.onOutcome?.(channel, o.status === 'pending' ? (o.deferred ? 'deferred' : 'retry') : o.status);
   let running = false;
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
@@ -142,6 +146,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
       if (accepted.length === 0) return;
       const group = accepted;
       accepted = [];
+      for (const o of group) count('email', o);
       await sql.transaction((tx) => deliveries.finish(tx, claim, clock.now(), group));
     };
     const inbox: NewInboxEntry[] = [];
@@ -243,6 +248,8 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
       });
     }
 
+    const channelOf = new Map(rows.map((r) => [r.id, r.channel]));
+    for (const o of outcomes) count(channelOf.get(o.id) ?? 'in_app', o);
     const inserted = await sql.transaction(async (tx) => {
       const added = await recipients.insertInbox(tx, inbox);
       await deliveries.finish(tx, claim, now, outcomes);

@@ -38,6 +38,11 @@ export const notificationsModule: ModuleDefinition = {
     const signer = createSigner(loadSigningKey(config.notifySigningKey, config.dataDir));
     const deliveries = createDeliveryRepository();
     const recipients = createRecipientRepository();
+    const outcomes = ctx.metrics.counter(
+      'kino_notifications_deliveries_total',
+      'Delivery attempts by channel and outcome (sent, skipped, dead, retry, deferred).',
+      ['channel', 'outcome'] as const,
+    );
     const hub = createLiveHub({ sql, recipients, logger, verifier: tokenVerifier });
     const worker = createDeliveryWorker({
       sql,
@@ -50,6 +55,17 @@ export const notificationsModule: ModuleDefinition = {
       live: hub,
       baseUrl: config.baseUrl,
       maxAttempts: config.notifyMaxAttempts,
+      onOutcome: (channel, outcome) => outcomes.inc({ channel, outcome }),
+    });
+    ctx.metrics.gauge('kino_notifications_sockets', 'Open notification WebSockets in this process.', () =>
+      hub.connections(),
+    );
+    ctx.metrics.gauge('kino_notifications_due', 'Notifications due now and not yet sent.', async () => {
+      const [row] = await sql.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM notify.delivery WHERE status = 'pending' AND next_attempt_at <= $1`,
+        [clock.now()],
+      );
+      return row?.n ?? null;
     });
     const kick = () => setTimeout(() => worker.kick(), 5).unref();
     const service: NotificationsService = createNotificationsService({
