@@ -171,7 +171,9 @@ describe('notifications: in-app, live push, digests, quiet hours', () => {
     expect(none.headers['x-total-count']).toBe('0');
     expect((await n.kino.app.inject({ url: '/api/v1/notifications' })).statusCode).toBe(401);
     const metrics = (await n.kino.app.inject({ url: '/metrics' })).body;
-    expect(metrics).toMatch(/kino_notifications_deliveries_total\{[^}]*channel="in_app"[^}]*outcome="sent"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(
+      /kino_notifications_deliveries_total\{[^}]*channel="in_app"[^}]*outcome="sent"[^}]*\} [1-9]/,
+    );
     expect((await n.kino.app.inject({ url: '/api/v1/notifications?page_size=0', headers })).statusCode).toBe(
       400,
     );
