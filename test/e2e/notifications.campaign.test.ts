@@ -246,8 +246,9 @@ describe('notifications: campaigns', () => {
     const distinct = new Set(sends);
     expect(distinct.size).toBe(10_000);
     expect(readdirSync(mailDir).filter((f) => f.endsWith('.eml'))).toHaveLength(10_000);
-    // Only mails that were in flight when A froze were handed to the engine again, with the same Message-ID.
-    expect(sends.length - distinct.size).toBeLessThanOrEqual(8);
+    // Only mails accepted but not yet recorded when A froze (at most one recording group of 20
+    // plus the 8 in flight) were handed to the engine again, with the same Message-ID.
+    expect(sends.length - distinct.size).toBeLessThanOrEqual(28);
     await files.close();
   }, 300_000);
 });

@@ -30,6 +30,8 @@ export interface NotifyKino {
   auth(userId: string, options?: { admin?: boolean; sessionId?: string }): { authorization: string };
   tokenFor(userId: string, options?: { admin?: boolean; sessionId?: string }): string;
   revokeToken(token: string): void;
+  /** Delivers everything due now, also waiting for rows a background worker is sending. */
+  settle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -61,7 +63,7 @@ export async function startNotifyKino(
 
   const processed = async (ids: string[]) => {
     const [row] = await kino.kernel.engines.sql.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM platform.processed_event WHERE consumer = 'notifications.triggers' AND event_id = ANY($1::uuid[])`,
+      `SELECT count(*)::int AS n FROM platform.processed_event WHERE consumer LIKE 'notifications.%' AND event_id = ANY($1::uuid[])`,
       [ids],
     );
     return row?.n === ids.length;
@@ -106,6 +108,17 @@ export async function startNotifyKino(
     tokenFor,
     auth: (userId, o) => ({ authorization: `Bearer ${tokenFor(userId, o)}` }),
     revokeToken: (token) => void tokens.delete(token),
+    async settle() {
+      await eventually(async () => {
+        await service.deliverNow();
+        const [row] = await kino.kernel.engines.sql.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM notify.delivery
+           WHERE status = 'sending' OR (status = 'pending' AND next_attempt_at <= $1)`,
+          [clock.now()],
+        );
+        return row?.n === 0;
+      }, 10_000);
+    },
     async close() {
       installTokenVerifier(previous);
       await kino.close();

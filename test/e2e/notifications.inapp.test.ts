@@ -93,6 +93,7 @@ describe('notifications: in-app, live push, digests, quiet hours', () => {
       },
       previous: null,
     });
+    await n.settle(); // the welcome message is out before the socket opens
     const socket = openSocket(`${base}?access_token=${n.tokenFor(author.userId)}`);
     const ready = await socket.next('ready');
     expect(typeof ready.unread).toBe('number');
@@ -140,7 +141,7 @@ describe('notifications: in-app, live push, digests, quiet hours', () => {
     await n.emit('auth.user.registered', user.userId, user);
     await like(user.userId);
     await like(user.userId);
-    await n.service.deliverNow();
+    await n.settle();
     const headers = n.auth(user.userId);
     const all = await n.kino.app.inject({ url: '/api/v1/notifications?page_size=2', headers });
     expect(all.statusCode).toBe(200);
@@ -169,6 +170,10 @@ describe('notifications: in-app, live push, digests, quiet hours', () => {
     const none = await n.kino.app.inject({ url: '/api/v1/notifications?unread=true', headers });
     expect(none.headers['x-total-count']).toBe('0');
     expect((await n.kino.app.inject({ url: '/api/v1/notifications' })).statusCode).toBe(401);
+    const metrics = (await n.kino.app.inject({ url: '/metrics' })).body;
+    expect(metrics).toMatch(
+      /kino_notifications_deliveries_total\{[^}]*channel="in_app"[^}]*outcome="sent"[^}]*\} [1-9]/,
+    );
     expect((await n.kino.app.inject({ url: '/api/v1/notifications?page_size=0', headers })).statusCode).toBe(
       400,
     );
@@ -194,10 +199,10 @@ describe('notifications: in-app, live push, digests, quiet hours', () => {
       n.clock.advance(10 * 60_000); // 12:15 … 12:55
       await like(author.userId);
     }
-    await n.service.deliverNow();
+    await n.settle();
     expect(digestsTo(author.email)).toHaveLength(0); // the hour is not over
     n.clock.set('2026-03-02T13:00:00Z');
-    await n.service.deliverNow();
+    await n.settle();
     const mails = digestsTo(author.email);
     expect(mails).toHaveLength(1);
     expect(mails[0]!.subject).toBe('5 new likes on your reviews');
@@ -205,7 +210,7 @@ describe('notifications: in-app, live push, digests, quiet hours', () => {
     n.clock.set('2026-03-02T13:10:00Z');
     await like(author.userId);
     n.clock.set('2026-03-02T14:00:00Z');
-    await n.service.deliverNow();
+    await n.settle();
     const after = digestsTo(author.email);
     expect(after).toHaveLength(2);
     expect(after.map((m) => m.subject).sort()).toEqual([
@@ -225,7 +230,7 @@ describe('notifications: in-app, live push, digests, quiet hours', () => {
     const user = registered();
     n.clock.set('2026-03-02T18:00:00Z');
     await n.emit('auth.user.registered', user.userId, user);
-    await n.service.deliverNow();
+    await n.settle();
     const put = await n.kino.app.inject({
       method: 'PUT',
       url: '/api/v1/notifications/preferences',
@@ -245,7 +250,7 @@ describe('notifications: in-app, live push, digests, quiet hours', () => {
       );
     n.clock.set('2026-03-02T20:30:00Z'); // 23:30 in Moscow
     await like(user.userId);
-    await n.service.deliverNow();
+    await n.settle();
     expect(await inbox()).toBe(0);
     const [row] = await n.kino.kernel.engines.sql.query<{
       status: string;
@@ -258,10 +263,10 @@ describe('notifications: in-app, live push, digests, quiet hours', () => {
     expect(row).toMatchObject({ status: 'pending', attempts: 0 });
     expect(row!.next_attempt_at.toISOString()).toBe('2026-03-03T05:00:00.000Z'); // 08:00 in Moscow
     n.clock.set('2026-03-03T04:59:00Z');
-    await n.service.deliverNow();
+    await n.settle();
     expect(await inbox()).toBe(0);
     n.clock.set('2026-03-03T05:00:00Z');
-    await n.service.deliverNow();
+    await n.settle();
     expect(await inbox()).toBe(1);
     const [email] = await n.kino.kernel.engines.sql.query<{ status: string }>(
       `SELECT status FROM notify.delivery WHERE user_id = $1 AND channel = 'email' AND category = 'social'`,

@@ -24,7 +24,7 @@ describe('notifications: mail over SMTP', () => {
   const mailsTo = (address: string) => smtp.received.filter((m) => m.to.includes(address));
   const waitFor = (address: string, count: number) =>
     eventually(async () => {
-      await n.service.deliverNow();
+      await n.settle();
       return mailsTo(address).length >= count ? mailsTo(address) : undefined;
     });
 
@@ -68,7 +68,7 @@ describe('notifications: mail over SMTP', () => {
 
     // A second welcome-category message (a replayed registration) is skipped by preference.
     await n.emit('auth.user.registered', `${user.userId}`, user);
-    await n.service.deliverNow();
+    await n.settle();
     expect(mailsTo(user.email)).toHaveLength(1);
   });
 
@@ -86,7 +86,7 @@ describe('notifications: mail over SMTP', () => {
     };
     const id = await n.emit('auth.email_verification.requested', user.userId, payload);
     const mails = await eventually(async () => {
-      await n.service.deliverNow();
+      await n.settle();
       const found = mailsTo(user.email).filter((m) => m.parsed.subject === 'Confirm your email address');
       return found.length > 0 ? found : undefined;
     });
@@ -108,7 +108,7 @@ describe('notifications: mail over SMTP', () => {
       },
     ]);
     await n.kino.flush();
-    await n.service.deliverNow();
+    await n.settle();
     expect(mailsTo(user.email).filter((m) => m.parsed.subject === 'Confirm your email address')).toHaveLength(
       1,
     );
@@ -141,7 +141,7 @@ describe('notifications: mail over SMTP', () => {
       locale: 'en',
     });
     const mails = await eventually(async () => {
-      await n.service.deliverNow();
+      await n.settle();
       const found = mailsTo(user.email).filter((m) => m.parsed.subject === 'Reset your password');
       return found.length > 0 ? found : undefined;
     });

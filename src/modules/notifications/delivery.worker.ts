@@ -46,6 +46,10 @@ export interface DeliveryWorkerDeps {
   readonly leaseMs?: number;
   readonly pollMs?: number;
   readonly emailConcurrency?: number;
+  /** Accepted emails recorded per transaction (the most a crash can repeat). */
+  readonly markEvery?: number;
+  /** Counts outcomes (metrics): sent, skipped, dead, retry, deferred. */
+  readonly onOutcome?: (channel: string, outcome: string) => void;
   /** Test seam: runs after an email was accepted and before it is marked sent. */
   readonly afterSend?: (delivery: DeliveryRow) => Promise<void>;
 }
@@ -76,7 +80,10 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
   const leaseMs = deps.leaseMs ?? 120_000;
   const pollMs = deps.pollMs ?? 250;
   const emailConcurrency = deps.emailConcurrency ?? 8;
+  const markEvery = deps.markEvery ?? 20;
   const domain = new URL(deps.baseUrl).hostname || 'kinoservice.local';
+  const count = (channel: string, o: Outcome) =>
+    deps.onOutcome?.(channel, o.status === 'pending' ? (o.deferred ? 'deferred' : 'retry') : o.status);
   let running = false;
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
@@ -134,6 +141,14 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
       templates.find((t) => t.key === key);
 
     const outcomes: Outcome[] = [];
+    let accepted: Outcome[] = [];
+    const flushAccepted = async () => {
+      if (accepted.length === 0) return;
+      const group = accepted;
+      accepted = [];
+      for (const o of group) count('email', o);
+      await sql.transaction((tx) => deliveries.finish(tx, claim, clock.now(), group));
+    };
     const inbox: NewInboxEntry[] = [];
     const emails: (() => Promise<void>)[] = [];
     const fail = (row: DeliveryRow, error: string, permanent: boolean): Outcome =>
@@ -226,11 +241,15 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
           outcome = fail(row, (error as Error).message, permanent);
           logger.warn({ err: error, delivery_id: row.id, attempt: row.attempts }, 'email delivery failed');
         }
-        // Marked one by one: a crash repeats at most the mails that were in flight.
-        await sql.transaction((tx) => deliveries.finish(tx, claim, clock.now(), [outcome]));
+        // Recorded in small groups right after acceptance: a crash repeats at most the mails
+        // accepted since the last group was written (same Message-IDs).
+        accepted.push(outcome);
+        if (accepted.length >= markEvery) await flushAccepted();
       });
     }
 
+    const channelOf = new Map(rows.map((r) => [r.id, r.channel]));
+    for (const o of outcomes) count(channelOf.get(o.id) ?? 'in_app', o);
     const inserted = await sql.transaction(async (tx) => {
       const added = await recipients.insertInbox(tx, inbox);
       await deliveries.finish(tx, claim, now, outcomes);
@@ -244,6 +263,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
         while (next < emails.length) await emails[next++]!();
       }),
     );
+    await flushAccepted();
     return rows.length;
   }
 

@@ -13,7 +13,7 @@ import { createDeliveryWorker } from './delivery.worker.js';
 import { createLiveHub } from './live.hub.js';
 import { createNotificationsService, type NotificationsService } from './notifications.service.js';
 import { notificationsRoutes } from './notifications.routes.js';
-import { createTriggerHandler, TRIGGER_TYPES } from './notification.triggers.js';
+import { createTriggerHandler, TRIGGER_GROUPS, type TriggerType } from './notification.triggers.js';
 import { createRecipientRepository } from './recipient.repository.js';
 import { createSigner, loadSigningKey } from './signing.js';
 
@@ -38,6 +38,11 @@ export const notificationsModule: ModuleDefinition = {
     const signer = createSigner(loadSigningKey(config.notifySigningKey, config.dataDir));
     const deliveries = createDeliveryRepository();
     const recipients = createRecipientRepository();
+    const outcomes = ctx.metrics.counter(
+      'kino_notifications_deliveries_total',
+      'Delivery attempts by channel and outcome (sent, skipped, dead, retry, deferred).',
+      ['channel', 'outcome'] as const,
+    );
     const hub = createLiveHub({ sql, recipients, logger, verifier: tokenVerifier });
     const worker = createDeliveryWorker({
       sql,
@@ -50,6 +55,17 @@ export const notificationsModule: ModuleDefinition = {
       live: hub,
       baseUrl: config.baseUrl,
       maxAttempts: config.notifyMaxAttempts,
+      onOutcome: (channel, outcome) => outcomes.inc({ channel, outcome }),
+    });
+    ctx.metrics.gauge('kino_notifications_sockets', 'Open notification WebSockets in this process.', () =>
+      hub.connections(),
+    );
+    ctx.metrics.gauge('kino_notifications_due', 'Notifications due now and not yet sent.', async () => {
+      const [row] = await sql.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM notify.delivery WHERE status = 'pending' AND next_attempt_at <= $1`,
+        [clock.now()],
+      );
+      return row?.n ?? null;
     });
     const kick = () => setTimeout(() => worker.kick(), 5).unref();
     const service: NotificationsService = createNotificationsService({
@@ -69,7 +85,7 @@ export const notificationsModule: ModuleDefinition = {
       resetUrl: config.notifyResetUrl ?? `${config.baseUrl}/reset-password`,
       onSessionsRevoked: (ids) => hub.closeSessions(ids),
     });
-    let subscription: Subscription | undefined;
+    let subscriptions: Subscription[] = [];
 
     return {
       service: Object.assign(service, { deliverNow: () => worker.drain() }),
@@ -77,22 +93,25 @@ export const notificationsModule: ModuleDefinition = {
       workers: {
         notifications: {
           async start() {
-            subscription = await consume({
-              bus: ctx.bus,
-              sql,
-              logger,
-              group: 'notifications.triggers',
-              types: TRIGGER_TYPES,
-              handle: async (event, tx) => {
-                await handle(event, tx);
-                kick();
-              },
-            });
+            for (const { group, pattern } of TRIGGER_GROUPS)
+              subscriptions.push(
+                await consume({
+                  bus: ctx.bus,
+                  sql,
+                  logger,
+                  group,
+                  types: [pattern as TriggerType],
+                  handle: async (event, tx) => {
+                    await handle(event, tx);
+                    kick();
+                  },
+                }),
+              );
             worker.start();
           },
           async stop() {
-            await subscription?.stop();
-            subscription = undefined;
+            await Promise.all(subscriptions.map((sub) => sub.stop()));
+            subscriptions = [];
             await worker.stop();
           },
         },

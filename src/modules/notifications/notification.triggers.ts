@@ -25,6 +25,19 @@ export const TRIGGER_TYPES = [
 ] as const satisfies readonly EventType[];
 export type TriggerType = (typeof TRIGGER_TYPES)[number];
 
+/**
+ * Consumer groups, each with one subject filter (NATS servers before 2.10 take only one) and
+ * grouped so that events whose order matters share a group (bookmark added/removed, film
+ * upserted/deleted, everything about one user).
+ */
+export const TRIGGER_GROUPS: readonly { group: string; pattern: string }[] = [
+  { group: 'notifications.auth', pattern: 'auth.>' },
+  { group: 'notifications.review-likes', pattern: 'ugc.review.liked' },
+  { group: 'notifications.bookmarks', pattern: 'ugc.bookmark.>' },
+  { group: 'notifications.ratings', pattern: 'ugc.rating.set' },
+  { group: 'notifications.films', pattern: 'content.film.>' },
+];
+
 export interface TriggerDeps {
   readonly deliveries: DeliveryRepository;
   readonly recipients: RecipientRepository;
@@ -42,6 +55,7 @@ export function createTriggerHandler(deps: TriggerDeps) {
   const { deliveries, recipients, clock } = deps;
 
   return async function handle(event: ReceivedEvent<TriggerType>, tx: SqlExecutor): Promise<void> {
+    if (!(TRIGGER_TYPES as readonly string[]).includes(event.type)) return;
     const now = clock.now();
     const one = (userId: string, channel: string, category: string, template: string, data = {}) =>
       deliveries.enqueue(tx, [{ source: event.id, userId, channel, category, template, data, at: now }]);
@@ -140,6 +154,9 @@ export function createTriggerHandler(deps: TriggerDeps) {
       }
       case 'content.film.deleted':
         await recipients.deleteFilm(tx, (event as ReceivedEvent<'content.film.deleted'>).payload.filmId);
+        return;
+      default:
+        // Other events under a subscribed prefix are not triggers.
         return;
     }
   };

@@ -136,7 +136,16 @@ export function notificationsRoutes(deps: RouteDeps): FastifyPluginAsync {
 
     app.get(
       '/api/v1/notifications/ws',
-      { websocket: true, schema: { tags, hide: true } },
+      {
+        websocket: true,
+        schema: { tags, hide: true },
+        // The query is parsed already; keep the token out of the request log line.
+        onRequest: (request, _reply, done) => {
+          if (request.raw.url?.includes('access_token='))
+            request.raw.url = request.raw.url.replace(/([?&]access_token=)[^&]*/g, '$1[redacted]');
+          done();
+        },
+      },
       (socket, request) => {
         let detach: (() => void) | undefined;
         let authenticated = false;
