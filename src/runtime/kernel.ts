@@ -17,6 +17,8 @@ import type {
   ServiceRegistry,
   Worker,
 } from '../platform/module.js';
+import { installTokenVerifier } from '../platform/security.js';
+import { cacheRevocationCheck, createJwksKeySource, createJwtVerifier } from '../platform/tokens.js';
 import { createEngines, type Engines } from './container.js';
 import { loadModules, MODULES } from './modules.js';
 
@@ -102,6 +104,15 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
       services: registry,
       extras: options.extras ?? {},
     };
+    // Without the auth module in this process, trust the auth service's published keys.
+    if (!options.modules.includes('auth') && config.authUrl) {
+      installTokenVerifier(
+        createJwtVerifier({
+          keys: createJwksKeySource(config.authUrl),
+          isRevoked: cacheRevocationCheck(engines.cache),
+        }),
+      );
+    }
     const instances = new Map<ModuleName, ModuleInstance>();
     for (const def of defs) {
       const instance = await def.create({ ...ctx, logger: logger.child({ module: def.name }) });

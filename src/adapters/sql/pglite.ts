@@ -6,12 +6,11 @@ import { SqlError, type Sql, type SqlExecutor } from '../../ports/sql.js';
 type Queryable = Pick<PGlite, 'query' | 'exec'> | Transaction;
 
 function wrap(error: unknown): unknown {
-  // Only engine errors carry a five-character SQLSTATE; application errors thrown inside a
-  // transaction (with codes such as FILM_NOT_FOUND) pass through unchanged.
+  // Errors thrown by a transaction callback (already wrapped, or the caller's own) pass unchanged.
+  if (error instanceof SqlError) return error;
   if (
     error &&
     typeof error === 'object' &&
-    !(error instanceof SqlError) &&
     'code' in error &&
     typeof error.code === 'string' &&
     /^[0-9A-Z]{5}$/.test(error.code)

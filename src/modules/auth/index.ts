@@ -1,10 +1,143 @@
+/**
+ * The auth module: accounts, sessions, access tokens (JWT) and their keys, roles and permissions,
+ * MFA, social login and rate limits. It installs the process-wide token verifier.
+ */
 import './auth.events.js';
+import { installTokenVerifier } from '../../platform/security.js';
+import { createJwtVerifier } from '../../platform/tokens.js';
+import type { FastifyPluginAsync } from 'fastify';
 import type { ModuleDefinition } from '../../platform/module.js';
+import { adminRoutes } from './admin.routes.js';
+import { createSuperuserCommand, keysCommand } from './auth.commands.js';
+import { authRoutes } from './auth.routes.js';
+import { createAuthService, type AuthService } from './auth.service.js';
+import { createSealer, masterSecret, randomToken } from './crypto.js';
+import { createKeyStore, type KeyStore } from './keys.js';
+import { createOAuth } from './oauth.js';
+import { checkPassword, createPasswordHasher } from './passwords.js';
+import { createRateLimiter } from './rate-limit.js';
+import { createRolesService, type RolesService } from './roles.service.js';
+
+export type { AuthService } from './auth.service.js';
+export type { RolesService } from './roles.service.js';
+
+/** What `ctx.services.get('auth')` returns to co-located modules and commands. */
+export interface AuthModuleService {
+  readonly auth: AuthService;
+  readonly roles: RolesService;
+  readonly keys: KeyStore;
+  /** Creates an administrator, or gives ADMIN to an existing account; idempotent. */
+  ensureSuperuser(input: {
+    login: string;
+    email: string;
+    password: string;
+  }): Promise<'created' | 'promoted' | 'unchanged'>;
+}
+
+const MAINTENANCE_MS = 6 * 60 * 60 * 1000;
 
 export const authModule: ModuleDefinition = {
   name: 'auth',
-  migrations: [],
-  async create() {
-    return {};
+  migrations: [{ module: 'auth', schema: 'auth', dir: new URL('./migrations/auth/', import.meta.url) }],
+  commands: { createsuperuser: createSuperuserCommand, keys: keysCommand },
+  async create(ctx) {
+    const { sql, cache, clock, logger, config } = ctx;
+    const sealer = createSealer(masterSecret(config.authKeySecret, config.dataDir));
+    const keys = createKeyStore({
+      sql,
+      sealer,
+      clock,
+      logger,
+      algorithm: config.authAlgorithm,
+      publishSeconds: config.authAccessTtl + 300,
+      reloadMs: 60_000,
+    });
+    await keys.init();
+    const hasher = createPasswordHasher(config.authHashConcurrency);
+    const auth = createAuthService({ sql, cache, clock, logger, config, keys, hasher, sealer });
+    const roles = createRolesService({
+      sql,
+      clock,
+      endSessions: (id, reason) => auth.endSessions(id, reason),
+    });
+    const limiter = createRateLimiter({
+      cache,
+      clock,
+      logger,
+      enabled: config.rateLimit,
+      perMinute: config.authRateLimit,
+    });
+    const oauth = createOAuth({ sql, clock, logger, config, auth, limiter });
+
+    installTokenVerifier(createJwtVerifier({ keys: keys.resolve, isRevoked: auth.isRevoked }));
+
+    await auth.ensurePartitions();
+    const maintenance = setInterval(() => {
+      auth.ensurePartitions().catch((e: unknown) => logger.warn({ err: e }, 'login history partitions'));
+      sql
+        .execute(
+          `DELETE FROM auth.one_time_tokens WHERE expires_at < now() - interval '1 day';
+           `.trim(),
+        )
+        .catch(() => 0);
+    }, MAINTENANCE_MS);
+    maintenance.unref();
+
+    async function ensureSuperuser(input: {
+      login: string;
+      email: string;
+      password: string;
+    }): Promise<'created' | 'promoted' | 'unchanged'> {
+      const [existing] = await sql.query<{ id: string; is_admin: boolean }>(
+        `SELECT u.id, EXISTS (SELECT 1 FROM auth.user_roles r WHERE r.user_id = u.id AND r.role_code = 'ADMIN') AS is_admin
+         FROM auth.users u WHERE lower(u.login) = lower($1)`,
+        [input.login],
+      );
+      if (existing) {
+        if (existing.is_admin) return 'unchanged';
+        await sql.query(
+          `INSERT INTO auth.user_roles (user_id, role_code) VALUES ($1, 'ADMIN') ON CONFLICT DO NOTHING`,
+          [existing.id],
+        );
+        return 'promoted';
+      }
+      checkPassword(input.password, { login: input.login, email: input.email });
+      await auth.createUser({
+        login: input.login,
+        email: input.email,
+        passwordHash: await hasher.hash(input.password),
+        emailVerified: true,
+        roles: ['ADMIN', 'UNSUB_USER'],
+      });
+      return 'created';
+    }
+
+    const service: AuthModuleService = { auth, roles, keys, ensureSuperuser };
+    const routes: FastifyPluginAsync = async (app) => {
+      await app.register(authRoutes({ auth, keys, limiter }));
+      await app.register(adminRoutes({ roles, auth }));
+      await app.register(oauth.routes);
+    };
+    return {
+      service,
+      routes,
+      async seed() {
+        const [row] = await sql.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM auth.user_roles WHERE role_code = 'ADMIN'`,
+        );
+        if ((row?.n ?? 0) > 0) return [];
+        const login = 'admin';
+        const password = randomToken(15);
+        await ensureSuperuser({ login, email: 'admin@kinoservice.local', password });
+        // Printed once on the start-up banner (stderr), never through the logger.
+        return [
+          `Admin     login "${login}", password "${password}" (shown once: change it after logging in)`,
+        ];
+      },
+      async close() {
+        clearInterval(maintenance);
+        keys.close();
+      },
+    };
   },
 };

@@ -1,0 +1,315 @@
+/** The auth module's SQL for accounts, sessions, refresh tokens, single-use tokens and history. */
+import type { SqlExecutor } from '../../ports/sql.js';
+
+export interface UserRow {
+  id: string;
+  login: string;
+  email: string;
+  password_hash: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  locale: string;
+  email_verified_at: Date | null;
+  is_active: boolean;
+  failed_logins: number;
+  locked_until: Date | null;
+  totp_secret: string | null;
+  totp_enabled: boolean;
+  created_at: Date;
+}
+
+export interface SessionRow {
+  id: string;
+  user_id: string;
+  method: string;
+  user_agent: string | null;
+  ip: string | null;
+  created_at: Date;
+  last_used_at: Date;
+  expires_at: Date;
+}
+
+const USER_COLUMNS = `id, login, email, password_hash, first_name, last_name, locale, email_verified_at,
+  is_active, failed_logins, locked_until, totp_secret, totp_enabled, created_at`;
+
+export const users = {
+  async byId(db: SqlExecutor, id: string): Promise<UserRow | undefined> {
+    const [row] = await db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM auth.users WHERE id = $1`, [id]);
+    return row;
+  },
+  /** By login or email, case-insensitively. */
+  async byLoginOrEmail(db: SqlExecutor, name: string): Promise<UserRow | undefined> {
+    const [row] = await db.query<UserRow>(
+      `SELECT ${USER_COLUMNS} FROM auth.users WHERE lower(login) = lower($1) OR lower(email) = lower($1)
+       ORDER BY (lower(login) = lower($1)) DESC LIMIT 1`,
+      [name],
+    );
+    return row;
+  },
+  async byEmail(db: SqlExecutor, email: string): Promise<UserRow | undefined> {
+    const [row] = await db.query<UserRow>(
+      `SELECT ${USER_COLUMNS} FROM auth.users WHERE lower(email) = lower($1)`,
+      [email],
+    );
+    return row;
+  },
+  async insert(
+    db: SqlExecutor,
+    u: {
+      id: string;
+      login: string;
+      email: string;
+      passwordHash: string | null;
+      firstName: string | null;
+      lastName: string | null;
+      emailVerified: boolean;
+      now: Date;
+    },
+  ): Promise<UserRow> {
+    const [row] = await db.query<UserRow>(
+      `INSERT INTO auth.users (id, login, email, password_hash, first_name, last_name, email_verified_at, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $7 THEN $8::timestamptz END, $8, $8) RETURNING ${USER_COLUMNS}`,
+      [u.id, u.login, u.email, u.passwordHash, u.firstName, u.lastName, u.emailVerified, u.now],
+    );
+    return row!;
+  },
+  /**
+   * Claims one login (or code) attempt before the secret is checked, atomically: no row comes
+   * back while the account is locked, so parallel guesses never exceed the budget. The attempt
+   * that reaches the threshold locks the account (back-off doubles per further failure).
+   */
+  async claimAttempt(
+    db: SqlExecutor,
+    id: string,
+    now: Date,
+    threshold: number,
+  ): Promise<{ failed_logins: number } | { locked_until: Date }> {
+    const [claimed] = await db.query<{ failed_logins: number }>(
+      `UPDATE auth.users SET failed_logins = failed_logins + 1,
+         locked_until = CASE WHEN failed_logins + 1 >= $3
+           THEN $2::timestamptz + make_interval(secs => least(30 * power(2, failed_logins + 1 - $3), 3600))
+           ELSE NULL END
+       WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2)
+       RETURNING failed_logins`,
+      [id, now, threshold],
+    );
+    if (claimed) return claimed;
+    const [row] = await db.query<{ locked_until: Date | null }>(
+      'SELECT locked_until FROM auth.users WHERE id = $1',
+      [id],
+    );
+    return { locked_until: row?.locked_until ?? now };
+  },
+  async clearAttempts(db: SqlExecutor, id: string): Promise<void> {
+    await db.execute(
+      'UPDATE auth.users SET failed_logins = 0, locked_until = NULL WHERE id = $1 AND failed_logins > 0',
+      [id],
+    );
+  },
+  async rolesAndPermissions(
+    db: SqlExecutor,
+    id: string,
+  ): Promise<{ roles: string[]; permissions: string[] }> {
+    const roles = await db.query<{ role_code: string }>(
+      'SELECT role_code FROM auth.user_roles WHERE user_id = $1 ORDER BY granted_at, role_code',
+      [id],
+    );
+    const perms = await db.query<{ permission_code: string }>(
+      `SELECT DISTINCT rp.permission_code FROM auth.user_roles ur
+       JOIN auth.role_permissions rp ON rp.role_code = ur.role_code WHERE ur.user_id = $1 ORDER BY 1`,
+      [id],
+    );
+    return { roles: roles.map((r) => r.role_code), permissions: perms.map((p) => p.permission_code) };
+  },
+};
+
+export const sessions = {
+  async insert(
+    db: SqlExecutor,
+    s: {
+      id: string;
+      userId: string;
+      method: string;
+      userAgent: string | null;
+      ip: string | null;
+      now: Date;
+      expiresAt: Date;
+    },
+  ): Promise<void> {
+    await db.query(
+      `INSERT INTO auth.sessions (id, user_id, method, user_agent, ip, created_at, last_used_at, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $6, $7)`,
+      [s.id, s.userId, s.method, s.userAgent, s.ip, s.now, s.expiresAt],
+    );
+  },
+  async active(db: SqlExecutor, userId: string, now: Date): Promise<SessionRow[]> {
+    return db.query<SessionRow>(
+      `SELECT id, user_id, method, user_agent, ip, created_at, last_used_at, expires_at FROM auth.sessions
+       WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY last_used_at DESC`,
+      [userId, now],
+    );
+  },
+  /** Ends sessions; returns the ids that were still active. */
+  async revoke(
+    db: SqlExecutor,
+    where: { userId: string; ids?: readonly string[]; except?: string },
+    reason: string,
+    now: Date,
+  ): Promise<string[]> {
+    const rows = await db.query<{ id: string }>(
+      `UPDATE auth.sessions SET revoked_at = $2, revoked_reason = $3
+       WHERE user_id = $1 AND revoked_at IS NULL
+         AND ($4::uuid[] IS NULL OR id = ANY($4::uuid[]))
+         AND ($5::uuid IS NULL OR id <> $5)
+       RETURNING id`,
+      [where.userId, now, reason, where.ids ? [...where.ids] : null, where.except ?? null],
+    );
+    return rows.map((r) => r.id);
+  },
+};
+
+export const refreshTokens = {
+  async insert(db: SqlExecutor, hash: string, sessionId: string, now: Date, expiresAt: Date): Promise<void> {
+    await db.query(
+      'INSERT INTO auth.refresh_tokens (hash, session_id, created_at, expires_at) VALUES ($1, $2, $3, $4)',
+      [hash, sessionId, now, expiresAt],
+    );
+  },
+  /** Marks the token used if nobody did yet: exactly one concurrent caller gets the row. */
+  async claim(
+    db: SqlExecutor,
+    hash: string,
+    replacedBy: string,
+    now: Date,
+  ): Promise<{ session_id: string } | undefined> {
+    const [row] = await db.query<{ session_id: string }>(
+      `UPDATE auth.refresh_tokens SET used_at = $3, replaced_by = $2
+       WHERE hash = $1 AND used_at IS NULL AND expires_at > $3 RETURNING session_id`,
+      [hash, replacedBy, now],
+    );
+    return row;
+  },
+  async find(
+    db: SqlExecutor,
+    hash: string,
+  ): Promise<
+    { session_id: string; used_at: Date | null; expires_at: Date; successor_used: boolean | null } | undefined
+  > {
+    const [row] = await db.query<{
+      session_id: string;
+      used_at: Date | null;
+      expires_at: Date;
+      successor_used: boolean | null;
+    }>(
+      `SELECT t.session_id, t.used_at, t.expires_at, (n.used_at IS NOT NULL) AS successor_used
+       FROM auth.refresh_tokens t LEFT JOIN auth.refresh_tokens n ON n.hash = t.replaced_by
+       WHERE t.hash = $1`,
+      [hash],
+    );
+    return row;
+  },
+};
+
+export const oneTimeTokens = {
+  async insert(
+    db: SqlExecutor,
+    t: {
+      hash: string;
+      purpose: 'verify_email' | 'reset_password' | 'mfa';
+      userId: string;
+      now: Date;
+      expiresAt: Date;
+    },
+  ): Promise<void> {
+    await db.query(
+      `INSERT INTO auth.one_time_tokens (hash, purpose, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
+      [t.hash, t.purpose, t.userId, t.now, t.expiresAt],
+    );
+  },
+  /** Valid, unused token of that purpose → its user; does not consume it. */
+  async peek(db: SqlExecutor, hash: string, purpose: string, now: Date): Promise<string | undefined> {
+    const [row] = await db.query<{ user_id: string }>(
+      `SELECT user_id FROM auth.one_time_tokens WHERE hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3`,
+      [hash, purpose, now],
+    );
+    return row?.user_id;
+  },
+  /** Consumes the token; exactly one caller succeeds. */
+  async consume(db: SqlExecutor, hash: string, purpose: string, now: Date): Promise<string | undefined> {
+    const [row] = await db.query<{ user_id: string }>(
+      `UPDATE auth.one_time_tokens SET used_at = $3
+       WHERE hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3 RETURNING user_id`,
+      [hash, purpose, now],
+    );
+    return row?.user_id;
+  },
+};
+
+export interface HistoryRow {
+  at: Date;
+  ip: string | null;
+  user_agent: string | null;
+  success: boolean;
+  method: string;
+}
+
+export const history = {
+  async insert(
+    db: SqlExecutor,
+    h: {
+      id: string;
+      userId: string;
+      at: Date;
+      ip: string | null;
+      userAgent: string | null;
+      success: boolean;
+      method: string;
+      reason: string | null;
+    },
+  ): Promise<void> {
+    await db.query(
+      `INSERT INTO auth.login_history (id, user_id, at, ip, user_agent, success, method, reason)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [h.id, h.userId, h.at, h.ip, h.userAgent, h.success, h.method, h.reason],
+    );
+  },
+  async page(
+    db: SqlExecutor,
+    userId: string,
+    limit: number,
+    offset: number,
+  ): Promise<{ rows: HistoryRow[]; total: number }> {
+    const rows = await db.query<HistoryRow>(
+      `SELECT at, ip, user_agent, success, method FROM auth.login_history WHERE user_id = $1
+       ORDER BY at DESC, id LIMIT $2 OFFSET $3`,
+      [userId, limit, offset],
+    );
+    const [count] = await db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM auth.login_history WHERE user_id = $1',
+      [userId],
+    );
+    return { rows, total: count?.n ?? 0 };
+  },
+  /** Creates monthly partitions from the previous month to `ahead` months after `now`. */
+  async ensurePartitions(db: SqlExecutor, now: Date, ahead = 3): Promise<string[]> {
+    const created: string[] = [];
+    for (let i = -1; i <= ahead; i++) {
+      const from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + i, 1));
+      const to = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth() + 1, 1));
+      const name = `login_history_${from.getUTCFullYear()}_${String(from.getUTCMonth() + 1).padStart(2, '0')}`;
+      const [exists] = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = 'auth' AND c.relname = $1`,
+        [name],
+      );
+      if ((exists?.n ?? 0) > 0) continue;
+      // Names and bounds come from dates computed here, never from input.
+      await db.exec(
+        `CREATE TABLE IF NOT EXISTS auth.${name} PARTITION OF auth.login_history
+         FOR VALUES FROM ('${from.toISOString()}') TO ('${to.toISOString()}')`,
+      );
+      created.push(name);
+    }
+    return created;
+  },
+};

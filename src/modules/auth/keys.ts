@@ -1,0 +1,207 @@
+/**
+ * Signing keys. The key set lives in `auth.signing_keys`, shared by every auth replica, with each
+ * private key sealed under the master secret (docs/adr/0030). The newest unretired key signs; a
+ * retired key's public half stays in the JWKS until every token it signed has expired.
+ */
+import {
+  calculateJwkThumbprint,
+  errors,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  SignJWT,
+  type CryptoKey,
+  type JWK,
+} from 'jose';
+import type { Sql } from '../../ports/sql.js';
+import type { Clock } from '../../platform/clock.js';
+import type { Logger } from '../../platform/logger.js';
+import {
+  TOKEN_ISSUER,
+  type AccessClaims,
+  type KeyResolver,
+  type TokenAlgorithm,
+} from '../../platform/tokens.js';
+import type { Sealer } from './crypto.js';
+
+interface LoadedKey {
+  kid: string;
+  alg: TokenAlgorithm;
+  publicJwk: JWK;
+  publicKey: CryptoKey;
+  privateKey: CryptoKey;
+  createdAt: Date;
+  retiredAt: Date | null;
+}
+
+interface KeyRow {
+  kid: string;
+  alg: TokenAlgorithm;
+  public_jwk: JWK;
+  private_enc: string;
+  created_at: Date;
+  retired_at: Date | null;
+}
+
+export interface KeyStore {
+  /** Makes sure a signing key exists and loads the key set. */
+  init(): Promise<void>;
+  reload(): Promise<void>;
+  sign(claims: Omit<AccessClaims, 'iss'>, ttlSeconds: number): Promise<string>;
+  /** Resolves the public key for a token header, refusing an unknown kid or a foreign alg. */
+  readonly resolve: KeyResolver;
+  jwks(): { keys: JWK[] };
+  /** Adds a new signing key; the old ones stay published for `publishSeconds`. Returns the new kid. */
+  rotate(): Promise<string>;
+  activeKid(): string;
+  close(): void;
+}
+
+export interface KeyStoreDeps {
+  sql: Sql;
+  sealer: Sealer;
+  clock: Clock;
+  logger: Logger;
+  algorithm: TokenAlgorithm;
+  /** How long a retired key stays published: the access token lifetime plus a margin. */
+  publishSeconds: number;
+  /** How often to pick up keys rotated by another process (ms); 0 = never. */
+  reloadMs?: number;
+}
+
+export function createKeyStore(deps: KeyStoreDeps): KeyStore {
+  const { sql, sealer, clock, logger } = deps;
+  let keys: LoadedKey[] = [];
+  let lastReload = 0;
+  let timer: NodeJS.Timeout | undefined;
+
+  async function generate(alg: TokenAlgorithm): Promise<KeyRow> {
+    const pair =
+      alg === 'EdDSA'
+        ? await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true })
+        : await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
+    const publicJwk = await exportJWK(pair.publicKey);
+    const privateJwk = await exportJWK(pair.privateKey);
+    const kid = await calculateJwkThumbprint(publicJwk);
+    return {
+      kid,
+      alg,
+      public_jwk: { ...publicJwk, kid, alg, use: 'sig' },
+      private_enc: sealer.seal(JSON.stringify(privateJwk)),
+      created_at: clock.now(),
+      retired_at: null,
+    };
+  }
+
+  async function reload(): Promise<void> {
+    const rows = await sql.query<KeyRow>(
+      `SELECT kid, alg, public_jwk, private_enc, created_at, retired_at FROM auth.signing_keys
+       WHERE publish_until IS NULL OR publish_until > $1 ORDER BY created_at DESC, kid`,
+      [clock.now()],
+    );
+    const loaded: LoadedKey[] = [];
+    for (const row of rows) {
+      const known = keys.find((k) => k.kid === row.kid);
+      if (known) {
+        loaded.push({ ...known, retiredAt: row.retired_at });
+        continue;
+      }
+      let privateJwk: JWK;
+      try {
+        privateJwk = JSON.parse(sealer.open(row.private_enc)) as JWK;
+      } catch (cause) {
+        throw new Error(
+          `signing key ${row.kid} cannot be unsealed: every auth replica needs the same AUTH_KEY_SECRET (or the same KINO_DATA_DIR/keys/master.key)`,
+          { cause },
+        );
+      }
+      loaded.push({
+        kid: row.kid,
+        alg: row.alg,
+        publicJwk: row.public_jwk,
+        publicKey: (await importJWK(row.public_jwk, row.alg)) as CryptoKey,
+        privateKey: (await importJWK(privateJwk, row.alg)) as CryptoKey,
+        createdAt: row.created_at,
+        retiredAt: row.retired_at,
+      });
+    }
+    keys = loaded;
+    lastReload = Date.now();
+  }
+
+  function active(): LoadedKey {
+    const key = keys.find((k) => k.retiredAt === null) ?? keys[0];
+    if (!key) throw new Error('no signing key loaded');
+    return key;
+  }
+
+  return {
+    async init() {
+      await sql.transaction(async (tx) => {
+        // Replicas starting together: one creates the first key, the others then see it.
+        await tx.query(`SELECT pg_advisory_xact_lock(4823030)`);
+        const [row] = await tx.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM auth.signing_keys WHERE retired_at IS NULL`,
+        );
+        if ((row?.n ?? 0) === 0) {
+          const key = await generate(deps.algorithm);
+          await tx.query(
+            `INSERT INTO auth.signing_keys (kid, alg, public_jwk, private_enc, created_at) VALUES ($1, $2, $3::jsonb, $4, $5)`,
+            [key.kid, key.alg, JSON.stringify(key.public_jwk), key.private_enc, key.created_at],
+          );
+          logger.info({ kid: key.kid, alg: key.alg }, 'signing key generated');
+        }
+      });
+      await reload();
+      if (deps.reloadMs) {
+        timer = setInterval(() => {
+          reload().catch((error: unknown) => logger.warn({ err: error }, 'signing keys reload failed'));
+        }, deps.reloadMs);
+        timer.unref();
+      }
+    },
+    reload,
+    async sign(claims, ttlSeconds) {
+      const key = active();
+      const now = Math.floor(clock.now().getTime() / 1000);
+      return new SignJWT({ ...claims })
+        .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
+        .setIssuer(TOKEN_ISSUER)
+        .setIssuedAt(now)
+        .setNotBefore(now)
+        .setExpirationTime(now + ttlSeconds)
+        .sign(key.privateKey);
+    },
+    async resolve(header) {
+      let key = keys.find((k) => k.kid === header.kid);
+      // A key rotated by another process: look again, at most once a second.
+      if (!key && Date.now() - lastReload > 1000) {
+        await reload();
+        key = keys.find((k) => k.kid === header.kid);
+      }
+      if (!key || key.alg !== header.alg) throw new errors.JWKSNoMatchingKey();
+      return key.publicKey;
+    },
+    jwks: () => ({ keys: keys.map((k) => k.publicJwk) }),
+    async rotate() {
+      const key = await generate(deps.algorithm);
+      await sql.transaction(async (tx) => {
+        await tx.query(
+          `UPDATE auth.signing_keys SET retired_at = $1, publish_until = $1::timestamptz + make_interval(secs => $2)
+           WHERE retired_at IS NULL`,
+          [clock.now(), deps.publishSeconds],
+        );
+        await tx.query(
+          `INSERT INTO auth.signing_keys (kid, alg, public_jwk, private_enc, created_at) VALUES ($1, $2, $3::jsonb, $4, $5)`,
+          [key.kid, key.alg, JSON.stringify(key.public_jwk), key.private_enc, key.created_at],
+        );
+      });
+      await reload();
+      return key.kid;
+    },
+    activeKid: () => active().kid,
+    close() {
+      if (timer) clearInterval(timer);
+    },
+  };
+}
