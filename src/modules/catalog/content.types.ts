@@ -186,6 +186,14 @@ export interface ReadModel {
   projectPersons(ids: readonly string[], tx?: SqlExecutor): Promise<number>;
   /** Sets a film's poster URL (files.poster.changed). */
   setPoster(filmId: string, url: string | null, tx?: SqlExecutor): Promise<void>;
+  /**
+   * Re-projects what an import touched: genre and person documents by id, films with their
+   * persons. Falls back to `rebuild` when most of the catalogue was touched.
+   */
+  refresh(
+    touched: { films: Iterable<string>; genres: Iterable<string>; persons: Iterable<string> },
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<{ films: number; genres: number; persons: number }>;
   /** Rebuilds the whole read model from the content tables, in batches. */
   rebuild(
     onProgress?: (done: number, total: number) => void,

@@ -3,6 +3,7 @@ import type { ModuleDefinition } from '../../platform/module.js';
 import { createContentService } from './content.service.js';
 import { createReadModel } from './read-model.js';
 import type { CatalogModuleService } from './content.types.js';
+import { importCommand } from './import/import.command.js';
 
 export type { AccessLevel, FilmSnapshot, FilmType, PersonRole } from './content.events.js';
 export type * from './content.types.js';
@@ -23,4 +24,9 @@ export const catalogModule: ModuleDefinition = {
     };
     return { service };
   },
+  commands: { import: importCommand },
 };
+export { createProgress, type Progress } from './import/progress.js';
+export { importPracticumSql } from './import/practicum-sql.js';
+export { importElasticdump } from './import/elasticdump.js';
+export type { ImportReport } from './import/importer.js';

@@ -214,6 +214,37 @@ export function createReadModel(deps: ReadModelDeps): ReadModel {
       await (tx ? run(tx) : sql.transaction(run));
     },
 
+    async refresh(touched, onProgress) {
+      const films = uniq([...touched.films]);
+      const genres = uniq([...touched.genres]);
+      const persons = uniq([...touched.persons]);
+      const [{ total } = { total: 0 }] = await sql.query<{ total: number }>(
+        'SELECT count(*)::int AS total FROM content.film_work',
+      );
+      if (films.length > 5000 && films.length * 2 > total) return readModel.rebuild(onProgress);
+      if (genres.length > 0) {
+        await sql.execute(GENRE_UPSERT('g.id = ANY($1::uuid[])'), [genres]);
+        await sql.execute(
+          `DELETE FROM catalog.genre c WHERE c.id = ANY($1::uuid[])
+             AND NOT EXISTS (SELECT 1 FROM content.genre g WHERE g.id = c.id)`,
+          [genres],
+        );
+      }
+      let shown: string[] = [];
+      let done = 0;
+      onProgress?.(0, films.length);
+      for (const part of chunks(films, batchSize)) {
+        shown = shown.concat(await sql.transaction((tx) => upsertFilms(tx, part)));
+        done += part.length;
+        onProgress?.(done, films.length);
+      }
+      const allPersons = uniq([...shown, ...persons]);
+      for (const part of chunks(allPersons, batchSize))
+        await sql.transaction((tx) => upsertPersons(tx, part));
+      await readModel.bumpVersion();
+      return { films: films.length, genres: genres.length, persons: allPersons.length };
+    },
+
     async rebuild(onProgress) {
       const [{ total } = { total: 0 }] = await sql.query<{ total: number }>(
         'SELECT count(*)::int AS total FROM content.film_work',
@@ -229,8 +260,8 @@ export function createReadModel(deps: ReadModelDeps): ReadModel {
       onProgress?.(0, total);
       for (;;) {
         const [bound] = await sql.query<{ hi: string | null; n: number }>(
-          `SELECT max(id)::text AS hi, count(*)::int AS n FROM
-             (SELECT id FROM content.film_work WHERE id > $1 ORDER BY id LIMIT $2) b`,
+          `WITH b AS (SELECT id FROM content.film_work WHERE id > $1 ORDER BY id LIMIT $2)
+           SELECT (SELECT id FROM b ORDER BY id DESC LIMIT 1)::text AS hi, (SELECT count(*)::int FROM b) AS n`,
           [last, batchSize],
         );
         if (!bound?.hi) break;
@@ -247,8 +278,8 @@ export function createReadModel(deps: ReadModelDeps): ReadModel {
       last = '00000000-0000-0000-0000-000000000000';
       for (;;) {
         const [bound] = await sql.query<{ hi: string | null; n: number }>(
-          `SELECT max(id)::text AS hi, count(*)::int AS n FROM
-             (SELECT id FROM content.person WHERE id > $1 ORDER BY id LIMIT $2) b`,
+          `WITH b AS (SELECT id FROM content.person WHERE id > $1 ORDER BY id LIMIT $2)
+           SELECT (SELECT id FROM b ORDER BY id DESC LIMIT 1)::text AS hi, (SELECT count(*)::int FROM b) AS n`,
           [last, batchSize * 2],
         );
         if (!bound?.hi) break;
