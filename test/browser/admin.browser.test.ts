@@ -223,15 +223,22 @@ describe.skipIf(!hasChromium)(`admin panel in Chromium${hasChromium ? '' : ` (${
     // Find it by search in the list.
     await page.getByRole('menuitem', { name: 'Films' }).click();
     await page.locator('input[name=q]').fill(`zephyr ${suffix}`);
+    // The search applies after a debounce, through the URL; wait for it before reading rows.
+    await page.waitForURL(/[?&]filter=.*zephyr/);
     const row = page.locator('table tbody tr', { hasText: title });
     await row.waitFor();
-    await expect.poll(() => page.locator('table tbody tr').count()).toBe(1);
+    await expect.poll(() => page.locator('table tbody tr').count(), { timeout: 10_000 }).toBe(1);
     await shot(page, 'films-search');
 
     // Edit the title; the public catalogue search shows the new title within a few seconds.
     await row.click();
+    await page.waitForURL(new RegExp(`/admin/films/${id}$`));
+    const titleInput = page.locator('input[name=title]');
+    // Type only once the record is in the form, or the load would overwrite the edit.
+    await expect.poll(() => titleInput.inputValue(), { timeout: 10_000 }).toBe(title);
     const newTitle = `Quasar ${suffix}`;
-    await page.locator('input[name=title]').fill(newTitle);
+    await titleInput.fill(newTitle);
+    await shot(page, 'film-edit');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.waitForURL(/\/admin\/films$/);
     const saved = Date.now();
@@ -251,7 +258,7 @@ describe.skipIf(!hasChromium)(`admin panel in Chromium${hasChromium ? '' : ` (${
 
     // History: the creation and the edit.
     await page.goto(`${base}/admin/films/${id}/history`);
-    await expect.poll(() => page.locator('[data-testid=history-entry]').count()).toBe(2);
+    await expect.poll(() => page.locator('[data-testid=history-entry]').count(), { timeout: 10_000 }).toBe(2);
     expect(await page.locator('[data-testid=history-entry]').first().textContent()).toContain(newTitle);
     await shot(page, 'film-history');
 
