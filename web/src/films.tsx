@@ -143,7 +143,7 @@ function FilmForm({ withHistory }: { withHistory: boolean }) {
           <AutocompleteArrayInput optionText="name" filterToQuery={byName} fullWidth />
         </ReferenceArrayInput>
         <ArrayInput source="person_links">
-          <SimpleFormIterator inline disableReordering disableClear addButton={<Button label={translate('kino.film.add_person')} />}>
+          <SimpleFormIterator inline disableReordering disableClear>
             <ReferenceInput source="person_id" reference="persons" perPage={20} sort={{ field: 'full_name', order: 'ASC' }}>
               <AutocompleteInput
                 optionText="full_name"
