@@ -5,27 +5,23 @@
  * posted, Redis stopped while the catalog and auth answer.
  *
  * Runs only with DISTRIBUTED_E2E=1 and DATABASE_URL, REDIS_URL and NATS_URL set: it stops and
- * starts the machine's nats-server and redis-server, so nothing else may use them meanwhile.
+ * starts the machine's nats-server and redis-server, so nothing else may use them meanwhile —
+ * or with DISTRIBUTED_PRIVATE_ENGINES=1 (instead of REDIS_URL and NATS_URL) on private ones.
  * Ports DISTRIBUTED_BASE_PORT (default 18110) and the following 12 are used; DISTRIBUTED_FAULTS=0
  * runs only the boot checks, DISTRIBUTED_KEEP_LOGS=1 keeps the processes' logs.
  */
 import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
-import {
-  NGINX,
-  startCluster,
-  startNats,
-  startRedis,
-  stopNats,
-  stopRedis,
-  waitForOk,
-  type Cluster,
-} from './harness.js';
+import { NGINX, startCluster, waitForOk, type Cluster } from './harness.js';
 
 const enabled =
   process.env.DISTRIBUTED_E2E === '1' &&
-  Boolean(process.env.DATABASE_URL && process.env.REDIS_URL && process.env.NATS_URL && NGINX);
+  Boolean(
+    process.env.DATABASE_URL &&
+    NGINX &&
+    (process.env.DISTRIBUTED_PRIVATE_ENGINES === '1' || (process.env.REDIS_URL && process.env.NATS_URL)),
+  );
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -42,9 +38,7 @@ describe.skipIf(!enabled)('distributed shape', () => {
   }, 240_000);
 
   afterAll(async () => {
-    // Whatever happened, leave the machine's engines running.
-    await startNats().catch(() => undefined);
-    await startRedis().catch(() => undefined);
+    // Restarts the machine's engines if a test left them stopped.
     await cluster?.close();
     if (figures.length > 0) process.stdout.write(`\ndistributed figures:\n  ${figures.join('\n  ')}\n`);
   }, 60_000);
@@ -170,12 +164,12 @@ describe.skipIf(!enabled)('distributed shape', () => {
       })();
       try {
         await sleep(2_000);
-        stopNats();
+        await cluster.engines.stopNats();
         natsDown = true;
         await sleep(10_000);
       } finally {
         natsDown = false;
-        await startNats();
+        await cluster.engines.startNats();
       }
       await sleep(2_000);
       posting = false;
@@ -208,7 +202,7 @@ describe.skipIf(!enabled)('distributed shape', () => {
       await requireRoute(ctx, 'GET', '/api/v1/films');
       await requireRoute(ctx, 'GET', '/.well-known/jwks.json');
       const paths = ['/api/v1/films?page_size=5', '/api/v1/genres', '/.well-known/jwks.json'];
-      stopRedis();
+      await cluster.engines.stopRedis();
       const statuses: Record<string, number[]> = {};
       const timings: number[] = [];
       try {
@@ -229,7 +223,7 @@ describe.skipIf(!enabled)('distributed shape', () => {
           expect(((await ready.json()) as { status: string }).status, name).toBe('degraded');
         }
       } finally {
-        await startRedis();
+        await cluster.engines.startRedis();
       }
       timings.sort((a, b) => a - b);
       figures.push(
