@@ -4,6 +4,7 @@
  * Prometheus scrapes every process; the dashboard shows the metrics the services expose; and the
  * example secret holds no secret.
  */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-return -- parsed YAML is untyped; the assertions are the checks */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,7 +14,8 @@ import { SERVICES } from '../../scripts/nginx-conf.mjs';
 const root = path.resolve(import.meta.dirname, '../..');
 const read = (p: string) => readFileSync(path.join(root, p), 'utf8');
 
-type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Doc = Record<string, any>;
 
 function yamlDocs(file: string): Doc[] {
   const docs = parseAllDocuments(read(file));

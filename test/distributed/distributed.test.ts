@@ -122,7 +122,8 @@ describe.skipIf(!enabled)('distributed shape', () => {
       const rate = failures / Math.max(total, 1);
       figures.push(
         `catalog replica killed under load: ${total} requests in 30 s (${Math.round(result.requests.average)}/s), ` +
-          `${failures} failed (${(rate * 100).toFixed(3)} %), p99 ${result.latency.p99} ms`,
+          `${failures} failed (${(rate * 100).toFixed(3)} %: ${result.errors} connection errors, ` +
+          `${result.timeouts} timeouts, ${result.non2xx} non-2xx), p99 ${result.latency.p99} ms`,
       );
       expect(result.requests.total).toBeGreaterThan(1000);
       expect(rate).toBeLessThan(0.001);
@@ -136,6 +137,7 @@ describe.skipIf(!enabled)('distributed shape', () => {
       let acceptedWhileDown = 0;
       let refused = 0;
       let natsDown = false;
+      let slowestWhileDown = 0;
       let posting = true;
       const poster = (async () => {
         while (posting) {
@@ -145,6 +147,8 @@ describe.skipIf(!enabled)('distributed shape', () => {
             ts: new Date().toISOString(),
             payload: { run },
           }));
+          const started = performance.now();
+          const duringOutage = natsDown;
           try {
             const response = await fetch(`${cluster.url}/api/v1/events`, {
               method: 'POST',
@@ -159,6 +163,8 @@ describe.skipIf(!enabled)('distributed shape', () => {
           } catch {
             refused++;
           }
+          if (duringOutage || natsDown)
+            slowestWhileDown = Math.max(slowestWhileDown, performance.now() - started);
           await sleep(50);
         }
       })();
@@ -191,7 +197,8 @@ describe.skipIf(!enabled)('distributed shape', () => {
         n = await stored();
       }
       figures.push(
-        `NATS down 10 s: ${accepted} events accepted (${acceptedWhileDown} while down), ${refused} requests refused, ${n} stored`,
+        `NATS down 10 s: ${accepted} events accepted (${acceptedWhileDown} while down, slowest request then ` +
+          `${Math.round(slowestWhileDown)} ms), ${refused} requests refused, ${n} stored`,
       );
       expect(accepted).toBeGreaterThan(0);
       expect(acceptedWhileDown).toBeGreaterThan(0);
