@@ -86,7 +86,7 @@ describe('kubernetes manifests', () => {
       const d = ofKind('Deployment').find((x) => x.metadata.name === `kino-${s}`)!;
       expect(d.spec.template.spec.containers[0].args).toEqual(['serve', s]);
     }
-    for (const w of ['relay', 'etl', 'notifications-worker']) expect(deployments).toContain(`kino-${w}`);
+    for (const w of ['relay', 'etl', 'notifications-worker', 'ugc-sink']) expect(deployments).toContain(`kino-${w}`);
     for (const h of hpas) {
       expect(deployments).toContain(h.spec.scaleTargetRef.name);
       expect(h.spec.minReplicas).toBeLessThanOrEqual(h.spec.maxReplicas);
@@ -160,6 +160,7 @@ describe('compose, nginx and prometheus agree', () => {
         'etl-worker',
         'relay',
         'notifications-worker',
+        'ugc-sink',
       ]),
     );
     expect(distributed.services.nats!.command).toEqual(expect.arrayContaining(['-js']));
@@ -178,7 +179,7 @@ describe('compose, nginx and prometheus agree', () => {
       const command = distributed.services[s]!.command as string[] | undefined;
       return command?.[0] === 'serve' || command?.[0] === 'worker';
     });
-    expect(kinoProcesses.length).toBeGreaterThanOrEqual(11);
+    expect(kinoProcesses.length).toBeGreaterThanOrEqual(12);
     expect([...targets].sort()).toEqual([...kinoProcesses].sort());
   });
 
