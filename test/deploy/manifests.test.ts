@@ -86,7 +86,8 @@ describe('kubernetes manifests', () => {
       const d = ofKind('Deployment').find((x) => x.metadata.name === `kino-${s}`)!;
       expect(d.spec.template.spec.containers[0].args).toEqual(['serve', s]);
     }
-    for (const w of ['relay', 'etl', 'notifications-worker', 'ugc-sink']) expect(deployments).toContain(`kino-${w}`);
+    for (const w of ['relay', 'etl', 'notifications-worker', 'ugc-sink'])
+      expect(deployments).toContain(`kino-${w}`);
     for (const h of hpas) {
       expect(deployments).toContain(h.spec.scaleTargetRef.name);
       expect(h.spec.minReplicas).toBeLessThanOrEqual(h.spec.maxReplicas);
@@ -213,5 +214,27 @@ describe('grafana dashboard', () => {
     'process_resident_memory_bytes',
   ])('shows %s', (metric) => {
     expect(exprs.some((e) => e.includes(metric))).toBe(true);
+  });
+});
+
+describe('image', () => {
+  const dockerfile = read('Dockerfile');
+  const ignore = read('.dockerignore').split('\n');
+
+  it('builds in stages on node 20 and runs as the unprivileged node user', () => {
+    expect(dockerfile.match(/^FROM node:20-bookworm-slim AS \w+$/gm)).toHaveLength(2);
+    expect(dockerfile).toMatch(/^RUN npm ci\b/m);
+    expect(dockerfile).toMatch(/npm prune --omit=dev/);
+    const lastUser = [...dockerfile.matchAll(/^USER (\S+)$/gm)].at(-1)?.[1];
+    expect(lastUser).toBe('node');
+  });
+
+  it('checks /health and enters through the kino command', () => {
+    expect(dockerfile).toMatch(/^HEALTHCHECK .*\n?.*\/health/m);
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["kino"\]$/m);
+  });
+
+  it('keeps dependencies, builds and secrets out of the build context', () => {
+    for (const entry of ['**/node_modules', 'dist', '.env', '.git']) expect(ignore).toContain(entry);
   });
 });
