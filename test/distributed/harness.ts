@@ -187,6 +187,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     REDIS_URL: redisUrl,
     NATS_URL: natsUrl,
     NATS_STREAM: `KINO_DIST_${id.toUpperCase()}`,
+    // Every auth replica seals and reads the same signing keys; the others verify with the JWKS.
+    AUTH_KEY_SECRET: randomBytes(32).toString('base64url'),
+    AUTH_URL: `http://127.0.0.1:${basePort}`,
     ...options.env,
   };
 
