@@ -238,3 +238,16 @@ describe('image', () => {
     for (const entry of ['**/node_modules', 'dist', '.env', '.git']) expect(ignore).toContain(entry);
   });
 });
+
+describe('disruption budgets', () => {
+  it('select pods of existing deployments that run more than one replica', () => {
+    const deployments = new Map(ofKind('Deployment').map((d) => [d.metadata.name as string, d]));
+    const budgets = ofKind('PodDisruptionBudget');
+    expect(budgets.length).toBeGreaterThan(0);
+    for (const b of budgets) {
+      const target = deployments.get(b.spec.selector.matchLabels['app.kubernetes.io/name'] as string);
+      expect(target, b.metadata.name).toBeDefined();
+      expect(target!.spec.replicas, b.metadata.name).toBeGreaterThan(b.spec.minAvailable);
+    }
+  });
+});
