@@ -6,10 +6,10 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
-COPY package.json package-lock.json ./
-# Scripts run after the sources are in (the prepare script builds dist/).
-RUN npm ci --ignore-scripts
+# The whole context at once: npm workspaces (web/) need their package.json files for `npm ci`.
 COPY . .
+# Install scripts are skipped (the prepare script would build before we ask); the build runs next.
+RUN npm ci --ignore-scripts
 RUN npm run build \
  && npm prune --omit=dev --ignore-scripts \
  && rm -rf src test bench docs deploy web/src web/node_modules coverage \

@@ -69,7 +69,7 @@ elif command -v docker-compose >/dev/null; then
 fi
 if [ ${#compose[@]} -gt 0 ]; then
   for f in deploy/compose/compose.yml deploy/compose/compose.distributed.yml; do
-    run "${compose[*]} -f $f config -q" "${compose[@]}" -f "$f" config -q
+    run "${compose[*]} -f $f config -q" "${compose[@]}" --env-file deploy/compose/.env.example -f "$f" config -q
   done
 else
   skip "docker compose config: neither the compose plugin nor docker-compose is installed (apt-get install docker-compose)"

@@ -4,6 +4,7 @@
  * Prometheus scrapes every process; the dashboard shows the metrics the services expose; and the
  * example secret holds no secret.
  */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-return -- parsed YAML is untyped; the assertions are the checks */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,7 +14,8 @@ import { SERVICES } from '../../scripts/nginx-conf.mjs';
 const root = path.resolve(import.meta.dirname, '../..');
 const read = (p: string) => readFileSync(path.join(root, p), 'utf8');
 
-type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Doc = Record<string, any>;
 
 function yamlDocs(file: string): Doc[] {
   const docs = parseAllDocuments(read(file));
@@ -84,7 +86,8 @@ describe('kubernetes manifests', () => {
       const d = ofKind('Deployment').find((x) => x.metadata.name === `kino-${s}`)!;
       expect(d.spec.template.spec.containers[0].args).toEqual(['serve', s]);
     }
-    for (const w of ['relay', 'etl', 'notifications-worker']) expect(deployments).toContain(`kino-${w}`);
+    for (const w of ['relay', 'etl', 'notifications-worker', 'ugc-sink'])
+      expect(deployments).toContain(`kino-${w}`);
     for (const h of hpas) {
       expect(deployments).toContain(h.spec.scaleTargetRef.name);
       expect(h.spec.minReplicas).toBeLessThanOrEqual(h.spec.maxReplicas);
@@ -158,6 +161,7 @@ describe('compose, nginx and prometheus agree', () => {
         'etl-worker',
         'relay',
         'notifications-worker',
+        'ugc-sink',
       ]),
     );
     expect(distributed.services.nats!.command).toEqual(expect.arrayContaining(['-js']));
@@ -176,7 +180,7 @@ describe('compose, nginx and prometheus agree', () => {
       const command = distributed.services[s]!.command as string[] | undefined;
       return command?.[0] === 'serve' || command?.[0] === 'worker';
     });
-    expect(kinoProcesses.length).toBeGreaterThanOrEqual(11);
+    expect(kinoProcesses.length).toBeGreaterThanOrEqual(12);
     expect([...targets].sort()).toEqual([...kinoProcesses].sort());
   });
 
@@ -210,5 +214,40 @@ describe('grafana dashboard', () => {
     'process_resident_memory_bytes',
   ])('shows %s', (metric) => {
     expect(exprs.some((e) => e.includes(metric))).toBe(true);
+  });
+});
+
+describe('image', () => {
+  const dockerfile = read('Dockerfile');
+  const ignore = read('.dockerignore').split('\n');
+
+  it('builds in stages on node 20 and runs as the unprivileged node user', () => {
+    expect(dockerfile.match(/^FROM node:20-bookworm-slim AS \w+$/gm)).toHaveLength(2);
+    expect(dockerfile).toMatch(/^RUN npm ci\b/m);
+    expect(dockerfile).toMatch(/npm prune --omit=dev/);
+    const lastUser = [...dockerfile.matchAll(/^USER (\S+)$/gm)].at(-1)?.[1];
+    expect(lastUser).toBe('node');
+  });
+
+  it('checks /health and enters through the kino command', () => {
+    expect(dockerfile).toMatch(/^HEALTHCHECK .*\n?.*\/health/m);
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["kino"\]$/m);
+  });
+
+  it('keeps dependencies, builds and secrets out of the build context', () => {
+    for (const entry of ['**/node_modules', 'dist', '.env', '.git']) expect(ignore).toContain(entry);
+  });
+});
+
+describe('disruption budgets', () => {
+  it('select pods of existing deployments that run more than one replica', () => {
+    const deployments = new Map(ofKind('Deployment').map((d) => [d.metadata.name as string, d]));
+    const budgets = ofKind('PodDisruptionBudget');
+    expect(budgets.length).toBeGreaterThan(0);
+    for (const b of budgets) {
+      const target = deployments.get(b.spec.selector.matchLabels['app.kubernetes.io/name'] as string);
+      expect(target, b.metadata.name).toBeDefined();
+      expect(target!.spec.replicas, b.metadata.name).toBeGreaterThan(b.spec.minAvailable);
+    }
   });
 });

@@ -216,15 +216,29 @@ describe.skipIf(!NGINX)('nginx edge config', () => {
     expect(bad.json.headers['x-request-id']).toMatch(/^[0-9a-f]{32}$/);
   });
 
-  it('refuses bodies over 1 MB with 413 problem+json, but streams large uploads to files', async () => {
+  it('refuses bodies over 1 MB with 413 problem+json, takes 2 MB event batches and streams large uploads', async () => {
     const big = Buffer.alloc(2 * 1024 * 1024, 1);
-    const refused = await call(port, 'POST', '/api/v1/events', {
+    const refused = await call(port, 'POST', '/api/v1/reviews', {
       body: big,
       headers: { 'content-type': 'application/json' },
     });
     expect(refused.status).toBe(413);
     expect(refused.headers['content-type']).toContain('application/problem+json');
     expect(JSON.parse(refused.body)).toMatchObject({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
+
+    // Event batches may reach 2 MB.
+    const batch = Buffer.alloc(1536 * 1024, 1);
+    const events = await call(port, 'POST', '/api/v1/events', {
+      body: batch,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(events.status).toBe(200);
+    expect(events.json).toMatchObject({ service: 'ugc', size: batch.length });
+    const tooMany = await call(port, 'POST', '/api/v1/events', {
+      body: Buffer.alloc(3 * 1024 * 1024, 1),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(tooMany.status).toBe(413);
 
     const upload = await call(port, 'PATCH', '/api/v1/uploads/abc', {
       body: big,

@@ -6,11 +6,13 @@
  * auth ×2, catalog ×2, ugc, files, notifications and admin (`kino serve <module>`), the relay,
  * etl, notifications and ugc-sink workers (`kino worker <name>`) and nginx in front, and waits
  * until every process answers /health. Processes can be killed and restarted, and NATS and Redis
- * stopped and started, to test fault behaviour. Needs a build (dist/) and nginx installed.
+ * stopped and started (the machine's, or private ones with DISTRIBUTED_PRIVATE_ENGINES=1), to
+ * test fault behaviour. Needs a build (dist/), nginx, nats-server and redis-server installed.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -43,6 +45,23 @@ export interface ClusterOptions {
   /** Milliseconds to wait for every process to answer /health (default 90 s). */
   bootTimeoutMs?: number;
   logLevel?: string;
+  /**
+   * Run a private nats-server and redis-server (ports basePort+27 and +28, data in the cluster's
+   * temp folder) instead of the machine's, so fault tests disturb nothing else. Default:
+   * DISTRIBUTED_PRIVATE_ENGINES=1.
+   */
+  privateEngines?: boolean;
+}
+
+/** Stops and starts the bus and cache servers the cluster uses. */
+export interface EngineControl {
+  readonly natsUrl: string;
+  readonly redisUrl: string;
+  stopNats(): Promise<void>;
+  startNats(): Promise<void>;
+  stopRedis(): Promise<void>;
+  startRedis(): Promise<void>;
+  close(): Promise<void>;
 }
 
 export interface RunningProcess {
@@ -60,6 +79,7 @@ export interface Cluster {
   readonly processes: ReadonlyMap<string, RunningProcess>;
   /** A client on the cluster's database, for assertions. */
   readonly db: pg.Pool;
+  readonly engines: EngineControl;
   /** Sends `signal` and waits for the process to exit. */
   kill(name: string, signal?: NodeJS.Signals): Promise<void>;
   /** Starts a killed process again and waits for /health. */
@@ -130,11 +150,17 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   if (!existsSync(path.join(root, 'dist/runtime/cli.js'))) throw new Error('dist/ is missing: npm run build');
   const basePort = options.basePort ?? Number(process.env.DISTRIBUTED_BASE_PORT ?? 18110);
   const adminUrl = required(options.databaseUrl ?? process.env.DATABASE_URL, 'DATABASE_URL');
-  const redisUrl = required(options.redisUrl ?? process.env.REDIS_URL, 'REDIS_URL');
-  const natsUrl = required(options.natsUrl ?? process.env.NATS_URL, 'NATS_URL');
   const bootTimeoutMs = options.bootTimeoutMs ?? 90_000;
   const dir = mkdtempSync(path.join(tmpdir(), 'kino-distributed-'));
   const id = randomBytes(4).toString('hex');
+  const engines =
+    (options.privateEngines ?? process.env.DISTRIBUTED_PRIVATE_ENGINES === '1')
+      ? await privateEngines(dir, basePort + 27, basePort + 28)
+      : machineEngines(
+          required(options.natsUrl ?? process.env.NATS_URL, 'NATS_URL'),
+          required(options.redisUrl ?? process.env.REDIS_URL, 'REDIS_URL'),
+        );
+  const { natsUrl, redisUrl } = engines;
 
   // A fresh database and stream per cluster.
   const dbName = `kino_dist_${id}`;
@@ -161,6 +187,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     REDIS_URL: redisUrl,
     NATS_URL: natsUrl,
     NATS_STREAM: `KINO_DIST_${id.toUpperCase()}`,
+    // Every auth replica seals and reads the same signing keys; the others verify with the JWKS.
+    AUTH_KEY_SECRET: randomBytes(32).toString('base64url'),
+    AUTH_URL: `http://127.0.0.1:${basePort}`,
     ...options.env,
   };
 
@@ -212,6 +241,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     dir,
     processes,
     db,
+    engines,
     async kill(name, signal = 'SIGKILL') {
       const p = processes.get(name);
       if (!p) throw new Error(`no process ${name}`);
@@ -240,13 +270,14 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
       await c.end();
+      await engines.close();
       if (!process.env.DISTRIBUTED_KEEP_LOGS) rmSync(dir, { recursive: true, force: true });
     },
   };
 
   try {
     // Migrations first, as a deployment runs them.
-    const migrate = launch({ name: 'migrate', args: ['migrate'], port: basePort + 99 });
+    const migrate = launch({ name: 'migrate', args: ['migrate'], port: basePort });
     const code = await new Promise<number | null>((resolve) => migrate.child.once('exit', resolve));
     if (code !== 0) throw new Error(`kino migrate exited with ${code}:\n${cluster.log('migrate')}`);
     processes.delete('migrate');
@@ -280,7 +311,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   }
 }
 
-// ---- engines on this machine: stop and start for fault tests ----
+// ---- engines: stop and start for fault tests ----
 
 function sh(command: string, args: readonly string[]): void {
   const result = spawnSync(command, args, { encoding: 'utf8' });
@@ -288,64 +319,127 @@ function sh(command: string, args: readonly string[]): void {
     throw new Error(`${command} ${args.join(' ')} failed (${result.status}): ${result.stderr}`);
 }
 
-/** Stops the local nats-server (JetStream data stays on disk). */
-export function stopNats(): void {
-  sh('start-stop-daemon', ['--stop', '--oknodo', '--retry', '10', '--exec', '/usr/sbin/nats-server']);
+/** The machine's nats-server and redis-server, stopped and started as a service manager would. */
+export function machineEngines(natsUrl: string, redisUrl: string): EngineControl {
+  const natsPort = new URL(natsUrl).port || '4222';
+  const redisPort = new URL(redisUrl).port || '6379';
+  return {
+    natsUrl,
+    redisUrl,
+    async stopNats() {
+      // JetStream data stays in its store directory.
+      sh('start-stop-daemon', ['--stop', '--oknodo', '--retry', '10', '--exec', '/usr/sbin/nats-server']);
+    },
+    async startNats() {
+      if (await isOpen(Number(natsPort))) return;
+      sh('start-stop-daemon', [
+        '--start',
+        '--oknodo',
+        '--background',
+        '--exec',
+        '/usr/sbin/nats-server',
+        '--',
+        '-a',
+        '127.0.0.1',
+        '-p',
+        natsPort,
+        '-js',
+        '-sd',
+        '/var/lib/nats-server',
+      ]);
+      await waitForPort(Number(natsPort));
+    },
+    async stopRedis() {
+      sh('redis-cli', ['-p', redisPort, 'shutdown', 'nosave']);
+    },
+    async startRedis() {
+      if (await isOpen(Number(redisPort))) return;
+      sh('redis-server', [
+        '--daemonize',
+        'yes',
+        '--bind',
+        '127.0.0.1',
+        '--port',
+        redisPort,
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+      ]);
+      await waitForPort(Number(redisPort));
+    },
+    async close() {
+      // Leave the machine's engines running, whatever a test did.
+      await this.startNats().catch(() => undefined);
+      await this.startRedis().catch(() => undefined);
+    },
+  };
 }
 
-export async function startNats(url = process.env.NATS_URL ?? 'nats://127.0.0.1:4222'): Promise<void> {
-  const port = new URL(url).port || '4222';
-  sh('start-stop-daemon', [
-    '--start',
-    '--oknodo',
-    '--background',
-    '--exec',
-    '/usr/sbin/nats-server',
-    '--',
-    '-a',
-    '127.0.0.1',
-    '-p',
-    port,
-    '-js',
-    '-sd',
-    '/var/lib/nats-server',
-  ]);
-  await waitForPort(Number(port));
+/** A nats-server and a redis-server of the cluster's own, as child processes. */
+async function privateEngines(dir: string, natsPort: number, redisPort: number): Promise<EngineControl> {
+  const which = (name: string) =>
+    [`/usr/sbin/${name}`, `/usr/bin/${name}`, `/usr/local/bin/${name}`].find((p) => existsSync(p)) ?? name;
+  let nats: ChildProcess | undefined;
+  let redis: ChildProcess | undefined;
+  const log = (name: string) => createWriteStream(path.join(dir, `${name}.log`), { flags: 'a' });
+  const stop = async (child: ChildProcess | undefined) => {
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  };
+  const control: EngineControl = {
+    natsUrl: `nats://127.0.0.1:${natsPort}`,
+    redisUrl: `redis://127.0.0.1:${redisPort}/0`,
+    async startNats() {
+      nats = spawn(
+        which('nats-server'),
+        ['-a', '127.0.0.1', '-p', String(natsPort), '-js', '-sd', path.join(dir, 'nats')],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      const out = log('nats-server');
+      nats.stdout?.pipe(out);
+      nats.stderr?.pipe(out);
+      await waitForPort(natsPort);
+    },
+    stopNats: () => stop(nats),
+    async startRedis() {
+      redis = spawn(
+        which('redis-server'),
+        ['--bind', '127.0.0.1', '--port', String(redisPort), '--save', '', '--appendonly', 'no'],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      const out = log('redis-server');
+      redis.stdout?.pipe(out);
+      redis.stderr?.pipe(out);
+      await waitForPort(redisPort);
+    },
+    stopRedis: () => stop(redis),
+    async close() {
+      await stop(nats);
+      await stop(redis);
+    },
+  };
+  await control.startNats();
+  await control.startRedis();
+  return control;
 }
 
-export function stopRedis(): void {
-  sh('redis-cli', ['shutdown', 'nosave']);
-}
-
-export async function startRedis(url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0'): Promise<void> {
-  const port = new URL(url).port || '6379';
-  sh('redis-server', [
-    '--daemonize',
-    'yes',
-    '--bind',
-    '127.0.0.1',
-    '--port',
-    port,
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-  ]);
-  await waitForPort(Number(port));
+function isOpen(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
 }
 
 async function waitForPort(port: number, timeoutMs = 15_000): Promise<void> {
-  const { createConnection } = await import('node:net');
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = createConnection({ host: '127.0.0.1', port }, () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (open) return;
+    if (await isOpen(port)) return;
     await sleep(200);
   }
   throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
