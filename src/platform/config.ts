@@ -255,6 +255,12 @@ export const SPEC = {
     'Largest accepted body of POST /api/v1/events (up to 1000 events per request).',
     bytes,
   ),
+  ugcSinkConcurrency: v(
+    'UGC_SINK_CONCURRENCY',
+    '1',
+    'Event batches the ugc-sink worker writes at once per process (NATS only; the in-process bus delivers one at a time).',
+    int(1, 32),
+  ),
   // files
   s3Endpoint: v(
     'S3_ENDPOINT',
@@ -323,13 +329,112 @@ export const SPEC = {
     'service.name of the spans (default kino-<modules> for kino serve, kino-worker-<names> for kino worker).',
     text,
     'kino-catalog',
-  ugcSinkConcurrency: v(
-    'UGC_SINK_CONCURRENCY',
-    '1',
-    'Event batches the ugc-sink worker writes at once per process (NATS only; the in-process bus delivers one at a time).',
-    int(1, 32),
+  ),
+  // auth
+  authUrl: v(
+    'AUTH_URL',
+    undefined,
+    'Auth service base URL; a process without the auth module verifies tokens with its JWKS.',
+    url(['http:', 'https:']),
+    'http://auth:8080',
+  ),
+  authAlgorithm: v('AUTH_JWT_ALG', 'RS256', 'Access token signature: RS256 or EdDSA.', (raw) => {
+    const value = raw.trim();
+    if (value !== 'RS256' && value !== 'EdDSA') throw new Invalid('must be RS256 or EdDSA');
+    return value;
+  }),
+  authAccessTtl: v('AUTH_ACCESS_TTL', '900', 'Access token lifetime in seconds.', int(60, 3600)),
+  authRefreshTtl: v(
+    'AUTH_REFRESH_TTL',
+    '2592000',
+    'Session (refresh token) lifetime in seconds.',
+    int(3600, 31_536_000),
+  ),
+  authKeySecret: v(
+    'AUTH_KEY_SECRET',
+    undefined,
+    'Secret (32+ characters) sealing the signing keys in the database; the same on every auth replica. Unset = a secret generated in KINO_DATA_DIR/keys.',
+    (raw) => {
+      if (raw.length < 32) throw new Invalid('must be at least 32 characters');
+      return raw;
+    },
+    'change-me-to-32-or-more-random-characters',
+  ),
+  rateLimit: v(
+    'KINO_RATE_LIMIT',
+    'on',
+    'Per-IP rate limits (off for load tests or trusted networks).',
+    onOff,
+  ),
+  authRateLimit: v(
+    'AUTH_RATE_LIMIT',
+    '20',
+    'Requests per minute per IP to each of register, login, refresh, MFA and password reset.',
+    int(1, 1_000_000),
+  ),
+  authLockoutThreshold: v(
+    'AUTH_LOCKOUT_THRESHOLD',
+    '5',
+    'Failed logins or codes in a row before an account is locked (back-off doubles after that).',
+    int(1, 100),
+  ),
+  authHashConcurrency: v(
+    'AUTH_HASH_CONCURRENCY',
+    '4',
+    'Password hashes computed at once (each takes 19 MiB); others wait.',
+    int(1, 256),
+  ),
+  authRedirectUrls: v(
+    'AUTH_REDIRECT_URLS',
+    '',
+    'Front-end URLs (comma-separated prefixes) social login may redirect to with tokens.',
+    (raw) =>
+      raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+        .map((s) => url(['http:', 'https:'])(s)),
+    'https://cinema.example.com/login/done',
+  ),
+  authOauthProviders: v(
+    'AUTH_OAUTH_PROVIDERS',
+    undefined,
+    'Social login providers as JSON: {"google":{"client_id":"…","client_secret":"…"},"corp":{"issuer":"https://id.example.com","client_id":"…"}}; yandex, vk and google are built in, other names need an OIDC issuer.',
+    (raw) => {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(raw);
+      } catch {
+        throw new Invalid('must be a JSON object');
+      }
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+        throw new Invalid('must be a JSON object of providers');
+      for (const [name, p] of Object.entries(parsed as Record<string, unknown>)) {
+        if (!/^[a-z][a-z0-9_-]{0,31}$/.test(name)) throw new Invalid(`provider name "${name}" is invalid`);
+        const c = p as Record<string, unknown> | null;
+        if (!c || typeof c.client_id !== 'string') throw new Invalid(`provider "${name}" needs client_id`);
+      }
+      return parsed as Readonly<Record<string, OAuthProviderConfig>>;
+    },
+    '{"google":{"client_id":"id","client_secret":"secret"}}',
+  ),
+  adminPassword: v(
+    'KINO_ADMIN_PASSWORD',
+    undefined,
+    'Password for `kino createsuperuser` when no terminal is attached.',
+    text,
+    '',
   ),
 } as const;
+
+/** One social login provider (AUTH_OAUTH_PROVIDERS). */
+export interface OAuthProviderConfig {
+  readonly client_id: string;
+  readonly client_secret?: string;
+  /** OIDC issuer (discovery); required for names other than yandex, vk and google. */
+  readonly issuer?: string;
+  readonly scope?: string;
+}
 
 /** One social login provider (AUTH_OAUTH_PROVIDERS). */
 export interface OAuthProviderConfig {

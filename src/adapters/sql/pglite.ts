@@ -8,7 +8,6 @@ type Queryable = Pick<PGlite, 'query' | 'exec'> | Transaction;
 function wrap(error: unknown): unknown {
   // Only engine errors carry a five-character SQLSTATE; errors thrown by a transaction callback
   // (already wrapped, or the caller's own, such as FILM_NOT_FOUND) pass through unchanged.
-  // Errors thrown by a transaction callback (already wrapped, or the caller's own) pass unchanged.
   if (error instanceof SqlError) return error;
   if (
     error &&

@@ -27,9 +27,9 @@ export const catalogModule: ModuleDefinition = {
       content: createContentService({ sql: ctx.sql }),
       readModel: createReadModel({ sql: ctx.sql, cache: ctx.cache }),
     };
-    return { service, routes: createCatalogReadApi(ctx) };
     return {
       service,
+      routes: createCatalogReadApi(ctx),
       async seed() {
         const [row] = await ctx.sql.query<{ any: boolean }>(
           'SELECT EXISTS (SELECT 1 FROM content.film_work) AS any',
