@@ -7,7 +7,8 @@ const doc = {
   uuid: '3d825f60-9fff-4dfe-b294-1a45fa1e115d',
   title: 'Star Wars: Episode IV - A New Hope',
   imdb_rating: 8.6,
-  description: 'Luke Skywalker joins forces with a Jedi Knight, a cocky pilot, a Wookiee and two droids to save the galaxy.',
+  description:
+    'Luke Skywalker joins forces with a Jedi Knight, a cocky pilot, a Wookiee and two droids to save the galaxy.',
   type: 'FREE',
   genre: [{ uuid: '120a21cf-9097-479e-904a-13dd7198c1dd', name: 'Adventure' }],
   actors: [{ uuid: '26e83050-29ef-4163-a99d-b546cac208f8', full_name: 'Mark Hamill' }],

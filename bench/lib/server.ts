@@ -11,6 +11,10 @@ export interface Server {
   /** Milliseconds from spawn to the first 200 from /ready. */
   readonly readyMs: number;
   rssMb(): number;
+  /** CPU seconds (user + system) the process has used so far, from /proc. */
+  cpuSeconds(): number;
+  /** The tail of the process's stderr. */
+  stderr(): string;
   stop(): Promise<void>;
 }
 
@@ -21,7 +25,12 @@ export function rssOf(pid: number): number {
   return Math.round(kb / 1024);
 }
 
-async function waitReady(base: string, child: ChildProcess, path_ = '/ready', timeoutMs = 180_000): Promise<void> {
+async function waitReady(
+  base: string,
+  child: ChildProcess,
+  path_ = '/ready',
+  timeoutMs = 180_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
@@ -36,14 +45,38 @@ async function waitReady(base: string, child: ChildProcess, path_ = '/ready', ti
   throw new Error(`server not ready within ${timeoutMs} ms`);
 }
 
-export async function startKino(options: { port: number; env: Record<string, string>; args?: string[] }): Promise<Server> {
+export function cpuSecondsOf(pid: number): number {
+  // Fields 14 and 15 of /proc/<pid>/stat (utime, stime) in clock ticks (100 per second on Linux).
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+export async function startKino(options: {
+  port: number;
+  env: Record<string, string>;
+  args?: string[];
+  /** Node flags for the server process (e.g. --cpu-prof). */
+  nodeArgs?: string[];
+}): Promise<Server> {
   const base = `http://127.0.0.1:${options.port}`;
   const t0 = Date.now();
-  const child = spawn(process.execPath, [path.join(root, 'bin/kino.js'), ...(options.args ?? ['start'])], {
-    cwd: root,
-    env: { ...process.env, LOG_LEVEL: 'warn', KINO_RATE_LIMIT: 'off', ...options.env, PORT: String(options.port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), path.join(root, 'bin/kino.js'), ...(options.args ?? ['start'])],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        LOG_LEVEL: 'warn',
+        KINO_RATE_LIMIT: 'off',
+        ...options.env,
+        PORT: String(options.port),
+        HOST: '127.0.0.1',
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-20_000)));
   try {
@@ -73,6 +106,8 @@ function serverOf(child: ChildProcess, base: string, readyMs: number, stderr: ()
     pid: child.pid!,
     readyMs,
     rssMb: () => rssOf(child.pid!),
+    cpuSeconds: () => cpuSecondsOf(child.pid!),
+    stderr,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
@@ -82,7 +117,6 @@ function serverOf(child: ChildProcess, base: string, readyMs: number, stderr: ()
           resolve();
         });
         child.kill('SIGTERM');
-        void stderr;
       }),
   };
 }
