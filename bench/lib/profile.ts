@@ -7,19 +7,24 @@ interface ProfileNode {
   children?: number[];
 }
 interface CpuProfile {
+  startTime: number;
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
 }
 
-export function summariseProfile(file: string, top = 25): string {
+/** `skipMs`: leaves out the first milliseconds (start-up: module loading, migrations). */
+export function summariseProfile(file: string, top = 25, skipMs = 0): string {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<string, number>();
   const byFile = new Map<string, number>();
   let total = 0;
+  let at = 0;
   profile.samples.forEach((id, i) => {
     const dt = profile.timeDeltas[i] ?? 0;
+    at += dt;
+    if (at < skipMs * 1000) return;
     const node = byId.get(id);
     if (!node) return;
     total += dt;
@@ -39,7 +44,11 @@ export function summariseProfile(file: string, top = 25): string {
     byFile.set(pkg, (byFile.get(pkg) ?? 0) + dt);
   });
   const pct = (v: number) => `${((v / total) * 100).toFixed(1).padStart(5)}%`;
-  const lines = [`total sampled ${(total / 1e6).toFixed(1)} s`, 'self time by function:'];
+  const idle = [...self].filter(([k]) => k.startsWith('(idle)')).reduce((a, [, v]) => a + v, 0);
+  const lines = [
+    `sampled ${(total / 1e6).toFixed(1)} s after the first ${skipMs} ms; busy ${(((total - idle) / total) * 100).toFixed(1)}%`,
+    'self time by function (share of all samples):',
+  ];
   for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`${pct(v)}  ${k}`);
   lines.push('self time by package:');
   for (const [k, v] of [...byFile].sort((a, b) => b[1] - a[1]).slice(0, 15)) lines.push(`${pct(v)}  ${k}`);
@@ -47,4 +56,6 @@ export function summariseProfile(file: string, top = 25): string {
 }
 
 if (process.argv[1]?.endsWith('profile.ts') && process.argv[2])
-  process.stdout.write(summariseProfile(process.argv[2], Number(process.argv[3] ?? 30)));
+  process.stdout.write(
+    summariseProfile(process.argv[2], Number(process.argv[3] ?? 30), Number(process.argv[4] ?? 0)),
+  );

@@ -111,7 +111,7 @@ function serverOf(child: ChildProcess, base: string, readyMs: number, stderr: ()
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000); // the product force-exits after 10 s
         child.on('exit', () => {
           clearTimeout(timer);
           resolve();
