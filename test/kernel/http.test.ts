@@ -183,6 +183,11 @@ describe('http kernel', () => {
     const res = await app.inject('/health');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+    // Built once, applied to every answer: problem responses of unknown routes too.
+    const missing = await app.inject('/no-such-route');
+    expect(missing.statusCode).toBe(404);
+    expect(missing.headers['content-security-policy']).toBe(res.headers['content-security-policy']);
+    expect(missing.headers['cross-origin-resource-policy']).toBe('same-site');
     const metrics = await app.inject('/metrics');
     expect(metrics.body).toContain('http_request_duration_seconds_bucket');
     expect(metrics.body).toMatch(/route="\/health",status_code="200"/);
