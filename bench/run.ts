@@ -44,7 +44,7 @@ const { values: args } = parseArgs({
 
 const LONG = args.long;
 const SECONDS = LONG ? 20 : 5;
-const WARMUP = LONG ? 5 : 2;
+const WARMUP = LONG ? 5 : 4;
 const CONNECTIONS = Number(args.connections ?? 16);
 const INGEST_BATCHES = LONG ? 1000 : 100;
 const PORT = Number(process.env.BENCH_PORT ?? 18610);
