@@ -311,6 +311,9 @@ export function createReadModel(deps: ReadModelDeps): ReadModel {
          ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
         [JSON.stringify({ started: started.toISOString(), films: done, persons })],
       );
+      // Every row was just rewritten: set the visibility map and statistics now, or list pages
+      // (index-only scans) fetch each row from the heap until autovacuum comes by.
+      await sql.exec('VACUUM (ANALYZE) catalog.film, catalog.person');
       await readModel.bumpVersion();
       return { films: done, genres: genreCount?.n ?? 0, persons };
     },
