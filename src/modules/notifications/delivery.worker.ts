@@ -147,7 +147,12 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
       const group = accepted;
       accepted = [];
       for (const o of group) count('email', o);
-      await sql.transaction((tx) => deliveries.finish(tx, claim, clock.now(), group));
+      await sql.transaction(async (tx) => {
+        const at = clock.now();
+        await deliveries.finish(tx, claim, at, group);
+        // The rest of the batch is still being sent: keep other workers off it.
+        await deliveries.renew(tx, claim, new Date(at.getTime() + leaseMs));
+      });
     };
     const inbox: NewInboxEntry[] = [];
     const emails: (() => Promise<void>)[] = [];
