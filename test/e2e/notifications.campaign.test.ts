@@ -250,7 +250,7 @@ describe('notifications: campaigns', () => {
     // plus the 8 in flight) were handed to the engine again, with the same Message-ID.
     expect(sends.length - distinct.size).toBeLessThanOrEqual(28);
     await files.close();
-  }, 300_000);
+  }, 600_000);
 });
 
 describe('notifications: admin templates and dead letters', () => {
