@@ -217,7 +217,7 @@ describe('notifications: campaigns', () => {
       },
     });
     void workerA.drain();
-    await eventually(() => frozen, 60_000, 50);
+    await eventually(() => frozen, 300_000, 50);
     await new Promise((r) => setTimeout(r, 100)); // let the other in-flight sends freeze too
     const mid = await detail(id);
     expect(mid.progress.total).toBe(20_000);
