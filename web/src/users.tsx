@@ -52,17 +52,8 @@ export const UserList = () => (
     <Datagrid rowClick="show" bulkActionButtons={false}>
       <TextField source="login" sortable={false} />
       <TextField source="email" sortable={false} />
-      <FunctionField
-        source="roles"
-        sortable={false}
-        render={(r: RaRecord) => (
-          <Stack direction="row" spacing={0.5}>
-            {roleCodes(r).map((code) => (
-              <Chip key={code} size="small" label={code} />
-            ))}
-          </Stack>
-        )}
-      />
+      <TextField source="first_name" sortable={false} emptyText="—" />
+      <TextField source="last_name" sortable={false} emptyText="—" />
       <DateField source="created_at" showTime sortable={false} />
     </Datagrid>
   </List>
@@ -108,7 +99,7 @@ function UserRoles() {
         ))}
       </Stack>
       <Stack direction="row" spacing={1} alignItems="center">
-        <Select size="small" value={choice} displayEmpty onChange={(e) => setChoice(e.target.value)} sx={{ minWidth: 200 }} aria-label={translate('kino.users.assign')}>
+        <Select size="small" value={choice} displayEmpty onChange={(e) => setChoice(e.target.value)} sx={{ minWidth: 200 }} inputProps={{ 'aria-label': translate('kino.users.assign') }}>
           <MenuItem value="" disabled>
             {translate('kino.users.assign')}
           </MenuItem>
@@ -164,8 +155,8 @@ function UserSessions() {
             <TableRow>
               <TableCell>IP</TableCell>
               <TableCell>User agent</TableCell>
-              <TableCell>{translate('resources.films.fields.created')}</TableCell>
-              <TableCell>{translate('resources.films.fields.modified')}</TableCell>
+              <TableCell>{translate('kino.users.session_created')}</TableCell>
+              <TableCell>{translate('kino.users.session_last_used')}</TableCell>
             </TableRow>
           </TableHead>
           <TableBody>
