@@ -138,7 +138,6 @@ export function FilmList() {
 }
 
 function FilmForm({ withHistory }: { withHistory: boolean }) {
-  const translate = useTranslate();
   return (
     <TabbedForm>
       <TabbedForm.Tab label="kino.film.main">
