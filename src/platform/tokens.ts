@@ -13,6 +13,7 @@ import {
   type JWTPayload,
   type KeyObject,
 } from 'jose';
+import { LRUCache } from 'lru-cache';
 import type { Cache } from '../ports/cache.js';
 import { unauthorized, unavailable } from './errors.js';
 import type { Principal, TokenVerifier } from './security.js';
@@ -55,60 +56,79 @@ export interface JwtVerifierOptions {
   leewaySeconds?: number;
   /** Injected for tests. */
   now?: () => Date;
+  /** Verified tokens remembered (until they expire) so a repeated token skips the signature check. */
+  cacheSize?: number;
 }
 
 const invalid = (detail = 'The access token is not valid.') => unauthorized('TOKEN_INVALID', detail);
 
 export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
   const leeway = options.leewaySeconds ?? 5;
+  // The same token arrives on many requests; its signature and claims cannot change, so the
+  // result is kept until `exp`. Revocation is still checked on every request.
+  const verified = new LRUCache<string, { principal: Principal; exp: number }>({
+    max: options.cacheSize ?? 10_000,
+  });
+  const nowSeconds = () => (options.now?.() ?? new Date()).getTime() / 1000;
+
+  async function check(token: string): Promise<{ principal: Principal; exp: number }> {
+    let header: { kid?: string; alg?: string };
+    try {
+      header = decodeProtectedHeader(token);
+    } catch {
+      throw invalid();
+    }
+    if (typeof header.kid !== 'string' || header.kid === '') throw invalid('The access token has no key id.');
+    if (!(TOKEN_ALGORITHMS as readonly string[]).includes(header.alg ?? ''))
+      throw invalid('The access token uses a refused algorithm.');
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, (h) => options.keys(h), {
+        algorithms: [...TOKEN_ALGORITHMS],
+        issuer: TOKEN_ISSUER,
+        clockTolerance: leeway,
+        requiredClaims: ['exp', 'iat', 'nbf', 'sub', 'jti'],
+        ...(options.now ? { currentDate: options.now() } : {}),
+      }));
+    } catch (error) {
+      if (error instanceof errors.JWTExpired)
+        throw unauthorized('TOKEN_EXPIRED', 'The access token has expired; refresh it.');
+      // The key set could not be fetched: the token may be fine, so this is not a 401.
+      if (error instanceof errors.JWKSTimeout || !(error instanceof errors.JOSEError))
+        throw unavailable('AUTH_KEYS_UNAVAILABLE', 'Access tokens cannot be checked right now.', error);
+      throw invalid();
+    }
+    const claims = payload as Partial<AccessClaims>;
+    if (claims.type !== 'access') throw unauthorized('TOKEN_WRONG_TYPE', 'This is not an access token.');
+    if (
+      typeof claims.session_id !== 'string' ||
+      typeof claims.sub !== 'string' ||
+      typeof claims.exp !== 'number' ||
+      !Array.isArray(claims.permissions) ||
+      !Array.isArray(claims.roles)
+    )
+      throw invalid();
+    const principal: Principal = Object.freeze({
+      kind: 'user' as const,
+      userId: claims.user_id ?? claims.sub,
+      sessionId: claims.session_id,
+      login: claims.username ?? null,
+      roles: Object.freeze(claims.roles.map(String)),
+      permissions: new Set(claims.permissions.map(String)),
+    });
+    return { principal, exp: claims.exp };
+  }
+
   return {
     async verify(token: string): Promise<Principal> {
-      let header: { kid?: string; alg?: string };
-      try {
-        header = decodeProtectedHeader(token);
-      } catch {
-        throw invalid();
+      let entry = verified.get(token);
+      if (!entry || entry.exp + leeway <= nowSeconds()) {
+        entry = await check(token);
+        verified.set(token, entry);
       }
-      if (typeof header.kid !== 'string' || header.kid === '')
-        throw invalid('The access token has no key id.');
-      if (!(TOKEN_ALGORITHMS as readonly string[]).includes(header.alg ?? ''))
-        throw invalid('The access token uses a refused algorithm.');
-      let payload: JWTPayload;
-      try {
-        ({ payload } = await jwtVerify(token, (h) => options.keys(h), {
-          algorithms: [...TOKEN_ALGORITHMS],
-          issuer: TOKEN_ISSUER,
-          clockTolerance: leeway,
-          requiredClaims: ['exp', 'iat', 'nbf', 'sub', 'jti'],
-          ...(options.now ? { currentDate: options.now() } : {}),
-        }));
-      } catch (error) {
-        if (error instanceof errors.JWTExpired)
-          throw unauthorized('TOKEN_EXPIRED', 'The access token has expired; refresh it.');
-        // The key set could not be fetched: the token may be fine, so this is not a 401.
-        if (error instanceof errors.JWKSTimeout || !(error instanceof errors.JOSEError))
-          throw unavailable('AUTH_KEYS_UNAVAILABLE', 'Access tokens cannot be checked right now.', error);
-        throw invalid();
-      }
-      const claims = payload as Partial<AccessClaims>;
-      if (claims.type !== 'access') throw unauthorized('TOKEN_WRONG_TYPE', 'This is not an access token.');
-      if (
-        typeof claims.session_id !== 'string' ||
-        typeof claims.sub !== 'string' ||
-        !Array.isArray(claims.permissions) ||
-        !Array.isArray(claims.roles)
-      )
-        throw invalid();
-      if (await options.isRevoked(claims.session_id))
+      if (await options.isRevoked(entry.principal.sessionId!))
         throw unauthorized('TOKEN_REVOKED', 'This session has ended; log in again.');
-      return Object.freeze({
-        kind: 'user' as const,
-        userId: claims.user_id ?? claims.sub,
-        sessionId: claims.session_id,
-        login: claims.username ?? null,
-        roles: Object.freeze(claims.roles.map(String)),
-        permissions: new Set(claims.permissions.map(String)),
-      });
+      return entry.principal;
     },
   };
 }
