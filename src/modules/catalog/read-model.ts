@@ -22,16 +22,16 @@ export interface ReadModelDeps {
  * Upserts catalog.film rows for the films the `filter` selects (a condition on `f.id`, fixed
  * text with positional parameters) and returns the person ids they show, old and new.
  */
-function filmUpsertSql(filter: string): string {
+function filmUpsertSql(filter: (column: string) => string): string {
   return `
-  WITH f AS (SELECT * FROM content.film_work f WHERE ${filter}),
+  WITH f AS (SELECT * FROM content.film_work f WHERE ${filter('f.id')}),
   g AS (
     SELECT gf.film_work_id AS film_id,
            array_agg(g.id ORDER BY g.name, g.id) AS ids,
            string_agg(g.name, ' ' ORDER BY g.name, g.id) AS names,
            jsonb_agg(jsonb_build_object('uuid', g.id, 'name', g.name) ORDER BY g.name, g.id) AS docs
     FROM content.genre_film_work gf JOIN content.genre g ON g.id = gf.genre_id
-    WHERE gf.film_work_id IN (SELECT id FROM f)
+    WHERE ${filter('gf.film_work_id')}
     GROUP BY gf.film_work_id),
   p AS (
     SELECT pf.film_work_id AS film_id,
@@ -44,21 +44,30 @@ function filmUpsertSql(filter: string): string {
            jsonb_agg(jsonb_build_object('uuid', p.id, 'full_name', p.full_name) ORDER BY p.full_name, p.id)
              FILTER (WHERE pf.role = 'director') AS directors
     FROM content.person_film_work pf JOIN content.person p ON p.id = pf.person_id
-    WHERE pf.film_work_id IN (SELECT id FROM f)
+    WHERE ${filter('pf.film_work_id')}
     GROUP BY pf.film_work_id),
-  up AS (
-    INSERT INTO catalog.film AS c (id, title, description, imdb_rating, access, film_type, creation_date,
-      genre_ids, person_ids, genre_names, person_names, document, poster_url, version, indexed_at)
-    SELECT f.id, f.title, f.description, f.rating, f.access, f.type, f.creation_date,
-      coalesce(g.ids, '{}'), coalesce(p.ids, '{}'), coalesce(g.names, ''), coalesce(p.names, ''),
+  src AS (
+    SELECT f.id, f.title, f.description, f.rating AS imdb_rating, f.access, f.type AS film_type, f.creation_date,
+      coalesce(g.ids, '{}') AS genre_ids, coalesce(p.ids, '{}') AS person_ids,
+      coalesce(g.names, '') AS genre_names, coalesce(p.names, '') AS person_names,
       jsonb_build_object(
         'uuid', f.id, 'title', f.title, 'imdb_rating', f.rating, 'description', f.description,
         'type', f.access, 'genre', coalesce(g.docs, '[]'::jsonb),
         'actors', coalesce(p.actors, '[]'::jsonb), 'writers', coalesce(p.writers, '[]'::jsonb),
-        'directors', coalesce(p.directors, '[]'::jsonb)),
-      (SELECT url FROM catalog.poster ps WHERE ps.film_id = f.id),
-      f.version, now()
-    FROM f LEFT JOIN g ON g.film_id = f.id LEFT JOIN p ON p.film_id = f.id
+        'directors', coalesce(p.directors, '[]'::jsonb)) AS document,
+      (SELECT url FROM catalog.poster ps WHERE ps.film_id = f.id) AS poster_url,
+      f.version
+    FROM f LEFT JOIN g ON g.film_id = f.id LEFT JOIN p ON p.film_id = f.id),
+  up AS (
+    INSERT INTO catalog.film AS c (id, title, description, imdb_rating, access, film_type, creation_date,
+      genre_ids, person_ids, genre_names, person_names, document, poster_url, version, indexed_at)
+    SELECT s.*, now() FROM src s
+    -- Unchanged documents are left alone: the search vector is not recomputed and nothing is
+    -- written, so a rebuild of an up-to-date model is cheap.
+    WHERE NOT EXISTS (
+      SELECT 1 FROM catalog.film c WHERE c.id = s.id
+        AND (c.document, c.version, c.poster_url, c.creation_date, c.film_type, c.genre_names, c.person_names)
+          IS NOT DISTINCT FROM (s.document, s.version, s.poster_url, s.creation_date, s.film_type, s.genre_names, s.person_names))
     ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, description = EXCLUDED.description,
       imdb_rating = EXCLUDED.imdb_rating, access = EXCLUDED.access, film_type = EXCLUDED.film_type,
       creation_date = EXCLUDED.creation_date, genre_ids = EXCLUDED.genre_ids,
@@ -69,11 +78,11 @@ function filmUpsertSql(filter: string): string {
   SELECT count(*)::int AS n FROM up`;
 }
 
-const PERSON_UPSERT = (filter: string) => `
-  WITH sel AS (SELECT id, full_name FROM content.person p WHERE ${filter}),
+const PERSON_UPSERT = (filter: (column: string) => string) => `
+  WITH sel AS (SELECT id, full_name FROM content.person p WHERE ${filter('p.id')}),
   r AS (
     SELECT pf.person_id, pf.film_work_id, array_agg(pf.role ORDER BY pf.role) AS roles
-    FROM content.person_film_work pf WHERE pf.person_id IN (SELECT id FROM sel)
+    FROM content.person_film_work pf WHERE ${filter('pf.person_id')}
     GROUP BY pf.person_id, pf.film_work_id),
   j AS (
     SELECT r.person_id,
@@ -85,12 +94,27 @@ const PERSON_UPSERT = (filter: string) => `
   INSERT INTO catalog.person AS c (id, full_name, films, indexed_at)
   SELECT sel.id, sel.full_name, coalesce(j.films, '[]'::jsonb), now()
   FROM sel LEFT JOIN j ON j.person_id = sel.id
+  WHERE NOT EXISTS (SELECT 1 FROM catalog.person o WHERE o.id = sel.id
+                      AND o.full_name = sel.full_name AND o.films = coalesce(j.films, '[]'::jsonb))
   ON CONFLICT (id) DO UPDATE SET full_name = EXCLUDED.full_name, films = EXCLUDED.films, indexed_at = now()`;
 
 const GENRE_UPSERT = (filter: string) => `
   INSERT INTO catalog.genre AS c (id, name, description, indexed_at)
   SELECT g.id, g.name, g.description, now() FROM content.genre g WHERE ${filter}
-  ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, description = EXCLUDED.description, indexed_at = now()`;
+  ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, description = EXCLUDED.description, indexed_at = now()
+  WHERE (c.name, c.description) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.description)`;
+
+/** Row selections: by a list of ids ($1), or by an id range ($1, $2], for batched rebuilds. */
+const BY_IDS = (column: string) => `${column} = ANY($1::uuid[])`;
+const BY_RANGE = (column: string) => `${column} > $1::uuid AND ${column} <= $2::uuid`;
+
+/**
+ * Projections run one at a time: each takes this transaction-scoped lock first, so a projection
+ * computed from an older snapshot can never overwrite a newer one (READ COMMITTED upserts would
+ * otherwise let a slow handler win).
+ */
+const PROJECTION_LOCK = 7_331_001;
+const lock = (db: SqlExecutor) => db.query('SELECT pg_advisory_xact_lock($1::bigint)', [PROJECTION_LOCK]);
 
 /** Splits `items` into chunks of `size`. */
 function chunks<T>(items: readonly T[], size: number): T[][] {
@@ -103,7 +127,7 @@ const uniq = (ids: readonly string[]) => [...new Set(ids.map((i) => i.toLowerCas
 
 export function createReadModel(deps: ReadModelDeps): ReadModel {
   const { sql, cache } = deps;
-  const batchSize = deps.batchSize ?? 2000;
+  const batchSize = deps.batchSize ?? 5000;
 
   /** Films only (no persons); returns the person ids the films showed before and show now. */
   async function upsertFilms(db: SqlExecutor, ids: readonly string[]): Promise<string[]> {
@@ -111,7 +135,7 @@ export function createReadModel(deps: ReadModelDeps): ReadModel {
       'SELECT person_ids FROM catalog.film WHERE id = ANY($1::uuid[])',
       [ids],
     );
-    await db.query(filmUpsertSql('f.id = ANY($1::uuid[])'), [ids]);
+    await db.query(filmUpsertSql(BY_IDS), [ids]);
     await db.execute(
       `DELETE FROM catalog.film c WHERE c.id = ANY($1::uuid[])
          AND NOT EXISTS (SELECT 1 FROM content.film_work f WHERE f.id = c.id)`,
@@ -128,7 +152,7 @@ export function createReadModel(deps: ReadModelDeps): ReadModel {
     if (ids.length === 0) return 0;
     let n = 0;
     for (const part of chunks(ids, batchSize)) {
-      n += await db.execute(PERSON_UPSERT('p.id = ANY($1::uuid[])'), [part]);
+      n += await db.execute(PERSON_UPSERT(BY_IDS), [part]);
       await db.execute(
         `DELETE FROM catalog.person c WHERE c.id = ANY($1::uuid[])
            AND NOT EXISTS (SELECT 1 FROM content.person p WHERE p.id = c.id)`,
@@ -143,6 +167,7 @@ export function createReadModel(deps: ReadModelDeps): ReadModel {
       const list = uniq(ids);
       if (list.length === 0) return 0;
       const run = async (db: SqlExecutor) => {
+        await lock(db);
         let persons: string[] = [];
         for (const part of chunks(list, batchSize)) persons = persons.concat(await upsertFilms(db, part));
         await upsertPersons(db, uniq(persons));
@@ -159,6 +184,7 @@ export function createReadModel(deps: ReadModelDeps): ReadModel {
       const list = uniq(ids);
       if (list.length === 0) return 0;
       const run = async (db: SqlExecutor) => {
+        await lock(db);
         await db.execute(GENRE_UPSERT('g.id = ANY($1::uuid[])'), [list]);
         await db.execute(
           `DELETE FROM catalog.genre c WHERE c.id = ANY($1::uuid[])
@@ -185,16 +211,19 @@ export function createReadModel(deps: ReadModelDeps): ReadModel {
       const list = uniq(ids);
       if (list.length === 0) return 0;
       const run = async (db: SqlExecutor) => {
+        await lock(db);
         const films = await db.query<{ id: string }>(
           `SELECT DISTINCT film_work_id AS id FROM content.person_film_work WHERE person_id = ANY($1::uuid[])`,
           [list],
         );
+        // Their films, and everyone else those films show (a film document may be new here).
+        let shown: string[] = [];
         for (const part of chunks(
           films.map((f) => f.id),
           batchSize,
         ))
-          await upsertFilms(db, part);
-        await upsertPersons(db, list);
+          shown = shown.concat(await upsertFilms(db, part));
+        await upsertPersons(db, uniq([...list, ...shown]));
         return list.length;
       };
       return tx ? run(tx) : sql.transaction(run);
@@ -202,6 +231,7 @@ export function createReadModel(deps: ReadModelDeps): ReadModel {
 
     async setPoster(filmId, url, tx) {
       const run = async (db: SqlExecutor) => {
+        await lock(db);
         if (url === null) await db.execute('DELETE FROM catalog.poster WHERE film_id = $1', [filmId]);
         else
           await db.execute(
@@ -223,24 +253,27 @@ export function createReadModel(deps: ReadModelDeps): ReadModel {
       );
       if (films.length > 5000 && films.length * 2 > total) return readModel.rebuild(onProgress);
       if (genres.length > 0) {
-        await sql.execute(GENRE_UPSERT('g.id = ANY($1::uuid[])'), [genres]);
-        await sql.execute(
-          `DELETE FROM catalog.genre c WHERE c.id = ANY($1::uuid[])
+        await sql.transaction(async (tx) => {
+          await lock(tx);
+          await tx.execute(GENRE_UPSERT('g.id = ANY($1::uuid[])'), [genres]);
+          await tx.execute(
+            `DELETE FROM catalog.genre c WHERE c.id = ANY($1::uuid[])
              AND NOT EXISTS (SELECT 1 FROM content.genre g WHERE g.id = c.id)`,
-          [genres],
-        );
+            [genres],
+          );
+        });
       }
       let shown: string[] = [];
       let done = 0;
       onProgress?.(0, films.length);
       for (const part of chunks(films, batchSize)) {
-        shown = shown.concat(await sql.transaction((tx) => upsertFilms(tx, part)));
+        shown = shown.concat(await sql.transaction(async (tx) => (await lock(tx), upsertFilms(tx, part))));
         done += part.length;
         onProgress?.(done, films.length);
       }
       const allPersons = uniq([...shown, ...persons]);
       for (const part of chunks(allPersons, batchSize))
-        await sql.transaction((tx) => upsertPersons(tx, part));
+        await sql.transaction(async (tx) => (await lock(tx), upsertPersons(tx, part)));
       await readModel.bumpVersion();
       return { films: films.length, genres: genres.length, persons: allPersons.length };
     },
@@ -250,7 +283,7 @@ export function createReadModel(deps: ReadModelDeps): ReadModel {
         'SELECT count(*)::int AS total FROM content.film_work',
       );
       const started = new Date();
-      await sql.execute(GENRE_UPSERT('true'));
+      await sql.transaction(async (tx) => (await lock(tx), tx.execute(GENRE_UPSERT('true'))));
       await sql.execute(
         'DELETE FROM catalog.genre c WHERE NOT EXISTS (SELECT 1 FROM content.genre g WHERE g.id = c.id)',
       );
@@ -265,7 +298,8 @@ export function createReadModel(deps: ReadModelDeps): ReadModel {
           [last, batchSize],
         );
         if (!bound?.hi) break;
-        await sql.query(filmUpsertSql('f.id > $1::uuid AND f.id <= $2::uuid'), [last, bound.hi]);
+        const [lo, hi] = [last, bound.hi];
+        await sql.transaction(async (tx) => (await lock(tx), tx.query(filmUpsertSql(BY_RANGE), [lo, hi])));
         last = bound.hi;
         done += bound.n;
         onProgress?.(Math.min(done, total), total);
@@ -283,7 +317,8 @@ export function createReadModel(deps: ReadModelDeps): ReadModel {
           [last, batchSize * 2],
         );
         if (!bound?.hi) break;
-        await sql.execute(PERSON_UPSERT('p.id > $1::uuid AND p.id <= $2::uuid'), [last, bound.hi]);
+        const [lo, hi] = [last, bound.hi];
+        await sql.transaction(async (tx) => (await lock(tx), tx.execute(PERSON_UPSERT(BY_RANGE), [lo, hi])));
         last = bound.hi;
         persons += bound.n;
       }
