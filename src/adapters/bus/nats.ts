@@ -12,7 +12,13 @@ import {
   type JsMsg,
   type NatsConnection,
 } from 'nats';
-import type { Bus, BusMessage, SubscribeOptions, Subscription } from '../../ports/bus.js';
+import {
+  matchesType,
+  type Bus,
+  type BusMessage,
+  type SubscribeOptions,
+  type Subscription,
+} from '../../ports/bus.js';
 
 export interface NatsBusOptions {
   url: string;
@@ -31,6 +37,12 @@ const durableName = (group: string) => group.replace(/[^A-Za-z0-9_-]/g, '_');
  * NATS JetStream: one stream holds every event (file storage, 7 days, 2-minute dedup window on
  * the message id); each group is a durable pull consumer with explicit acks.
  */
+/** True when a NATS server version string is at least major.minor. */
+function serverAtLeast(version: string | undefined, major: number, minor: number): boolean {
+  const [a = 0, b = 0] = (version ?? '0.0').split('.').map((n) => Number.parseInt(n, 10));
+  return a > major || (a === major && b >= minor);
+}
+
 export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
   const prefix = options.subjectPrefix ?? 'kino';
   const delay = options.retryDelayMs ?? ((attempt: number) => Math.min(200 * 2 ** (attempt - 1), 30_000));
@@ -101,6 +113,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
       const durable = durableName(subscribeOptions.group);
       const maxDeliveries = subscribeOptions.maxDeliveries ?? 10;
       const filterSubjects = subscribeOptions.types.map((t) => (t === '>' ? `${prefix}.>` : subjectOf(t)));
+      const multiFilter = serverAtLeast(nc.info?.version, 2, 10);
       const consumerConfig = {
         durable_name: durable,
         ack_policy: AckPolicy.Explicit,
@@ -110,7 +123,10 @@ export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
         max_ack_pending: 1_000,
         ...(filterSubjects.length === 1
           ? { filter_subject: filterSubjects[0] }
-          : { filter_subjects: filterSubjects }),
+          : multiFilter
+            ? { filter_subjects: filterSubjects }
+            : // Servers before 2.10 take one filter: take the whole stream, keep matches below.
+              { filter_subject: `${prefix}.>` }),
       };
       try {
         await jsm.consumers.info(options.stream, durable);
@@ -125,6 +141,10 @@ export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
         for await (const m of messages) {
           const message = decode(m);
           const attempt = m.info.redeliveryCount;
+          if (!matchesType(subscribeOptions.types, message.type)) {
+            m.ack();
+            continue;
+          }
           try {
             await subscribeOptions.handler(message, { attempt });
             m.ack();

@@ -6,7 +6,16 @@ import { SqlError, type Sql, type SqlExecutor } from '../../ports/sql.js';
 type Queryable = Pick<PGlite, 'query' | 'exec'> | Transaction;
 
 function wrap(error: unknown): unknown {
-  if (error && typeof error === 'object' && 'code' in error && typeof error.code === 'string') {
+  // Only engine errors carry a five-character SQLSTATE; application errors thrown inside a
+  // transaction (with codes such as FILM_NOT_FOUND) pass through unchanged.
+  if (
+    error &&
+    typeof error === 'object' &&
+    !(error instanceof SqlError) &&
+    'code' in error &&
+    typeof error.code === 'string' &&
+    /^[0-9A-Z]{5}$/.test(error.code)
+  ) {
     const constraint =
       'constraint' in error && typeof error.constraint === 'string' ? error.constraint : undefined;
     return new SqlError(String((error as { message?: unknown }).message), error.code, constraint, {

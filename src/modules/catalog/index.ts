@@ -1,7 +1,20 @@
 import './content.events.js';
-export type { AccessLevel, FilmSnapshot, FilmType, PersonRole } from './content.events.js';
 import type { ModuleDefinition } from '../../platform/module.js';
 import { createCatalogReadApi } from './catalog.routes.js';
+import { createContentService } from './content.service.js';
+import { createReadModel } from './read-model.js';
+import type { CatalogModuleService } from './content.types.js';
+import { importCommand } from './import/import.command.js';
+import { generateCatalog } from './demo/generator.js';
+
+export type { AccessLevel, FilmSnapshot, FilmType, PersonRole } from './content.events.js';
+export type * from './content.types.js';
+export { createContentService } from './content.service.js';
+export { createReadModel, READ_MODEL_VERSION_KEY } from './read-model.js';
+export * as contentSchemas from './content.schemas.js';
+
+/** What `kino start` generates into an empty database. */
+export const DEMO_CATALOGUE = { films: 1000, genres: 24, persons: 3200, seed: 1895 } as const;
 
 export const catalogModule: ModuleDefinition = {
   name: 'catalog',
@@ -10,6 +23,38 @@ export const catalogModule: ModuleDefinition = {
     { module: 'catalog', schema: 'catalog', dir: new URL('./migrations/catalog/', import.meta.url) },
   ],
   async create(ctx) {
-    return { routes: createCatalogReadApi(ctx) };
+    const service: CatalogModuleService = {
+      content: createContentService({ sql: ctx.sql }),
+      readModel: createReadModel({ sql: ctx.sql, cache: ctx.cache }),
+    };
+    return {
+      service,
+      routes: createCatalogReadApi(ctx),
+      async seed() {
+        const [row] = await ctx.sql.query<{ any: boolean }>(
+          'SELECT EXISTS (SELECT 1 FROM content.film_work) AS any',
+        );
+        if (row?.any) return [];
+        const started = Date.now();
+        const counts = await generateCatalog(ctx.sql, DEMO_CATALOGUE);
+        await service.readModel.rebuild();
+        ctx.logger.info({ ...counts, ms: Date.now() - started }, 'demo catalogue generated');
+        return [
+          `Demo catalogue: ${counts.films} films, ${counts.genres} genres, ${counts.persons} persons (generated; import real data with \`kino import\`).`,
+        ];
+      },
+    };
   },
+  commands: { import: importCommand },
 };
+export { createProgress, type Progress } from './import/progress.js';
+export { importPracticumSql } from './import/practicum-sql.js';
+export { importElasticdump } from './import/elasticdump.js';
+export type { ImportReport } from './import/importer.js';
+export {
+  generateCatalog,
+  demoData,
+  prng,
+  type GenerateOptions,
+  type GeneratedCounts,
+} from './demo/generator.js';

@@ -1,0 +1,631 @@
+/**
+ * The content service: every edit of the catalogue (films, genres, persons) goes through here.
+ * Each change is one transaction: rows, version bump, change-log entry and outbox events.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Sql, SqlExecutor } from '../../ports/sql.js';
+import { isSqlError, SqlState } from '../../ports/sql.js';
+import { badRequest, conflict, notFound } from '../../platform/errors.js';
+import { event, type NewEvent } from '../../platform/events.js';
+import { emit } from '../../platform/outbox.js';
+import * as repo from './content.repository.js';
+import {
+  AuditQuerySchema,
+  BulkIdsSchema,
+  checkDate,
+  FilmInputSchema,
+  FilmListQuerySchema,
+  FilmPatchSchema,
+  GenreInputSchema,
+  GenrePatchSchema,
+  NamedListQuerySchema,
+  PersonInputSchema,
+  PersonPatchSchema,
+  Uuid,
+  AccessLevelSchema,
+  validate,
+} from './content.schemas.js';
+import type {
+  AccessLevel,
+  Actor,
+  ContentService,
+  FilmInput,
+  FilmRecord,
+  GenreRecord,
+  PersonRecord,
+} from './content.types.js';
+import type { FilmSnapshot } from './content.events.js';
+
+export type * from './content.types.js';
+
+export interface ContentServiceDeps {
+  sql: Sql;
+  /** Id factory (injected for deterministic tests). */
+  newId?: () => string;
+}
+
+type Diff = Record<string, { before: unknown; after: unknown }>;
+
+/** Fields that differ between two states (compared as JSON). */
+export function diffOf(before: Record<string, unknown> | null, after: Record<string, unknown> | null): Diff {
+  const diff: Diff = {};
+  const keys = new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})]);
+  for (const key of keys) {
+    const b = before?.[key] ?? null;
+    const a = after?.[key] ?? null;
+    if (JSON.stringify(b) !== JSON.stringify(a)) diff[key] = { before: b, after: a };
+  }
+  return diff;
+}
+
+/** The editable state of a film, as the change log records it. */
+function filmState(f: FilmRecord): Record<string, unknown> {
+  return {
+    title: f.title,
+    description: f.description,
+    creation_date: f.creation_date,
+    rating: f.rating,
+    type: f.type,
+    access: f.access,
+    genres: f.genres,
+    persons: f.persons,
+  };
+}
+
+export function snapshotOf(f: FilmRecord): FilmSnapshot {
+  return {
+    id: f.id,
+    title: f.title,
+    description: f.description,
+    creation_date: f.creation_date,
+    rating: f.rating,
+    type: f.type,
+    access: f.access,
+    genre_ids: f.genres.map((g) => g.id),
+    person_ids: [...new Set(f.persons.map((p) => p.id))],
+    version: f.version,
+    modified: f.modified,
+  };
+}
+
+const FILM_SORTS: Record<string, string> = {
+  title: 'f.title',
+  rating: 'f.rating',
+  creation_date: 'f.creation_date',
+  created: 'f.created',
+  modified: 'f.modified',
+  access: 'f.access',
+  type: 'f.type',
+};
+const NAMED_SORTS = {
+  genre: { name: 'lower(name)', created: 'created', modified: 'modified', film_count: 'film_count' },
+  person: {
+    full_name: 'lower(full_name)',
+    created: 'created',
+    modified: 'modified',
+    film_count: 'film_count',
+  },
+} as const;
+
+function orderBy(sort: string | undefined, columns: Record<string, string>, fallback: string, idCol: string) {
+  const s = sort ?? fallback;
+  const desc = s.startsWith('-');
+  const col = columns[desc ? s.slice(1) : s];
+  if (!col)
+    throw badRequest('VALIDATION_FAILED', 'The input is not valid.', [
+      {
+        field: '/sort',
+        message: `must be one of ${Object.keys(columns).join(', ')} (prefix - for descending)`,
+      },
+    ]);
+  return `${col} ${desc ? 'DESC' : 'ASC'} NULLS LAST, ${idCol}`;
+}
+
+function versionCheck(entity: string, current: number, expected: number | undefined): void {
+  if (expected !== undefined && expected !== current)
+    throw conflict(
+      'VERSION_CONFLICT',
+      `The ${entity} was changed by someone else (version ${current}, yours ${expected}); reload and retry.`,
+    );
+}
+
+function fieldError(field: string, message: string) {
+  return badRequest('VALIDATION_FAILED', 'The input is not valid.', [{ field, message }]);
+}
+
+export function createContentService(deps: ContentServiceDeps): ContentService {
+  const { sql } = deps;
+  const newId = deps.newId ?? randomUUID;
+
+  async function checkRefs(tx: SqlExecutor, input: Partial<FilmInput>): Promise<void> {
+    const genres = await repo.missingIds(tx, 'genre', [...new Set(input.genre_ids ?? [])]);
+    if (genres.length > 0) throw fieldError('/genre_ids', `unknown genre id(s): ${genres.join(', ')}`);
+    const persons = await repo.missingIds(tx, 'person', [
+      ...new Set((input.persons ?? []).map((p) => p.person_id)),
+    ]);
+    if (persons.length > 0) throw fieldError('/persons', `unknown person id(s): ${persons.join(', ')}`);
+  }
+
+  function dedupePersons(persons: FilmInput['persons']) {
+    const seen = new Set<string>();
+    return (persons ?? []).filter((p) => {
+      const k = `${p.person_id.toLowerCase()}:${p.role}`;
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    });
+  }
+
+  async function logAndEmit(tx: SqlExecutor, changes: repo.ChangeInput[], events: NewEvent[]): Promise<void> {
+    await repo.logChanges(tx, changes);
+    await emit(tx, events);
+  }
+
+  /** Maps a unique violation on the genre name to 409. */
+  async function guardGenreName<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (isSqlError(error, SqlState.uniqueViolation) && error.constraint === 'genre_name_key')
+        throw conflict('GENRE_NAME_TAKEN', 'A genre with this name already exists.');
+      throw error;
+    }
+  }
+
+  function checkId(id: string, field = '/id') {
+    validate(Uuid, id, field === '/id' ? '' : field);
+  }
+
+  async function namedUpsertEvents(
+    kind: 'genre' | 'person',
+    rec: GenreRecord | PersonRecord,
+  ): Promise<NewEvent> {
+    return kind === 'genre'
+      ? event('content.genre.upserted', rec.id, {
+          genre: {
+            id: rec.id,
+            name: (rec as GenreRecord).name,
+            description: (rec as GenreRecord).description,
+          },
+        })
+      : event('content.person.upserted', rec.id, {
+          person: { id: rec.id, full_name: (rec as PersonRecord).full_name },
+        });
+  }
+
+  function namedState(kind: 'genre' | 'person', rec: GenreRecord | PersonRecord) {
+    return kind === 'genre'
+      ? { name: (rec as GenreRecord).name, description: (rec as GenreRecord).description }
+      : { full_name: (rec as PersonRecord).full_name };
+  }
+
+  const byId = (kind: 'genre' | 'person', db: SqlExecutor, id: string, lock = false) =>
+    kind === 'genre' ? repo.genreById(db, id, lock) : repo.personById(db, id, lock);
+
+  async function deleteNamed(kind: 'genre' | 'person', id: string, actor: Actor, expectedVersion?: number) {
+    checkId(id);
+    await sql.transaction(async (tx) => {
+      const current = await byId(kind, tx, id, true);
+      if (!current) throw notFound(`${kind.toUpperCase()}_NOT_FOUND`, `No ${kind} with id ${id}.`);
+      versionCheck(kind, current.version, expectedVersion);
+      const filmIds = await repo.linkedFilmIds(tx, kind, id);
+      await repo.deleteNamed(tx, kind, id);
+      const before = namedState(kind, current);
+      await logAndEmit(
+        tx,
+        [
+          {
+            entity: kind,
+            entity_id: id,
+            action: 'delete',
+            actor_id: actor.id,
+            actor_login: actor.login,
+            before,
+            after: null,
+            diff: diffOf(before, null),
+          },
+        ],
+        [
+          kind === 'genre'
+            ? event('content.genre.deleted', id, { genreId: id, filmIds })
+            : event('content.person.deleted', id, { personId: id, filmIds }),
+        ],
+      );
+    });
+  }
+
+  const service: ContentService = {
+    async createFilm(input, actor, id) {
+      const data = validate(FilmInputSchema, input);
+      checkDate(data.creation_date, '/creation_date');
+      const filmId = (id ?? newId()).toLowerCase();
+      checkId(filmId);
+      return sql.transaction(async (tx) => {
+        await checkRefs(tx, data);
+        if (await repo.filmById(tx, filmId))
+          throw conflict('FILM_EXISTS', `A film with id ${filmId} exists.`);
+        await repo.insertFilm(tx, {
+          id: filmId,
+          title: data.title,
+          description: data.description ?? null,
+          creation_date: data.creation_date ?? null,
+          rating: data.rating ?? null,
+          type: data.type ?? 'movie',
+          access: data.access ?? 'FREE',
+        });
+        await repo.replaceFilmGenres(tx, filmId, [...new Set(data.genre_ids ?? [])]);
+        await repo.replaceFilmPersons(tx, filmId, dedupePersons(data.persons));
+        const film = (await repo.filmById(tx, filmId))!;
+        const after = filmState(film);
+        await logAndEmit(
+          tx,
+          [
+            {
+              entity: 'film',
+              entity_id: filmId,
+              action: 'create',
+              actor_id: actor.id,
+              actor_login: actor.login,
+              before: null,
+              after,
+              diff: diffOf(null, after),
+            },
+          ],
+          [event('content.film.upserted', filmId, { film: snapshotOf(film), previous: null })],
+        );
+        return film;
+      });
+    },
+
+    async updateFilm(id, patch, expectedVersion, actor) {
+      checkId(id);
+      const data = validate(FilmPatchSchema, patch);
+      checkDate(data.creation_date, '/creation_date');
+      return sql
+        .transaction(async (tx) => {
+          const current = await repo.filmById(tx, id, true);
+          if (!current) throw notFound('FILM_NOT_FOUND', `No film with id ${id}.`);
+          versionCheck('film', current.version, expectedVersion);
+          await checkRefs(tx, data);
+          const next = {
+            id: current.id,
+            title: data.title ?? current.title,
+            description: data.description === undefined ? current.description : data.description,
+            creation_date: data.creation_date === undefined ? current.creation_date : data.creation_date,
+            rating: data.rating === undefined ? current.rating : data.rating,
+            type: data.type ?? current.type,
+            access: data.access ?? current.access,
+          };
+          await repo.updateFilmRow(tx, next);
+          if (data.genre_ids) await repo.replaceFilmGenres(tx, id, [...new Set(data.genre_ids)]);
+          if (data.persons) await repo.replaceFilmPersons(tx, id, dedupePersons(data.persons));
+          const film = (await repo.filmById(tx, id))!;
+          const diff = diffOf(filmState(current), filmState(film));
+          if (Object.keys(diff).length === 0) {
+            // Nothing changed: undo the version bump by rolling back, report the current state.
+            throw new Unchanged(current);
+          }
+          await logAndEmit(
+            tx,
+            [
+              {
+                entity: 'film',
+                entity_id: id,
+                action: 'update',
+                actor_id: actor.id,
+                actor_login: actor.login,
+                before: filmState(current),
+                after: filmState(film),
+                diff,
+              },
+            ],
+            [
+              event('content.film.upserted', id, {
+                film: snapshotOf(film),
+                previous: { access: current.access, title: current.title },
+              }),
+            ],
+          );
+          return film;
+        })
+        .catch((error: unknown) => {
+          if (error instanceof Unchanged) return error.film;
+          throw error;
+        });
+    },
+
+    async deleteFilm(id, actor, expectedVersion) {
+      checkId(id);
+      await sql.transaction(async (tx) => {
+        const current = await repo.filmById(tx, id, true);
+        if (!current) throw notFound('FILM_NOT_FOUND', `No film with id ${id}.`);
+        versionCheck('film', current.version, expectedVersion);
+        await repo.deleteFilms(tx, [id]);
+        const before = filmState(current);
+        await logAndEmit(
+          tx,
+          [
+            {
+              entity: 'film',
+              entity_id: id,
+              action: 'delete',
+              actor_id: actor.id,
+              actor_login: actor.login,
+              before,
+              after: null,
+              diff: diffOf(before, null),
+            },
+          ],
+          [event('content.film.deleted', id, { filmId: id })],
+        );
+      });
+    },
+
+    async getFilm(id) {
+      if (!new RegExp(Uuid.pattern!).test(id)) return null;
+      return repo.filmById(sql, id);
+    },
+
+    async listFilms(query) {
+      const q = validate(FilmListQuerySchema, query);
+      const order = orderBy(q.sort, FILM_SORTS, '-modified', 'f.id');
+      const { ids, total } = await repo.searchFilmIds(
+        sql,
+        q,
+        order,
+        q.page_size,
+        (q.page_number - 1) * q.page_size,
+      );
+      return { items: await repo.filmsByIds(sql, ids), total };
+    },
+
+    async bulkSetAccess(ids, access, actor) {
+      const list = [...new Set(validate(BulkIdsSchema, ids, '/ids').map((i) => i.toLowerCase()))];
+      validate(AccessLevelSchema, access, '/access');
+      return sql.transaction(async (tx) => {
+        const changed = await repo.setAccess(tx, list, access);
+        await logAndEmit(
+          tx,
+          changed.map((c) => ({
+            entity: 'film' as const,
+            entity_id: c.id,
+            action: 'update' as const,
+            actor_id: actor.id,
+            actor_login: actor.login,
+            before: { access: c.before },
+            after: { access },
+            diff: { access: { before: c.before, after: access } },
+          })),
+          changed.length > 0
+            ? [event('content.films.bulk_changed', 'bulk', { filmIds: changed.map((c) => c.id) })]
+            : [],
+        );
+        return { updated: changed.length };
+      });
+    },
+
+    async bulkDeleteFilms(ids, actor) {
+      const list = [...new Set(validate(BulkIdsSchema, ids, '/ids').map((i) => i.toLowerCase()))];
+      return sql.transaction(async (tx) => {
+        const current = await repo.filmsByIds(tx, list, true);
+        const deleted = await repo.deleteFilms(
+          tx,
+          current.map((f) => f.id),
+        );
+        await logAndEmit(
+          tx,
+          current.map((f) => ({
+            entity: 'film' as const,
+            entity_id: f.id,
+            action: 'delete' as const,
+            actor_id: actor.id,
+            actor_login: actor.login,
+            before: filmState(f),
+            after: null,
+            diff: diffOf(filmState(f), null),
+          })),
+          deleted.map((id) => event('content.film.deleted', id, { filmId: id })),
+        );
+        return { deleted: deleted.length };
+      });
+    },
+
+    async createGenre(input, actor, id) {
+      const data = validate(GenreInputSchema, input);
+      const genreId = (id ?? newId()).toLowerCase();
+      checkId(genreId);
+      return guardGenreName(() =>
+        sql.transaction(async (tx) => {
+          if (await repo.genreNameTaken(tx, data.name))
+            throw conflict('GENRE_NAME_TAKEN', 'A genre with this name already exists.');
+          if (await repo.genreById(tx, genreId))
+            throw conflict('GENRE_EXISTS', `A genre with id ${genreId} exists.`);
+          await repo.insertGenre(tx, { id: genreId, name: data.name, description: data.description ?? null });
+          const genre = (await repo.genreById(tx, genreId))!;
+          const after = namedState('genre', genre);
+          await logAndEmit(
+            tx,
+            [
+              {
+                entity: 'genre',
+                entity_id: genreId,
+                action: 'create',
+                actor_id: actor.id,
+                actor_login: actor.login,
+                before: null,
+                after,
+                diff: diffOf(null, after),
+              },
+            ],
+            [await namedUpsertEvents('genre', genre)],
+          );
+          return genre;
+        }),
+      );
+    },
+
+    async updateGenre(id, patch, expectedVersion, actor) {
+      checkId(id);
+      const data = validate(GenrePatchSchema, patch);
+      return guardGenreName(() =>
+        sql.transaction(async (tx) => {
+          const current = await repo.genreById(tx, id, true);
+          if (!current) throw notFound('GENRE_NOT_FOUND', `No genre with id ${id}.`);
+          versionCheck('genre', current.version, expectedVersion);
+          const next = {
+            id,
+            name: data.name ?? current.name,
+            description: data.description === undefined ? current.description : data.description,
+          };
+          const diff = diffOf(namedState('genre', current), {
+            name: next.name,
+            description: next.description,
+          });
+          if (Object.keys(diff).length === 0) return current;
+          if (data.name !== undefined && (await repo.genreNameTaken(tx, data.name, id)))
+            throw conflict('GENRE_NAME_TAKEN', 'A genre with this name already exists.');
+          await repo.updateGenreRow(tx, next);
+          const genre = (await repo.genreById(tx, id))!;
+          await logAndEmit(
+            tx,
+            [
+              {
+                entity: 'genre',
+                entity_id: id,
+                action: 'update',
+                actor_id: actor.id,
+                actor_login: actor.login,
+                before: namedState('genre', current),
+                after: namedState('genre', genre),
+                diff,
+              },
+            ],
+            [await namedUpsertEvents('genre', genre)],
+          );
+          return genre;
+        }),
+      );
+    },
+
+    deleteGenre: (id, actor, expectedVersion) => deleteNamed('genre', id, actor, expectedVersion),
+
+    async getGenre(id) {
+      if (!new RegExp(Uuid.pattern!).test(id)) return null;
+      return repo.genreById(sql, id);
+    },
+
+    async listGenres(query) {
+      const q = validate(NamedListQuerySchema, query);
+      return repo.listNamed<GenreRecord>(
+        sql,
+        'genre',
+        q.q,
+        orderBy(q.sort, NAMED_SORTS.genre, 'name', 'id'),
+        q.page_size,
+        (q.page_number - 1) * q.page_size,
+      );
+    },
+
+    async createPerson(input, actor, id) {
+      const data = validate(PersonInputSchema, input);
+      const personId = (id ?? newId()).toLowerCase();
+      checkId(personId);
+      return sql.transaction(async (tx) => {
+        if (await repo.personById(tx, personId))
+          throw conflict('PERSON_EXISTS', `A person with id ${personId} exists.`);
+        await repo.insertPerson(tx, { id: personId, full_name: data.full_name });
+        const person = (await repo.personById(tx, personId))!;
+        const after = namedState('person', person);
+        await logAndEmit(
+          tx,
+          [
+            {
+              entity: 'person',
+              entity_id: personId,
+              action: 'create',
+              actor_id: actor.id,
+              actor_login: actor.login,
+              before: null,
+              after,
+              diff: diffOf(null, after),
+            },
+          ],
+          [await namedUpsertEvents('person', person)],
+        );
+        return person;
+      });
+    },
+
+    async updatePerson(id, patch, expectedVersion, actor) {
+      checkId(id);
+      const data = validate(PersonPatchSchema, patch);
+      return sql.transaction(async (tx) => {
+        const current = await repo.personById(tx, id, true);
+        if (!current) throw notFound('PERSON_NOT_FOUND', `No person with id ${id}.`);
+        versionCheck('person', current.version, expectedVersion);
+        const next = { id, full_name: data.full_name ?? current.full_name };
+        const diff = diffOf(namedState('person', current), { full_name: next.full_name });
+        if (Object.keys(diff).length === 0) return current;
+        await repo.updatePersonRow(tx, next);
+        const person = (await repo.personById(tx, id))!;
+        await logAndEmit(
+          tx,
+          [
+            {
+              entity: 'person',
+              entity_id: id,
+              action: 'update',
+              actor_id: actor.id,
+              actor_login: actor.login,
+              before: namedState('person', current),
+              after: namedState('person', person),
+              diff,
+            },
+          ],
+          [await namedUpsertEvents('person', person)],
+        );
+        return person;
+      });
+    },
+
+    deletePerson: (id, actor, expectedVersion) => deleteNamed('person', id, actor, expectedVersion),
+
+    async getPerson(id) {
+      if (!new RegExp(Uuid.pattern!).test(id)) return null;
+      return repo.personById(sql, id);
+    },
+
+    async listPersons(query) {
+      const q = validate(NamedListQuerySchema, query);
+      return repo.listNamed<PersonRecord>(
+        sql,
+        'person',
+        q.q,
+        orderBy(q.sort, NAMED_SORTS.person, 'full_name', 'id'),
+        q.page_size,
+        (q.page_number - 1) * q.page_size,
+      );
+    },
+
+    async history(entity, id) {
+      checkId(id);
+      validate(AuditQuerySchema.properties.entity, entity, '/entity');
+      return (await repo.changes(sql, { entity, id }, 1000, 0)).items;
+    },
+
+    async audit(query) {
+      const q = validate(AuditQuerySchema, query);
+      return repo.changes(sql, q, q.page_size, (q.page_number - 1) * q.page_size);
+    },
+  };
+  return service;
+}
+
+/** Thrown inside a transaction to roll back an update that changed nothing. */
+class Unchanged extends Error {
+  constructor(readonly film: FilmRecord) {
+    super('unchanged');
+  }
+}
+
+export type { AccessLevel };

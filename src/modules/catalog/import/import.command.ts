@@ -1,0 +1,121 @@
+/**
+ * `kino import practicum-sql <file>` and `kino import elasticdump <movies.ndjson> [--genres f]
+ * [--persons f]`. Streams the file, upserts in batches, shows progress on stderr, then brings the
+ * read model up to date for what changed and announces the films through the outbox.
+ */
+import { statSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { Command, CommandContext } from '../../../platform/module.js';
+import { emit } from '../../../platform/outbox.js';
+import { event } from '../../../platform/events.js';
+import type { CatalogModuleService } from '../content.types.js';
+import { importElasticdump } from './elasticdump.js';
+import type { ImportReport } from './importer.js';
+import { importPracticumSql, type Touched } from './practicum-sql.js';
+import { createProgress, type Progress } from './progress.js';
+
+const USAGE = [
+  'kino import practicum-sql <dump.sql>',
+  '       kino import elasticdump <movies.ndjson> [--genres <genres.ndjson>] [--persons <persons.ndjson>]',
+].join('\n');
+
+function fileSize(ctx: CommandContext, file: string): number | null {
+  try {
+    return statSync(file).size;
+  } catch {
+    ctx.stderr.write(`kino import: cannot read ${file}\n`);
+    return null;
+  }
+}
+
+function printReport(ctx: CommandContext, report: ImportReport, seconds: number): void {
+  ctx.stdout.write(
+    `Imported ${report.films} films, ${report.genres} genres, ${report.persons} persons, ` +
+      `${report.genre_links} genre links, ${report.person_links} person links in ${seconds.toFixed(1)} s; ` +
+      `${report.skipped_count} bad row(s) skipped.\n`,
+  );
+  for (const s of report.skipped.slice(0, 20)) ctx.stderr.write(`  line ${s.line}: ${s.reason}\n`);
+  if (report.skipped_count > 20) ctx.stderr.write(`  … and ${report.skipped_count - 20} more\n`);
+}
+
+export const importCommand: Command = {
+  summary: 'Import films, genres and persons from a Practicum pg_dump or Elasticsearch dumps.',
+  usage: USAGE,
+  async run(ctx) {
+    const { positionals, values } = parseArgs({
+      args: [...ctx.args],
+      allowPositionals: true,
+      options: { genres: { type: 'string' }, persons: { type: 'string' } },
+    });
+    const [format, file] = positionals;
+    if ((format !== 'practicum-sql' && format !== 'elasticdump') || !file) {
+      ctx.stderr.write(`usage: ${USAGE}\n`);
+      return 2;
+    }
+    const files = [file, values.genres, values.persons].filter((f): f is string => typeof f === 'string');
+    const sizes = files.map((f) => fileSize(ctx, f));
+    if (sizes.some((s) => s === null)) return 1;
+    const totalBytes = sizes.reduce<number>((a, b) => a + (b ?? 0), 0);
+
+    const kernel = await ctx.kernel(['catalog']);
+    try {
+      const sql = kernel.context.sql;
+      const started = Date.now();
+      const progress: Progress = createProgress(ctx.stderr, `Importing ${format}`, totalBytes, 'bytes');
+      let before = 0;
+      let current = 0;
+      const onProgress = (bytes: number) => {
+        current = bytes;
+        progress.update(before + bytes);
+      };
+      let result: { report: ImportReport; touched: Touched };
+      if (format === 'practicum-sql') {
+        result = await importPracticumSql(sql, file, { onProgress });
+      } else {
+        result = await importElasticdump(
+          sql,
+          {
+            movies: file,
+            genres: values.genres,
+            persons: values.persons,
+          },
+          {
+            onProgress,
+            onFile: () => {
+              before += current;
+              current = 0;
+            },
+          },
+        );
+      }
+      progress.update(totalBytes);
+      progress.stop();
+      printReport(ctx, result.report, (Date.now() - started) / 1000);
+
+      const { readModel } = kernel.services.require<CatalogModuleService>('catalog');
+      let bar: Progress | undefined;
+      const projected = await readModel.refresh(result.touched, (done, total) => {
+        bar ??= createProgress(ctx.stderr, 'Updating the catalog', total, 'films');
+        bar.update(done, total);
+      });
+      bar?.stop();
+      // Other modules (and an etl worker elsewhere) hear about the films through the outbox.
+      const ids = [...result.touched.films];
+      await sql.transaction(async (tx) => {
+        for (let i = 0; i < ids.length; i += 1000)
+          await emit(tx, [
+            event('content.films.bulk_changed', 'import', { filmIds: ids.slice(i, i + 1000) }),
+          ]);
+      });
+      // A server bus keeps them for every consumer group; the in-process bus has none in this
+      // process, so the rows wait in the outbox for the server's relay.
+      if (kernel.context.bus.engine !== 'memory') await kernel.flushOutbox();
+      ctx.stdout.write(
+        `Catalog updated: ${projected.films} films, ${projected.genres} genres, ${projected.persons} persons.\n`,
+      );
+      return 0;
+    } finally {
+      await kernel.close();
+    }
+  },
+};

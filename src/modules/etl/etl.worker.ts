@@ -1,0 +1,132 @@
+/**
+ * The `etl` worker: one durable bus group (`etl.catalog`) for content events and poster
+ * changes. Each event is applied once (dedup by event id in the same transaction as the
+ * projection); after the commit the read-model cache version is bumped so cached API answers
+ * are dropped. On start it also re-projects films whose documents are behind the content tables
+ * (a safety net for changes made while nothing consumed them).
+ */
+import type { Subscription } from '../../ports/bus.js';
+import type { SqlExecutor } from '../../ports/sql.js';
+import { once } from '../../platform/consumer.js';
+import { runWithContext } from '../../platform/context.js';
+import type { EventMap, EventType } from '../../platform/events.js';
+import type { ModuleContext, Worker } from '../../platform/module.js';
+import type { CatalogModuleService, ReadModel } from '../catalog/index.js';
+
+export const ETL_GROUP = 'etl.catalog';
+const TYPES = ['content.>', 'files.poster.changed'] as const;
+
+type Handlers = {
+  [T in EventType]?: (rm: ReadModel, payload: EventMap[T], tx: SqlExecutor) => Promise<unknown>;
+};
+
+/** What each consumed event does to the read model. */
+const HANDLERS: Handlers = {
+  'content.film.upserted': (rm, e, tx) => rm.projectFilms([e.film.id], tx),
+  'content.film.deleted': (rm, e, tx) => rm.removeFilms([e.filmId], tx),
+  'content.films.bulk_changed': (rm, e, tx) => rm.projectFilms(e.filmIds, tx),
+  'content.genre.upserted': (rm, e, tx) => rm.projectGenres([e.genre.id], tx),
+  'content.genre.deleted': async (rm, e, tx) => {
+    await rm.projectGenres([e.genreId], tx);
+    await rm.projectFilms(e.filmIds, tx);
+  },
+  'content.person.upserted': (rm, e, tx) => rm.projectPersons([e.person.id], tx),
+  'content.person.deleted': async (rm, e, tx) => {
+    await rm.projectPersons([e.personId], tx);
+    await rm.projectFilms(e.filmIds, tx);
+  },
+  'files.poster.changed': (rm, e, tx) => rm.setPoster(e.filmId, e.url, tx),
+};
+
+/** Applies one event to the read model on `tx`. Unknown types are ignored. */
+export async function applyEvent(
+  readModel: ReadModel,
+  type: string,
+  payload: unknown,
+  tx: SqlExecutor,
+): Promise<void> {
+  const handler = HANDLERS[type as EventType] as
+    ((rm: ReadModel, payload: unknown, tx: SqlExecutor) => Promise<unknown>) | undefined;
+  await handler?.(readModel, payload, tx);
+}
+
+export function createEtlWorker(ctx: ModuleContext): Worker {
+  const { sql, bus, logger, metrics } = ctx;
+  const applied = metrics.counter(
+    'kino_etl_events_applied_total',
+    'Events the etl worker applied to the catalog read model.',
+    ['type'],
+  );
+  const visible = metrics.histogram(
+    'kino_etl_visible_seconds',
+    'Time from a content change to its projection in the catalog read model.',
+    [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  );
+  let subscription: Subscription | undefined;
+  let catchUp: Promise<void> | undefined;
+
+  const readModel = () => ctx.services.require<CatalogModuleService>('catalog').readModel;
+
+  metrics.gauge(
+    'kino_etl_lag_seconds',
+    'Seconds the catalog read model is behind the edited catalogue.',
+    () => (subscription ? readModel().lagSeconds() : null),
+  );
+
+  async function reconcile(): Promise<void> {
+    const rows = await sql.query<{ id: string }>(
+      `SELECT f.id FROM content.film_work f LEFT JOIN catalog.film c ON c.id = f.id
+       WHERE c.id IS NULL OR c.version <> f.version
+       UNION ALL
+       SELECT c.id FROM catalog.film c WHERE NOT EXISTS (SELECT 1 FROM content.film_work f WHERE f.id = c.id)`,
+    );
+    if (rows.length === 0) return;
+    logger.info({ films: rows.length }, 'etl: re-projecting films that are behind the content tables');
+    const ids = rows.map((r) => r.id);
+    for (let i = 0; i < ids.length; i += 2000) await readModel().projectFilms(ids.slice(i, i + 2000));
+    await readModel().bumpVersion();
+  }
+
+  return {
+    async start() {
+      if (subscription) return;
+      subscription = await bus.subscribe({
+        group: ETL_GROUP,
+        types: TYPES,
+        handler: async (message, delivery) => {
+          const requestId = message.headers['x-request-id'] ?? message.id;
+          await runWithContext({ requestId }, async () => {
+            try {
+              const done = await once(sql, ETL_GROUP, message.id, (tx) =>
+                applyEvent(readModel(), message.type, message.payload, tx),
+              );
+              if (!done) return;
+              await readModel().bumpVersion();
+              applied.inc({ type: message.type });
+              const seconds = (Date.now() - Date.parse(message.occurredAt)) / 1000;
+              if (Number.isFinite(seconds)) visible.observe(Math.max(0, seconds));
+            } catch (error) {
+              logger.warn(
+                {
+                  err: error,
+                  group: ETL_GROUP,
+                  event_id: message.id,
+                  type: message.type,
+                  attempt: delivery.attempt,
+                },
+                'etl: event not applied; it will be redelivered',
+              );
+              throw error;
+            }
+          });
+        },
+      });
+      catchUp = reconcile().catch((error: unknown) => logger.warn({ err: error }, 'etl: catch-up failed'));
+    },
+    async stop() {
+      await catchUp;
+      await subscription?.stop();
+      subscription = undefined;
+    },
+  };
+}
