@@ -191,6 +191,7 @@ interface Measured {
 async function measure(url: string, paths: () => string): Promise<Measured> {
   const times: number[] = [];
   let errors = 0;
+  const statuses = new Map<number, number>();
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       { url, connections, duration, requests: [{ setupRequest: (req) => ({ ...req, path: paths() }) }] },
@@ -199,9 +200,16 @@ async function measure(url: string, paths: () => string): Promise<Measured> {
     );
     instance.on('response', (_client, status, _bytes, responseTime) => {
       times.push(responseTime);
-      if (status >= 400) errors++;
+      if (status >= 400) {
+        errors++;
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      }
     });
   });
+  if (statuses.size > 0 || result.errors > 0 || result.timeouts > 0)
+    log(
+      `  error answers: ${JSON.stringify(Object.fromEntries(statuses))}, socket errors ${result.errors}, timeouts ${result.timeouts}`,
+    );
   times.sort((a, b) => a - b);
   const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? NaN;
   return {

@@ -1,7 +1,7 @@
 /** Film and person search: stemming, prefixes, typos, keyboard layout, ranking. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestKino, type TestKino } from '../helpers/kino.js';
-import { readModelFixtures, type FilmRow, type PersonRow } from './catalog.fixtures.js';
+import { contentFixtures, type FilmRow, type PersonRow } from './catalog.fixtures.js';
 
 let kino: TestKino;
 const f: Record<string, FilmRow> = {};
@@ -20,8 +20,8 @@ async function search(query: string, path = '/api/v1/films/search', extra = '') 
 }
 
 beforeAll(async () => {
-  kino = await createTestKino({ modules: ['catalog'], workers: false });
-  const fx = readModelFixtures(kino.kernel.engines.sql, kino.kernel.engines.cache);
+  kino = await createTestKino({ modules: ['catalog', 'etl'] });
+  const fx = contentFixtures(kino);
   const scifi = await fx.genre('Sci-Fi');
   const comedy = await fx.genre('Comedy');
   p.lucas = await fx.person('George Lucas');

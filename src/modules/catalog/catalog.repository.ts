@@ -72,6 +72,9 @@ const ORDER: Record<FilmSort, string> = {
   imdb_rating: 'imdb_rating ASC NULLS LAST, id',
 };
 
+/** The film_count row of all films. */
+const ALL_FILMS = '00000000-0000-0000-0000-000000000000';
+
 const SEARCH_QUERY = 'catalog.search_tsquery($1::text[], $2::int[], $3::boolean[], $4::boolean[])';
 
 export type CatalogRepository = ReturnType<typeof createCatalogRepository>;
@@ -98,7 +101,15 @@ export function createCatalogRepository(sql: Sql) {
       );
     },
 
+    /** No genre or one genre: the trigger-kept totals (migration 0004); several genres: a count. */
     async countFilms(filter: { access: readonly AccessLevel[]; genres: readonly string[] }): Promise<number> {
+      if (filter.genres.length <= 1) {
+        const [kept] = await sql.query<{ n: number | null }>(
+          'SELECT sum(n)::int8 AS n FROM catalog.film_count WHERE genre_id = $1 AND access = ANY($2::text[])',
+          [filter.genres[0] ?? ALL_FILMS, filter.access],
+        );
+        return kept?.n ?? 0;
+      }
       const [row] = await sql.query<{ n: number }>(
         `SELECT count(*) AS n FROM catalog.film WHERE ${filmFilter(filter.genres)}`,
         filmFilterParams(filter.access, filter.genres),

@@ -1,5 +1,6 @@
 import './content.events.js';
 import type { ModuleDefinition } from '../../platform/module.js';
+import { createCatalogReadApi } from './catalog.routes.js';
 import { createContentService } from './content.service.js';
 import { createReadModel } from './read-model.js';
 import type { CatalogModuleService } from './content.types.js';
