@@ -344,6 +344,19 @@ export function createReadModel(deps: ReadModelDeps): ReadModel {
       return Math.max(0, row?.lag ?? 0);
     },
 
+    async reconcile() {
+      const rows = await sql.query<{ id: string }>(
+        `SELECT f.id FROM content.film_work f LEFT JOIN catalog.film c ON c.id = f.id
+         WHERE c.id IS NULL OR c.version <> f.version
+         UNION ALL
+         SELECT c.id FROM catalog.film c WHERE NOT EXISTS (SELECT 1 FROM content.film_work f WHERE f.id = c.id)`,
+      );
+      const ids = rows.map((r) => r.id);
+      for (let i = 0; i < ids.length; i += 2000) await readModel.projectFilms(ids.slice(i, i + 2000));
+      if (ids.length > 0) await readModel.bumpVersion();
+      return ids.length;
+    },
+
     async bumpVersion() {
       await cache.incr(READ_MODEL_VERSION_KEY, VERSION_TTL);
     },
