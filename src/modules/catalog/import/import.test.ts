@@ -8,7 +8,12 @@ import { decodeCopyField } from './copy-text.js';
 import { importElasticdump } from './elasticdump.js';
 import { importPracticumSql } from './practicum-sql.js';
 
-const DATA = '/work/shared/data/practicum';
+import { fileURLToPath } from 'node:url';
+
+// The public Practicum dataset beside the repository (../shared/data/practicum), read in place.
+const DATA =
+  process.env.KINO_SHARED_DATA ??
+  fileURLToPath(new URL('../../../../../shared/data/practicum/', import.meta.url));
 const hasData = existsSync(path.join(DATA, 'content_dump.sql'));
 
 const F1 = '11111111-1111-4111-8111-111111111111';
