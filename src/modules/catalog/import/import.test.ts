@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestKino, type TestKino } from '../../../../test/helpers/kino.js';
 import type { CatalogModuleService } from '../content.types.js';
@@ -8,7 +9,6 @@ import { decodeCopyField } from './copy-text.js';
 import { importElasticdump } from './elasticdump.js';
 import { importPracticumSql } from './practicum-sql.js';
 
-import { fileURLToPath } from 'node:url';
 
 // The public Practicum dataset beside the repository (../shared/data/practicum), read in place.
 const DATA =
