@@ -119,7 +119,7 @@ export function createCatalogRepository(sql: Sql) {
 
     /**
      * Exact title first, then titles with every word (the last one whole), then titles matching
-     * with the last word as a prefix, then text rank, then rating.
+     * with the last word as a prefix, each by rating; then the other matches by text rank.
      */
     async searchFilms(
       plan: SearchPlan,
@@ -138,7 +138,8 @@ export function createCatalogRepository(sql: Sql) {
          ORDER BY lower(f.title) = $6 DESC,
                   ts_filter(f.search, '{a}') @@ (SELECT whole FROM q) DESC,
                   ts_filter(f.search, '{a}') @@ (SELECT tq FROM q) DESC,
-                  ts_rank(f.search, (SELECT tq FROM q)) DESC,
+                  CASE WHEN ts_filter(f.search, '{a}') @@ (SELECT tq FROM q) THEN 0
+                       ELSE ts_rank(f.search, (SELECT tq FROM q)) END DESC,
                   f.imdb_rating DESC NULLS LAST, f.id
          LIMIT $7 OFFSET $8`,
         [...planParams(plan), access, plan.exact, window.limit, window.offset],
