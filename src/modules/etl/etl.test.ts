@@ -21,15 +21,17 @@ interface FilmDoc {
   directors: { uuid: string; full_name: string }[];
 }
 
-describe('etl worker and read-model projector', () => {
+describe('etl worker and read-model projector', { timeout: 120_000 }, () => {
   let kino: TestKino;
   let content: ContentService;
 
   beforeAll(async () => {
     kino = await createTestKino({ modules: ['catalog', 'etl'] });
     content = kino.kernel.services.require<CatalogModuleService>('catalog').content;
+  }, 180_000);
+  afterAll(async () => {
+    await kino?.close();
   });
-  afterAll(() => kino.close());
 
   const sql = () => kino.kernel.engines.sql;
   const doc = async (id: string) =>
