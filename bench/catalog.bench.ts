@@ -297,7 +297,9 @@ for (const engine of engines()) {
       String(m.p99),
       String(m.errors),
     ]);
-    log(`${engine.label} | ${name}: ${m.rps} rps, p50 ${m.p50} ms, p95 ${m.p95} ms, errors ${m.errors}`);
+    log(
+      `${engine.label} | ${name}: ${m.rps} rps, p50 ${m.p50.toFixed(1)} ms, p95 ${m.p95.toFixed(1)} ms, errors ${m.errors}`,
+    );
   }
   await stopServer(child);
   sections.push(

@@ -117,20 +117,29 @@ export function createCatalogRepository(sql: Sql) {
       return row?.n ?? 0;
     },
 
-    /** Title matches first (the whole title, then every word in it), then text rank, then rating. */
+    /**
+     * Exact title first, then titles with every word (the last one whole), then titles matching
+     * with the last word as a prefix, each by rating; then the other matches by text rank.
+     */
     async searchFilms(
       plan: SearchPlan,
       access: readonly AccessLevel[],
       window: Window,
     ): Promise<PageRows<FilmListItem>> {
       const rows = await sql.query<FilmListItem & { total: number }>(
-        `WITH q AS MATERIALIZED (SELECT ${SEARCH_QUERY} AS tq)
+        `WITH q AS MATERIALIZED (
+           SELECT ${SEARCH_QUERY} AS tq,
+                  catalog.search_tsquery($1::text[], $2::int[], array_fill(false, ARRAY[cardinality($1::text[])]),
+                                         $4::boolean[]) AS whole
+         )
          SELECT f.id AS uuid, f.title, f.imdb_rating, count(*) OVER () AS total
          FROM catalog.film AS f
          WHERE f.search @@ (SELECT tq FROM q) AND f.access = ANY($5::text[])
          ORDER BY lower(f.title) = $6 DESC,
+                  ts_filter(f.search, '{a}') @@ (SELECT whole FROM q) DESC,
                   ts_filter(f.search, '{a}') @@ (SELECT tq FROM q) DESC,
-                  ts_rank(f.search, (SELECT tq FROM q)) DESC,
+                  CASE WHEN ts_filter(f.search, '{a}') @@ (SELECT tq FROM q) THEN 0
+                       ELSE ts_rank(f.search, (SELECT tq FROM q)) END DESC,
                   f.imdb_rating DESC NULLS LAST, f.id
          LIMIT $7 OFFSET $8`,
         [...planParams(plan), access, plan.exact, window.limit, window.offset],
