@@ -118,7 +118,8 @@ export function clusterSpecs(basePort: number): ProcessSpec[] {
     worker('relay', undefined),
     worker('etl', 'etl'),
     worker('notifications', 'notifications'),
-    worker('ugc-sink', 'ugc'),
+    worker('ugc-sink,ugc-films', 'ugc'),
+    worker('files-films', 'files'),
   ];
 }
 
