@@ -132,6 +132,7 @@ interface Measured {
 async function measure(url: string, paths: () => string): Promise<Measured> {
   const times: number[] = [];
   let errors = 0;
+  const statuses = new Map<number, number>();
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       { url, connections, duration, requests: [{ setupRequest: (req) => ({ ...req, path: paths() }) }] },
@@ -140,9 +141,16 @@ async function measure(url: string, paths: () => string): Promise<Measured> {
     );
     instance.on('response', (_client, status, _bytes, responseTime) => {
       times.push(responseTime);
-      if (status >= 400) errors++;
+      if (status >= 400) {
+        errors++;
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      }
     });
   });
+  if (statuses.size > 0 || result.errors > 0 || result.timeouts > 0)
+    log(
+      `  error answers: ${JSON.stringify(Object.fromEntries(statuses))}, socket errors ${result.errors}, timeouts ${result.timeouts}`,
+    );
   times.sort((a, b) => a - b);
   const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? NaN;
   return {
@@ -230,7 +238,9 @@ for (const engine of engines()) {
       String(m.p99),
       String(m.errors),
     ]);
-    log(`${engine.label} | ${name}: ${m.rps} rps, p50 ${m.p50} ms, p95 ${m.p95} ms, errors ${m.errors}`);
+    log(
+      `${engine.label} | ${name}: ${m.rps} rps, p50 ${m.p50.toFixed(1)} ms, p95 ${m.p95.toFixed(1)} ms, errors ${m.errors}`,
+    );
   }
   await stopServer(child);
   sections.push(

@@ -192,10 +192,14 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
             { name: `cache:${engines.cache.engine}`, check: () => engines.cache.ping(), required: false },
             { name: `bus:${engines.bus.engine}`, check: () => engines.bus.ping(), required: false },
           ],
+          // Routes only of the modules this process serves; modules loaded because they are used
+          // contribute their services, not their routes.
           plugins:
             options.routes === false
               ? []
-              : [...instances.values()].flatMap((i) => (i.routes ? [i.routes] : [])),
+              : [...instances].flatMap(([name, i]) =>
+                  i.routes && options.modules.includes(name) ? [i.routes] : [],
+                ),
         })
       : undefined;
 

@@ -15,10 +15,21 @@ export const MODULES: Readonly<Record<ModuleName, Loader>> = {
   notifications: async () => (await import('../modules/notifications/index.js')).notificationsModule,
 };
 
-/** Orders `names` so that every module comes after the modules it uses. */
+/**
+ * Loads `names` and, transitively, the modules they use (a process serving admin also runs the
+ * catalog module's service that owns the content tables), ordered so that every module comes
+ * after the modules it uses.
+ */
 export async function loadModules(names: readonly ModuleName[]): Promise<ModuleDefinition[]> {
   const defs = new Map<ModuleName, ModuleDefinition>();
-  for (const name of names) defs.set(name, await MODULES[name]());
+  const pending = [...names];
+  while (pending.length > 0) {
+    const name = pending.shift()!;
+    if (defs.has(name)) continue;
+    const def = await MODULES[name]();
+    defs.set(name, def);
+    pending.push(...(def.uses ?? []));
+  }
   const ordered: ModuleDefinition[] = [];
   const visiting = new Set<ModuleName>();
   const visit = (def: ModuleDefinition) => {

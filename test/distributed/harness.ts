@@ -75,6 +75,8 @@ export interface Cluster {
   /** nginx, e.g. http://127.0.0.1:18110 */
   readonly url: string;
   readonly databaseUrl: string;
+  /** The environment every process of the cluster gets (for running `kino` commands against it). */
+  readonly env: Readonly<Record<string, string>>;
   readonly dir: string;
   readonly processes: ReadonlyMap<string, RunningProcess>;
   /** A client on the cluster's database, for assertions. */
@@ -116,7 +118,8 @@ export function clusterSpecs(basePort: number): ProcessSpec[] {
     worker('relay', undefined),
     worker('etl', 'etl'),
     worker('notifications', 'notifications'),
-    worker('ugc-sink', 'ugc'),
+    worker('ugc-sink,ugc-films', 'ugc'),
+    worker('files-films', 'files'),
   ];
 }
 
@@ -238,6 +241,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const cluster: Cluster = {
     url: `http://127.0.0.1:${basePort}`,
     databaseUrl,
+    env: baseEnv,
     dir,
     processes,
     db,

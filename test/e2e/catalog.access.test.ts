@@ -4,7 +4,7 @@ import { createTestKino, type TestKino } from '../helpers/kino.js';
 import {
   bearer,
   installTestTokens,
-  readModelFixtures,
+  contentFixtures,
   TOKENS,
   type FilmRow,
   type PersonRow,
@@ -31,8 +31,8 @@ async function get(url: string, headers: Record<string, string>) {
 
 beforeAll(async () => {
   restoreTokens = installTestTokens();
-  kino = await createTestKino({ modules: ['catalog'], workers: false });
-  const fx = readModelFixtures(kino.kernel.engines.sql, kino.kernel.engines.cache);
+  kino = await createTestKino({ modules: ['catalog', 'etl'] });
+  const fx = contentFixtures(kino);
   const genre = await fx.genre('Noir');
   actor = await fx.person('Humphrey Bogart');
   free = await fx.film({ title: 'Noir Free', rating: 7, access: 'FREE', genres: [genre], actors: [actor] });

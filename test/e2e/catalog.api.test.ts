@@ -1,7 +1,7 @@
 /** The catalog read API contract (DESIGN §7): routes, paging, sorting, filters and validation. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestKino, type TestKino } from '../helpers/kino.js';
-import { readModelFixtures, type FilmRow, type GenreRow, type PersonRow } from './catalog.fixtures.js';
+import { contentFixtures, type FilmRow, type GenreRow, type PersonRow } from './catalog.fixtures.js';
 
 let kino: TestKino;
 let drama: GenreRow;
@@ -16,6 +16,8 @@ const get = async (url: string) => {
   const res = await kino.app.inject({ method: 'GET', url });
   return { status: res.statusCode, headers: res.headers, body: res.json<unknown>() };
 };
+/** Films are rated i / 2 for i = 1..11 (content ratings are 0..10): this gives back i. */
+const rank = (f: { imdb_rating: number | null }) => (f.imdb_rating === null ? null : f.imdb_rating * 2);
 const list = async (url: string) => {
   const res = await get(url);
   expect(res.status, JSON.stringify(res.body)).toBe(200);
@@ -26,19 +28,19 @@ const list = async (url: string) => {
 };
 
 beforeAll(async () => {
-  kino = await createTestKino({ modules: ['catalog'], workers: false });
-  const fx = readModelFixtures(kino.kernel.engines.sql, kino.kernel.engines.cache);
+  kino = await createTestKino({ modules: ['catalog', 'etl'] });
+  const fx = contentFixtures(kino);
   drama = await fx.genre('Drama');
   comedy = await fx.genre('Comedy');
   horror = await fx.genre('Horror');
   lucas = await fx.person('George Lucas');
   ford = await fx.person('Harrison Ford');
-  // 12 films: ratings 1..11 plus one unrated; dramas are the odd ratings, comedies every third.
+  // 12 films: Film 01..Film 11 rated 0.5..5.5 plus one unrated; dramas are the odd ratings, comedies every third.
   for (let i = 1; i <= 11; i++) {
     films.push(
       await fx.film({
         title: `Film ${String(i).padStart(2, '0')}`,
-        rating: i,
+        rating: i / 2,
         genres: [...(i % 2 === 1 ? [drama] : []), ...(i % 3 === 0 ? [comedy] : [])],
         ...(i === 7
           ? { directors: [lucas], writers: [lucas], actors: [ford], posterUrl: 'https://cdn.example/p7.jpg' }
@@ -54,23 +56,23 @@ describe('GET /api/v1/films', () => {
   it('lists by rating, best first by default, unrated last, with the total in X-Total-Count', async () => {
     const { items, total } = await list('/api/v1/films');
     expect(total).toBe(12);
-    expect(items.map((f) => f.imdb_rating)).toEqual([11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, null]);
+    expect(items.map(rank)).toEqual([11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, null]);
     expect(Object.keys(items[0]!).sort()).toEqual(['imdb_rating', 'title', 'uuid']);
   });
 
   it('sorts ascending with sort=imdb_rating, still with unrated films last', async () => {
     const { items } = await list('/api/v1/films?sort=imdb_rating');
-    expect(items.map((f) => f.imdb_rating)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, null]);
+    expect(items.map(rank)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, null]);
     const desc = await list('/api/v1/films?sort=-imdb_rating&page_size=3');
-    expect(desc.items.map((f) => f.imdb_rating)).toEqual([11, 10, 9]);
+    expect(desc.items.map(rank)).toEqual([11, 10, 9]);
   });
 
   it('pages with page_size and page_number; a page past the end is an empty array', async () => {
     const p1 = await list('/api/v1/films?page_size=5&page_number=1');
     const p3 = await list('/api/v1/films?page_size=5&page_number=3');
     const p4 = await list('/api/v1/films?page_size=5&page_number=4');
-    expect(p1.items.map((f) => f.imdb_rating)).toEqual([11, 10, 9, 8, 7]);
-    expect(p3.items.map((f) => f.imdb_rating)).toEqual([1, null]);
+    expect(p1.items.map(rank)).toEqual([11, 10, 9, 8, 7]);
+    expect(p3.items.map(rank)).toEqual([1, null]);
     expect(p4.items).toEqual([]);
     expect(p4.total).toBe(12);
     const far = await list('/api/v1/films?page_size=100&page_number=999999999');
@@ -85,12 +87,12 @@ describe('GET /api/v1/films', () => {
   it('filters by one genre, and by several genres as OR', async () => {
     const dramas = await list(`/api/v1/films?genre=${drama.id}`);
     expect(dramas.total).toBe(7);
-    expect(dramas.items.map((f) => f.imdb_rating)).toEqual([11, 9, 7, 5, 3, 1, null]);
+    expect(dramas.items.map(rank)).toEqual([11, 9, 7, 5, 3, 1, null]);
     const either = await list(`/api/v1/films?genre=${drama.id}&genre=${comedy.id}`);
-    expect(either.items.map((f) => f.imdb_rating)).toEqual([11, 9, 7, 6, 5, 3, 1, null]);
+    expect(either.items.map(rank)).toEqual([11, 9, 7, 6, 5, 3, 1, null]);
     expect(either.total).toBe(8);
     const same = await list(`/api/v1/films?genre=${comedy.id}&genre=${comedy.id.toUpperCase()}`);
-    expect(same.items.map((f) => f.imdb_rating)).toEqual([9, 6, 3]);
+    expect(same.items.map(rank)).toEqual([9, 6, 3]);
     const none = await list(`/api/v1/films?genre=${horror.id}`);
     expect(none).toEqual({ items: [], total: 0 });
   });
@@ -99,7 +101,7 @@ describe('GET /api/v1/films', () => {
     const { items, total } = await list(
       `/api/v1/films?page[size]=2&page[number]=2&filter[genre]=${drama.id}`,
     );
-    expect(items.map((f) => f.imdb_rating)).toEqual([7, 5]);
+    expect(items.map(rank)).toEqual([7, 5]);
     expect(total).toBe(7);
     expect((await get('/api/v1/films?page[size]=0')).status).toBe(400);
   });
@@ -133,7 +135,7 @@ describe('GET /api/v1/films/{uuid}', () => {
     expect(res.body).toEqual({
       uuid: film.id,
       title: 'Film 07',
-      imdb_rating: 7,
+      imdb_rating: 3.5,
       description: null,
       creation_date: null,
       type: 'FREE',
@@ -194,14 +196,14 @@ describe('persons', () => {
     expect(res.body).toEqual({
       uuid: lucas.id,
       full_name: 'George Lucas',
-      films: [{ uuid: films[6]!.id, roles: ['writer', 'director'] }],
+      films: [{ uuid: films[6]!.id, roles: ['director', 'writer'] }],
     });
   });
 
   it("lists a person's films best rated first, unrated last", async () => {
     const res = await get(`/api/v1/persons/${ford.id}/film`);
     expect(res.body).toEqual([
-      { uuid: films[6]!.id, title: 'Film 07', imdb_rating: 7 },
+      { uuid: films[6]!.id, title: 'Film 07', imdb_rating: 3.5 },
       { uuid: films[11]!.id, title: 'Unrated', imdb_rating: null },
     ]);
   });
@@ -223,7 +225,7 @@ describe('persons', () => {
       {
         uuid: lucas.id,
         full_name: 'George Lucas',
-        films: [{ uuid: films[6]!.id, roles: ['writer', 'director'] }],
+        films: [{ uuid: films[6]!.id, roles: ['director', 'writer'] }],
       },
     ]);
   });

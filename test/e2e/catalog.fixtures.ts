@@ -12,6 +12,9 @@ import {
   type TokenVerifier,
 } from '../../src/platform/security.js';
 import { unauthorized } from '../../src/platform/errors.js';
+import type { CatalogModuleService } from '../../src/modules/catalog/index.js';
+import { eventually } from '../helpers/engines.js';
+import type { TestKino } from '../helpers/kino.js';
 
 export type Access = 'FREE' | 'PAID' | 'ARCHIVED';
 
@@ -163,3 +166,63 @@ export function installTestTokens(): () => void {
 }
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/**
+ * The same helpers over the real write side: the content service records the change, the etl
+ * worker projects it (`modules: ['catalog', 'etl']`), and each call returns once the read model
+ * shows it.
+ */
+export function contentFixtures(kino: TestKino): ReturnType<typeof readModelFixtures> {
+  const { content, readModel } = kino.kernel.services.require<CatalogModuleService>('catalog');
+  const sql = kino.kernel.engines.sql;
+  const actor = { id: null, login: 'test' };
+  const shows = async (check: string, params: unknown[]) => {
+    await kino.flush();
+    await eventually(async () => (await sql.query(check, params)).length > 0, 10_000);
+  };
+  return {
+    async genre(name, id) {
+      const genre = await content.createGenre({ name }, actor, id);
+      await shows('SELECT 1 FROM catalog.genre WHERE id = $1 AND name = $2', [genre.id, name]);
+      return { id: genre.id, name };
+    },
+    async person(full_name, id) {
+      const person = await content.createPerson({ full_name }, actor, id);
+      await shows('SELECT 1 FROM catalog.person WHERE id = $1 AND full_name = $2', [person.id, full_name]);
+      return { id: person.id, full_name };
+    },
+    async film(spec) {
+      const access = spec.access ?? 'FREE';
+      const rating = spec.rating === undefined ? 5 : spec.rating;
+      const persons = [
+        ...(spec.actors ?? []).map((p) => ({ person_id: p.id, role: 'actor' as const })),
+        ...(spec.writers ?? []).map((p) => ({ person_id: p.id, role: 'writer' as const })),
+        ...(spec.directors ?? []).map((p) => ({ person_id: p.id, role: 'director' as const })),
+      ];
+      const film = await content.createFilm(
+        {
+          title: spec.title,
+          description: spec.description ?? null,
+          rating,
+          access,
+          genre_ids: (spec.genres ?? []).map((g) => g.id),
+          persons,
+        },
+        actor,
+        spec.id,
+      );
+      if (spec.posterUrl) await readModel.setPoster(film.id, spec.posterUrl);
+      await shows('SELECT 1 FROM catalog.film WHERE id = $1 AND version = $2', [film.id, film.version]);
+      if (persons.length > 0) {
+        await shows(
+          `SELECT 1 FROM catalog.person WHERE id = $1 AND films @> jsonb_build_array(jsonb_build_object('uuid', $2::text))`,
+          [persons.at(-1)!.person_id, film.id],
+        );
+      }
+      return { id: film.id, title: spec.title, rating, access };
+    },
+    async bump() {
+      await readModel.bumpVersion();
+    },
+  };
+}

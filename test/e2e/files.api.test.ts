@@ -168,6 +168,11 @@ for (const engine of ['local', 's3'] as const) {
         expect(res.rawPayload.equals(data.subarray(start, end + 1)), header).toBe(true);
       }
 
+      const head = await kino.app.inject({ method: 'HEAD', url, headers: { range: 'bytes=10-19' } });
+      expect(head.statusCode).toBe(206);
+      expect(head.headers['content-length']).toBe('10');
+      expect(head.rawPayload.length).toBe(0);
+
       const past = await kino.app.inject({ method: 'GET', url, headers: { range: `bytes=${data.length}-` } });
       expect(past.statusCode).toBe(416);
       expect(past.headers['content-range']).toBe(`bytes */${data.length}`);

@@ -217,7 +217,7 @@ describe('notifications: campaigns', () => {
       },
     });
     void workerA.drain();
-    await eventually(() => frozen, 60_000, 50);
+    await eventually(() => frozen, 300_000, 50);
     await new Promise((r) => setTimeout(r, 100)); // let the other in-flight sends freeze too
     const mid = await detail(id);
     expect(mid.progress.total).toBe(20_000);
@@ -250,7 +250,7 @@ describe('notifications: campaigns', () => {
     // plus the 8 in flight) were handed to the engine again, with the same Message-ID.
     expect(sends.length - distinct.size).toBeLessThanOrEqual(28);
     await files.close();
-  }, 300_000);
+  }, 600_000);
 });
 
 describe('notifications: admin templates and dead letters', () => {

@@ -127,6 +127,6 @@ describe.skipIf(!serverUrls.database)(
       expect(inbox).toEqual({ n: 10_000, users: 10_000 });
       // One file per Message-ID: a mail repeated after the kill carries the same id and lands on the same file.
       expect(readdirSync(mailDir).filter((f) => f.endsWith('.eml'))).toHaveLength(10_000);
-    }, 300_000);
+    }, 600_000);
   },
 );

@@ -56,14 +56,52 @@ function Panel() {
           <>
             {can('CRUD_FILMS') && (
               <>
-                <Resource name="films" list={FilmList} edit={FilmEdit} create={FilmCreate} icon={MovieIcon} recordRepresentation="title" />
-                <Resource name="genres" list={GenreList} edit={GenreEdit} create={GenreCreate} icon={CategoryIcon} recordRepresentation="name" />
-                <Resource name="persons" list={PersonList} edit={PersonEdit} create={PersonCreate} icon={PeopleIcon} recordRepresentation="full_name" />
+                <Resource
+                  name="films"
+                  list={FilmList}
+                  edit={FilmEdit}
+                  create={FilmCreate}
+                  icon={MovieIcon}
+                  recordRepresentation="title"
+                />
+                <Resource
+                  name="genres"
+                  list={GenreList}
+                  edit={GenreEdit}
+                  create={GenreCreate}
+                  icon={CategoryIcon}
+                  recordRepresentation="name"
+                />
+                <Resource
+                  name="persons"
+                  list={PersonList}
+                  edit={PersonEdit}
+                  create={PersonCreate}
+                  icon={PeopleIcon}
+                  recordRepresentation="full_name"
+                />
                 <Resource name="audit" list={AuditList} icon={HistoryIcon} />
               </>
             )}
-            {can('ASSIGN_ROLE') && <Resource name="users" list={UserList} show={UserShow} icon={PersonIcon} recordRepresentation="login" />}
-            {can('CRUD_ROLE') && <Resource name="roles" list={RoleList} edit={RoleEdit} create={RoleCreate} icon={SecurityIcon} recordRepresentation="code" />}
+            {can('ASSIGN_ROLE') && (
+              <Resource
+                name="users"
+                list={UserList}
+                show={UserShow}
+                icon={PersonIcon}
+                recordRepresentation="login"
+              />
+            )}
+            {can('CRUD_ROLE') && (
+              <Resource
+                name="roles"
+                list={RoleList}
+                edit={RoleEdit}
+                create={RoleCreate}
+                icon={SecurityIcon}
+                recordRepresentation="code"
+              />
+            )}
             <CustomRoutes>
               <Route path="/denied" element={<Denied />} />
             </CustomRoutes>

@@ -1,6 +1,18 @@
 /** The change log of one object: who changed what and when, with before/after values. */
 import { useQuery } from '@tanstack/react-query';
-import { Alert, Box, Chip, CircularProgress, Paper, Table, TableBody, TableCell, TableHead, TableRow, Typography } from '@mui/material';
+import {
+  Alert,
+  Box,
+  Chip,
+  CircularProgress,
+  Paper,
+  Table,
+  TableBody,
+  TableCell,
+  TableHead,
+  TableRow,
+  Typography,
+} from '@mui/material';
 import { useDataProvider, useLocale, useRecordContext, useTranslate } from 'react-admin';
 import type { Entity, KinoDataProvider } from './dataProvider';
 
@@ -58,8 +70,12 @@ export function History({ entity }: { entity: Entity }) {
                 {Object.entries(entry.diff).map(([field, change]) => (
                   <TableRow key={field}>
                     <TableCell>{translate(`resources.${entity}s.fields.${field}`, { _: field })}</TableCell>
-                    <TableCell sx={{ color: 'text.secondary', maxWidth: 360, overflowWrap: 'anywhere' }}>{show(change.before)}</TableCell>
-                    <TableCell sx={{ maxWidth: 360, overflowWrap: 'anywhere' }}>{show(change.after)}</TableCell>
+                    <TableCell sx={{ color: 'text.secondary', maxWidth: 360, overflowWrap: 'anywhere' }}>
+                      {show(change.before)}
+                    </TableCell>
+                    <TableCell sx={{ maxWidth: 360, overflowWrap: 'anywhere' }}>
+                      {show(change.after)}
+                    </TableCell>
                   </TableRow>
                 ))}
               </TableBody>

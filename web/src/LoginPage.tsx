@@ -1,6 +1,15 @@
 /** Sign-in in one or two steps: password, then (when the account has TOTP on) a code. */
 import { useState, type FormEvent } from 'react';
-import { Alert, Box, Button, Card, CardContent, CircularProgress, TextField, Typography } from '@mui/material';
+import {
+  Alert,
+  Box,
+  Button,
+  Card,
+  CardContent,
+  CircularProgress,
+  TextField,
+  Typography,
+} from '@mui/material';
 import { LocalesMenuButton, useLogin, useTranslate } from 'react-admin';
 import { mfaLogin, passwordLogin } from './authProvider';
 import type { Tokens } from './http';
@@ -8,7 +17,9 @@ import type { Tokens } from './http';
 export function LoginPage() {
   const translate = useTranslate();
   const login = useLogin();
-  const [step, setStep] = useState<{ kind: 'password' } | { kind: 'mfa'; mfa_token: string }>({ kind: 'password' });
+  const [step, setStep] = useState<{ kind: 'password' } | { kind: 'mfa'; mfa_token: string }>({
+    kind: 'password',
+  });
   const [form, setForm] = useState({ login: '', password: '', code: '' });
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -50,7 +61,15 @@ export function LoginPage() {
   });
 
   return (
-    <Box sx={{ minHeight: '100vh', display: 'flex', alignItems: 'center', justifyContent: 'center', bgcolor: 'grey.100' }}>
+    <Box
+      sx={{
+        minHeight: '100vh',
+        display: 'flex',
+        alignItems: 'center',
+        justifyContent: 'center',
+        bgcolor: 'grey.100',
+      }}
+    >
       <Card sx={{ width: 380 }} component="form" onSubmit={submit} aria-label="login">
         <CardContent sx={{ display: 'flex', flexDirection: 'column', gap: 2 }}>
           <Box sx={{ display: 'flex', alignItems: 'center', justifyContent: 'space-between' }}>
@@ -64,7 +83,13 @@ export function LoginPage() {
           )}
           {step.kind === 'password' ? (
             <>
-              <TextField label={translate('kino.auth.login')} autoComplete="username" autoFocus required {...field('login')} />
+              <TextField
+                label={translate('kino.auth.login')}
+                autoComplete="username"
+                autoFocus
+                required
+                {...field('login')}
+              />
               <TextField
                 label={translate('kino.auth.password')}
                 type="password"
@@ -89,7 +114,12 @@ export function LoginPage() {
               />
             </>
           )}
-          <Button type="submit" variant="contained" disabled={busy} startIcon={busy ? <CircularProgress size={16} /> : null}>
+          <Button
+            type="submit"
+            variant="contained"
+            disabled={busy}
+            startIcon={busy ? <CircularProgress size={16} /> : null}
+          >
             {translate(step.kind === 'password' ? 'kino.auth.sign_in' : 'kino.auth.verify')}
           </Button>
           {step.kind === 'mfa' && (

@@ -1,5 +1,14 @@
 /** The change log across the catalogue, newest first. */
-import { Datagrid, DateField, FunctionField, List, SelectInput, TextField, TextInput, type RaRecord } from 'react-admin';
+import {
+  Datagrid,
+  DateField,
+  FunctionField,
+  List,
+  SelectInput,
+  TextField,
+  TextInput,
+  type RaRecord,
+} from 'react-admin';
 
 const filters = [
   <SelectInput

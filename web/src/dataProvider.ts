@@ -116,7 +116,8 @@ function listQuery(resource: string, params: GetListParams): Record<string, unkn
     return query;
   }
   const sort = params.sort;
-  if (sort && SORTS[resource]?.includes(sort.field)) query.sort = sort.order === 'DESC' ? `-${sort.field}` : sort.field;
+  if (sort && SORTS[resource]?.includes(sort.field))
+    query.sort = sort.order === 'DESC' ? `-${sort.field}` : sort.field;
   Object.assign(query, filter);
   return query;
 }
@@ -126,7 +127,9 @@ async function list(resource: string, params: GetListParams): Promise<{ data: Re
     // Few roles: the API returns them all, the page is cut here.
     const { json } = await api<Record<string, unknown>[]>(base(resource));
     const q = String((params.filter as { q?: string }).q ?? '').toLowerCase();
-    const all: Rec[] = json.map((r) => fromApi(resource, r)).filter((r: Rec) => !q || String(r.code).toLowerCase().includes(q));
+    const all: Rec[] = json
+      .map((r) => fromApi(resource, r))
+      .filter((r: Rec) => !q || String(r.code).toLowerCase().includes(q));
     const { page = 1, perPage = 25 } = params.pagination ?? {};
     return { data: all.slice((page - 1) * perPage, page * perPage), total: all.length };
   }
@@ -155,16 +158,26 @@ export const dataProvider = {
     return { data: [], total: 0 };
   },
   async create(resource: string, { data }: { data: Record<string, unknown> }) {
-    const { json } = await api<Record<string, unknown>>(base(resource), { method: 'POST', body: toApi(resource, data) });
+    const { json } = await api<Record<string, unknown>>(base(resource), {
+      method: 'POST',
+      body: toApi(resource, data),
+    });
     return { data: fromApi(resource, json) };
   },
   async update(
     resource: string,
-    { id, data, previousData }: { id: Identifier; data: Record<string, unknown>; previousData: Record<string, unknown> },
+    {
+      id,
+      data,
+      previousData,
+    }: { id: Identifier; data: Record<string, unknown>; previousData: Record<string, unknown> },
   ) {
     const url = `${base(resource)}/${encodeURIComponent(String(id))}`;
     if (resource === 'roles') {
-      const { json } = await api<Record<string, unknown>>(url, { method: 'PUT', body: toApi(resource, data) });
+      const { json } = await api<Record<string, unknown>>(url, {
+        method: 'PUT',
+        body: toApi(resource, data),
+      });
       return { data: fromApi(resource, json) };
     }
     const body = { ...toApi(resource, data), version: previousData?.version ?? data.version };
@@ -172,11 +185,18 @@ export const dataProvider = {
     return { data: fromApi(resource, json) };
   },
   async updateMany(resource: string, { ids, data }: { ids: Identifier[]; data: { access?: string } }) {
-    if (resource !== 'films' || !data.access) throw new Error('Only the access level of films changes in bulk.');
-    await api('/api/v1/admin/films/bulk', { method: 'POST', body: { ids, action: 'set_access', access: data.access } });
+    if (resource !== 'films' || !data.access)
+      throw new Error('Only the access level of films changes in bulk.');
+    await api('/api/v1/admin/films/bulk', {
+      method: 'POST',
+      body: { ids, action: 'set_access', access: data.access },
+    });
     return { data: ids };
   },
-  async delete(resource: string, { id, previousData }: { id: Identifier; previousData?: Record<string, unknown> }) {
+  async delete(
+    resource: string,
+    { id, previousData }: { id: Identifier; previousData?: Record<string, unknown> },
+  ) {
     const version = CONTENT.has(resource) ? previousData?.version : undefined;
     await api(`${base(resource)}/${encodeURIComponent(String(id))}${qs({ version })}`, { method: 'DELETE' });
     return { data: (previousData ?? { id }) as Rec };
@@ -186,27 +206,36 @@ export const dataProvider = {
       await api('/api/v1/admin/films/bulk', { method: 'POST', body: { ids, action: 'delete' } });
       return { data: ids };
     }
-    for (const id of ids) await api(`${base(resource)}/${encodeURIComponent(String(id))}`, { method: 'DELETE' });
+    for (const id of ids)
+      await api(`${base(resource)}/${encodeURIComponent(String(id))}`, { method: 'DELETE' });
     return { data: ids };
   },
 
   // Calls beyond CRUD, used by the history tab and the users page.
   async history(entity: Entity, id: Identifier): Promise<ChangeLogEntry[]> {
-    const { json } = await api<ChangeLogEntry[]>(`/api/v1/admin/${entity}s/${encodeURIComponent(String(id))}/history`);
+    const { json } = await api<ChangeLogEntry[]>(
+      `/api/v1/admin/${entity}s/${encodeURIComponent(String(id))}/history`,
+    );
     return json;
   },
   async userSessions(userId: Identifier): Promise<Session[]> {
-    const { json } = await api<Session[] | { items: Session[] }>(`/api/v1/users/${encodeURIComponent(String(userId))}/sessions`);
+    const { json } = await api<Session[] | { items: Session[] }>(
+      `/api/v1/users/${encodeURIComponent(String(userId))}/sessions`,
+    );
     return Array.isArray(json) ? json : json.items;
   },
   async endUserSessions(userId: Identifier): Promise<void> {
     await api(`/api/v1/users/${encodeURIComponent(String(userId))}/sessions`, { method: 'DELETE' });
   },
   async assignRole(userId: Identifier, code: string): Promise<void> {
-    await api(`/api/v1/users/${encodeURIComponent(String(userId))}/roles/${encodeURIComponent(code)}`, { method: 'POST' });
+    await api(`/api/v1/users/${encodeURIComponent(String(userId))}/roles/${encodeURIComponent(code)}`, {
+      method: 'POST',
+    });
   },
   async revokeRole(userId: Identifier, code: string): Promise<void> {
-    await api(`/api/v1/users/${encodeURIComponent(String(userId))}/roles/${encodeURIComponent(code)}`, { method: 'DELETE' });
+    await api(`/api/v1/users/${encodeURIComponent(String(userId))}/roles/${encodeURIComponent(code)}`, {
+      method: 'DELETE',
+    });
   },
   async permissions(): Promise<{ code: string; description?: string }[]> {
     const { json } = await api<(string | { code: string; description?: string })[]>('/api/v1/permissions');

@@ -45,7 +45,13 @@ const byName = (q: string) => ({ q });
 
 const filmFilters = [
   <SearchInput key="q" source="q" alwaysOn />,
-  <ReferenceArrayInput key="genre" source="genre" reference="genres" perPage={100} sort={{ field: 'name', order: 'ASC' }}>
+  <ReferenceArrayInput
+    key="genre"
+    source="genre"
+    reference="genres"
+    perPage={100}
+    sort={{ field: 'name', order: 'ASC' }}
+  >
     <AutocompleteArrayInput optionText="name" filterToQuery={byName} />
   </ReferenceArrayInput>,
   <SelectInput key="type" source="type" choices={TYPE_CHOICES} />,
@@ -108,7 +114,12 @@ const ListActions = () => (
 
 export function FilmList() {
   return (
-    <List filters={filmFilters} sort={{ field: 'modified', order: 'DESC' }} perPage={25} actions={<ListActions />}>
+    <List
+      filters={filmFilters}
+      sort={{ field: 'modified', order: 'DESC' }}
+      perPage={25}
+      actions={<ListActions />}
+    >
       <DatagridConfigurable rowClick="edit" bulkActionButtons={<BulkActions />}>
         <FunctionField source="title" render={(r: RaRecord) => <strong>{r.title}</strong>} />
         <SelectField source="type" choices={TYPE_CHOICES} />
@@ -127,7 +138,6 @@ export function FilmList() {
 }
 
 function FilmForm({ withHistory }: { withHistory: boolean }) {
-  const translate = useTranslate();
   return (
     <TabbedForm>
       <TabbedForm.Tab label="kino.film.main">
@@ -139,12 +149,22 @@ function FilmForm({ withHistory }: { withHistory: boolean }) {
         <SelectInput source="access" choices={ACCESS_CHOICES} defaultValue="FREE" validate={required()} />
       </TabbedForm.Tab>
       <TabbedForm.Tab label="kino.film.cast" path="cast">
-        <ReferenceArrayInput source="genre_ids" reference="genres" perPage={100} sort={{ field: 'name', order: 'ASC' }}>
+        <ReferenceArrayInput
+          source="genre_ids"
+          reference="genres"
+          perPage={100}
+          sort={{ field: 'name', order: 'ASC' }}
+        >
           <AutocompleteArrayInput optionText="name" filterToQuery={byName} fullWidth />
         </ReferenceArrayInput>
         <ArrayInput source="person_links">
           <SimpleFormIterator inline disableReordering disableClear>
-            <ReferenceInput source="person_id" reference="persons" perPage={20} sort={{ field: 'full_name', order: 'ASC' }}>
+            <ReferenceInput
+              source="person_id"
+              reference="persons"
+              perPage={20}
+              sort={{ field: 'full_name', order: 'ASC' }}
+            >
               <AutocompleteInput
                 optionText="full_name"
                 filterToQuery={byName}
@@ -153,7 +173,13 @@ function FilmForm({ withHistory }: { withHistory: boolean }) {
                 label="resources.films.fields.person_id"
               />
             </ReferenceInput>
-            <SelectInput source="role" choices={ROLE_CHOICES} defaultValue="actor" validate={required()} label="resources.films.fields.role" />
+            <SelectInput
+              source="role"
+              choices={ROLE_CHOICES}
+              defaultValue="actor"
+              validate={required()}
+              label="resources.films.fields.role"
+            />
           </SimpleFormIterator>
         </ArrayInput>
       </TabbedForm.Tab>
@@ -179,4 +205,3 @@ export const FilmCreate = () => (
     <FilmForm withHistory={false} />
   </Create>
 );
-

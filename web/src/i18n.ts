@@ -10,8 +10,7 @@ function merge(a: Tree, b: Tree): Tree {
   const out: Tree = { ...a };
   for (const [key, value] of Object.entries(b)) {
     const current = out[key];
-    out[key] =
-      typeof value === 'object' && typeof current === 'object' ? merge(current, value) : value;
+    out[key] = typeof value === 'object' && typeof current === 'object' ? merge(current, value) : value;
   }
   return out;
 }
@@ -61,6 +60,8 @@ const en = {
       no_sessions: 'No active sessions.',
       end_sessions: 'End all sessions',
       sessions_ended: 'All sessions of this user were ended.',
+      session_created: 'Signed in',
+      session_last_used: 'Last used',
       role_assigned: 'Role %{role} assigned.',
       role_revoked: 'Role %{role} revoked.',
     },
@@ -95,19 +96,47 @@ const en = {
     },
     genres: {
       name: 'Genre |||| Genres',
-      fields: { q: 'Search', name: 'Name', description: 'Description', film_count: 'Films', created: 'Created', modified: 'Modified' },
+      fields: {
+        q: 'Search',
+        name: 'Name',
+        description: 'Description',
+        film_count: 'Films',
+        created: 'Created',
+        modified: 'Modified',
+      },
     },
     persons: {
       name: 'Person |||| Persons',
-      fields: { q: 'Search', full_name: 'Full name', film_count: 'Films', created: 'Created', modified: 'Modified' },
+      fields: {
+        q: 'Search',
+        full_name: 'Full name',
+        film_count: 'Films',
+        created: 'Created',
+        modified: 'Modified',
+      },
     },
     audit: {
       name: 'Change log',
-      fields: { at: 'When', entity: 'Object', entity_id: 'Id', action: 'Action', actor_login: 'Who', diff: 'Changes' },
+      fields: {
+        at: 'When',
+        entity: 'Object',
+        entity_id: 'Id',
+        action: 'Action',
+        actor_login: 'Who',
+        diff: 'Changes',
+      },
     },
     users: {
       name: 'User |||| Users',
-      fields: { q: 'Search', login: 'Login', email: 'Email', first_name: 'First name', last_name: 'Last name', roles: 'Roles', created_at: 'Registered' },
+      fields: {
+        q: 'Search',
+        login: 'Login',
+        email: 'Email',
+        first_name: 'First name',
+        last_name: 'Last name',
+        roles: 'Roles',
+        created_at: 'Registered',
+      },
     },
     roles: {
       name: 'Role |||| Roles',
@@ -161,6 +190,8 @@ const ru: typeof en = {
       no_sessions: 'Активных сеансов нет.',
       end_sessions: 'Завершить все сеансы',
       sessions_ended: 'Все сеансы пользователя завершены.',
+      session_created: 'Вход',
+      session_last_used: 'Последняя активность',
       role_assigned: 'Роль %{role} назначена.',
       role_revoked: 'Роль %{role} снята.',
     },
@@ -195,19 +226,47 @@ const ru: typeof en = {
     },
     genres: {
       name: 'Жанр |||| Жанры',
-      fields: { q: 'Поиск', name: 'Название', description: 'Описание', film_count: 'Фильмов', created: 'Создан', modified: 'Изменён' },
+      fields: {
+        q: 'Поиск',
+        name: 'Название',
+        description: 'Описание',
+        film_count: 'Фильмов',
+        created: 'Создан',
+        modified: 'Изменён',
+      },
     },
     persons: {
       name: 'Персона |||| Персоны',
-      fields: { q: 'Поиск', full_name: 'Полное имя', film_count: 'Фильмов', created: 'Создана', modified: 'Изменена' },
+      fields: {
+        q: 'Поиск',
+        full_name: 'Полное имя',
+        film_count: 'Фильмов',
+        created: 'Создана',
+        modified: 'Изменена',
+      },
     },
     audit: {
       name: 'Журнал изменений',
-      fields: { at: 'Когда', entity: 'Объект', entity_id: 'Id', action: 'Действие', actor_login: 'Кто', diff: 'Изменения' },
+      fields: {
+        at: 'Когда',
+        entity: 'Объект',
+        entity_id: 'Id',
+        action: 'Действие',
+        actor_login: 'Кто',
+        diff: 'Изменения',
+      },
     },
     users: {
       name: 'Пользователь |||| Пользователи',
-      fields: { q: 'Поиск', login: 'Логин', email: 'Email', first_name: 'Имя', last_name: 'Фамилия', roles: 'Роли', created_at: 'Зарегистрирован' },
+      fields: {
+        q: 'Поиск',
+        login: 'Логин',
+        email: 'Email',
+        first_name: 'Имя',
+        last_name: 'Фамилия',
+        roles: 'Роли',
+        created_at: 'Зарегистрирован',
+      },
     },
     roles: {
       name: 'Роль |||| Роли',
@@ -219,7 +278,10 @@ const ru: typeof en = {
 const MESSAGES: Record<string, TranslationMessages> = {
   en: merge(englishMessages as unknown as Tree, en) as unknown as TranslationMessages,
   // Keys the Russian pack lacks fall back to English rather than showing a key.
-  ru: merge(merge(englishMessages as unknown as Tree, russianMessages as unknown as Tree), ru) as unknown as TranslationMessages,
+  ru: merge(
+    merge(englishMessages as unknown as Tree, russianMessages as unknown as Tree),
+    ru,
+  ) as unknown as TranslationMessages,
 };
 
 const initial = (() => {

@@ -45,24 +45,22 @@ import {
 import type { KinoDataProvider } from './dataProvider';
 
 const roleCodes = (r: RaRecord): string[] =>
-  ((r.roles as (string | { code: string })[] | undefined) ?? []).map((x) => (typeof x === 'string' ? x : x.code));
+  ((r.roles as (string | { code: string })[] | undefined) ?? []).map((x) =>
+    typeof x === 'string' ? x : x.code,
+  );
 
 export const UserList = () => (
-  <List filters={[<SearchInput key="q" source="q" alwaysOn />]} perPage={25} sort={{ field: 'login', order: 'ASC' }} exporter={false}>
+  <List
+    filters={[<SearchInput key="q" source="q" alwaysOn />]}
+    perPage={25}
+    sort={{ field: 'login', order: 'ASC' }}
+    exporter={false}
+  >
     <Datagrid rowClick="show" bulkActionButtons={false}>
       <TextField source="login" sortable={false} />
       <TextField source="email" sortable={false} />
-      <FunctionField
-        source="roles"
-        sortable={false}
-        render={(r: RaRecord) => (
-          <Stack direction="row" spacing={0.5}>
-            {roleCodes(r).map((code) => (
-              <Chip key={code} size="small" label={code} />
-            ))}
-          </Stack>
-        )}
-      />
+      <TextField source="first_name" sortable={false} emptyText="—" />
+      <TextField source="last_name" sortable={false} emptyText="—" />
       <DateField source="created_at" showTime sortable={false} />
     </Datagrid>
   </List>
@@ -77,13 +75,22 @@ function UserRoles() {
   const [choice, setChoice] = useState('');
   const roles = useQuery({
     queryKey: ['roles', 'all'],
-    queryFn: () => dataProvider.getList('roles', { pagination: { page: 1, perPage: 1000 }, sort: { field: 'code', order: 'ASC' }, filter: {} }),
+    queryFn: () =>
+      dataProvider.getList('roles', {
+        pagination: { page: 1, perPage: 1000 },
+        sort: { field: 'code', order: 'ASC' },
+        filter: {},
+      }),
   });
   const act = useMutation({
     mutationFn: ({ kind, code }: { kind: 'assign' | 'revoke'; code: string }) =>
-      kind === 'assign' ? dataProvider.assignRole(record!.id, code) : dataProvider.revokeRole(record!.id, code),
+      kind === 'assign'
+        ? dataProvider.assignRole(record!.id, code)
+        : dataProvider.revokeRole(record!.id, code),
     onSuccess: (_r, { kind, code }) => {
-      notify(kind === 'assign' ? 'kino.users.role_assigned' : 'kino.users.role_revoked', { messageArgs: { role: code } });
+      notify(kind === 'assign' ? 'kino.users.role_assigned' : 'kino.users.role_revoked', {
+        messageArgs: { role: code },
+      });
       setChoice('');
       refresh();
     },
@@ -108,7 +115,14 @@ function UserRoles() {
         ))}
       </Stack>
       <Stack direction="row" spacing={1} alignItems="center">
-        <Select size="small" value={choice} displayEmpty onChange={(e) => setChoice(e.target.value)} sx={{ minWidth: 200 }} aria-label={translate('kino.users.assign')}>
+        <Select
+          size="small"
+          value={choice}
+          displayEmpty
+          onChange={(e) => setChoice(e.target.value)}
+          sx={{ minWidth: 200 }}
+          inputProps={{ 'aria-label': translate('kino.users.assign') }}
+        >
           <MenuItem value="" disabled>
             {translate('kino.users.assign')}
           </MenuItem>
@@ -118,7 +132,11 @@ function UserRoles() {
             </MenuItem>
           ))}
         </Select>
-        <MuiButton variant="outlined" disabled={!choice || act.isPending} onClick={() => act.mutate({ kind: 'assign', code: choice })}>
+        <MuiButton
+          variant="outlined"
+          disabled={!choice || act.isPending}
+          onClick={() => act.mutate({ kind: 'assign', code: choice })}
+        >
           {translate('kino.users.assign_button')}
         </MuiButton>
       </Stack>
@@ -134,7 +152,11 @@ function UserSessions() {
   const notify = useNotify();
   const client = useQueryClient();
   const key = ['user-sessions', record?.id];
-  const sessions = useQuery({ queryKey: key, queryFn: () => dataProvider.userSessions(record!.id), enabled: Boolean(record?.id) });
+  const sessions = useQuery({
+    queryKey: key,
+    queryFn: () => dataProvider.userSessions(record!.id),
+    enabled: Boolean(record?.id),
+  });
   const end = useMutation({
     mutationFn: () => dataProvider.endUserSessions(record!.id),
     onSuccess: async () => {
@@ -148,7 +170,13 @@ function UserSessions() {
     <Box>
       <Stack direction="row" justifyContent="space-between" alignItems="center" sx={{ mb: 1 }}>
         <Typography variant="subtitle2">{translate('kino.users.sessions')}</Typography>
-        <MuiButton color="error" variant="outlined" size="small" disabled={end.isPending || !sessions.data?.length} onClick={() => end.mutate()}>
+        <MuiButton
+          color="error"
+          variant="outlined"
+          size="small"
+          disabled={end.isPending || !sessions.data?.length}
+          onClick={() => end.mutate()}
+        >
           {translate('kino.users.end_sessions')}
         </MuiButton>
       </Stack>
@@ -164,8 +192,8 @@ function UserSessions() {
             <TableRow>
               <TableCell>IP</TableCell>
               <TableCell>User agent</TableCell>
-              <TableCell>{translate('resources.films.fields.created')}</TableCell>
-              <TableCell>{translate('resources.films.fields.modified')}</TableCell>
+              <TableCell>{translate('kino.users.session_created')}</TableCell>
+              <TableCell>{translate('kino.users.session_last_used')}</TableCell>
             </TableRow>
           </TableHead>
           <TableBody>
@@ -210,13 +238,21 @@ function PermissionsInput() {
     <CheckboxGroupInput
       source="permissions"
       row={false}
-      choices={(perms.data ?? []).map((p) => ({ id: p.code, name: p.description ? `${p.code} — ${p.description}` : p.code }))}
+      choices={(perms.data ?? []).map((p) => ({
+        id: p.code,
+        name: p.description ? `${p.code} — ${p.description}` : p.code,
+      }))}
     />
   );
 }
 
 export const RoleList = () => (
-  <List filters={[<SearchInput key="q" source="q" alwaysOn />]} perPage={25} exporter={false} sort={{ field: 'code', order: 'ASC' }}>
+  <List
+    filters={[<SearchInput key="q" source="q" alwaysOn />]}
+    perPage={25}
+    exporter={false}
+    sort={{ field: 'code', order: 'ASC' }}
+  >
     <Datagrid rowClick="edit" bulkActionButtons={false}>
       <TextField source="code" sortable={false} />
       <TextField source="description" sortable={false} />

@@ -57,9 +57,14 @@ export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
     reconnectTimeWait: 500,
     timeout: 5_000,
   });
+  // Known to be disconnected: publish fails at once (callers fall back to the outbox) instead of
+  // waiting for the publish timeout on every call.
+  let connected = true;
   void (async () => {
     for await (const status of nc.status()) {
       const type = String(status.type);
+      if (type === 'disconnect') connected = false;
+      if (type === 'reconnect') connected = true;
       if (type === 'disconnect' || type === 'error') {
         options.onError?.(new Error(`nats ${type}: ${JSON.stringify(status.data)}`));
       }
@@ -100,6 +105,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
   return {
     engine: 'nats',
     async publish(messages) {
+      if (!connected || nc.isClosed()) throw new Error('nats is disconnected; publish refused');
       await Promise.all(
         messages.map((message) => {
           const h = natsHeaders();

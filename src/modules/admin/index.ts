@@ -7,6 +7,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { HttpApp } from '../../platform/http/app.js';
 import type { ModuleDefinition } from '../../platform/module.js';
+import { unavailable } from '../../platform/errors.js';
 import { auditRoutes } from './audit.routes.js';
 import type { CatalogModuleService, ContentService } from './content.port.js';
 import { filmRoutes } from './films.routes.js';
@@ -39,8 +40,17 @@ export const adminModule: ModuleDefinition = {
   migrations: [],
   uses: ['catalog', 'auth'],
   async create(ctx) {
-    return {
-      routes: adminRoutes({ content: () => ctx.services.require<CatalogModuleService>('catalog').content }),
+    const content = () => {
+      const catalog = ctx.services.get<CatalogModuleService>('catalog');
+      if (!catalog)
+        throw unavailable(
+          'CATALOG_NOT_IN_PROCESS',
+          'The admin API needs the catalog module in the same process (SERVICES=admin,catalog,…).',
+        );
+      return catalog.content;
     };
+    if (!ctx.services.get('catalog'))
+      ctx.logger.warn('the catalog module is not in this process: the admin API will answer 503');
+    return { routes: adminRoutes({ content }) };
   },
 };

@@ -72,6 +72,9 @@ const ORDER: Record<FilmSort, string> = {
   imdb_rating: 'imdb_rating ASC NULLS LAST, id',
 };
 
+/** The film_count row of all films. */
+const ALL_FILMS = '00000000-0000-0000-0000-000000000000';
+
 const SEARCH_QUERY = 'catalog.search_tsquery($1::text[], $2::int[], $3::boolean[], $4::boolean[])';
 
 export type CatalogRepository = ReturnType<typeof createCatalogRepository>;
@@ -98,7 +101,15 @@ export function createCatalogRepository(sql: Sql) {
       );
     },
 
+    /** No genre or one genre: the trigger-kept totals (migration 0004); several genres: a count. */
     async countFilms(filter: { access: readonly AccessLevel[]; genres: readonly string[] }): Promise<number> {
+      if (filter.genres.length <= 1) {
+        const [kept] = await sql.query<{ n: number | null }>(
+          'SELECT sum(n)::int8 AS n FROM catalog.film_count WHERE genre_id = $1 AND access = ANY($2::text[])',
+          [filter.genres[0] ?? ALL_FILMS, filter.access],
+        );
+        return kept?.n ?? 0;
+      }
       const [row] = await sql.query<{ n: number }>(
         `SELECT count(*) AS n FROM catalog.film WHERE ${filmFilter(filter.genres)}`,
         filmFilterParams(filter.access, filter.genres),
@@ -106,20 +117,29 @@ export function createCatalogRepository(sql: Sql) {
       return row?.n ?? 0;
     },
 
-    /** Title matches first (the whole title, then every word in it), then text rank, then rating. */
+    /**
+     * Exact title first, then titles with every word (the last one whole), then titles matching
+     * with the last word as a prefix, each by rating; then the other matches by text rank.
+     */
     async searchFilms(
       plan: SearchPlan,
       access: readonly AccessLevel[],
       window: Window,
     ): Promise<PageRows<FilmListItem>> {
       const rows = await sql.query<FilmListItem & { total: number }>(
-        `WITH q AS MATERIALIZED (SELECT ${SEARCH_QUERY} AS tq)
+        `WITH q AS MATERIALIZED (
+           SELECT ${SEARCH_QUERY} AS tq,
+                  catalog.search_tsquery($1::text[], $2::int[], array_fill(false, ARRAY[cardinality($1::text[])]),
+                                         $4::boolean[]) AS whole
+         )
          SELECT f.id AS uuid, f.title, f.imdb_rating, count(*) OVER () AS total
          FROM catalog.film AS f
          WHERE f.search @@ (SELECT tq FROM q) AND f.access = ANY($5::text[])
          ORDER BY lower(f.title) = $6 DESC,
+                  ts_filter(f.search, '{a}') @@ (SELECT whole FROM q) DESC,
                   ts_filter(f.search, '{a}') @@ (SELECT tq FROM q) DESC,
-                  ts_rank(f.search, (SELECT tq FROM q)) DESC,
+                  CASE WHEN ts_filter(f.search, '{a}') @@ (SELECT tq FROM q) THEN 0
+                       ELSE ts_rank(f.search, (SELECT tq FROM q)) END DESC,
                   f.imdb_rating DESC NULLS LAST, f.id
          LIMIT $7 OFFSET $8`,
         [...planParams(plan), access, plan.exact, window.limit, window.offset],

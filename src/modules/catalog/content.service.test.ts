@@ -23,8 +23,10 @@ describe('content service', () => {
   beforeAll(async () => {
     kino = await createTestKino({ modules: ['catalog'], workers: false });
     content = kino.kernel.services.require<CatalogModuleService>('catalog').content;
+  }, 180_000);
+  afterAll(async () => {
+    await kino?.close();
   });
-  afterAll(() => kino.close());
 
   const outbox = async (type: string) =>
     kino.kernel.engines.sql.query<{ payload: Record<string, unknown> }>(

@@ -200,6 +200,11 @@ export interface ReadModel {
   ): Promise<{ films: number; genres: number; persons: number }>;
   /** Seconds between the oldest content change not yet projected and now (0 when in step). */
   lagSeconds(): Promise<number>;
+  /**
+   * Re-projects films whose document is missing, older than the content row, or left over from a
+   * deleted film (catch-up after the etl worker was down). Returns how many it re-projected.
+   */
+  reconcile(): Promise<number>;
   /** Bumps the cache version key the read API includes in its cache keys. */
   bumpVersion(): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import './content.events.js';
 import type { ModuleDefinition } from '../../platform/module.js';
+import { createCatalogReadApi } from './catalog.routes.js';
 import { createContentService } from './content.service.js';
 import { createReadModel } from './read-model.js';
 import type { CatalogModuleService } from './content.types.js';
@@ -11,7 +12,6 @@ export type * from './content.types.js';
 export { createContentService } from './content.service.js';
 export { createReadModel, READ_MODEL_VERSION_KEY } from './read-model.js';
 export * as contentSchemas from './content.schemas.js';
-import { createCatalogReadApi } from './catalog.routes.js';
 
 /** What `kino start` generates into an empty database. */
 export const DEMO_CATALOGUE = { films: 1000, genres: 24, persons: 3200, seed: 1895 } as const;

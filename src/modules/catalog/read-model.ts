@@ -108,6 +108,14 @@ const GENRE_UPSERT = (filter: string) => `
 const BY_IDS = (column: string) => `${column} = ANY($1::uuid[])`;
 const BY_RANGE = (column: string) => `${column} > $1::uuid AND ${column} <= $2::uuid`;
 
+/**
+ * Projections run one at a time: each takes this transaction-scoped lock first, so a projection
+ * computed from an older snapshot can never overwrite a newer one (READ COMMITTED upserts would
+ * otherwise let a slow handler win).
+ */
+const PROJECTION_LOCK = 7_331_001;
+const lock = (db: SqlExecutor) => db.query('SELECT pg_advisory_xact_lock($1::bigint)', [PROJECTION_LOCK]);
+
 /** Splits `items` into chunks of `size`. */
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -159,6 +167,7 @@ export function createReadModel(deps: ReadModelDeps): ReadModel {
       const list = uniq(ids);
       if (list.length === 0) return 0;
       const run = async (db: SqlExecutor) => {
+        await lock(db);
         let persons: string[] = [];
         for (const part of chunks(list, batchSize)) persons = persons.concat(await upsertFilms(db, part));
         await upsertPersons(db, uniq(persons));
@@ -175,6 +184,7 @@ export function createReadModel(deps: ReadModelDeps): ReadModel {
       const list = uniq(ids);
       if (list.length === 0) return 0;
       const run = async (db: SqlExecutor) => {
+        await lock(db);
         await db.execute(GENRE_UPSERT('g.id = ANY($1::uuid[])'), [list]);
         await db.execute(
           `DELETE FROM catalog.genre c WHERE c.id = ANY($1::uuid[])
@@ -201,16 +211,19 @@ export function createReadModel(deps: ReadModelDeps): ReadModel {
       const list = uniq(ids);
       if (list.length === 0) return 0;
       const run = async (db: SqlExecutor) => {
+        await lock(db);
         const films = await db.query<{ id: string }>(
           `SELECT DISTINCT film_work_id AS id FROM content.person_film_work WHERE person_id = ANY($1::uuid[])`,
           [list],
         );
+        // Their films, and everyone else those films show (a film document may be new here).
+        let shown: string[] = [];
         for (const part of chunks(
           films.map((f) => f.id),
           batchSize,
         ))
-          await upsertFilms(db, part);
-        await upsertPersons(db, list);
+          shown = shown.concat(await upsertFilms(db, part));
+        await upsertPersons(db, uniq([...list, ...shown]));
         return list.length;
       };
       return tx ? run(tx) : sql.transaction(run);
@@ -218,6 +231,7 @@ export function createReadModel(deps: ReadModelDeps): ReadModel {
 
     async setPoster(filmId, url, tx) {
       const run = async (db: SqlExecutor) => {
+        await lock(db);
         if (url === null) await db.execute('DELETE FROM catalog.poster WHERE film_id = $1', [filmId]);
         else
           await db.execute(
@@ -239,24 +253,27 @@ export function createReadModel(deps: ReadModelDeps): ReadModel {
       );
       if (films.length > 5000 && films.length * 2 > total) return readModel.rebuild(onProgress);
       if (genres.length > 0) {
-        await sql.execute(GENRE_UPSERT('g.id = ANY($1::uuid[])'), [genres]);
-        await sql.execute(
-          `DELETE FROM catalog.genre c WHERE c.id = ANY($1::uuid[])
+        await sql.transaction(async (tx) => {
+          await lock(tx);
+          await tx.execute(GENRE_UPSERT('g.id = ANY($1::uuid[])'), [genres]);
+          await tx.execute(
+            `DELETE FROM catalog.genre c WHERE c.id = ANY($1::uuid[])
              AND NOT EXISTS (SELECT 1 FROM content.genre g WHERE g.id = c.id)`,
-          [genres],
-        );
+            [genres],
+          );
+        });
       }
       let shown: string[] = [];
       let done = 0;
       onProgress?.(0, films.length);
       for (const part of chunks(films, batchSize)) {
-        shown = shown.concat(await sql.transaction((tx) => upsertFilms(tx, part)));
+        shown = shown.concat(await sql.transaction(async (tx) => (await lock(tx), upsertFilms(tx, part))));
         done += part.length;
         onProgress?.(done, films.length);
       }
       const allPersons = uniq([...shown, ...persons]);
       for (const part of chunks(allPersons, batchSize))
-        await sql.transaction((tx) => upsertPersons(tx, part));
+        await sql.transaction(async (tx) => (await lock(tx), upsertPersons(tx, part)));
       await readModel.bumpVersion();
       return { films: films.length, genres: genres.length, persons: allPersons.length };
     },
@@ -266,7 +283,7 @@ export function createReadModel(deps: ReadModelDeps): ReadModel {
         'SELECT count(*)::int AS total FROM content.film_work',
       );
       const started = new Date();
-      await sql.execute(GENRE_UPSERT('true'));
+      await sql.transaction(async (tx) => (await lock(tx), tx.execute(GENRE_UPSERT('true'))));
       await sql.execute(
         'DELETE FROM catalog.genre c WHERE NOT EXISTS (SELECT 1 FROM content.genre g WHERE g.id = c.id)',
       );
@@ -281,7 +298,8 @@ export function createReadModel(deps: ReadModelDeps): ReadModel {
           [last, batchSize],
         );
         if (!bound?.hi) break;
-        await sql.query(filmUpsertSql(BY_RANGE), [last, bound.hi]);
+        const [lo, hi] = [last, bound.hi];
+        await sql.transaction(async (tx) => (await lock(tx), tx.query(filmUpsertSql(BY_RANGE), [lo, hi])));
         last = bound.hi;
         done += bound.n;
         onProgress?.(Math.min(done, total), total);
@@ -299,7 +317,8 @@ export function createReadModel(deps: ReadModelDeps): ReadModel {
           [last, batchSize * 2],
         );
         if (!bound?.hi) break;
-        await sql.execute(PERSON_UPSERT(BY_RANGE), [last, bound.hi]);
+        const [lo, hi] = [last, bound.hi];
+        await sql.transaction(async (tx) => (await lock(tx), tx.execute(PERSON_UPSERT(BY_RANGE), [lo, hi])));
         last = bound.hi;
         persons += bound.n;
       }
@@ -326,6 +345,19 @@ export function createReadModel(deps: ReadModelDeps): ReadModel {
          WHERE f.modified > now() - interval '1 day' AND (c.id IS NULL OR c.version < f.version)`,
       );
       return Math.max(0, row?.lag ?? 0);
+    },
+
+    async reconcile() {
+      const rows = await sql.query<{ id: string }>(
+        `SELECT f.id FROM content.film_work f LEFT JOIN catalog.film c ON c.id = f.id
+         WHERE c.id IS NULL OR c.version <> f.version
+         UNION ALL
+         SELECT c.id FROM catalog.film c WHERE NOT EXISTS (SELECT 1 FROM content.film_work f WHERE f.id = c.id)`,
+      );
+      const ids = rows.map((r) => r.id);
+      for (let i = 0; i < ids.length; i += 2000) await readModel.projectFilms(ids.slice(i, i + 2000));
+      if (ids.length > 0) await readModel.bumpVersion();
+      return ids.length;
     },
 
     async bumpVersion() {

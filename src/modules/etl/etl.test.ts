@@ -5,6 +5,7 @@ import { emit } from '../../platform/outbox.js';
 import { event } from '../../platform/events.js';
 import type { Actor, CatalogModuleService, ContentService } from '../catalog/index.js';
 import { READ_MODEL_VERSION_KEY } from '../catalog/index.js';
+import { ETL_GROUP } from './etl.worker.js';
 
 const actor: Actor = { id: null, login: 'system' };
 
@@ -20,24 +21,29 @@ interface FilmDoc {
   directors: { uuid: string; full_name: string }[];
 }
 
-describe('etl worker and read-model projector', () => {
+describe('etl worker and read-model projector', { timeout: 120_000 }, () => {
   let kino: TestKino;
   let content: ContentService;
 
   beforeAll(async () => {
     kino = await createTestKino({ modules: ['catalog', 'etl'] });
     content = kino.kernel.services.require<CatalogModuleService>('catalog').content;
+  }, 180_000);
+  afterAll(async () => {
+    await kino?.close();
   });
-  afterAll(() => kino.close());
 
   const sql = () => kino.kernel.engines.sql;
   const doc = async (id: string) =>
     (await sql().query<{ document: FilmDoc }>('SELECT document FROM catalog.film WHERE id = $1', [id]))[0]
       ?.document;
-  /** Publishes pending events, then waits until `check` holds (the NATS bus delivers asynchronously). */
+  /** Publishes pending events, then waits until the etl group has nothing pending and `check` holds. */
   const settle = async <T>(check: () => Promise<T>) => {
     await kino.flush();
-    return eventually(check, 10_000);
+    return eventually(
+      async () => ((await kino.kernel.engines.bus.lag(ETL_GROUP)) ?? 0) === 0 && check(),
+      10_000,
+    );
   };
 
   it('projects a created film into the exact detail document, with person and genre documents', async () => {

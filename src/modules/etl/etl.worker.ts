@@ -74,17 +74,8 @@ export function createEtlWorker(ctx: ModuleContext): Worker {
   );
 
   async function reconcile(): Promise<void> {
-    const rows = await sql.query<{ id: string }>(
-      `SELECT f.id FROM content.film_work f LEFT JOIN catalog.film c ON c.id = f.id
-       WHERE c.id IS NULL OR c.version <> f.version
-       UNION ALL
-       SELECT c.id FROM catalog.film c WHERE NOT EXISTS (SELECT 1 FROM content.film_work f WHERE f.id = c.id)`,
-    );
-    if (rows.length === 0) return;
-    logger.info({ films: rows.length }, 'etl: re-projecting films that are behind the content tables');
-    const ids = rows.map((r) => r.id);
-    for (let i = 0; i < ids.length; i += 2000) await readModel().projectFilms(ids.slice(i, i + 2000));
-    await readModel().bumpVersion();
+    const films = await readModel().reconcile();
+    if (films > 0) logger.info({ films }, 'etl: re-projected films that were behind the content tables');
   }
 
   return {

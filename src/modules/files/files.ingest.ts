@@ -91,7 +91,6 @@ export async function sniff(
       kind === 'other'
         ? `Programs (${mime}) are not accepted.`
         : `A ${kind} must be one of ${ACCEPTED[kind].join(', ')}; this file is ${detected ? mime : 'of an unknown type'}.`,
-      { headers: { connection: 'close' } },
     );
   }
 

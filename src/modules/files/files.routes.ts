@@ -76,6 +76,7 @@ export function filesRoutes(service: FilesService, tus: TusHandler): FastifyPlug
           throw badRequest('VALIDATION_FAILED', 'film_id must be a UUID.', [
             { field: 'body/film_id', message: 'must be a UUID' },
           ]);
+        // Refused mid-body (413, 415), Node answers with Connection: close and hangs up.
         const row = await service.upload({
           source: part.file,
           filename: part.filename,

@@ -206,6 +206,14 @@ export function createDeliveryRepository() {
       );
     },
 
+    /** Extends the lease of rows this claim still holds (slow mail servers). */
+    async renew(tx: SqlExecutor, claim: string, until: Date): Promise<number> {
+      return tx.execute(
+        `UPDATE notify.delivery SET locked_until = $2 WHERE claim = $1 AND status = 'sending'`,
+        [claim, until],
+      );
+    },
+
     async deadLetters(
       tx: SqlExecutor,
       limit: number,

@@ -142,12 +142,24 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
 
     const outcomes: Outcome[] = [];
     let accepted: Outcome[] = [];
-    const flushAccepted = async () => {
-      if (accepted.length === 0) return;
-      const group = accepted;
-      accepted = [];
-      for (const o of group) count('email', o);
-      await sql.transaction((tx) => deliveries.finish(tx, claim, clock.now(), group));
+    // Flushes run one at a time: concurrent ones would lock the batch's rows in different orders.
+    let flushing: Promise<void> = Promise.resolve();
+    const flushAccepted = () => {
+      flushing = flushing
+        .catch(() => undefined)
+        .then(async () => {
+          if (accepted.length === 0) return;
+          const group = accepted;
+          accepted = [];
+          for (const o of group) count('email', o);
+          await sql.transaction(async (tx) => {
+            const at = clock.now();
+            await deliveries.finish(tx, claim, at, group);
+            // The rest of the batch is still being sent: keep other workers off it.
+            await deliveries.renew(tx, claim, new Date(at.getTime() + leaseMs));
+          });
+        });
+      return flushing;
     };
     const inbox: NewInboxEntry[] = [];
     const emails: (() => Promise<void>)[] = [];

@@ -92,5 +92,6 @@ describe('ugc event partitions', () => {
     const fresh = createEventSink({ bus, sql, clock, logger, partitions: createPartitionManager(sql) });
     expect(await fresh.store([record(5, '2026-03-02T08:00:00Z')])).toBe(1);
     expect(await ugcCommand.run({ ...ctx, args: ['compact'] })).toBe(2);
+    expect(await ugcCommand.run({ ...ctx, args: ['prune', '--since', '3d'] })).toBe(2);
   });
 });

@@ -9,14 +9,21 @@ export const ugcCommand: Command = {
   summary: 'Maintenance of user-generated content: prune old event partitions.',
   usage: 'kino ugc prune --older-than 90d [--keep]   (--keep detaches without dropping)',
   async run(ctx) {
-    const { positionals, values } = parseArgs({
-      args: [...ctx.args],
-      allowPositionals: true,
-      options: {
-        'older-than': { type: 'string', default: '90d' },
-        keep: { type: 'boolean', default: false },
-      },
-    });
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args: [...ctx.args],
+        allowPositionals: true,
+        options: {
+          'older-than': { type: 'string', default: '90d' },
+          keep: { type: 'boolean', default: false },
+        },
+      });
+    } catch {
+      ctx.stderr.write(`usage: ${this.usage}\n`);
+      return 2;
+    }
+    const { positionals, values } = parsed;
     const olderThan = DURATION.exec(values['older-than']);
     if (positionals[0] !== 'prune' || !olderThan) {
       ctx.stderr.write(`usage: ${this.usage}\n`);

@@ -105,7 +105,7 @@ export const HistoryItem = Type.Object({ film_id: Uuid, title: Type.String(), wa
 export const IncomingEvent = Type.Object(
   {
     event_id: Type.Optional(Uuid),
-    type: Type.Union(EVENT_TYPES.map((t) => Type.Literal(t))),
+    type: Type.Unsafe<(typeof EVENT_TYPES)[number]>({ type: 'string', enum: [...EVENT_TYPES] }),
     film_id: Type.Optional(Type.Union([Uuid, Type.Null()])),
     ts: DateTime,
     payload: Type.Optional(Type.Record(Type.String(), Type.Unknown())),

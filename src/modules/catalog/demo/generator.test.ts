@@ -28,12 +28,14 @@ describe('demo catalogue generator', () => {
   });
 });
 
-describe('demo catalogue in the database', () => {
+describe('demo catalogue in the database', { timeout: 180_000 }, () => {
   let kino: TestKino;
   beforeAll(async () => {
     kino = await createTestKino({ modules: ['catalog'], workers: false });
+  }, 180_000);
+  afterAll(async () => {
+    await kino?.close();
   });
-  afterAll(() => kino.close());
 
   it('seed() fills an empty catalogue once, and the read model shows it', async () => {
     const instance = kino.kernel.instances.get('catalog')!;

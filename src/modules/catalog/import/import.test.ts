@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestKino, type TestKino } from '../../../../test/helpers/kino.js';
 import type { CatalogModuleService } from '../content.types.js';
@@ -8,7 +9,11 @@ import { decodeCopyField } from './copy-text.js';
 import { importElasticdump } from './elasticdump.js';
 import { importPracticumSql } from './practicum-sql.js';
 
-const DATA = '/work/shared/data/practicum';
+
+// The public Practicum dataset beside the repository (../shared/data/practicum), read in place.
+const DATA =
+  process.env.KINO_SHARED_DATA ??
+  fileURLToPath(new URL('../../../../../shared/data/practicum/', import.meta.url));
 const hasData = existsSync(path.join(DATA, 'content_dump.sql'));
 
 const F1 = '11111111-1111-4111-8111-111111111111';
@@ -31,10 +36,10 @@ describe('imports', () => {
   beforeAll(async () => {
     kino = await createTestKino({ modules: ['catalog'], workers: false });
     dir = mkdtempSync(path.join(tmpdir(), 'kino-import-'));
-  });
+  }, 180_000);
   afterAll(async () => {
-    rmSync(dir, { recursive: true, force: true });
-    await kino.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    await kino?.close();
   });
   const sql = () => kino.kernel.engines.sql;
   const readModel = () => kino.kernel.services.require<CatalogModuleService>('catalog').readModel;
@@ -159,48 +164,54 @@ describe('imports', () => {
   });
 });
 
-describe.skipIf(!hasData)('imports of the Practicum data set (skipped: ' + DATA + ' is absent)', () => {
-  let kino: TestKino;
-  beforeAll(async () => {
-    kino = await createTestKino({ modules: ['catalog'], workers: false });
-  });
-  afterAll(() => kino.close());
-  const sql = () => kino.kernel.engines.sql;
-  const readModel = () => kino.kernel.services.require<CatalogModuleService>('catalog').readModel;
-  const count = async (table: string, where = 'true') =>
-    (await sql().query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE ${where}`))[0]!.n;
-
-  it('content_dump.sql gives 999 films, 26 genres, 4166 persons, all FREE', async () => {
-    const { report, touched } = await importPracticumSql(sql(), path.join(DATA, 'content_dump.sql'));
-    expect(report.skipped_count).toBe(0);
-    await readModel().refresh(touched);
-    expect(await count('catalog.film')).toBe(999);
-    expect(await count('catalog.film', `access = 'FREE'`)).toBe(999);
-    expect(await count('catalog.genre')).toBe(26);
-    expect(await count('catalog.person')).toBe(4166);
-    const [row] = await sql().query<{
-      document: {
-        directors: { full_name: string }[];
-        writers: { full_name: string }[];
-        genre: { name: string }[];
-      };
-    }>(`SELECT document FROM catalog.film WHERE id = '3d825f60-9fff-4dfe-b294-1a45fa1e115d'`);
-    expect(row!.document.directors.map((d) => d.full_name)).toContain('George Lucas');
-    expect(row!.document.writers.map((d) => d.full_name)).toContain('George Lucas');
-    expect(row!.document.genre.map((g) => g.name)).toContain('Sci-Fi');
-  });
-
-  it('movies_data.json on top leaves exactly 367 FREE films', async () => {
-    const { report, touched } = await importElasticdump(sql(), {
-      movies: path.join(DATA, 'movies_data.json'),
-      genres: path.join(DATA, 'genres_data.json'),
-      persons: path.join(DATA, 'persons_data.json'),
+describe.skipIf(!hasData)(
+  'imports of the Practicum data set (skipped: ' + DATA + ' is absent)',
+  { timeout: 180_000 },
+  () => {
+    let kino: TestKino;
+    beforeAll(async () => {
+      kino = await createTestKino({ modules: ['catalog'], workers: false });
+    }, 180_000);
+    afterAll(async () => {
+      await kino?.close();
     });
-    expect(report.skipped_count).toBe(0);
-    await readModel().refresh(touched);
-    expect(await count('catalog.film')).toBe(999);
-    expect(await count('catalog.film', `access = 'FREE'`)).toBe(367);
-    expect(await count('catalog.genre')).toBe(26);
-    expect(await count('catalog.person')).toBe(4166);
-  });
-});
+    const sql = () => kino.kernel.engines.sql;
+    const readModel = () => kino.kernel.services.require<CatalogModuleService>('catalog').readModel;
+    const count = async (table: string, where = 'true') =>
+      (await sql().query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE ${where}`))[0]!.n;
+
+    it('content_dump.sql gives 999 films, 26 genres, 4166 persons, all FREE', async () => {
+      const { report, touched } = await importPracticumSql(sql(), path.join(DATA, 'content_dump.sql'));
+      expect(report.skipped_count).toBe(0);
+      await readModel().refresh(touched);
+      expect(await count('catalog.film')).toBe(999);
+      expect(await count('catalog.film', `access = 'FREE'`)).toBe(999);
+      expect(await count('catalog.genre')).toBe(26);
+      expect(await count('catalog.person')).toBe(4166);
+      const [row] = await sql().query<{
+        document: {
+          directors: { full_name: string }[];
+          writers: { full_name: string }[];
+          genre: { name: string }[];
+        };
+      }>(`SELECT document FROM catalog.film WHERE id = '3d825f60-9fff-4dfe-b294-1a45fa1e115d'`);
+      expect(row!.document.directors.map((d) => d.full_name)).toContain('George Lucas');
+      expect(row!.document.writers.map((d) => d.full_name)).toContain('George Lucas');
+      expect(row!.document.genre.map((g) => g.name)).toContain('Sci-Fi');
+    });
+
+    it('movies_data.json on top leaves exactly 367 FREE films', async () => {
+      const { report, touched } = await importElasticdump(sql(), {
+        movies: path.join(DATA, 'movies_data.json'),
+        genres: path.join(DATA, 'genres_data.json'),
+        persons: path.join(DATA, 'persons_data.json'),
+      });
+      expect(report.skipped_count).toBe(0);
+      await readModel().refresh(touched);
+      expect(await count('catalog.film')).toBe(999);
+      expect(await count('catalog.film', `access = 'FREE'`)).toBe(367);
+      expect(await count('catalog.genre')).toBe(26);
+      expect(await count('catalog.person')).toBe(4166);
+    });
+  },
+);

@@ -81,27 +81,28 @@ SELECT catalog.add_search_words(array(
 SELECT catalog.add_search_words(array(SELECT full_name FROM catalog.person));
 
 -- One query word as a tsquery matching its Russian stem, English stem and plain form (person and
--- genre names are indexed with the simple configuration). A stop word in either language gives
--- an empty tsquery, which AND/OR below ignore. `prefix` makes every form a prefix match.
+-- genre names are indexed with the simple configuration); `prefix` makes every form a prefix
+-- match. A stop word in either language gives NULL, which the aggregates below skip. (NULL, not
+-- an empty tsquery: empty tsqueries make the server send a notice on every use.)
 CREATE FUNCTION catalog.word_tsquery(word text, prefix boolean) RETURNS tsquery
 LANGUAGE sql STABLE STRICT PARALLEL SAFE AS $$
-  SELECT CASE WHEN numnode(ru) = 0 OR numnode(en) = 0 THEN ''::tsquery ELSE ru || en || si END
-  FROM (
-    SELECT to_tsquery('russian', q) AS ru, to_tsquery('english', q) AS en, to_tsquery('simple', q) AS si
-    FROM (SELECT quote_literal(word) || CASE WHEN prefix THEN ':*' ELSE '' END AS q) AS s
-  ) AS t
+  SELECT CASE
+    WHEN length(to_tsvector('russian', word)) = 0 OR length(to_tsvector('english', word)) = 0 THEN NULL
+    ELSE to_tsquery('russian', q) || to_tsquery('english', q) || to_tsquery('simple', q)
+  END
+  FROM (SELECT quote_literal(word) || CASE WHEN prefix THEN ':*' ELSE '' END AS q) AS s
 $$;
 
-CREATE AGGREGATE catalog.tsquery_or_agg(tsquery) (SFUNC = tsquery_or, STYPE = tsquery, INITCOND = '');
-CREATE AGGREGATE catalog.tsquery_and_agg(tsquery) (SFUNC = tsquery_and, STYPE = tsquery, INITCOND = '');
+CREATE AGGREGATE catalog.tsquery_or_agg(tsquery) (SFUNC = tsquery_or, STYPE = tsquery);
+CREATE AGGREGATE catalog.tsquery_and_agg(tsquery) (SFUNC = tsquery_and, STYPE = tsquery);
 
 -- The whole query: words in the same group are alternatives (a word and its typo corrections),
--- groups are ANDed, a negated group must not match.
+-- groups are ANDed, a negated group must not match. NULL when no word is left (stop words only).
 CREATE FUNCTION catalog.search_tsquery(
   words text[], groups integer[], prefixes boolean[], negated boolean[]
 ) RETURNS tsquery
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
-  SELECT coalesce(catalog.tsquery_and_agg(CASE WHEN neg THEN !! tq ELSE tq END), ''::tsquery)
+  SELECT catalog.tsquery_and_agg(CASE WHEN neg THEN !! tq ELSE tq END)
   FROM (
     SELECT g, bool_or(neg) AS neg, catalog.tsquery_or_agg(catalog.word_tsquery(w, p)) AS tq
     FROM unnest(words, groups, prefixes, negated) AS t(w, g, p, neg)

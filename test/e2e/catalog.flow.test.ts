@@ -1,0 +1,77 @@
+/** Edits through the content service reach the read API (etl worker, read-model version, cache). */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CatalogModuleService, ContentService } from '../../src/modules/catalog/index.js';
+import { eventually } from '../helpers/engines.js';
+import { createTestKino, type TestKino } from '../helpers/kino.js';
+import { contentFixtures, type FilmRow, type PersonRow } from './catalog.fixtures.js';
+
+let kino: TestKino;
+let content: ContentService;
+let film: FilmRow;
+let director: PersonRow;
+const actor = { id: null, login: 'editor' };
+
+const get = async (url: string) => {
+  const res = await kino.app.inject({ method: 'GET', url });
+  return { status: res.statusCode, body: res.json<unknown>() };
+};
+
+/** Publishes the outbox and waits until the API (cache included) answers as `check` wants. */
+async function until(check: () => Promise<boolean>) {
+  await kino.flush();
+  await eventually(check, 10_000);
+}
+
+beforeAll(async () => {
+  kino = await createTestKino({ modules: ['catalog', 'etl'] });
+  content = kino.kernel.services.require<CatalogModuleService>('catalog').content;
+  const fx = contentFixtures(kino);
+  director = await fx.person('Andrei Tarkovsky');
+  film = await fx.film({ title: 'Solaris', rating: 8.1, directors: [director] });
+  // Warm the cache with the answers the edits below must change.
+  expect((await get(`/api/v1/films/${film.id}`)).status).toBe(200);
+  expect(await get('/api/v1/films/search?query=solaris')).toMatchObject({
+    status: 200,
+    body: [{ uuid: film.id }],
+  });
+});
+afterAll(async () => kino?.close());
+
+describe('content edits through to the read API', () => {
+  it('shows a renamed film in detail and search despite cached answers', async () => {
+    const current = (await content.getFilm(film.id))!;
+    await content.updateFilm(film.id, { title: 'Stalker' }, current.version, actor);
+    await until(
+      async () => ((await get(`/api/v1/films/${film.id}`)).body as { title: string }).title === 'Stalker',
+    );
+    await until(
+      async () => ((await get('/api/v1/films/search?query=stalker')).body as unknown[]).length === 1,
+    );
+    expect((await get('/api/v1/films/search?query=solaris')).body).toEqual([]);
+  });
+
+  it('follows a renamed person into film documents and person search', async () => {
+    const person = (await content.getPerson(director.id))!;
+    await content.updatePerson(director.id, { full_name: 'A. A. Tarkovsky' }, person.version, actor);
+    await until(async () => {
+      const detail = (await get(`/api/v1/films/${film.id}`)).body as { directors: { full_name: string }[] };
+      return detail.directors[0]?.full_name === 'A. A. Tarkovsky';
+    });
+    const found = (await get('/api/v1/persons/search?query=tarkovsky')).body as { full_name: string }[];
+    expect(found.map((p) => p.full_name)).toEqual(['A. A. Tarkovsky']);
+  });
+
+  it('hides a film made PAID from anonymous callers (403 by id, gone from lists)', async () => {
+    const current = (await content.getFilm(film.id))!;
+    await content.updateFilm(film.id, { access: 'PAID' }, current.version, actor);
+    await until(async () => (await get(`/api/v1/films/${film.id}`)).status === 403);
+    expect((await get('/api/v1/films')).body).toEqual([]);
+    expect((await get(`/api/v1/persons/${director.id}/film`)).body).toEqual([]);
+  });
+
+  it('answers 404 for a deleted film', async () => {
+    await content.deleteFilm(film.id, actor);
+    await until(async () => (await get(`/api/v1/films/${film.id}`)).status === 404);
+    expect(((await get(`/api/v1/films/${film.id}`)).body as { code: string }).code).toBe('FILM_NOT_FOUND');
+  });
+});
