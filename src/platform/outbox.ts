@@ -14,6 +14,7 @@ import type { Sql, SqlExecutor } from '../ports/sql.js';
 import type { NewEvent } from './events.js';
 import type { Logger } from './logger.js';
 import { currentHeaders } from './context.js';
+import { createPollLoop } from './poll-loop.js';
 
 /** Writes events into the outbox as part of `tx`. */
 export async function emit(tx: SqlExecutor, events: readonly NewEvent[]): Promise<string[]> {
@@ -73,9 +74,6 @@ export function createOutboxRelay(options: RelayOptions): OutboxRelay {
   const batchSize = options.batchSize ?? 500;
   const pollMs = options.pollMs ?? 100;
   const holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  let running = false;
-  let loop: Promise<void> | undefined;
-  let wake: (() => void) | undefined;
 
   async function holdLease(): Promise<boolean> {
     const rows = await sql.query<{ holder: string }>(
@@ -118,45 +116,23 @@ export function createOutboxRelay(options: RelayOptions): OutboxRelay {
       .catch(() => 0);
   }
 
+  const poll = createPollLoop({
+    runOnce,
+    pollMs,
+    maxBackoffMs: 5_000,
+    // A full batch means more rows are waiting.
+    more: (published) => published >= batchSize,
+    logger,
+    // Bus or database down: the rows stay and are retried with back-off; nothing is lost.
+    failureMessage: 'outbox relay cannot publish yet',
+  });
+
   return {
     runOnce,
-    start() {
-      if (running) return;
-      running = true;
-      loop = (async () => {
-        let failures = 0;
-        while (running) {
-          let published = 0;
-          try {
-            published = await runOnce();
-            failures = 0;
-          } catch (error) {
-            failures++;
-            // Bus or database down: keep the rows and retry with back-off; nothing is lost.
-            if (failures === 1 || failures % 50 === 0)
-              logger.warn({ err: error, failures }, 'outbox relay cannot publish yet');
-          }
-          if (published >= batchSize) continue;
-          const wait = failures > 0 ? Math.min(pollMs * 2 ** failures, 5_000) : pollMs;
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, wait);
-            wake = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-          });
-          wake = undefined;
-        }
-      })();
-    },
-    kick() {
-      wake?.();
-    },
+    start: () => poll.start(),
+    kick: () => poll.kick(),
     async stop() {
-      running = false;
-      wake?.();
-      await loop;
-      loop = undefined;
+      await poll.stop();
       await release();
     },
     async backlog() {

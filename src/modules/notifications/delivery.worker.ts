@@ -14,6 +14,7 @@ import type { Mail } from '../../ports/mail.js';
 import type { Sql } from '../../ports/sql.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Logger } from '../../platform/logger.js';
+import { createPollLoop } from '../../platform/poll-loop.js';
 import type { DeliveryRepository, Outcome, TemplateRow } from './delivery.repository.js';
 import type { RecipientRepository, NewInboxEntry } from './recipient.repository.js';
 import {
@@ -84,10 +85,6 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
   const domain = new URL(deps.baseUrl).hostname || 'kinoservice.local';
   const count = (channel: string, o: Outcome) =>
     deps.onOutcome?.(channel, o.status === 'pending' ? (o.deferred ? 'deferred' : 'retry') : o.status);
-  let running = false;
-  let loop: Promise<void> | undefined;
-  let wake: (() => void) | undefined;
-  let kicked = false;
 
   async function expandCampaigns(now: Date): Promise<number> {
     let batches = 0;
@@ -285,6 +282,15 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
     return expanded + (await deliverBatch(now));
   }
 
+  const poll = createPollLoop({
+    runOnce,
+    pollMs,
+    maxBackoffMs: 10_000,
+    more: (handled) => handled > 0,
+    logger,
+    failureMessage: 'notification delivery loop failed; retrying',
+  });
+
   return {
     runOnce,
     async drain() {
@@ -292,48 +298,9 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
       for (let n = await runOnce(); n > 0; n = await runOnce()) total += n;
       return total;
     },
-    start() {
-      if (running) return;
-      running = true;
-      loop = (async () => {
-        let failures = 0;
-        while (running) {
-          let handled = 0;
-          try {
-            handled = await runOnce();
-            failures = 0;
-          } catch (error) {
-            failures++;
-            if (failures === 1 || failures % 50 === 0)
-              logger.warn({ err: error, failures }, 'notification delivery loop failed; retrying');
-          }
-          if (handled > 0 && running) continue;
-          if (kicked) {
-            kicked = false;
-            continue;
-          }
-          const wait = failures > 0 ? Math.min(pollMs * 2 ** failures, 10_000) : pollMs;
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, wait);
-            wake = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-          });
-          wake = undefined;
-        }
-      })();
-    },
-    kick() {
-      kicked = true;
-      wake?.();
-    },
-    async stop() {
-      running = false;
-      wake?.();
-      await loop;
-      loop = undefined;
-    },
+    start: () => poll.start(),
+    kick: () => poll.kick(),
+    stop: () => poll.stop(),
   };
 }
 
