@@ -9,7 +9,6 @@ import { decodeCopyField } from './copy-text.js';
 import { importElasticdump } from './elasticdump.js';
 import { importPracticumSql } from './practicum-sql.js';
 
-
 // The public Practicum dataset beside the repository (../shared/data/practicum), read in place.
 const DATA =
   process.env.KINO_SHARED_DATA ??
@@ -198,6 +197,18 @@ describe.skipIf(!hasData)(
       expect(row!.document.directors.map((d) => d.full_name)).toContain('George Lucas');
       expect(row!.document.writers.map((d) => d.full_name)).toContain('George Lucas');
       expect(row!.document.genre.map((g) => g.name)).toContain('Sci-Fi');
+    });
+
+    it('the API reports them, and a search for "star wars" returns Star Wars films first', async () => {
+      const films = await kino.app.inject({ url: '/api/v1/films?page_size=1' });
+      expect(films.headers['x-total-count']).toBe('999');
+      const genres = await kino.app.inject({ url: '/api/v1/genres?page_size=100' });
+      expect(genres.headers['x-total-count']).toBe('26');
+      const search = await kino.app.inject({ url: '/api/v1/films/search?query=star%20wars&page_size=5' });
+      expect(search.statusCode).toBe(200);
+      const titles = search.json<{ title: string }[]>().map((f) => f.title);
+      expect(titles).toHaveLength(5);
+      for (const title of titles) expect(title).toMatch(/star wars/i);
     });
 
     it('movies_data.json on top leaves exactly 367 FREE films', async () => {
