@@ -675,7 +675,7 @@ const table = [
 const datasets = Object.entries(prepared)
   .map(
     ([label, c]) =>
-      `- ${label}: ${c.counts.films} films, ${c.counts.genres} genres, ${c.counts.persons} persons, ${c.counts.links} genre+person links (${c.freeFilmIds.length} FREE films)` +
+      `- ${label}: ${c.counts.films} films, ${c.counts.genres} genres, ${c.counts.persons} persons, ${c.counts.personLinks} person links, ${c.counts.genreLinks} genre links (${c.freeFilmIds.length} FREE films)` +
       (c.generatedS !== null
         ? `; generated in ${c.generatedS.toFixed(1)} s, read model built in ${c.rebuiltS!.toFixed(1)} s`
         : '; reused from bench/.data'),

@@ -22,9 +22,17 @@ export interface CatalogSize {
   readonly persons: number;
   readonly genres: number;
   readonly seed: number;
+  readonly actors: { readonly min: number; readonly max: number };
 }
 
-export const FULL: CatalogSize = { films: 100_000, persons: 300_000, genres: 40, seed: 7 };
+/** 5–11 actors + 1 director + 1–2 writers: about 10 person links a film, 1M in all. */
+export const FULL: CatalogSize = {
+  films: 100_000,
+  persons: 300_000,
+  genres: 40,
+  seed: 7,
+  actors: { min: 5, max: 11 },
+};
 
 export interface EngineEnv {
   readonly name: 'pglite' | 'postgres';
@@ -56,7 +64,13 @@ export function kino(args: string[], env: Record<string, string>): Promise<{ std
 }
 
 export interface PreparedCatalog {
-  readonly counts: { films: number; genres: number; persons: number; links: number };
+  readonly counts: {
+    films: number;
+    genres: number;
+    persons: number;
+    genreLinks: number;
+    personLinks: number;
+  };
   /** Seconds generation and the first read-model build took (null when reused). */
   readonly generatedS: number | null;
   readonly rebuiltS: number | null;
@@ -65,7 +79,8 @@ export interface PreparedCatalog {
   readonly genreIds: string[];
 }
 
-const markerOf = (size: CatalogSize) => `catalog:${size.films}:${size.persons}:${size.genres}:${size.seed}`;
+const markerOf = (size: CatalogSize) =>
+  `catalog:${size.films}:${size.persons}:${size.genres}:${size.seed}:${size.actors.min}-${size.actors.max}`;
 
 /** Makes sure the engine holds the catalogue of this size; generates it when it does not. */
 export async function prepareCatalog(

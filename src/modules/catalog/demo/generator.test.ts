@@ -26,6 +26,20 @@ describe('demo catalogue generator', () => {
       expect(f.persons.filter((p) => p.role === 'director')).toHaveLength(1);
     }
   });
+
+  it('takes the number of actors per film from the options', () => {
+    const actorsOf = (actors?: { min: number; max: number }) => {
+      const d = demoData({ films: 300, persons: 100_000, genres: 10, seed: 5, ...(actors && { actors }) });
+      return Array.from({ length: 300 }, d.film).map((f) => f.persons.filter((p) => p.role === 'actor').length);
+    };
+    const wide = actorsOf({ min: 5, max: 11 });
+    // Picks rarely repeat among 100k persons, so the counts fill the range and stay inside it.
+    expect(Math.min(...wide)).toBe(5);
+    expect(Math.max(...wide)).toBe(11);
+    const standard = actorsOf();
+    expect(Math.min(...standard)).toBe(3);
+    expect(Math.max(...standard)).toBe(8);
+  });
 });
 
 describe('demo catalogue in the database', { timeout: 180_000 }, () => {

@@ -12,6 +12,11 @@ export interface GenerateOptions {
   persons: number;
   genres: number;
   seed: number;
+  /**
+   * Actors per film, drawn uniformly from [min, max] (default 3–8). Each film also gets one
+   * director and one or two writers, so the default averages about 8 person links per film.
+   */
+  actors?: { min: number; max: number };
   /** Films per insert batch. */
   batchSize?: number;
   onProgress?: (films: number, total: number) => void;
@@ -21,7 +26,8 @@ export interface GeneratedCounts {
   films: number;
   genres: number;
   persons: number;
-  links: number;
+  genreLinks: number;
+  personLinks: number;
 }
 
 /** mulberry32: a small, fast, well-distributed 32-bit PRNG. */
@@ -143,7 +149,8 @@ export function demoData(options: GenerateOptions) {
       add('director');
       const writers = 1 + Math.floor(rand() * 2);
       for (let i = 0; i < writers; i++) add('writer');
-      const actors = 3 + Math.floor(rand() * 6);
+      const { min, max } = options.actors ?? { min: 3, max: 8 };
+      const actors = min + Math.floor(rand() * (max - min + 1));
       for (let i = 0; i < actors; i++) add('actor');
     }
     return {
@@ -188,7 +195,8 @@ export async function generateCatalog(sql: Sql, options: GenerateOptions): Promi
       [part.map((p) => p.id), part.map((p) => p.full_name)],
     );
   }
-  let links = 0;
+  let genreLinks = 0;
+  let personLinks = 0;
   let done = 0;
   options.onProgress?.(0, options.films);
   while (done < options.films) {
@@ -225,9 +233,10 @@ export async function generateCatalog(sql: Sql, options: GenerateOptions): Promi
         [pl.map((l) => l[0]), pl.map((l) => l[1]), pl.map((l) => l[2])],
       );
     });
-    links += gl.length + pl.length;
+    genreLinks += gl.length;
+    personLinks += pl.length;
     done += films.length;
     options.onProgress?.(done, options.films);
   }
-  return { films: options.films, genres: genres.length, persons: persons.length, links };
+  return { films: options.films, genres: genres.length, persons: persons.length, genreLinks, personLinks };
 }
