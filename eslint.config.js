@@ -32,7 +32,7 @@ const noRuntime = layer('(^|/)runtime/', 'Nothing imports the runtime; it import
 const noModules = layer('(^|/)modules/', 'Platform, ports and adapters never depend on modules.');
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'web/**', 'coverage/**', 'bench/results/**', '.kino*/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'web/**', 'coverage/**', 'bench/results/**', 'bench/.data/**', '.kino*/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -151,6 +151,12 @@ export const SPEC = {
   bodyLimit: v('BODY_LIMIT', '1mb', 'Largest accepted JSON request body.', bytes),
   cacheTtl: v('CACHE_TTL', '60', 'Seconds a cached catalog response lives at most.', int(0, 86_400)),
   cacheSize: v('CACHE_SIZE', '10000', 'Entries the in-memory cache keeps at most.', int(1, 10_000_000)),
+  cacheNearMb: v(
+    'CACHE_NEAR_MB',
+    '32',
+    'With Redis: MiB of catalog responses each process also keeps in memory (0 = off).',
+    int(0, 4096),
+  ),
   trustProxy: v('TRUST_PROXY', 'off', 'Trust X-Forwarded-* headers (on behind nginx).', onOff),
   docs: v('API_DOCS', 'on', 'Serve the OpenAPI document and docs UI.', onOff),
   // auth

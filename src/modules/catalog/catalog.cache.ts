@@ -4,8 +4,14 @@
  * makes every older entry unreachable at once; entries also expire after CACHE_TTL seconds.
  * The version is read at most once per VERSION_REFRESH_MS per process. A cache that is down (or
  * throws) only costs hits: answers then come straight from the database.
+ *
+ * With a shared cache (Redis), each process also keeps a near cache: a size-bounded in-process
+ * LRU of the same versioned keys. An entry under a version never changes, so the near cache is
+ * exactly as fresh as the shared one (a change is seen within VERSION_REFRESH_MS either way);
+ * it saves the Redis round trip on hot responses.
  */
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { Cache } from '../../ports/cache.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Logger } from '../../platform/logger.js';
@@ -31,14 +37,27 @@ export interface CatalogCacheDeps {
   logger: Logger;
   /** Seconds an entry lives; 0 turns the cache off. */
   ttlSeconds: number;
-  /** Counts lookups by result (hit, miss, off). */
-  onLookup?: (result: 'hit' | 'miss' | 'off') => void;
+  /** Bytes (UTF-16 code units × 2) the near cache may hold; 0 or an in-memory `cache`: none. */
+  nearBytes?: number;
+  /** Counts lookups by result (hit, near, miss, off). */
+  onLookup?: (result: 'hit' | 'near' | 'miss' | 'off') => void;
 }
 
 export function createCatalogCache(deps: CatalogCacheDeps): CatalogCache {
   const { cache, clock, logger, ttlSeconds } = deps;
-  let known: { value: string; at: number } | null = null;
-  let pending: Promise<string> | null = null;
+  let known: { value: string; shared: boolean; at: number } | null = null;
+  let pending: Promise<{ value: string; shared: boolean }> | null = null;
+  const nearBytes = cache.engine === 'memory' ? 0 : (deps.nearBytes ?? 0);
+  const near =
+    nearBytes > 0 && ttlSeconds > 0
+      ? new LRUCache<string, string>({
+          maxSize: nearBytes,
+          sizeCalculation: (value, key) => (value.length + key.length) * 2 + 64,
+          ttl: ttlSeconds * 1000,
+          ttlResolution: 0,
+          perf: { now: () => clock.now().getTime() },
+        })
+      : null;
 
   const safely = async <T>(what: string, fn: () => Promise<T>, fallback: T): Promise<T> => {
     try {
@@ -49,26 +68,31 @@ export function createCatalogCache(deps: CatalogCacheDeps): CatalogCache {
     }
   };
 
-  async function readVersion(): Promise<string> {
+  /** The version, and whether it came from the shared cache (not a local stand-in). */
+  async function readVersion(): Promise<{ value: string; shared: boolean }> {
     const stored = await safely('get', () => cache.get(VERSION_KEY), null);
-    if (stored !== null) return stored;
-    // No version yet (fresh engine, expired, evicted): start from the clock so the new value
-    // never repeats one that older entries were stored under.
+    if (stored !== null) return { value: stored, shared: true };
+    // No version yet (fresh engine, expired, evicted) or the engine is unreachable: start from the
+    // clock so the new value never repeats one that older entries were stored under.
     const fresh = String(clock.now().getTime());
     await safely('set', () => cache.set(VERSION_KEY, fresh, VERSION_TTL_SECONDS), undefined);
-    return fresh;
+    return { value: fresh, shared: false };
   }
 
-  async function version(): Promise<string> {
+  async function current(): Promise<{ value: string; shared: boolean }> {
     const now = clock.now().getTime();
-    if (known && now - known.at < VERSION_REFRESH_MS) return known.value;
+    if (known && now - known.at < VERSION_REFRESH_MS) return known;
     // One read in flight per process, however many requests wait for it.
     pending ??= readVersion().finally(() => {
       pending = null;
     });
-    const value = await pending;
-    known = { value, at: now };
-    return value;
+    const read = await pending;
+    known = { ...read, at: now };
+    return known;
+  }
+
+  async function version(): Promise<string> {
+    return (await current()).value;
   }
 
   return {
@@ -79,14 +103,25 @@ export function createCatalogCache(deps: CatalogCacheDeps): CatalogCache {
         return compute();
       }
       const digest = createHash('sha1').update(JSON.stringify(parts)).digest('base64url');
-      const key = `catalog:${await version()}:${kind}:${digest}`;
+      const v = await current();
+      const key = `catalog:${v.value}:${kind}:${digest}`;
+      // A version the shared cache did not confirm (it is down or was flushed) may be stale in
+      // this process alone: then the near cache is bypassed and answers come from the database.
+      const local = v.shared ? near : null;
+      const nearHit = local?.get(key);
+      if (nearHit !== undefined) {
+        deps.onLookup?.('near');
+        return nearHit;
+      }
       const hit = await safely('get', () => cache.get(key), null);
       if (hit !== null) {
         deps.onLookup?.('hit');
+        local?.set(key, hit);
         return hit;
       }
       deps.onLookup?.('miss');
       const value = await compute();
+      local?.set(key, value);
       // Not awaited: the caller need not wait for the store (one connection keeps the order).
       void safely('set', () => cache.set(key, value, ttlSeconds), undefined);
       return value;

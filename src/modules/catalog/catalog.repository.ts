@@ -119,7 +119,10 @@ export function createCatalogRepository(sql: Sql) {
 
     /**
      * Exact title first, then titles with every word (the last one whole), then titles matching
-     * with the last word as a prefix, each by rating; then the other matches by text rank.
+     * with the last word as a prefix; within each tier and for the other matches (people, genres,
+     * description), best rated first. Every tier test reads only the title's small vector, so a
+     * broad query costs one visit to each matching (narrow) row; the total comes from the same
+     * materialised matches.
      */
     async searchFilms(
       plan: SearchPlan,
@@ -131,16 +134,18 @@ export function createCatalogRepository(sql: Sql) {
            SELECT ${SEARCH_QUERY} AS tq,
                   catalog.search_tsquery($1::text[], $2::int[], array_fill(false, ARRAY[cardinality($1::text[])]),
                                          $4::boolean[]) AS whole
+         ),
+         m AS MATERIALIZED (
+           SELECT f.id, f.title, f.imdb_rating,
+                  lower(f.title) = $6 AS exact,
+                  f.title_search @@ (SELECT whole FROM q) AS whole_title,
+                  f.title_search @@ (SELECT tq FROM q) AS in_title
+           FROM catalog.film AS f
+           WHERE f.search @@ (SELECT tq FROM q) AND f.access = ANY($5::text[])
          )
-         SELECT f.id AS uuid, f.title, f.imdb_rating, count(*) OVER () AS total
-         FROM catalog.film AS f
-         WHERE f.search @@ (SELECT tq FROM q) AND f.access = ANY($5::text[])
-         ORDER BY lower(f.title) = $6 DESC,
-                  ts_filter(f.search, '{a}') @@ (SELECT whole FROM q) DESC,
-                  ts_filter(f.search, '{a}') @@ (SELECT tq FROM q) DESC,
-                  CASE WHEN ts_filter(f.search, '{a}') @@ (SELECT tq FROM q) THEN 0
-                       ELSE ts_rank(f.search, (SELECT tq FROM q)) END DESC,
-                  f.imdb_rating DESC NULLS LAST, f.id
+         SELECT id AS uuid, title, imdb_rating, (SELECT count(*) FROM m) AS total
+         FROM m
+         ORDER BY exact DESC, whole_title DESC, in_title DESC, imdb_rating DESC NULLS LAST, id
          LIMIT $7 OFFSET $8`,
         [...planParams(plan), access, plan.exact, window.limit, window.offset],
       );
@@ -209,12 +214,20 @@ export function createCatalogRepository(sql: Sql) {
     /** The exact name first, then text rank, then name. */
     async searchPersons(plan: SearchPlan, window: Window): Promise<PageRows<PersonRecord>> {
       const rows = await sql.query<PersonRecord & { total: number }>(
-        `WITH q AS MATERIALIZED (SELECT ${SEARCH_QUERY} AS tq)
-         SELECT p.id AS uuid, p.full_name, p.films, count(*) OVER () AS total
-         FROM catalog.person AS p
-         WHERE p.search @@ (SELECT tq FROM q)
-         ORDER BY lower(p.full_name) = $5 DESC, ts_rank(p.search, (SELECT tq FROM q)) DESC, p.full_name, p.id
-         LIMIT $6 OFFSET $7`,
+        `WITH q AS MATERIALIZED (SELECT ${SEARCH_QUERY} AS tq),
+         m AS MATERIALIZED (
+           SELECT p.id, p.full_name, lower(p.full_name) = $5 AS exact, ts_rank(p.search, (SELECT tq FROM q)) AS rank
+           FROM catalog.person AS p
+           WHERE p.search @@ (SELECT tq FROM q)
+         ),
+         page AS (
+           SELECT id, full_name, exact, rank FROM m
+           ORDER BY exact DESC, rank DESC, full_name, id
+           LIMIT $6 OFFSET $7
+         )
+         SELECT page.id AS uuid, page.full_name, p.films, (SELECT count(*) FROM m) AS total
+         FROM page JOIN catalog.person AS p ON p.id = page.id
+         ORDER BY page.exact DESC, page.rank DESC, page.full_name, page.id`,
         [...planParams(plan), plan.exact, window.limit, window.offset],
       );
       return {

@@ -267,7 +267,7 @@ export function catalogRoutes(deps: {
 export function createCatalogReadApi(ctx: ModuleContext): FastifyPluginAsync {
   const lookups = ctx.metrics.counter(
     'kino_catalog_cache_lookups_total',
-    'Catalog response cache lookups by result.',
+    'Catalog response cache lookups by result (near = this process, hit = shared cache, miss, off).',
     ['result'],
   );
   const cache = createCatalogCache({
@@ -275,6 +275,7 @@ export function createCatalogReadApi(ctx: ModuleContext): FastifyPluginAsync {
     clock: ctx.clock,
     logger: ctx.logger,
     ttlSeconds: ctx.config.cacheTtl,
+    nearBytes: ctx.config.cacheNearMb * 1024 * 1024,
     onLookup: (result) => lookups.inc({ result }),
   });
   const service = createCatalogQueryService({ repository: createCatalogRepository(ctx.sql), cache });

@@ -30,7 +30,9 @@ describe('demo catalogue generator', () => {
   it('takes the number of actors per film from the options', () => {
     const actorsOf = (actors?: { min: number; max: number }) => {
       const d = demoData({ films: 300, persons: 100_000, genres: 10, seed: 5, ...(actors && { actors }) });
-      return Array.from({ length: 300 }, d.film).map((f) => f.persons.filter((p) => p.role === 'actor').length);
+      return Array.from({ length: 300 }, d.film).map(
+        (f) => f.persons.filter((p) => p.role === 'actor').length,
+      );
     };
     const wide = actorsOf({ min: 5, max: 11 });
     // Picks rarely repeat among 100k persons, so the counts fill the range and stay inside it.
