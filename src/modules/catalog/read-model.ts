@@ -16,6 +16,8 @@ export interface ReadModelDeps {
   cache: Cache;
   /** Films per rebuild batch. */
   batchSize?: number;
+  /** Smallest cold rebuild that drops and rebuilds the secondary indexes (default 20,000 films). */
+  bulkMinFilms?: number;
 }
 
 /**
@@ -115,6 +117,42 @@ const BY_RANGE = (column: string) => `${column} > $1::uuid AND ${column} <= $2::
  */
 const PROJECTION_LOCK = 7_331_001;
 const lock = (db: SqlExecutor) => db.query('SELECT pg_advisory_xact_lock($1::bigint)', [PROJECTION_LOCK]);
+/**
+ * Rebuild batches cover disjoint id ranges and read only the content tables, so two may run at
+ * once: they share the lock, and a projection (exclusive) waits for both.
+ */
+const lockShared = (db: SqlExecutor) =>
+  db.query('SELECT pg_advisory_xact_lock_shared($1::bigint)', [PROJECTION_LOCK]);
+
+/**
+ * A rebuild into an empty read model of at least this many films builds the secondary indexes
+ * after loading the rows (as pg_restore does) instead of updating them row by row.
+ */
+const BULK_MIN_FILMS = 20_000;
+export const DROPPED_INDEXES_KEY = 'rebuild:dropped-indexes';
+/** catalog.state key recording indexes a bulk rebuild dropped, until they are back. */
+const DROPPED_INDEXES = DROPPED_INDEXES_KEY;
+
+/** Secondary indexes of the film and person read-model tables (not those behind constraints). */
+const SECONDARY_INDEXES = `
+  SELECT i.relname AS name, pg_get_indexdef(i.oid) AS def
+  FROM pg_index x
+  JOIN pg_class i ON i.oid = x.indexrelid
+  JOIN pg_class t ON t.oid = x.indrelid
+  JOIN pg_namespace n ON n.oid = t.relnamespace
+  WHERE n.nspname = 'catalog' AND t.relname IN ('film', 'person')
+    AND NOT x.indisprimary AND NOT x.indisunique
+    AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.oid)
+  ORDER BY t.relname, i.relname`;
+
+/** Runs `tasks` with at most `width` at a time; rejects with the first failure. */
+async function runPool(tasks: readonly (() => Promise<void>)[], width: number): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) await tasks[next++]!();
+  };
+  await Promise.all(Array.from({ length: Math.min(width, tasks.length) }, worker));
+}
 
 /** Splits `items` into chunks of `size`. */
 function chunks<T>(items: readonly T[], size: number): T[][] {
@@ -124,6 +162,7 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 }
 
 const uniq = (ids: readonly string[]) => [...new Set(ids.map((i) => i.toLowerCase()))];
+const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 export function createReadModel(deps: ReadModelDeps): ReadModel {
   const { sql, cache } = deps;
@@ -160,6 +199,66 @@ export function createReadModel(deps: ReadModelDeps): ReadModel {
       );
     }
     return n;
+  }
+
+  /**
+   * Id ranges ($1, $2] of `table` holding `size` rows each, in id order; the last one is open
+   * ended, so rows added while a rebuild runs are not missed.
+   */
+  async function idRanges(table: string, size: number): Promise<{ lo: string; hi: string; n: number }[]> {
+    const bounds = await sql.query<{ hi: string; r: number }>(
+      `SELECT id::text AS hi, r::int AS r FROM (
+         SELECT id, row_number() OVER (ORDER BY id) AS r, count(*) OVER () AS c FROM ${table}
+       ) AS t WHERE r % $1 = 0 OR r = c ORDER BY id`,
+      [size],
+    );
+    let lo = '00000000-0000-0000-0000-000000000000';
+    let before = 0;
+    return bounds.map(({ hi, r }, i) => {
+      const range = {
+        lo,
+        hi: i === bounds.length - 1 ? 'ffffffff-ffff-ffff-ffff-ffffffffffff' : hi,
+        n: r - before,
+      };
+      lo = hi;
+      before = r;
+      return range;
+    });
+  }
+
+  /**
+   * Drops the secondary indexes of the read-model tables for a bulk load, recording their
+   * definitions first (same transaction), so a crash mid-way leaves what is needed to recreate
+   * them: `restoreIndexes` runs at the start of every rebuild and of the etl worker's catch-up.
+   */
+  async function dropIndexes(): Promise<void> {
+    await sql.transaction(async (tx) => {
+      await lock(tx);
+      const indexes = await tx.query<{ name: string; def: string }>(SECONDARY_INDEXES);
+      if (indexes.length === 0) return;
+      await tx.execute(
+        `INSERT INTO catalog.state (key, value, updated_at) VALUES ($1, $2::jsonb, now())
+         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
+        [DROPPED_INDEXES, JSON.stringify(indexes)],
+      );
+      for (const index of indexes) await tx.exec(`DROP INDEX IF EXISTS catalog.${quoteIdent(index.name)}`);
+    });
+  }
+
+  /** Recreates indexes a bulk rebuild dropped (after it, or after a crash during it). */
+  async function restoreIndexes(width = 1): Promise<void> {
+    const [row] = await sql.query<{ value: { name: string; def: string }[] }>(
+      'SELECT value FROM catalog.state WHERE key = $1',
+      [DROPPED_INDEXES],
+    );
+    if (!row) return;
+    await runPool(
+      row.value.map((index) => async () => {
+        await sql.exec(index.def.replace(/^CREATE INDEX /, 'CREATE INDEX IF NOT EXISTS '));
+      }),
+      width,
+    );
+    await sql.execute('DELETE FROM catalog.state WHERE key = $1', [DROPPED_INDEXES]);
   }
 
   const readModel: ReadModel = {
@@ -279,60 +378,66 @@ export function createReadModel(deps: ReadModelDeps): ReadModel {
     },
 
     async rebuild(onProgress) {
-      const [{ total } = { total: 0 }] = await sql.query<{ total: number }>(
-        'SELECT count(*)::int AS total FROM content.film_work',
+      await restoreIndexes();
+      const [counts] = await sql.query<{ total: number; empty: boolean }>(
+        `SELECT (SELECT count(*)::int FROM content.film_work) AS total,
+                NOT EXISTS (SELECT 1 FROM catalog.film) AS empty`,
       );
+      const total = counts?.total ?? 0;
       const started = new Date();
       await sql.transaction(async (tx) => (await lock(tx), tx.execute(GENRE_UPSERT('true'))));
       await sql.execute(
         'DELETE FROM catalog.genre c WHERE NOT EXISTS (SELECT 1 FROM content.genre g WHERE g.id = c.id)',
       );
       const [genreCount] = await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM catalog.genre');
+
+      // Two batches at a time on a server (one core each); PGlite has one connection anyway.
+      const width = sql.engine === 'postgres' ? 2 : 1;
+      const bulk = counts?.empty === true && total >= (deps.bulkMinFilms ?? BULK_MIN_FILMS);
+      if (bulk) await dropIndexes();
+
+      const filmRanges = await idRanges('content.film_work', batchSize);
+      const personRanges = await idRanges('content.person', batchSize * 2);
       let done = 0;
-      let last = '00000000-0000-0000-0000-000000000000';
+      let persons = 0;
       onProgress?.(0, total);
-      for (;;) {
-        const [bound] = await sql.query<{ hi: string | null; n: number }>(
-          `WITH b AS (SELECT id FROM content.film_work WHERE id > $1 ORDER BY id LIMIT $2)
-           SELECT (SELECT id FROM b ORDER BY id DESC LIMIT 1)::text AS hi, (SELECT count(*)::int FROM b) AS n`,
-          [last, batchSize],
-        );
-        if (!bound?.hi) break;
-        const [lo, hi] = [last, bound.hi];
-        await sql.transaction(async (tx) => (await lock(tx), tx.query(filmUpsertSql(BY_RANGE), [lo, hi])));
-        last = bound.hi;
-        done += bound.n;
-        onProgress?.(Math.min(done, total), total);
-      }
-      // Films deleted from the content tables while nobody projected them.
+      await runPool(
+        [
+          ...filmRanges.map(({ lo, hi, n }) => async () => {
+            await sql.transaction(
+              async (tx) => (await lockShared(tx), tx.query(filmUpsertSql(BY_RANGE), [lo, hi])),
+            );
+            done += n;
+            onProgress?.(Math.min(done, total), total);
+          }),
+          ...personRanges.map(({ lo, hi, n }) => async () => {
+            await sql.transaction(
+              async (tx) => (await lockShared(tx), tx.execute(PERSON_UPSERT(BY_RANGE), [lo, hi])),
+            );
+            persons += n;
+          }),
+        ],
+        width,
+      );
+      // Rows deleted from the content tables while nobody projected them.
       await sql.execute(
         'DELETE FROM catalog.film c WHERE NOT EXISTS (SELECT 1 FROM content.film_work f WHERE f.id = c.id)',
       );
-      let persons = 0;
-      last = '00000000-0000-0000-0000-000000000000';
-      for (;;) {
-        const [bound] = await sql.query<{ hi: string | null; n: number }>(
-          `WITH b AS (SELECT id FROM content.person WHERE id > $1 ORDER BY id LIMIT $2)
-           SELECT (SELECT id FROM b ORDER BY id DESC LIMIT 1)::text AS hi, (SELECT count(*)::int FROM b) AS n`,
-          [last, batchSize * 2],
-        );
-        if (!bound?.hi) break;
-        const [lo, hi] = [last, bound.hi];
-        await sql.transaction(async (tx) => (await lock(tx), tx.execute(PERSON_UPSERT(BY_RANGE), [lo, hi])));
-        last = bound.hi;
-        persons += bound.n;
-      }
       await sql.execute(
         'DELETE FROM catalog.person c WHERE NOT EXISTS (SELECT 1 FROM content.person p WHERE p.id = c.id)',
       );
+      if (bulk) await restoreIndexes(width);
       await sql.execute(
         `INSERT INTO catalog.state (key, value, updated_at) VALUES ('rebuild', $1::jsonb, now())
          ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
-        [JSON.stringify({ started: started.toISOString(), films: done, persons })],
+        [JSON.stringify({ started: started.toISOString(), films: done, persons, bulk })],
       );
       // Every row was just rewritten: set the visibility map and statistics now, or list pages
       // (index-only scans) fetch each row from the heap until autovacuum comes by.
-      await sql.exec('VACUUM (ANALYZE) catalog.film, catalog.person');
+      await Promise.all([
+        sql.exec('VACUUM (ANALYZE) catalog.film'),
+        sql.exec('VACUUM (ANALYZE) catalog.person'),
+      ]);
       await readModel.bumpVersion();
       return { films: done, genres: genreCount?.n ?? 0, persons };
     },
@@ -348,6 +453,7 @@ export function createReadModel(deps: ReadModelDeps): ReadModel {
     },
 
     async reconcile() {
+      await restoreIndexes();
       const rows = await sql.query<{ id: string }>(
         `SELECT f.id FROM content.film_work f LEFT JOIN catalog.film c ON c.id = f.id
          WHERE c.id IS NULL OR c.version <> f.version

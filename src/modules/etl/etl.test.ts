@@ -4,7 +4,7 @@ import { eventually } from '../../../test/helpers/engines.js';
 import { emit } from '../../platform/outbox.js';
 import { event } from '../../platform/events.js';
 import type { Actor, CatalogModuleService, ContentService } from '../catalog/index.js';
-import { READ_MODEL_VERSION_KEY } from '../catalog/index.js';
+import { createReadModel, DROPPED_INDEXES_KEY, READ_MODEL_VERSION_KEY } from '../catalog/index.js';
 import { ETL_GROUP } from './etl.worker.js';
 
 const actor: Actor = { id: null, login: 'system' };
@@ -209,5 +209,59 @@ describe('etl worker and read-model projector', { timeout: 120_000 }, () => {
       `SELECT relallvisible::int AS visible FROM pg_class WHERE oid = 'catalog.film'::regclass`,
     );
     expect(film!.visible).toBeGreaterThan(0);
+  });
+
+  const secondaryIndexes = async () =>
+    (
+      await sql().query<{ name: string }>(
+        `SELECT indexname AS name FROM pg_indexes
+         WHERE schemaname = 'catalog' AND tablename IN ('film', 'person') AND indexname NOT LIKE '%_pkey'
+         ORDER BY 1`,
+      )
+    ).map((r) => r.name);
+
+  it('a cold rebuild loads rows first and builds the indexes after, with the same result', async () => {
+    const indexes = await secondaryIndexes();
+    expect(indexes).toContain('film_search_idx');
+    const snapshot = () =>
+      sql().query(
+        `SELECT id, document, access, search::text, title_search::text FROM catalog.film ORDER BY id`,
+      );
+    const before = await snapshot();
+    await sql().exec('TRUNCATE catalog.film, catalog.person');
+    const readModel = createReadModel({ sql: sql(), cache: kino.kernel.engines.cache, bulkMinFilms: 1 });
+    const result = await readModel.rebuild();
+    expect(result.films).toBe(before.length);
+    expect(await snapshot()).toEqual(before);
+    expect(await secondaryIndexes()).toEqual(indexes);
+    const [state] = await sql().query<{ value: { bulk: boolean } }>(
+      `SELECT value FROM catalog.state WHERE key = 'rebuild'`,
+    );
+    expect(state!.value.bulk).toBe(true);
+    // Searches find the reloaded rows.
+    const [hit] = await sql().query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM catalog.film
+       WHERE search @@ plainto_tsquery('english', (SELECT title FROM catalog.film ORDER BY id LIMIT 1))`,
+    );
+    expect(hit!.n).toBeGreaterThan(0);
+  });
+
+  it('recreates indexes a bulk rebuild dropped before it crashed', async () => {
+    const indexes = await secondaryIndexes();
+    const [search] = await sql().query<{ def: string }>(
+      `SELECT indexdef AS def FROM pg_indexes WHERE schemaname = 'catalog' AND indexname = 'film_search_idx'`,
+    );
+    // What dropIndexes leaves behind when the process dies before the rows are loaded.
+    await sql().execute(`INSERT INTO catalog.state (key, value) VALUES ($1, $2::jsonb)`, [
+      DROPPED_INDEXES_KEY,
+      JSON.stringify([{ name: 'film_search_idx', def: search!.def }]),
+    ]);
+    await sql().exec('DROP INDEX catalog.film_search_idx');
+    const { readModel } = kino.kernel.services.require<CatalogModuleService>('catalog');
+    await readModel.reconcile();
+    expect(await secondaryIndexes()).toEqual(indexes);
+    expect(await sql().query('SELECT 1 FROM catalog.state WHERE key = $1', [DROPPED_INDEXES_KEY])).toEqual(
+      [],
+    );
   });
 });
