@@ -110,16 +110,15 @@ export const users = {
     db: SqlExecutor,
     id: string,
   ): Promise<{ roles: string[]; permissions: string[] }> {
-    const roles = await db.query<{ role_code: string }>(
-      'SELECT role_code FROM auth.user_roles WHERE user_id = $1 ORDER BY granted_at, role_code',
+    const [row] = await db.query<{ roles: string[]; permissions: string[] }>(
+      `SELECT coalesce((SELECT array_agg(role_code ORDER BY granted_at, role_code)
+                        FROM auth.user_roles WHERE user_id = $1), '{}') AS roles,
+              coalesce((SELECT array_agg(DISTINCT rp.permission_code ORDER BY rp.permission_code)
+                        FROM auth.user_roles ur JOIN auth.role_permissions rp ON rp.role_code = ur.role_code
+                        WHERE ur.user_id = $1), '{}') AS permissions`,
       [id],
     );
-    const perms = await db.query<{ permission_code: string }>(
-      `SELECT DISTINCT rp.permission_code FROM auth.user_roles ur
-       JOIN auth.role_permissions rp ON rp.role_code = ur.role_code WHERE ur.user_id = $1 ORDER BY 1`,
-      [id],
-    );
-    return { roles: roles.map((r) => r.role_code), permissions: perms.map((p) => p.permission_code) };
+    return { roles: row?.roles ?? [], permissions: row?.permissions ?? [] };
   },
 };
 
@@ -175,19 +174,34 @@ export const refreshTokens = {
       [hash, sessionId, now, expiresAt],
     );
   },
-  /** Marks the token used if nobody did yet: exactly one concurrent caller gets the row. */
-  async claim(
+  /**
+   * One refresh in one statement: marks the token used if nobody did yet (exactly one concurrent
+   * caller gets it), touches its session if still open, and stores the successor for it.
+   * `claimed` is null when the token was not claimable; `userId` is null when the session ended.
+   */
+  async rotate(
     db: SqlExecutor,
     hash: string,
-    replacedBy: string,
+    next: string,
     now: Date,
-  ): Promise<{ session_id: string } | undefined> {
-    const [row] = await db.query<{ session_id: string }>(
-      `UPDATE auth.refresh_tokens SET used_at = $3, replaced_by = $2
-       WHERE hash = $1 AND used_at IS NULL AND expires_at > $3 RETURNING session_id`,
-      [hash, replacedBy, now],
+    expiresAt: Date,
+  ): Promise<{ claimed: string | null; userId: string | null }> {
+    const [row] = await db.query<{ claimed: string | null; user_id: string | null }>(
+      `WITH c AS (
+         UPDATE auth.refresh_tokens SET used_at = $3, replaced_by = $2
+         WHERE hash = $1 AND used_at IS NULL AND expires_at > $3 RETURNING session_id),
+       s AS (
+         UPDATE auth.sessions SET last_used_at = $3
+         WHERE id = (SELECT session_id FROM c) AND revoked_at IS NULL AND expires_at > $3
+         RETURNING id, user_id),
+       n AS (
+         INSERT INTO auth.refresh_tokens (hash, session_id, created_at, expires_at)
+         SELECT $2, id, $3, $4 FROM s RETURNING session_id)
+       SELECT (SELECT session_id FROM c) AS claimed,
+              (SELECT s.user_id FROM s JOIN n ON n.session_id = s.id) AS user_id`,
+      [hash, next, now, expiresAt],
     );
-    return row;
+    return { claimed: row?.claimed ?? null, userId: row?.user_id ?? null };
   },
   async find(
     db: SqlExecutor,

@@ -380,27 +380,18 @@ export function createAuthService(deps: AuthServiceDeps) {
       const hash = hashToken(refreshToken);
       const next = randomToken(32);
       const now = clock.now();
-      const outcome = await sql.transaction(async (tx) => {
-        const won = await refreshTokens.claim(tx, hash, hashToken(next), now);
-        if (!won) return { kind: 'lost' as const };
-        const [session] = await tx.query<{ user_id: string }>(
-          `UPDATE auth.sessions SET last_used_at = $2 WHERE id = $1 AND revoked_at IS NULL AND expires_at > $2 RETURNING user_id`,
-          [won.session_id, now],
-        );
-        if (!session) return { kind: 'ended' as const };
-        await refreshTokens.insert(tx, hashToken(next), won.session_id, now, later(refreshTtl));
-        return { kind: 'won' as const, sessionId: won.session_id, userId: session.user_id };
-      });
-      if (outcome.kind === 'won') {
-        const user = await loadUser(outcome.userId);
+      const rotated = await refreshTokens.rotate(sql, hash, hashToken(next), now, later(refreshTtl));
+      if (rotated.claimed && rotated.userId) {
+        const user = await loadUser(rotated.userId);
         return {
-          access_token: await accessToken(user, outcome.sessionId),
+          access_token: await accessToken(user, rotated.claimed),
           refresh_token: next,
           token_type: 'Bearer',
           expires_in: accessTtl,
         };
       }
-      if (outcome.kind === 'ended')
+      if (rotated.claimed)
+        // Claimed, but the session was revoked or expired meanwhile.
         throw unauthorized('SESSION_ENDED', 'This session has ended; log in again.');
       const row = await refreshTokens.find(sql, hash);
       if (!row || row.expires_at <= now || !row.used_at)
