@@ -167,7 +167,7 @@ export const SPEC = {
     url(['http:', 'https:']),
     'http://auth:8080',
   ),
-  authAlgorithm: v('AUTH_JWT_ALG', 'RS256', 'Access token signature: RS256 or EdDSA.', (raw) => {
+  authAlgorithm: v('AUTH_JWT_ALG', 'EdDSA', 'Access token signature: EdDSA (Ed25519) or RS256.', (raw) => {
     const value = raw.trim();
     if (value !== 'RS256' && value !== 'EdDSA') throw new Invalid('must be RS256 or EdDSA');
     return value;

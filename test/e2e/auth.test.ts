@@ -600,7 +600,7 @@ describe('JWKS', () => {
     const { keys } = res.json<{ keys: Record<string, string>[] }>();
     expect(keys.length).toBeGreaterThanOrEqual(1);
     for (const k of keys) {
-      expect(k).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig' });
+      expect(k).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig' });
       expect(k.kid).toBeTruthy();
       for (const secret of ['d', 'p', 'q', 'dp', 'dq', 'qi']) expect(k).not.toHaveProperty(secret);
     }

@@ -56,7 +56,7 @@ describe('access token verification', () => {
       .split('.')
       .slice(0, 2)
       .map((p) => JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>);
-    expect(header).toMatchObject({ alg: 'RS256', kid: service.keys.activeKid() });
+    expect(header).toMatchObject({ alg: 'EdDSA', kid: service.keys.activeKid() });
     for (const claim of [
       'sub',
       'jti',
@@ -208,21 +208,21 @@ describe('keys', () => {
   });
 });
 
-describe('EdDSA', () => {
-  it('signs with Ed25519 when AUTH_JWT_ALG=EdDSA', async () => {
+describe('RS256', () => {
+  it('signs with RSA when AUTH_JWT_ALG=RS256', async () => {
     const ed = await createTestKino({
       modules: ['auth'],
-      env: { AUTH_JWT_ALG: 'EdDSA', KINO_RATE_LIMIT: 'off' },
+      env: { AUTH_JWT_ALG: 'RS256', KINO_RATE_LIMIT: 'off' },
     });
     try {
       const res = await ed.app.inject({
         method: 'POST',
         url: '/api/v1/auth/register',
-        payload: { login: 'edward', email: 'ed@example.com', password: 'edwards curve 25519' },
+        payload: { login: 'rivest', email: 'rsa@example.com', password: 'rivest shamir adleman' },
       });
       const token = res.json<{ access_token: string }>().access_token;
       expect(JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString())).toMatchObject({
-        alg: 'EdDSA',
+        alg: 'RS256',
       });
       const ok = await ed.app.inject({
         method: 'GET',
@@ -231,7 +231,7 @@ describe('EdDSA', () => {
       });
       expect(ok.statusCode).toBe(200);
       expect((await ed.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json()).toMatchObject({
-        keys: [{ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA' }],
+        keys: [{ kty: 'RSA', alg: 'RS256' }],
       });
     } finally {
       await ed.close();
