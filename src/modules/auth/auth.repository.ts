@@ -32,6 +32,19 @@ export interface SessionRow {
 const USER_COLUMNS = `id, login, email, password_hash, first_name, last_name, locale, email_verified_at,
   is_active, failed_logins, locked_until, totp_secret, totp_enabled, created_at`;
 
+/** A user's roles (oldest grant first) and distinct permissions, for the row `userId` names. */
+const GRANTS = (userId: string) => `
+  coalesce((SELECT array_agg(ur.role_code ORDER BY ur.granted_at, ur.role_code)
+            FROM auth.user_roles ur WHERE ur.user_id = ${userId}), '{}') AS roles,
+  coalesce((SELECT array_agg(DISTINCT rp.permission_code ORDER BY rp.permission_code)
+            FROM auth.user_roles ur JOIN auth.role_permissions rp ON rp.role_code = ur.role_code
+            WHERE ur.user_id = ${userId}), '{}') AS permissions`;
+
+export interface Grants {
+  roles: string[];
+  permissions: string[];
+}
+
 export const users = {
   async byId(db: SqlExecutor, id: string): Promise<UserRow | undefined> {
     const [row] = await db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM auth.users WHERE id = $1`, [id]);
@@ -106,18 +119,8 @@ export const users = {
       [id],
     );
   },
-  async rolesAndPermissions(
-    db: SqlExecutor,
-    id: string,
-  ): Promise<{ roles: string[]; permissions: string[] }> {
-    const [row] = await db.query<{ roles: string[]; permissions: string[] }>(
-      `SELECT coalesce((SELECT array_agg(role_code ORDER BY granted_at, role_code)
-                        FROM auth.user_roles WHERE user_id = $1), '{}') AS roles,
-              coalesce((SELECT array_agg(DISTINCT rp.permission_code ORDER BY rp.permission_code)
-                        FROM auth.user_roles ur JOIN auth.role_permissions rp ON rp.role_code = ur.role_code
-                        WHERE ur.user_id = $1), '{}') AS permissions`,
-      [id],
-    );
+  async rolesAndPermissions(db: SqlExecutor, id: string): Promise<Grants> {
+    const [row] = await db.query<Grants>(`SELECT ${GRANTS('$1::uuid')}`, [id]);
     return { roles: row?.roles ?? [], permissions: row?.permissions ?? [] };
   },
 };
@@ -176,8 +179,9 @@ export const refreshTokens = {
   },
   /**
    * One refresh in one statement: marks the token used if nobody did yet (exactly one concurrent
-   * caller gets it), touches its session if still open, and stores the successor for it.
-   * `claimed` is null when the token was not claimable; `userId` is null when the session ended.
+   * caller gets it), touches its session if still open, stores the successor, and reads the
+   * session's user with its roles and permissions for the new access token. `claimed` is null
+   * when the token was not claimable; `user` is null when the session ended.
    */
   async rotate(
     db: SqlExecutor,
@@ -185,8 +189,8 @@ export const refreshTokens = {
     next: string,
     now: Date,
     expiresAt: Date,
-  ): Promise<{ claimed: string | null; userId: string | null }> {
-    const [row] = await db.query<{ claimed: string | null; user_id: string | null }>(
+  ): Promise<{ claimed: string | null; user: (UserRow & Grants) | null }> {
+    const [row] = await db.query<{ claimed: string | null; user: (UserRow & Grants) | null }>(
       `WITH c AS (
          UPDATE auth.refresh_tokens SET used_at = $3, replaced_by = $2
          WHERE hash = $1 AND used_at IS NULL AND expires_at > $3 RETURNING session_id),
@@ -197,11 +201,18 @@ export const refreshTokens = {
        n AS (
          INSERT INTO auth.refresh_tokens (hash, session_id, created_at, expires_at)
          SELECT $2, id, $3, $4 FROM s RETURNING session_id)
-       SELECT (SELECT session_id FROM c) AS claimed,
-              (SELECT s.user_id FROM s JOIN n ON n.session_id = s.id) AS user_id`,
+       SELECT (SELECT session_id FROM c) AS claimed, u.id AS user_id, u.*, ${GRANTS('u.id')}
+       FROM (SELECT 1) AS one
+       LEFT JOIN (s JOIN n ON n.session_id = s.id) ON true
+       LEFT JOIN LATERAL (SELECT ${USER_COLUMNS} FROM auth.users WHERE id = s.user_id) AS u ON true`,
       [hash, next, now, expiresAt],
     );
-    return { claimed: row?.claimed ?? null, userId: row?.user_id ?? null };
+    if (!row) return { claimed: null, user: null };
+    const { claimed, user_id, ...user } = row as unknown as {
+      claimed: string | null;
+      user_id: string | null;
+    };
+    return { claimed, user: user_id ? (user as UserRow & Grants) : null };
   },
   async find(
     db: SqlExecutor,

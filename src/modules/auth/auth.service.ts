@@ -21,7 +21,15 @@ import { event } from '../../platform/events.js';
 import type { Logger } from '../../platform/logger.js';
 import { emit } from '../../platform/outbox.js';
 import { revokedSessionKey } from '../../platform/tokens.js';
-import { history, oneTimeTokens, refreshTokens, sessions, users, type UserRow } from './auth.repository.js';
+import {
+  history,
+  oneTimeTokens,
+  refreshTokens,
+  sessions,
+  users,
+  type Grants,
+  type UserRow,
+} from './auth.repository.js';
 import { hashToken, randomToken, type Sealer } from './crypto.js';
 import type { KeyStore } from './keys.js';
 import { checkPassword, type PasswordHasher } from './passwords.js';
@@ -107,8 +115,13 @@ export function createAuthService(deps: AuthServiceDeps) {
     return (await cache.get(revokedSessionKey(sessionId))) !== null;
   }
 
-  async function accessToken(user: UserRow, sessionId: string, db: SqlExecutor = sql): Promise<string> {
-    const { roles, permissions } = await users.rolesAndPermissions(db, user.id);
+  async function accessToken(
+    user: UserRow,
+    sessionId: string,
+    db: SqlExecutor = sql,
+    grants?: Grants,
+  ): Promise<string> {
+    const { roles, permissions } = grants ?? (await users.rolesAndPermissions(db, user.id));
     return keys.sign(
       {
         sub: user.id,
@@ -381,10 +394,11 @@ export function createAuthService(deps: AuthServiceDeps) {
       const next = randomToken(32);
       const now = clock.now();
       const rotated = await refreshTokens.rotate(sql, hash, hashToken(next), now, later(refreshTtl));
-      if (rotated.claimed && rotated.userId) {
-        const user = await loadUser(rotated.userId);
+      const { user } = rotated;
+      if (rotated.claimed && user) {
+        if (!user.is_active) throw unauthorized('USER_NOT_FOUND', 'This account no longer exists.');
         return {
-          access_token: await accessToken(user, rotated.claimed),
+          access_token: await accessToken(user, rotated.claimed, sql, user),
           refresh_token: next,
           token_type: 'Bearer',
           expires_in: accessTtl,
