@@ -47,6 +47,8 @@ const SECONDS = LONG ? 20 : 5;
 const WARMUP = LONG ? 5 : 4;
 const CONNECTIONS = Number(args.connections ?? 16);
 const INGEST_BATCHES = LONG ? 1000 : 100;
+/** Warm-up of the mixed profile: long enough to fill the response cache as at a steady peak. */
+const MIXED_WARMUP = LONG ? 60 : 30;
 const PORT = Number(process.env.BENCH_PORT ?? 18610);
 const BASELINE_PORT = PORT + 1;
 const only = args.only?.split(',').filter(Boolean);
@@ -218,12 +220,26 @@ async function requestMix(engine: EngineEnv, catalog: PreparedCatalog): Promise<
 // ---------------------------------------------------------------------------------------------
 // Measuring
 
+/** kino_catalog_cache_lookups_total by result, from the server's /metrics. */
+async function cacheLookups(server: Server): Promise<Record<string, number>> {
+  const text = await (await fetch(`${server.base}/metrics`)).text();
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^kino_catalog_cache_lookups_total\{[^}]*result="(\w+)"[^}]*\} (\d+)/gm))
+    out[m[1]!] = (out[m[1]!] ?? 0) + Number(m[2]);
+  return out;
+}
+
 async function measure(
   server: Server,
   options: Parameters<typeof load>[1],
-  warmup = true,
+  warmup: boolean | number = true,
 ): Promise<LoadResult & { rssMb: number; cpuMsPerReq: number }> {
-  if (warmup) await load(server.base, { ...options, seconds: WARMUP, amount: undefined });
+  if (warmup !== false)
+    await load(server.base, {
+      ...options,
+      seconds: typeof warmup === 'number' ? warmup : WARMUP,
+      amount: undefined,
+    });
   const cpu0 = server.cpuSeconds();
   const r = await load(server.base, { connections: CONNECTIONS, seconds: SECONDS, ...options });
   const cpu = server.cpuSeconds() - cpu0;
@@ -304,7 +320,17 @@ async function runCatalogAndAuth(
       }
       if (wanted('mixed')) {
         const l = loadAvg();
-        const m = await measure(server, { next: mix.mixed });
+        // A service at its peak has a warm cache: load it for MIXED_WARMUP seconds first, then
+        // report how the measured requests were answered.
+        await load(server.base, { next: mix.mixed, connections: CONNECTIONS, seconds: MIXED_WARMUP });
+        const before = await cacheLookups(server);
+        const m = await measure(server, { next: mix.mixed }, false);
+        const after = await cacheLookups(server);
+        const delta = Object.fromEntries(
+          Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]),
+        ) as Record<string, number>;
+        const lookups = Object.values(delta).reduce((a, b) => a + b, 0) || 1;
+        const share = (k: string) => `${(((delta[k] ?? 0) * 100) / lookups).toFixed(0)} %`;
         record(
           row(
             engine,
@@ -313,6 +339,7 @@ async function runCatalogAndAuth(
             m,
             baselineRps,
             l,
+            `after ${MIXED_WARMUP} s of the same load; cache lookups: ${share('near')} near, ${share('hit')} shared, ${share('miss')} miss`,
           ),
         );
       }
