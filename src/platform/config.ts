@@ -127,6 +127,16 @@ export const SPEC = {
     url(['postgres:', 'postgresql:']),
     'postgres://kino@127.0.0.1:5432/kino',
   ),
+  pgliteBuffers: v(
+    'PGLITE_SHARED_BUFFERS',
+    '32MB',
+    'Buffer cache of the embedded PGlite database (kB/MB/GB); resident from the start.',
+    (raw) => {
+      const value = raw.trim();
+      if (!/^\d+(kB|MB|GB)$/.test(value)) throw new Invalid('must be a size such as 32MB');
+      return value;
+    },
+  ),
   databasePoolSize: v(
     'DATABASE_POOL_SIZE',
     '10',

@@ -28,7 +28,7 @@ export async function createSql(config: Config, logger: Logger): Promise<Sql> {
     });
   }
   const { createPgliteSql } = await import('../adapters/sql/pglite.js');
-  return createPgliteSql(path.join(config.dataDir, 'pgdata'));
+  return createPgliteSql(path.join(config.dataDir, 'pgdata'), { sharedBuffers: config.pgliteBuffers });
 }
 
 export async function createCache(config: Config, logger: Logger): Promise<Cache> {

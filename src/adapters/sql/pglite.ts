@@ -57,11 +57,23 @@ function executor(db: Queryable): SqlExecutor {
  * PGlite (PostgreSQL compiled to WASM) in `dataDir`, or in memory when `dataDir` is `memory://`.
  * It has one connection: statements and transactions are serialised by PGlite itself.
  */
-export async function createPgliteSql(dataDir: string): Promise<Sql> {
+export async function createPgliteSql(
+  dataDir: string,
+  options: {
+    /**
+     * shared_buffers, e.g. '32MB'. PGlite's own default (128MB) is zeroed, so resident, at start;
+     * a small buffer cache keeps the all-in-one process small (reads still hit the OS cache).
+     */
+    sharedBuffers?: string;
+  } = {},
+): Promise<Sql> {
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
   const db = await PGlite.create(dataDir.startsWith('memory://') ? undefined : dataDir, {
     extensions: { pg_trgm },
     parsers: { [types.DATE]: (value: string) => value },
+    ...(options.sharedBuffers && {
+      startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${options.sharedBuffers}`],
+    }),
   });
   const base = executor(db);
   let closed = false;
