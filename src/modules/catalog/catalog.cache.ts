@@ -102,7 +102,9 @@ export function createCatalogCache(deps: CatalogCacheDeps): CatalogCache {
         deps.onLookup?.('off');
         return compute();
       }
-      const digest = createHash('sha1').update(JSON.stringify(parts)).digest('base64url');
+      // Short parts (an id and the access levels) are the key themselves; long ones are hashed.
+      const text = JSON.stringify(parts);
+      const digest = text.length <= 96 ? text : createHash('sha1').update(text).digest('base64url');
       const v = await current();
       const key = `catalog:${v.value}:${kind}:${digest}`;
       // A version the shared cache did not confirm (it is down or was flushed) may be stale in
