@@ -209,7 +209,7 @@ describe('grafana dashboard', () => {
     'kino_outbox_backlog',
     'kino_consumer_lag',
     'kino_etl_lag_seconds',
-    'kino_catalog_cache_lookups_total{result="hit"}',
+    'kino_catalog_cache_lookups_total{result=~"hit|near"}',
     'nodejs_eventloop_lag_p99_seconds',
     'process_resident_memory_bytes',
   ])('shows %s', (metric) => {
