@@ -129,9 +129,16 @@ const lockShared = (db: SqlExecutor) =>
  * after loading the rows (as pg_restore does) instead of updating them row by row.
  */
 const BULK_MIN_FILMS = 20_000;
-export const DROPPED_INDEXES_KEY = 'rebuild:dropped-indexes';
 /** catalog.state key recording indexes a bulk rebuild dropped, until they are back. */
-const DROPPED_INDEXES = DROPPED_INDEXES_KEY;
+export const DROPPED_INDEXES_KEY = 'rebuild:dropped-indexes';
+
+/** Writes a catalog.state entry (worker bookkeeping), replacing any earlier value. */
+const setState = (db: SqlExecutor, key: string, value: unknown) =>
+  db.execute(
+    `INSERT INTO catalog.state (key, value, updated_at) VALUES ($1, $2::jsonb, now())
+     ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
+    [key, JSON.stringify(value)],
+  );
 
 /** Secondary indexes of the film and person read-model tables (not those behind constraints). */
 const SECONDARY_INDEXES = `
@@ -236,11 +243,7 @@ export function createReadModel(deps: ReadModelDeps): ReadModel {
       await lock(tx);
       const indexes = await tx.query<{ name: string; def: string }>(SECONDARY_INDEXES);
       if (indexes.length === 0) return;
-      await tx.execute(
-        `INSERT INTO catalog.state (key, value, updated_at) VALUES ($1, $2::jsonb, now())
-         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
-        [DROPPED_INDEXES, JSON.stringify(indexes)],
-      );
+      await setState(tx, DROPPED_INDEXES_KEY, indexes);
       for (const index of indexes) await tx.exec(`DROP INDEX IF EXISTS catalog.${quoteIdent(index.name)}`);
     });
   }
@@ -249,7 +252,7 @@ export function createReadModel(deps: ReadModelDeps): ReadModel {
   async function restoreIndexes(width = 1): Promise<void> {
     const [row] = await sql.query<{ value: { name: string; def: string }[] }>(
       'SELECT value FROM catalog.state WHERE key = $1',
-      [DROPPED_INDEXES],
+      [DROPPED_INDEXES_KEY],
     );
     if (!row) return;
     await runPool(
@@ -258,7 +261,7 @@ export function createReadModel(deps: ReadModelDeps): ReadModel {
       }),
       width,
     );
-    await sql.execute('DELETE FROM catalog.state WHERE key = $1', [DROPPED_INDEXES]);
+    await sql.execute('DELETE FROM catalog.state WHERE key = $1', [DROPPED_INDEXES_KEY]);
   }
 
   const readModel: ReadModel = {
@@ -427,11 +430,7 @@ export function createReadModel(deps: ReadModelDeps): ReadModel {
         'DELETE FROM catalog.person c WHERE NOT EXISTS (SELECT 1 FROM content.person p WHERE p.id = c.id)',
       );
       if (bulk) await restoreIndexes(width);
-      await sql.execute(
-        `INSERT INTO catalog.state (key, value, updated_at) VALUES ('rebuild', $1::jsonb, now())
-         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
-        [JSON.stringify({ started: started.toISOString(), films: done, persons, bulk })],
-      );
+      await setState(sql, 'rebuild', { started: started.toISOString(), films: done, persons, bulk });
       // Every row was just rewritten: set the visibility map and statistics now, or list pages
       // (index-only scans) fetch each row from the heap until autovacuum comes by.
       await Promise.all([
