@@ -245,10 +245,14 @@ export function createAuthService(deps: AuthServiceDeps) {
     return user;
   }
 
-  async function loadUser(id: string): Promise<UserRow> {
-    const user = await users.byId(sql, id);
+  /** The user, if the account still exists and is active; else 401 USER_NOT_FOUND. */
+  function activeUser<U extends UserRow>(user: U | null | undefined): U {
     if (!user || !user.is_active) throw unauthorized('USER_NOT_FOUND', 'This account no longer exists.');
     return user;
+  }
+
+  async function loadUser(id: string): Promise<UserRow> {
+    return activeUser(await users.byId(sql, id));
   }
 
   async function requestEmailVerification(tx: SqlExecutor, user: UserRow): Promise<void> {
@@ -394,9 +398,8 @@ export function createAuthService(deps: AuthServiceDeps) {
       const next = randomToken(32);
       const now = clock.now();
       const rotated = await refreshTokens.rotate(sql, hash, hashToken(next), now, later(refreshTtl));
-      const { user } = rotated;
-      if (rotated.claimed && user) {
-        if (!user.is_active) throw unauthorized('USER_NOT_FOUND', 'This account no longer exists.');
+      if (rotated.claimed && rotated.user) {
+        const user = activeUser(rotated.user);
         return {
           access_token: await accessToken(user, rotated.claimed, sql, user),
           refresh_token: next,

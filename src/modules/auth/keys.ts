@@ -179,9 +179,7 @@ export function createKeyStore(deps: KeyStoreDeps): KeyStore {
     async sign(claims, ttlSeconds) {
       const key = active();
       const now = Math.floor(clock.now().getTime() / 1000);
-      return Promise.resolve(
-        key.sign({ ...claims, iss: TOKEN_ISSUER, iat: now, nbf: now, exp: now + ttlSeconds }),
-      );
+      return key.sign({ ...claims, iss: TOKEN_ISSUER, iat: now, nbf: now, exp: now + ttlSeconds });
     },
     async resolve(header) {
       let key = keys.find((k) => k.kid === header.kid);
