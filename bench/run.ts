@@ -47,6 +47,8 @@ const SECONDS = LONG ? 20 : 5;
 const WARMUP = LONG ? 5 : 4;
 const CONNECTIONS = Number(args.connections ?? 16);
 const INGEST_BATCHES = LONG ? 1000 : 100;
+/** The baseline's one request. */
+const BASELINE_LOAD = { requests: [{ path: '/baseline' }] };
 /** Warm-up of the mixed profile: long enough to fill the response cache as at a steady peak. */
 const MIXED_WARMUP = LONG ? 60 : 30;
 const PORT = Number(process.env.BENCH_PORT ?? 18610);
@@ -323,29 +325,18 @@ async function runCatalogAndAuth(
           // from three back-to-back pairs of the baseline and this scenario, and the median kept.
           const ratios: number[] = [];
           for (let i = 0; i < 3; i++) {
-            const b = await measure(baselineServer, { requests: [{ path: '/baseline' }], seconds: 3 }, 1);
+            const b = await measure(baselineServer, { ...BASELINE_LOAD, seconds: 3 }, 1);
             const k = await measure(server, { next: mix.detailHot, seconds: 3 }, 1);
             ratios.push(k.rps / b.rps);
           }
           ratios.sort((a, b) => a - b);
           record({
-            ...row(
-              engine,
-              'detail-hit',
-              'film detail, cache hit, paired with the baseline',
-              m,
-              undefined,
-              loadAvg(),
-            ),
-            rps: undefined,
-            p50: undefined,
-            p95: undefined,
-            p99: undefined,
-            errors: undefined,
-            rssMb: undefined,
-            cpuMsPerReq: undefined,
+            engine: engine.label,
+            scenario: 'detail-hit',
+            label: 'film detail, cache hit, paired with the baseline',
             vsBaseline: ratios[1],
             note: `median of 3 pairs (3 s each after 1 s warm-up): ${ratios.map((r) => `${(r * 100).toFixed(1)}%`).join(', ')}`,
+            load: loadAvg(),
           });
         }
       }
@@ -705,7 +696,7 @@ for (const engine of await engines()) {
   if (wanted('baseline') || catalogScenarios.some((s) => wanted(s))) {
     baseline = await startBaseline(BASELINE_PORT);
     const l = loadAvg();
-    const m = await measure(baseline, { requests: [{ path: '/baseline' }] });
+    const m = await measure(baseline, BASELINE_LOAD);
     baselineRps = m.rps;
     record(row(engine, 'baseline', 'baseline: bare Fastify, film-detail-sized JSON', m, undefined, l));
   }
