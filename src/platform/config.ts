@@ -321,7 +321,7 @@ export const SPEC = {
   notifyResetUrl: v(
     'NOTIFY_RESET_URL',
     undefined,
-    'Front-end page that resets a password; the mail links to it with ?token=… (default PUBLIC_URL/reset-password).',
+    'Front-end page that resets a password; the mail links to it with ?token=… (default PUBLIC_URL/account/reset-password, served by the auth module).',
     url(['http:', 'https:']),
     'https://cinema.example.com/reset-password',
   ),

@@ -13,11 +13,22 @@
  *   (5xx reply, invalid address), false for transient trouble (connection lost, 4xx reply).
  * - `headers` are added as given (e.g. List-Unsubscribe, List-Unsubscribe-Post); header names
  *   that the adapter sets itself (From, To, Subject, Message-ID, Date, MIME headers) are refused.
+ * - `to.address` reaches the envelope and the To header as one mailbox, verbatim: an address
+ *   with a comma or angle brackets is one (invalid) recipient, never several or another one.
  * - `close()` waits for messages in flight and releases connections; later sends reject.
  */
+/**
+ * One recipient as an address object: `address` is used exactly as given (never parsed as an
+ * address list or a display-name form), `name` is an optional display name.
+ */
+export interface MailAddress {
+  readonly address: string;
+  readonly name?: string;
+}
+
 export interface MailMessage {
-  /** One recipient address. */
-  readonly to: string;
+  /** One recipient; adapters never parse it as a string. */
+  readonly to: MailAddress;
   /** Overrides the configured sender. */
   readonly from?: string;
   readonly subject: string;

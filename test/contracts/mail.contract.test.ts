@@ -66,7 +66,7 @@ for (const [name, make] of Object.entries(adapters)) {
 
     it('delivers subject, text, html, extra headers and the given Message-ID', async () => {
       const sent = await h.mail.send({
-        to: 'anna@example.com',
+        to: { address: 'anna@example.com' },
         subject: 'Привет, Anna',
         text: 'Plain body with a long link https://cinema.example.com/api/v1/auth/verify-email?token=abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz',
         html: '<p>Hello <b>Anna</b></p>',
@@ -91,7 +91,7 @@ for (const [name, make] of Object.entries(adapters)) {
     });
 
     it('generates a Message-ID when none is given', async () => {
-      const sent = await h.mail.send({ to: 'b@example.com', subject: 's', text: 't' });
+      const sent = await h.mail.send({ to: { address: 'b@example.com' }, subject: 's', text: 't' });
       expect(sent.messageId).toMatch(/^<[^@>]+@[^>]+>$/);
       expect(h.inbox().some((m) => m.headers['message-id'] === sent.messageId)).toBe(true);
     });
@@ -100,7 +100,7 @@ for (const [name, make] of Object.entries(adapters)) {
       const bad: Record<string, string>[] = [{ Subject: 'x' }, { 'X-Ok': 'a\r\nBcc: victim@example.com' }];
       for (const headers of bad) {
         const error = await h.mail
-          .send({ to: 'c@example.com', subject: 's', text: 't', headers })
+          .send({ to: { address: 'c@example.com' }, subject: 's', text: 't', headers })
           .catch((e: unknown) => e);
         expect(error).toBeInstanceOf(MailError);
         expect((error as MailError).permanent).toBe(true);
@@ -114,7 +114,12 @@ describe('mail port: adapter specifics', () => {
     const h = await adapters.file!();
     try {
       for (let i = 0; i < 2; i++)
-        await h.mail.send({ to: 'd@example.com', subject: 's', text: 't', messageId: '<same@x.test>' });
+        await h.mail.send({
+          to: { address: 'd@example.com' },
+          subject: 's',
+          text: 't',
+          messageId: '<same@x.test>',
+        });
       expect(h.inbox().filter((m) => m.headers['message-id'] === '<same@x.test>')).toHaveLength(1);
     } finally {
       await h.close();
@@ -127,7 +132,7 @@ describe('mail port: adapter specifics', () => {
     const mail = await createSmtpMail({ url: server.url, from: FROM });
     try {
       const refused = await mail
-        .send({ to: 'gone@example.com', subject: 's', text: 't' })
+        .send({ to: { address: 'gone@example.com' }, subject: 's', text: 't' })
         .catch((e: unknown) => e);
       expect(refused).toBeInstanceOf(MailError);
       expect((refused as MailError).permanent).toBe(true);
@@ -136,7 +141,9 @@ describe('mail port: adapter specifics', () => {
       await server.close();
     }
     const down = await createSmtpMail({ url: server.url, from: FROM });
-    const error = await down.send({ to: 'x@example.com', subject: 's', text: 't' }).catch((e: unknown) => e);
+    const error = await down
+      .send({ to: { address: 'x@example.com' }, subject: 's', text: 't' })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MailError);
     expect((error as MailError).permanent).toBe(false);
     await down.close();

@@ -96,7 +96,7 @@ describe('notifications: mail over SMTP', () => {
     });
     const link = /https:\/\/\S+verify-email\?token=\S+/.exec(mails![0]!.parsed.text)?.[0];
     const url = new URL(link!);
-    expect(url.origin + url.pathname).toBe('https://cinema.test/api/v1/auth/verify-email');
+    expect(url.origin + url.pathname).toBe('https://cinema.test/account/verify-email');
     expect(url.searchParams.get('token')).toBe(token);
     expect(mails![0]!.parsed.html).toContain(`href="${link!.replaceAll('&', '&amp;')}"`);
 

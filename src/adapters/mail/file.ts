@@ -33,7 +33,7 @@ export async function createFileMail(options: FileMailOptions): Promise<Mail> {
         const info = await composer
           .sendMail({
             from: message.from ?? options.from,
-            to: message.to,
+            to: { name: message.to.name ?? '', address: message.to.address },
             subject: message.subject,
             text: message.text,
             ...(message.html === undefined ? {} : { html: message.html }),

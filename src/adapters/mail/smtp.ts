@@ -43,7 +43,7 @@ export async function createSmtpMail(options: SmtpMailOptions): Promise<Mail> {
       try {
         await transport.sendMail({
           from: message.from ?? options.from,
-          to: message.to,
+          to: { name: message.to.name ?? '', address: message.to.address },
           subject: message.subject,
           text: message.text,
           ...(message.html === undefined ? {} : { html: message.html }),

@@ -28,6 +28,21 @@ declare module '../../platform/events.js' {
       expiresAt: string;
       locale: string;
     };
+    /**
+     * The account's address changed. `token` (single use, valid until `expiresAt`) lets the
+     * previous address undo the change; the notice goes to `oldEmail`.
+     */
+    'auth.email.changed': {
+      userId: string;
+      login: string;
+      locale: string;
+      oldEmail: string;
+      newEmail: string;
+      token: string;
+      expiresAt: string;
+    };
+    /** An email change was undone from the previous address, which the account holds again. */
+    'auth.email.restored': { userId: string; email: string };
     'auth.user.roles_changed': { userId: string; roles: readonly string[] };
     /** A session (or all of a user's sessions) ended: logout, password change, admin action. */
     'auth.session.revoked': { userId: string; sessionIds: readonly string[] };

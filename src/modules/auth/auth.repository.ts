@@ -66,6 +66,74 @@ export const users = {
     );
     return row;
   },
+  /** Sets the names given (undefined leaves a name as it is). */
+  async updateNames(
+    db: SqlExecutor,
+    id: string,
+    patch: { first_name?: string | null; last_name?: string | null },
+    now: Date,
+  ): Promise<void> {
+    await db.execute(
+      `UPDATE auth.users SET first_name = CASE WHEN $2 THEN $3 ELSE first_name END,
+         last_name = CASE WHEN $4 THEN $5 ELSE last_name END, updated_at = $6 WHERE id = $1`,
+      [
+        id,
+        patch.first_name !== undefined,
+        patch.first_name ?? null,
+        patch.last_name !== undefined,
+        patch.last_name ?? null,
+        now,
+      ],
+    );
+  },
+  /** Sets the address; `verifiedAt` null marks it unproven. */
+  async setEmail(
+    db: SqlExecutor,
+    id: string,
+    email: string,
+    verifiedAt: Date | null,
+    now: Date,
+  ): Promise<void> {
+    await db.execute(
+      'UPDATE auth.users SET email = $2, email_verified_at = $3, updated_at = $4 WHERE id = $1',
+      [id, email, verifiedAt, now],
+    );
+  },
+  /** Marks the address proven, only while the account still holds exactly `email`. */
+  async markEmailVerified(db: SqlExecutor, id: string, email: string, now: Date): Promise<boolean> {
+    const changed = await db.execute(
+      `UPDATE auth.users SET email_verified_at = coalesce(email_verified_at, $3)
+       WHERE id = $1 AND email = $2`,
+      [id, email, now],
+    );
+    return changed === 1;
+  },
+  /**
+   * Sets a password from a reset link (mailed to `email`): only while the account still holds
+   * that address; unlocks the account, and reaching the mailbox proves the address.
+   */
+  async resetPassword(
+    db: SqlExecutor,
+    id: string,
+    email: string,
+    passwordHash: string,
+    now: Date,
+  ): Promise<boolean> {
+    const changed = await db.execute(
+      `UPDATE auth.users SET password_hash = $3, failed_logins = 0, locked_until = NULL,
+         email_verified_at = coalesce(email_verified_at, $4), updated_at = $4
+       WHERE id = $1 AND email = $2`,
+      [id, email, passwordHash, now],
+    );
+    return changed === 1;
+  },
+  async setPassword(db: SqlExecutor, id: string, passwordHash: string, now: Date): Promise<void> {
+    await db.execute('UPDATE auth.users SET password_hash = $2, updated_at = $3 WHERE id = $1', [
+      id,
+      passwordHash,
+      now,
+    ]);
+  },
   async insert(
     db: SqlExecutor,
     u: {
@@ -235,38 +303,120 @@ export const refreshTokens = {
   },
 };
 
+export type OneTimePurpose = 'verify_email' | 'reset_password' | 'mfa' | 'revert_email';
+
+export interface OneTimeToken {
+  user_id: string;
+  /** The address the token was mailed to (null for MFA step tokens). */
+  email: string | null;
+}
+
 export const oneTimeTokens = {
   async insert(
     db: SqlExecutor,
     t: {
       hash: string;
-      purpose: 'verify_email' | 'reset_password' | 'mfa';
+      purpose: OneTimePurpose;
       userId: string;
+      email?: string | null;
       now: Date;
       expiresAt: Date;
     },
   ): Promise<void> {
     await db.query(
-      `INSERT INTO auth.one_time_tokens (hash, purpose, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
-      [t.hash, t.purpose, t.userId, t.now, t.expiresAt],
+      `INSERT INTO auth.one_time_tokens (hash, purpose, user_id, email, created_at, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [t.hash, t.purpose, t.userId, t.email ?? null, t.now, t.expiresAt],
     );
   },
-  /** Valid, unused token of that purpose → its user; does not consume it. */
-  async peek(db: SqlExecutor, hash: string, purpose: string, now: Date): Promise<string | undefined> {
-    const [row] = await db.query<{ user_id: string }>(
-      `SELECT user_id FROM auth.one_time_tokens WHERE hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3`,
+  /** Valid, unused token of that purpose; does not consume it. */
+  async peek(
+    db: SqlExecutor,
+    hash: string,
+    purpose: OneTimePurpose,
+    now: Date,
+  ): Promise<OneTimeToken | undefined> {
+    const [row] = await db.query<OneTimeToken>(
+      `SELECT user_id, email FROM auth.one_time_tokens
+       WHERE hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3`,
       [hash, purpose, now],
     );
-    return row?.user_id;
+    return row;
   },
   /** Consumes the token; exactly one caller succeeds. */
-  async consume(db: SqlExecutor, hash: string, purpose: string, now: Date): Promise<string | undefined> {
-    const [row] = await db.query<{ user_id: string }>(
+  async consume(
+    db: SqlExecutor,
+    hash: string,
+    purpose: OneTimePurpose,
+    now: Date,
+  ): Promise<OneTimeToken | undefined> {
+    const [row] = await db.query<OneTimeToken>(
       `UPDATE auth.one_time_tokens SET used_at = $3
-       WHERE hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3 RETURNING user_id`,
+       WHERE hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3 RETURNING user_id, email`,
       [hash, purpose, now],
     );
-    return row?.user_id;
+    return row;
+  },
+  /** Voids every outstanding token of these purposes of the account; returns how many. */
+  async voidAll(
+    db: SqlExecutor,
+    userId: string,
+    purposes: readonly OneTimePurpose[],
+    now: Date,
+  ): Promise<number> {
+    return db.execute(
+      `UPDATE auth.one_time_tokens SET used_at = $3
+       WHERE user_id = $1 AND purpose = ANY($2::text[]) AND used_at IS NULL`,
+      [userId, [...purposes], now],
+    );
+  },
+  /** Whether a token of that purpose was issued to the account after `since`. */
+  async issuedSince(db: SqlExecutor, userId: string, purpose: OneTimePurpose, since: Date): Promise<boolean> {
+    const [row] = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM auth.one_time_tokens
+       WHERE user_id = $1 AND purpose = $2 AND created_at > $3`,
+      [userId, purpose, since],
+    );
+    return (row?.n ?? 0) > 0;
+  },
+};
+
+/**
+ * Failed attempts for names that match no account, with the same claim-then-check semantics and
+ * back-off schedule as `users.claimAttempt`.
+ */
+export const loginThrottle = {
+  async claim(
+    db: SqlExecutor,
+    nameHash: string,
+    now: Date,
+    threshold: number,
+  ): Promise<{ failed_logins: number } | { locked_until: Date }> {
+    const [claimed] = await db.query<{ failed_logins: number }>(
+      `INSERT INTO auth.login_throttle AS t (name_hash, failed_logins, locked_until, updated_at)
+       VALUES ($1, 1, CASE WHEN 1 >= $3 THEN $2::timestamptz + make_interval(secs => 30) END, $2)
+       ON CONFLICT (name_hash) DO UPDATE SET failed_logins = t.failed_logins + 1,
+         locked_until = CASE WHEN t.failed_logins + 1 >= $3
+           THEN $2::timestamptz + make_interval(secs => least(30 * power(2, t.failed_logins + 1 - $3), 3600))
+           ELSE NULL END,
+         updated_at = $2
+       WHERE t.locked_until IS NULL OR t.locked_until <= $2
+       RETURNING failed_logins`,
+      [nameHash, now, threshold],
+    );
+    if (claimed) return claimed;
+    const [row] = await db.query<{ locked_until: Date | null }>(
+      'SELECT locked_until FROM auth.login_throttle WHERE name_hash = $1',
+      [nameHash],
+    );
+    return { locked_until: row?.locked_until ?? now };
+  },
+  /** Forgets names idle since `before` and not locked. */
+  async prune(db: SqlExecutor, before: Date): Promise<number> {
+    return db.execute(
+      'DELETE FROM auth.login_throttle WHERE updated_at < $1 AND (locked_until IS NULL OR locked_until < $1)',
+      [before],
+    );
   },
 };
 

@@ -16,6 +16,9 @@ export const clientOf = (request: FastifyRequest): ClientInfo => {
 const tags = ['auth'];
 const bearer = [{ bearerAuth: [] }];
 const NoContent = { 204: Type.Null() };
+/** The same answer whether or not the address has an account. */
+export const FORGOT_STATUS = 'If the address belongs to a confirmed account, a reset link is on its way.';
+export const RESEND_STATUS = 'If the address belongs to an unconfirmed account, a new link is on its way.';
 
 export function authRoutes(deps: {
   auth: AuthService;
@@ -147,6 +150,8 @@ export function authRoutes(deps: {
               first_name: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 100 })])),
               last_name: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 100 })])),
               email: Type.Optional(S.Email),
+              current_password: Type.Optional(S.Password),
+              mfa_code: Type.Optional(Type.String({ minLength: 6, maxLength: 20 })),
             },
             { additionalProperties: false },
           ),
@@ -214,8 +219,8 @@ export function authRoutes(deps: {
       },
       async (request, reply) => {
         await limiter.hit('reset', request.ip);
-        await auth.forgotPassword(request.body.email);
-        return reply.code(202).send({ status: 'If the address is registered, a reset link is on its way.' });
+        auth.forgotPassword(request.body.email);
+        return reply.code(202).send({ status: FORGOT_STATUS });
       },
     );
 
@@ -238,18 +243,57 @@ export function authRoutes(deps: {
       },
     );
 
+    // Links mailed before the confirmation page existed: show the page, never spend the token
+    // on a GET (mail scanners follow links).
     app.get(
+      '/api/v1/auth/verify-email',
+      { schema: { tags, querystring: S.TokenQuery, response: { 303: Type.Null() } } },
+      async (request, reply) =>
+        reply
+          .code(303)
+          .header('location', `/account/verify-email?token=${encodeURIComponent(request.query.token)}`)
+          .send(null),
+    );
+
+    app.post(
       '/api/v1/auth/verify-email',
       {
         schema: {
           tags,
-          querystring: Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }) }),
+          body: S.TokenBody,
           response: { 200: Type.Object({ email_verified: Type.Boolean() }) },
         },
       },
       async (request) => {
-        await auth.verifyEmail(request.query.token);
+        await limiter.hit('verify', request.ip);
+        await auth.verifyEmail(request.body.token);
         return { email_verified: true };
+      },
+    );
+
+    app.post(
+      '/api/v1/auth/verify-email/resend',
+      {
+        schema: {
+          tags,
+          body: Type.Object({ email: S.Email }, { additionalProperties: false }),
+          response: { 202: Type.Object({ status: Type.String() }) },
+        },
+      },
+      async (request, reply) => {
+        await limiter.hit('verify', request.ip);
+        auth.resendVerification(request.body.email);
+        return reply.code(202).send({ status: RESEND_STATUS });
+      },
+    );
+
+    app.post(
+      '/api/v1/auth/email/revert',
+      { schema: { tags, body: S.TokenBody, response: NoContent } },
+      async (request, reply) => {
+        await limiter.hit('verify', request.ip);
+        await auth.revertEmail(request.body.token);
+        return reply.code(204).send(null);
       },
     );
 

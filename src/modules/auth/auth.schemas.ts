@@ -2,7 +2,22 @@
 import { Type } from '@sinclair/typebox';
 
 export const Login = Type.String({ minLength: 3, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' });
-export const Email = Type.String({ minLength: 3, maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$' });
+/**
+ * One bare mailbox: no display name, group, comment, list or quoting. The service then maps and
+ * normalises it (email.ts) and refuses what is still not an address.
+ */
+export const Email = Type.String({
+  minLength: 3,
+  maxLength: 254,
+  pattern:
+    '^[^\\s@<>()\\[\\]\\\\,;:"\\u0000-\\u001f\\u007f]+@[^\\s@<>()\\[\\]\\\\,;:"\\u0000-\\u001f\\u007f]+\\.[^\\s@<>()\\[\\]\\\\,;:"\\u0000-\\u001f\\u007f]+$',
+});
+/** A single-use token from a mailed link. */
+export const TokenBody = Type.Object(
+  { token: Type.String({ minLength: 1, maxLength: 200 }) },
+  { additionalProperties: false },
+);
+export const TokenQuery = Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }) });
 /** Length rules are checked by the service (in characters, with a stable error code). */
 export const Password = Type.String({ minLength: 1, maxLength: 1024 });
 const Name = Type.Union([Type.Null(), Type.String({ maxLength: 100 })]);

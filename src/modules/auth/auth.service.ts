@@ -13,6 +13,7 @@ import {
   AppError,
   badRequest,
   conflict,
+  forbidden,
   notFound,
   tooManyRequests,
   unauthorized,
@@ -23,6 +24,7 @@ import { emit } from '../../platform/outbox.js';
 import { revokedSessionKey } from '../../platform/tokens.js';
 import {
   history,
+  loginThrottle,
   oneTimeTokens,
   refreshTokens,
   sessions,
@@ -31,6 +33,7 @@ import {
   type UserRow,
 } from './auth.repository.js';
 import { hashToken, randomToken, type Sealer } from './crypto.js';
+import { normalizeEmail, requireEmail } from './email.js';
 import type { KeyStore } from './keys.js';
 import { checkPassword, type PasswordHasher } from './passwords.js';
 
@@ -72,6 +75,10 @@ export interface AuthServiceDeps {
 export const REFRESH_GRACE_SECONDS = 10;
 const MFA_TOKEN_SECONDS = 300;
 const EMAIL_TOKEN_SECONDS = 3600;
+/** How long the previous address can undo an email change. */
+const REVERT_TOKEN_SECONDS = 7 * 24 * 3600;
+/** At most one reset or verification mail per account in this window. */
+const MAIL_COOLDOWN_SECONDS = 60;
 const TOTP_ISSUER = 'Kinoservice';
 
 export const toPublicUser = (u: UserRow): PublicUser => ({
@@ -217,11 +224,14 @@ export function createAuthService(deps: AuthServiceDeps) {
     return tooManyRequests('ACCOUNT_LOCKED', 'Too many failed attempts; try again later.', seconds);
   }
 
-  /** Unknown logins lock like real ones, so a lockout does not reveal that an account exists. */
+  /**
+   * Unknown logins lock exactly like real ones (same statement shape, same back-off, same
+   * Retry-After), so neither the lockout nor its timing reveals that an account exists.
+   */
   async function claimUnknown(name: string): Promise<void> {
-    const key = `auth:unknown-login:${hashToken(name.toLowerCase())}`;
-    const n = await cache.incr(key, 900);
-    if (n !== null && n > threshold) throw lockedError(later((await cache.ttl(key)) ?? 60));
+    const key = hashToken(`login:${(normalizeEmail(name) ?? name).toLowerCase()}`);
+    const result = await loginThrottle.claim(sql, key, clock.now(), threshold);
+    if ('locked_until' in result) throw lockedError(result.locked_until);
   }
 
   async function claim(user: UserRow): Promise<void> {
@@ -255,13 +265,16 @@ export function createAuthService(deps: AuthServiceDeps) {
     return activeUser(await users.byId(sql, id));
   }
 
+  /** A new verification link for the address the account holds now; older links stop working. */
   async function requestEmailVerification(tx: SqlExecutor, user: UserRow): Promise<void> {
     const token = randomToken(32);
     const expiresAt = later(EMAIL_TOKEN_SECONDS);
+    await oneTimeTokens.voidAll(tx, user.id, ['verify_email'], clock.now());
     await oneTimeTokens.insert(tx, {
       hash: hashToken(token),
       purpose: 'verify_email',
       userId: user.id,
+      email: user.email,
       now: clock.now(),
       expiresAt,
     });
@@ -317,6 +330,84 @@ export function createAuthService(deps: AuthServiceDeps) {
     return changed === 1;
   }
 
+  /**
+   * Recovery requests answered before any account-dependent work: the response is computed from
+   * the input alone (same status, body and time for every address), and the lookup, token and
+   * mail event happen afterwards. A request lost to a crash is asked again by its person.
+   */
+  const pending = new Set<Promise<void>>();
+  function afterReply(what: string, work: () => Promise<void>): void {
+    // Not even the first query starts before the reply is on its way: the embedded engine runs
+    // on this thread and would hold the reply back for accounts that exist.
+    const task = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(work)
+      .catch((error: unknown) => logger.error({ err: error }, `${what} failed`))
+      .finally(() => pending.delete(task));
+    pending.add(task);
+  }
+
+  /** The current password, or else a fresh second-factor code, before recovery settings change. */
+  async function reauthenticate(user: UserRow, proof: { current_password?: string; mfa_code?: string }) {
+    if (proof.current_password !== undefined && user.password_hash) {
+      await verifyUserPassword(user, proof.current_password, user.login);
+      return;
+    }
+    if (proof.mfa_code !== undefined && user.totp_enabled) {
+      await claim(user);
+      const code = proof.mfa_code.trim();
+      const ok = /^\d{6}$/.test(code)
+        ? await verifyTotpCode(user, code)
+        : await useRecoveryCode(user.id, code);
+      if (!ok) throw badRequest('MFA_CODE_INVALID', 'The code is wrong or was already used.');
+      await users.clearAttempts(sql, user.id);
+      return;
+    }
+    throw forbidden(
+      'REAUTHENTICATION_REQUIRED',
+      user.password_hash
+        ? 'Changing the email needs your current password (current_password).'
+        : 'Changing the email needs a code from your authenticator app (mfa_code).',
+    );
+  }
+
+  async function issueReset(email: string): Promise<void> {
+    const user = await users.byEmail(sql, email);
+    // Only to an address the account has proven: an unverified one may not be its owner's.
+    if (!user || !user.is_active || !user.email_verified_at) return;
+    const now = clock.now();
+    if (await oneTimeTokens.issuedSince(sql, user.id, 'reset_password', later(-MAIL_COOLDOWN_SECONDS)))
+      return;
+    const token = randomToken(32);
+    const expiresAt = later(EMAIL_TOKEN_SECONDS);
+    await sql.transaction(async (tx) => {
+      await oneTimeTokens.insert(tx, {
+        hash: hashToken(token),
+        purpose: 'reset_password',
+        userId: user.id,
+        email: user.email,
+        now,
+        expiresAt,
+      });
+      await emit(tx, [
+        event('auth.password_reset.requested', user.id, {
+          userId: user.id,
+          email: user.email,
+          login: user.login,
+          token,
+          expiresAt: expiresAt.toISOString(),
+          locale: user.locale,
+        }),
+      ]);
+    });
+  }
+
+  async function issueVerification(email: string): Promise<void> {
+    const user = await users.byEmail(sql, email);
+    if (!user || !user.is_active || user.email_verified_at) return;
+    if (await oneTimeTokens.issuedSince(sql, user.id, 'verify_email', later(-MAIL_COOLDOWN_SECONDS))) return;
+    await sql.transaction((tx) => requestEmailVerification(tx, user));
+  }
+
   return {
     isRevoked,
     markRevoked,
@@ -334,9 +425,10 @@ export function createAuthService(deps: AuthServiceDeps) {
       },
       client: ClientInfo,
     ): Promise<{ user: PublicUser; tokens: TokenPair }> {
-      checkPassword(input.password, { login: input.login, email: input.email });
+      const email = requireEmail(input.email);
+      checkPassword(input.password, { login: input.login, email });
       const passwordHash = await hasher.hash(input.password);
-      const user = await createUser({ ...input, passwordHash, emailVerified: false });
+      const user = await createUser({ ...input, email, passwordHash, emailVerified: false });
       const tokens = await openSession(user, 'password', client);
       await recordLogin(user.id, client, true, 'register', null);
       return { user: toPublicUser(user), tokens };
@@ -346,7 +438,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       input: { login: string; password: string },
       client: ClientInfo,
     ): Promise<TokenPair | { mfa_required: true; mfa_token: string }> {
-      const found = await users.byLoginOrEmail(sql, input.login);
+      const found = await users.byLoginOrEmail(sql, normalizeEmail(input.login) ?? input.login);
       let user: UserRow;
       try {
         user = await verifyUserPassword(found, input.password, input.login);
@@ -373,9 +465,9 @@ export function createAuthService(deps: AuthServiceDeps) {
 
     async loginMfa(input: { mfa_token: string; code: string }, client: ClientInfo): Promise<TokenPair> {
       const hash = hashToken(input.mfa_token);
-      const userId = await oneTimeTokens.peek(sql, hash, 'mfa', clock.now());
-      if (!userId) throw unauthorized('MFA_TOKEN_INVALID', 'The MFA step has expired; log in again.');
-      const user = await loadUser(userId);
+      const step = await oneTimeTokens.peek(sql, hash, 'mfa', clock.now());
+      if (!step) throw unauthorized('MFA_TOKEN_INVALID', 'The MFA step has expired; log in again.');
+      const user = await loadUser(step.user_id);
       await claim(user);
       const code = input.code.trim();
       const ok = /^\d{6}$/.test(code)
@@ -455,39 +547,88 @@ export function createAuthService(deps: AuthServiceDeps) {
       return toPublicUser(await loadUser(userId));
     },
 
+    /**
+     * Updates the profile. A new email needs `current_password` (or `mfa_code` for accounts
+     * without a password): it is unproven until verified, outstanding reset and verification
+     * links die, and the previous address is told, with a link that undoes the change.
+     */
     async updateMe(
       userId: string,
-      patch: { first_name?: string | null; last_name?: string | null; email?: string },
+      patch: {
+        first_name?: string | null;
+        last_name?: string | null;
+        email?: string;
+        current_password?: string;
+        mfa_code?: string;
+      },
     ): Promise<PublicUser> {
       const user = await loadUser(userId);
-      const emailChanged =
-        patch.email !== undefined && patch.email.toLowerCase() !== user.email.toLowerCase();
+      const email = patch.email === undefined ? undefined : requireEmail(patch.email);
+      const emailChanged = email !== undefined && email.toLowerCase() !== user.email.toLowerCase();
+      if (emailChanged) await reauthenticate(user, patch);
       const updated = await sql.transaction(async (tx) => {
-        const [row] = await tx
-          .query<{ id: string }>(
-            `UPDATE auth.users SET first_name = CASE WHEN $2 THEN $3 ELSE first_name END,
-             last_name = CASE WHEN $4 THEN $5 ELSE last_name END,
-             email = coalesce($6, email),
-             email_verified_at = CASE WHEN $7 THEN NULL ELSE email_verified_at END,
-             updated_at = $8 WHERE id = $1 RETURNING id`,
-            [
-              userId,
-              patch.first_name !== undefined,
-              patch.first_name ?? null,
-              patch.last_name !== undefined,
-              patch.last_name ?? null,
-              patch.email ?? null,
-              emailChanged,
-              clock.now(),
-            ],
-          )
-          .catch(uniqueToConflict);
-        void row;
+        const now = clock.now();
+        await users.updateNames(tx, userId, patch, now);
+        if (email !== undefined && email !== user.email) {
+          await users
+            .setEmail(tx, userId, email, emailChanged ? null : user.email_verified_at, now)
+            .catch(uniqueToConflict);
+        }
         const fresh = (await users.byId(tx, userId))!;
-        if (emailChanged) await requestEmailVerification(tx, fresh);
+        if (emailChanged) {
+          await oneTimeTokens.voidAll(tx, userId, ['reset_password', 'revert_email'], now);
+          await requestEmailVerification(tx, fresh);
+          const token = randomToken(32);
+          const expiresAt = later(REVERT_TOKEN_SECONDS);
+          await oneTimeTokens.insert(tx, {
+            hash: hashToken(token),
+            purpose: 'revert_email',
+            userId,
+            email: user.email,
+            now,
+            expiresAt,
+          });
+          await emit(tx, [
+            event('auth.email.changed', userId, {
+              userId,
+              login: user.login,
+              locale: user.locale,
+              oldEmail: user.email,
+              newEmail: fresh.email,
+              token,
+              expiresAt: expiresAt.toISOString(),
+            }),
+          ]);
+        }
         return fresh;
       });
       return toPublicUser(updated);
+    },
+
+    /**
+     * Undoes an email change from the link mailed to the previous address: that address comes
+     * back (proven, since the link reached it), every outstanding link dies and every session
+     * ends, so whoever made the change is out.
+     */
+    async revertEmail(token: string): Promise<void> {
+      const userId = await sql.transaction(async (tx) => {
+        const now = clock.now();
+        const found = await oneTimeTokens.consume(tx, hashToken(token), 'revert_email', now);
+        if (!found?.email) return null;
+        await users.setEmail(tx, found.user_id, found.email, now, now).catch(uniqueToConflict);
+        await oneTimeTokens.voidAll(
+          tx,
+          found.user_id,
+          ['verify_email', 'reset_password', 'revert_email'],
+          now,
+        );
+        await emit(tx, [
+          event('auth.email.restored', found.user_id, { userId: found.user_id, email: found.email }),
+        ]);
+        return found.user_id;
+      });
+      if (!userId) throw badRequest('REVERT_TOKEN_INVALID', 'This link is invalid or has expired.');
+      await endSessions(userId, 'email_reverted');
     },
 
     async changeLogin(userId: string, login: string, password: string): Promise<PublicUser> {
@@ -513,69 +654,62 @@ export function createAuthService(deps: AuthServiceDeps) {
       await verifyUserPassword(user, oldPassword, user.login);
       checkPassword(newPassword, { login: user.login, email: user.email });
       const hashed = await hasher.hash(newPassword);
-      await sql.execute('UPDATE auth.users SET password_hash = $2, updated_at = $3 WHERE id = $1', [
-        userId,
-        hashed,
-        clock.now(),
-      ]);
+      await sql.transaction(async (tx) => {
+        await users.setPassword(tx, userId, hashed, clock.now());
+        // A reset link asked for before the change must not undo it.
+        await oneTimeTokens.voidAll(tx, userId, ['reset_password'], clock.now());
+      });
       await endSessions(userId, 'password_changed', { except: sessionId });
     },
 
-    async forgotPassword(email: string): Promise<void> {
-      const user = await users.byEmail(sql, email);
-      if (!user || !user.is_active) return;
-      const token = randomToken(32);
-      const expiresAt = later(EMAIL_TOKEN_SECONDS);
-      await sql.transaction(async (tx) => {
-        await oneTimeTokens.insert(tx, {
-          hash: hashToken(token),
-          purpose: 'reset_password',
-          userId: user.id,
-          now: clock.now(),
-          expiresAt,
-        });
-        await emit(tx, [
-          event('auth.password_reset.requested', user.id, {
-            userId: user.id,
-            email: user.email,
-            login: user.login,
-            token,
-            expiresAt: expiresAt.toISOString(),
-            locale: user.locale,
-          }),
-        ]);
-      });
+    /** Answers at once, whatever the address; a reset link goes to a verified address only. */
+    forgotPassword(email: string): void {
+      const address = requireEmail(email);
+      afterReply('password reset request', () => issueReset(address));
+    },
+
+    /** Answers at once, whatever the address; a new link goes to an unverified address only. */
+    resendVerification(email: string): void {
+      const address = requireEmail(email);
+      afterReply('verification request', () => issueVerification(address));
+    },
+
+    /** Forgets unknown names that failed long ago (the maintenance loop calls it). */
+    pruneThrottle: () => loginThrottle.prune(sql, later(-24 * 3600)),
+
+    /** Resolves when every request accepted so far has been handled (tests, shutdown). */
+    async settle(): Promise<void> {
+      while (pending.size > 0) await Promise.all(pending);
     },
 
     async resetPassword(token: string, newPassword: string): Promise<void> {
+      const invalid = () => badRequest('RESET_TOKEN_INVALID', 'This reset link is invalid or has expired.');
       const hash = hashToken(token);
-      const userId = await oneTimeTokens.peek(sql, hash, 'reset_password', clock.now());
-      if (!userId) throw badRequest('RESET_TOKEN_INVALID', 'This reset link is invalid or has expired.');
-      const user = await loadUser(userId);
+      const found = await oneTimeTokens.peek(sql, hash, 'reset_password', clock.now());
+      if (!found?.email) throw invalid();
+      const user = await loadUser(found.user_id);
       checkPassword(newPassword, { login: user.login, email: user.email });
       const hashed = await hasher.hash(newPassword);
       const done = await sql.transaction(async (tx) => {
-        if (!(await oneTimeTokens.consume(tx, hash, 'reset_password', clock.now()))) return false;
-        // Reaching the mailbox proves the address, and unlocks the account.
-        await tx.execute(
-          `UPDATE auth.users SET password_hash = $2, failed_logins = 0, locked_until = NULL,
-             email_verified_at = coalesce(email_verified_at, $3), updated_at = $3 WHERE id = $1`,
-          [userId, hashed, clock.now()],
-        );
-        return true;
+        const now = clock.now();
+        if (!(await oneTimeTokens.consume(tx, hash, 'reset_password', now))) return false;
+        // Every other reset link of the account dies with this one.
+        await oneTimeTokens.voidAll(tx, user.id, ['reset_password'], now);
+        return users.resetPassword(tx, user.id, found.email!, hashed, now);
       });
-      if (!done) throw badRequest('RESET_TOKEN_INVALID', 'This reset link is invalid or has expired.');
-      await endSessions(userId, 'password_reset');
+      if (!done) throw invalid();
+      await endSessions(user.id, 'password_reset');
     },
 
+    /** Proves the address the link was mailed to, only while the account still holds it. */
     async verifyEmail(token: string): Promise<void> {
-      const userId = await oneTimeTokens.consume(sql, hashToken(token), 'verify_email', clock.now());
-      if (!userId)
+      const done = await sql.transaction(async (tx) => {
+        const found = await oneTimeTokens.consume(tx, hashToken(token), 'verify_email', clock.now());
+        if (!found?.email) return false;
+        return users.markEmailVerified(tx, found.user_id, found.email, clock.now());
+      });
+      if (!done)
         throw badRequest('VERIFICATION_TOKEN_INVALID', 'This verification link is invalid or has expired.');
-      await sql.execute(
-        'UPDATE auth.users SET email_verified_at = coalesce(email_verified_at, $2) WHERE id = $1',
-        [userId, clock.now()],
-      );
     },
 
     async totpSetup(userId: string): Promise<{ secret: string; otpauth_url: string }> {
@@ -655,7 +789,7 @@ export function createAuthService(deps: AuthServiceDeps) {
         const user = await users.insert(tx, {
           id: randomUUID(),
           login: input.login,
-          email: input.email,
+          email: requireEmail(input.email),
           passwordHash: input.passwordHash,
           firstName: input.first_name ?? null,
           lastName: input.last_name ?? null,

@@ -7,6 +7,7 @@ import { installTokenVerifier } from '../../platform/security.js';
 import { createJwtVerifier } from '../../platform/tokens.js';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ModuleDefinition } from '../../platform/module.js';
+import { accountRoutes } from './account.routes.js';
 import { adminRoutes } from './admin.routes.js';
 import { createSuperuserCommand, keysCommand } from './auth.commands.js';
 import { authRoutes } from './auth.routes.js';
@@ -69,7 +70,10 @@ export const authModule: ModuleDefinition = {
     });
     const oauth = createOAuth({ sql, clock, logger, config, auth, limiter });
 
-    installTokenVerifier(createJwtVerifier({ keys: keys.resolve, isRevoked: auth.isRevoked }));
+    // Verified against the same clock the tokens are signed with.
+    installTokenVerifier(
+      createJwtVerifier({ keys: keys.resolve, isRevoked: auth.isRevoked, now: () => clock.now() }),
+    );
 
     await auth.ensurePartitions();
     const maintenance = setInterval(() => {
@@ -80,6 +84,7 @@ export const authModule: ModuleDefinition = {
            `.trim(),
         )
         .catch(() => 0);
+      auth.pruneThrottle().catch(() => 0);
     }, MAINTENANCE_MS);
     maintenance.unref();
 
@@ -115,6 +120,7 @@ export const authModule: ModuleDefinition = {
     const service: AuthModuleService = { auth, roles, keys, ensureSuperuser };
     const routes: FastifyPluginAsync = async (app) => {
       await app.register(authRoutes({ auth, keys, limiter }));
+      await app.register(accountRoutes({ auth, limiter }));
       await app.register(adminRoutes({ roles, auth }));
       await app.register(oauth.routes);
     };
@@ -136,6 +142,7 @@ export const authModule: ModuleDefinition = {
       },
       async close() {
         clearInterval(maintenance);
+        await auth.settle();
         keys.close();
       },
     };

@@ -4,7 +4,7 @@ import type { Clock } from '../../platform/clock.js';
 import { tooManyRequests } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
 
-export type LimitedAction = 'register' | 'login' | 'refresh' | 'mfa' | 'reset' | 'oauth';
+export type LimitedAction = 'register' | 'login' | 'refresh' | 'mfa' | 'reset' | 'verify' | 'oauth';
 
 export interface RateLimiter {
   /** Throws 429 RATE_LIMITED with Retry-After when `ip` exceeded the limit for `action`. */

@@ -232,7 +232,8 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
           const rendered = await renderTemplate(template, scope);
           const unsubscribe = String(scope.unsubscribe_url);
           await deps.mail.send({
-            to: address!,
+            // The stored address as an object: nodemailer never parses it as a list or a name.
+            to: { address: address! },
             subject: rendered.subject,
             text: `${rendered.text}\n\n--\n${footerText(person.locale)} ${unsubscribe}\n`,
             html: wrapHtml(rendered.html, unsubscribe, person.locale),

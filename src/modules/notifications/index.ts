@@ -82,7 +82,7 @@ export const notificationsModule: ModuleDefinition = {
       recipients,
       clock,
       baseUrl: config.baseUrl,
-      resetUrl: config.notifyResetUrl ?? `${config.baseUrl}/reset-password`,
+      resetUrl: config.notifyResetUrl ?? `${config.baseUrl}/account/reset-password`,
       onSessionsRevoked: (ids) => hub.closeSessions(ids),
     });
     let subscriptions: Subscription[] = [];

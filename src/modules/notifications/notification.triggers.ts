@@ -13,6 +13,8 @@ export const TRIGGER_TYPES = [
   'auth.user.registered',
   'auth.email_verification.requested',
   'auth.password_reset.requested',
+  'auth.email.changed',
+  'auth.email.restored',
   'auth.user.roles_changed',
   'auth.user.deleted',
   'auth.session.revoked',
@@ -71,7 +73,8 @@ export function createTriggerHandler(deps: TriggerDeps) {
       case 'auth.email_verification.requested': {
         const p = (event as ReceivedEvent<'auth.email_verification.requested'>).payload;
         await recipients.touch(tx, { userId: p.userId, login: p.login, email: p.email, locale: p.locale });
-        const link = `${deps.baseUrl}/api/v1/auth/verify-email?token=${encodeURIComponent(p.token)}`;
+        // A page that confirms by a POST from its button: following the link spends nothing.
+        const link = `${deps.baseUrl}/account/verify-email?token=${encodeURIComponent(p.token)}`;
         // To the address being verified, which may differ from the one on record.
         await one(p.userId, 'email', 'security', 'email_verification', {
           link,
@@ -85,7 +88,30 @@ export function createTriggerHandler(deps: TriggerDeps) {
         await recipients.touch(tx, { userId: p.userId, login: p.login, email: p.email, locale: p.locale });
         const sep = deps.resetUrl.includes('?') ? '&' : '?';
         const link = `${deps.resetUrl}${sep}token=${encodeURIComponent(p.token)}`;
-        await one(p.userId, 'email', 'security', 'password_reset', { link, expires_at: p.expiresAt });
+        // To the address the link was issued for (a verified one), not whatever is on record.
+        await one(p.userId, 'email', 'security', 'password_reset', {
+          link,
+          expires_at: p.expiresAt,
+          to: p.email,
+        });
+        return;
+      }
+      case 'auth.email.changed': {
+        const p = (event as ReceivedEvent<'auth.email.changed'>).payload;
+        await recipients.touch(tx, { userId: p.userId, login: p.login, email: p.newEmail, locale: p.locale });
+        const link = `${deps.baseUrl}/account/email-change?token=${encodeURIComponent(p.token)}`;
+        // To the previous address: its owner learns of the change and can undo it.
+        await one(p.userId, 'email', 'security', 'email_changed', {
+          link,
+          expires_at: p.expiresAt,
+          new_email: p.newEmail,
+          to: p.oldEmail,
+        });
+        return;
+      }
+      case 'auth.email.restored': {
+        const p = (event as ReceivedEvent<'auth.email.restored'>).payload;
+        await recipients.touch(tx, { userId: p.userId, email: p.email });
         return;
       }
       case 'auth.user.roles_changed': {
