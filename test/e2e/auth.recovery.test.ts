@@ -346,10 +346,14 @@ describe('#16.8 lockout and forgot-password do not tell whether an account exist
       const [a, b] = [quantile(samples.known, q), quantile(samples.unknown, q)];
       return Math.max(a, b) / Math.min(a, b);
     };
-    // Overlapping distributions: lower decile, lower quartile and median within 2.5x of each
-    // other (a path doing account-dependent work before answering was ~4x slower; the lower
-    // quantiles are the least blurred by other load on the machine).
-    for (const q of [0.1, 0.25, 0.5]) expect(ratio(q), `q${q} ${JSON.stringify(samples)}`).toBeLessThan(2.5);
+    // Overlapping distributions: each path's median inside the other's interquartile range
+    // widened by half, and medians within 2.5x (a path doing account-dependent work before
+    // answering was ~4x slower). The table-lock test below is the exact check; this one shows
+    // what a prober measures.
+    const [k, u2] = [samples.known, samples.unknown];
+    expect(ratio(0.5), JSON.stringify(samples)).toBeLessThan(2.5);
+    expect(quantile(k, 0.5)).toBeLessThan(quantile(u2, 0.75) * 1.5);
+    expect(quantile(u2, 0.5)).toBeLessThan(quantile(k, 0.75) * 1.5);
     // The known address did get its mails.
     expect(await countMails(u.email, RESET)).toBeGreaterThan(1);
   }, 60_000);
