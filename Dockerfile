@@ -1,9 +1,13 @@
 # syntax=docker/dockerfile:1
 # Kinoservice: one image for every shape. `kino start` (all-in-one, the default command),
 # `kino serve <modules>`, `kino worker <names>` and `kino migrate` all run from it.
+# Base: Node.js 24 LTS, the recommended line in package.json `engines`, on Debian 13 (trixie),
+# the current Debian stable with full security support; slim, because the native addons are
+# prebuilt N-API binaries that need only glibc. test/deploy/node-versions.test.ts keeps this tag,
+# the engines field and the README in step.
 
 # ---- build: install everything, compile, then drop the dev dependencies ----
-FROM node:20-bookworm-slim AS build
+FROM node:24-trixie-slim AS build
 WORKDIR /app
 ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
 # The whole context at once: npm workspaces (web/) need their package.json files for `npm ci`.
@@ -16,7 +20,7 @@ RUN npm run build \
  && chmod 0755 bin/kino.js
 
 # ---- runtime: production dependencies and the build, run as an unprivileged user ----
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-trixie-slim AS runtime
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=8080 \

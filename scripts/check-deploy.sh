@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Checks the deploy files with the tools that can run without a cluster or a container engine:
 # promtool (config, rules, rule unit tests), nginx -t on the routing config generated for local
-# ports, docker compose config on both compose files, kubectl kustomize, and the deploy tests
-# (manifest consistency, nginx routing in front of stub upstreams, tracing).
+# ports, docker compose config on both compose files, kubectl kustomize, hadolint on the
+# Dockerfile where it is installed, and the deploy tests (manifest consistency, the Dockerfile's
+# base image against the supported Node.js lines, nginx routing in front of stub upstreams,
+# tracing).
 #
 # Needs the Debian packages prometheus (promtool) and nginx; docker compose (plugin or the
 # Debian docker-compose package) and kubectl are used when present.
@@ -82,9 +84,18 @@ else
   skip "kubectl kustomize: kubectl is not installed (manifests checked by the tests)"
 fi
 
+# ---- Dockerfile ----
+# hadolint is not packaged for Debian 12; the deploy tests check the base image and the stages.
+if command -v hadolint >/dev/null; then
+  run "hadolint Dockerfile" hadolint Dockerfile
+else
+  skip "hadolint: not installed (base image, stages and user checked by the tests)"
+fi
+
 # ---- tests of the deploy files ----
-run "vitest test/deploy (manifests, nginx routing, tracing)" \
-  npx vitest run test/deploy/manifests.test.ts test/deploy/nginx.test.ts test/deploy/tracing.test.ts
+run "vitest test/deploy (manifests, Dockerfile and Node.js lines, nginx routing, tracing)" \
+  npx vitest run test/deploy/manifests.test.ts test/deploy/node-versions.test.ts test/deploy/nginx.test.ts \
+  test/deploy/tracing.test.ts
 sed 's/\x1b\[[0-9;]*m//g' /tmp/check-deploy.$$.log | grep -E '^ *(Test Files|Tests) ' || true
 
 echo "check-deploy: $passed passed, $failed failed, $skipped skipped"

