@@ -2,26 +2,34 @@
  * `kino import elasticdump <movies.ndjson> [--genres f] [--persons f]`: reads Elasticsearch
  * dumps (one `{_index, _id, _source}` per line) of the Practicum movies/genres/persons indexes.
  * A film document carries its whole state (genres, persons by role), so its links are replaced;
- * its access level comes from `_source.type` (FREE/PAID/ARCHIVED), FREE when absent.
+ * its access level comes from `_source.type` (FREE/PAID/ARCHIVED): a dump without it keeps the
+ * stored level (a new film is FREE), since a plain Practicum index has no access levels at all.
+ *
+ * Two passes: the check pass reads every file (caps, UTF-8, JSON, fields) and writes nothing
+ * unless it passes; then the writes.
  */
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { statSync } from 'node:fs';
 import type { Sql } from '../../../ports/sql.js';
 import type { AccessLevel, PersonRole } from '../content.types.js';
 import * as writer from './import.repository.js';
 import {
+  FIELD_LIMITS,
+  limitsOf,
   newReport,
   optionalDate,
   optionalRating,
+  optionalText,
   requireText,
   requireUuid,
   RowError,
   show,
   skip,
   writeBatch,
+  type ImportLimits,
   type ImportOptions,
   type ImportReport,
 } from './importer.js';
+import { readLines } from './line-reader.js';
 import type { Touched } from './practicum-sql.js';
 
 const ACCESS = new Set(['FREE', 'PAID', 'ARCHIVED']);
@@ -35,49 +43,60 @@ interface Source {
   [key: string]: unknown;
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 /** Reads NDJSON lines, yielding `_source` (or the object itself) with line numbers. */
 async function* documents(
   file: string,
-  report: ImportReport,
+  limits: ImportLimits,
+  onBad: (line: number, reason: string) => void,
   onBytes?: (n: number) => void,
 ): AsyncGenerator<{ line: number; id: unknown; source: Source }> {
-  const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 256 * 1024 });
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
-  let lineNo = 0;
-  for await (const line of lines) {
-    lineNo++;
-    if (lineNo % 500 === 0) onBytes?.(stream.bytesRead);
-    if (line.trim() === '') continue;
+  for await (const { lineNo, bytes } of readLines(file, limits, onBytes)) {
+    let text: string;
+    try {
+      text = utf8.decode(bytes);
+    } catch {
+      onBad(lineNo, 'not valid UTF-8');
+      continue;
+    }
+    if (text.trim() === '') continue;
     let doc: unknown;
     try {
-      doc = JSON.parse(line);
+      doc = JSON.parse(text);
     } catch {
-      skip(report, lineNo, 'not valid JSON');
+      onBad(lineNo, 'not valid JSON');
       continue;
     }
     if (!doc || typeof doc !== 'object' || Array.isArray(doc)) {
-      skip(report, lineNo, 'not a JSON object');
+      onBad(lineNo, 'not a JSON object');
       continue;
     }
     const d = doc as { _id?: unknown; _source?: unknown };
     const source = (d._source ?? d) as Source;
     if (!source || typeof source !== 'object') {
-      skip(report, lineNo, '_source is not an object');
+      onBad(lineNo, '_source is not an object');
       continue;
     }
     yield { line: lineNo, id: source.id ?? d._id, source };
   }
-  onBytes?.(stream.bytesRead);
 }
 
-function refs(value: unknown, field: string): { id: string; name: string }[] {
+/** Genres or persons of a film document (the API caps a film's lists too). */
+function refs(
+  value: unknown,
+  field: string,
+  maxName: number,
+  maxItems: number,
+): { id: string; name: string }[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) throw new RowError(`${field} is not a list`);
-  return value.map((v, i) => {
-    const o = v as { id?: unknown; uuid?: unknown; name?: unknown; full_name?: unknown };
+  if (value.length > maxItems) throw new RowError(`${field} has more than ${maxItems} entries`);
+  return value.map((v: unknown, i) => {
+    const o = (v ?? {}) as { id?: unknown; uuid?: unknown; name?: unknown; full_name?: unknown };
     return {
       id: requireUuid(o.id ?? o.uuid, `${field}[${i}].id`),
-      name: requireText(o.name ?? o.full_name, `${field}[${i}].name`, 300),
+      name: requireText(o.name ?? o.full_name, `${field}[${i}].name`, maxName),
     };
   });
 }
@@ -93,18 +112,25 @@ function toFilm(line: number, id: unknown, s: Source): FilmDoc {
   const access = s.type ?? s.access;
   if (access !== undefined && access !== null && !ACCESS.has(show(access)))
     throw new RowError(`type ${show(access)} is not FREE, PAID or ARCHIVED`);
-  const genres = refs(s.genres ?? s.genre, 'genres');
-  const persons = ROLE_FIELDS.flatMap(([field, role]) => refs(s[field], field).map((p) => ({ ...p, role })));
+  const genres = refs(s.genres ?? s.genre, 'genres', FIELD_LIMITS.genreName, 100);
+  const persons = ROLE_FIELDS.flatMap(([field, role]) =>
+    refs(s[field], field, FIELD_LIMITS.fullName, 1000).map((p) => ({ ...p, role })),
+  );
   return {
     line,
     film: {
       id: requireUuid(id, 'id'),
-      title: requireText(s.title, 'title', 500),
-      description: typeof s.description === 'string' ? s.description : null,
+      title: requireText(s.title, 'title', FIELD_LIMITS.title),
+      description: optionalText(
+        typeof s.description === 'string' ? s.description : null,
+        'description',
+        FIELD_LIMITS.description,
+      ),
       creation_date: optionalDate(s.creation_date),
       rating: optionalRating(s.imdb_rating ?? s.rating),
       type: undefined,
-      access: (access as AccessLevel | undefined | null) ?? 'FREE',
+      // Absent: keep the stored level (new films get FREE).
+      access: (access as AccessLevel | undefined | null) ?? undefined,
       created: null,
       modified: null,
     },
@@ -122,139 +148,153 @@ export interface ElasticdumpFiles {
 export async function importElasticdump(
   sql: Sql,
   files: ElasticdumpFiles,
-  options: ImportOptions & { onFile?: (file: string) => void } = {},
+  options: ImportOptions = {},
 ): Promise<{ report: ImportReport; touched: Touched }> {
   const batchSize = options.batchSize ?? 500;
+  const limits = limitsOf(options);
   const report = newReport();
   const touched: Touched = { films: new Set(), genres: new Set(), persons: new Set() };
   const aliases = new Map<string, string>();
+  const list = [files.genres, files.persons, files.movies].filter((f): f is string => typeof f === 'string');
+  const sizes = list.map((f) => statSync(f).size);
+  const total = 2 * sizes.reduce((a, b) => a + b, 0);
+  /** Progress over both passes and every file; each file's reader calls it with its own bytes. */
+  const progress = (file: string, pass: number) => {
+    const offset = pass * (total / 2) + sizes.slice(0, list.indexOf(file)).reduce((a, b) => a + b, 0);
+    return (bytes: number) => options.onProgress?.(offset + bytes, total);
+  };
+  const bad = (line: number, reason: string) => skip(report, line, reason, limits.maxBadRows);
+  const ignore = () => undefined;
 
-  if (files.genres) {
-    options.onFile?.(files.genres);
-    let batch: (writer.GenreImportRow & { line: number })[] = [];
-    const flush = async () => {
+  const genreRow = (line: number, id: unknown, source: Source): writer.GenreImportRow & { line: number } => ({
+    line,
+    id: requireUuid(id, 'id'),
+    name: requireText(source.name, 'name', FIELD_LIMITS.genreName),
+    description:
+      typeof source.description === 'string'
+        ? optionalText(source.description, 'description', FIELD_LIMITS.genreDescription)
+        : undefined,
+  });
+  const personRow = (line: number, id: unknown, source: Source) => ({
+    line,
+    id: requireUuid(id, 'id'),
+    full_name: requireText(source.full_name ?? source.name, 'name', FIELD_LIMITS.fullName),
+  });
+
+  // 1. Check every file before writing anything.
+  const check = async <T>(file: string | undefined, parse: (line: number, id: unknown, s: Source) => T) => {
+    if (!file) return;
+    for await (const { line, id, source } of documents(file, limits, bad, progress(file, 0))) {
+      try {
+        parse(line, id, source);
+      } catch (error) {
+        if (!(error instanceof RowError)) throw error;
+        bad(line, error.message);
+      }
+    }
+  };
+  await check(files.genres, genreRow);
+  await check(files.persons, personRow);
+  await check(files.movies, toFilm);
+
+  // 2. Writes (the rows the check refused are left out again, silently).
+  const each = async <T>(
+    file: string,
+    parse: (line: number, id: unknown, s: Source) => T,
+    flush: (batch: T[]) => Promise<void>,
+  ) => {
+    const batch: T[] = [];
+    for await (const { line, id, source } of documents(file, limits, ignore, progress(file, 1))) {
+      try {
+        batch.push(parse(line, id, source));
+      } catch (error) {
+        if (!(error instanceof RowError)) throw error;
+      }
+      if (batch.length >= batchSize) await flush(batch.splice(0));
+    }
+    if (batch.length > 0) await flush(batch.splice(0));
+  };
+
+  await writeAll();
+  options.onProgress?.(total, total);
+  report.skipped.sort((a, b) => a.line - b.line);
+  return { report, touched };
+
+  async function writeAll() {
+    if (files.genres)
+      await each(files.genres, genreRow, async (batch) => {
+        const ok = await writeBatch(
+          sql,
+          batch,
+          async (tx, rows) => {
+            for (const [from, to] of (await writer.upsertGenres(tx, rows)).aliases) aliases.set(from, to);
+          },
+          report,
+        );
+        ok.forEach((r) => touched.genres.add(aliases.get(r.id) ?? r.id));
+        report.genres += ok.length;
+      });
+
+    if (files.persons)
+      await each(files.persons, personRow, async (batch) => {
+        const ok = await writeBatch(
+          sql,
+          batch,
+          (tx, rows) => writer.upsertPersons(tx, rows).then(() => undefined),
+          report,
+        );
+        ok.forEach((r) => touched.persons.add(r.id));
+        report.persons += ok.length;
+      });
+
+    await each(files.movies, toFilm, async (batch) => {
       const ok = await writeBatch(
         sql,
         batch,
-        async (tx, rows) => {
-          const res = await writer.upsertGenres(tx, rows);
+        async (tx, docs) => {
+          // Genres and persons named by the films, so links always have both sides.
+          const genreRows = new Map<string, writer.GenreImportRow>();
+          const personRows = new Map<string, { id: string; full_name: string }>();
+          for (const d of docs) {
+            for (const g of d.genres) genreRows.set(g.id, { id: g.id, name: g.name, description: undefined });
+            for (const p of d.persons) personRows.set(p.id, { id: p.id, full_name: p.name });
+          }
+          const res = await writer.upsertGenres(tx, [...genreRows.values()]);
           for (const [from, to] of res.aliases) aliases.set(from, to);
+          await writer.upsertPersons(tx, [...personRows.values()]);
+          await writer.upsertFilms(
+            tx,
+            docs.map((d) => d.film),
+          );
+          await writer.clearLinks(
+            tx,
+            docs.map((d) => d.film.id),
+          );
+          await writer.insertLinks(
+            tx,
+            'genre',
+            docs.flatMap((d) =>
+              d.genres.map((g) => ({ id: null, film_id: d.film.id, ref_id: aliases.get(g.id) ?? g.id })),
+            ),
+          );
+          await writer.insertLinks(
+            tx,
+            'person',
+            docs.flatMap((d) =>
+              d.persons.map((p) => ({ id: null, film_id: d.film.id, ref_id: p.id, role: p.role })),
+            ),
+          );
         },
         report,
       );
-      ok.forEach((r) => touched.genres.add(aliases.get(r.id) ?? r.id));
-      report.genres += ok.length;
-      batch = [];
-    };
-    for await (const { line, id, source } of documents(files.genres, report, options.onProgress)) {
-      try {
-        batch.push({
-          line,
-          id: requireUuid(id, 'id'),
-          name: requireText(source.name, 'name', 200),
-          description: typeof source.description === 'string' ? source.description : undefined,
-        });
-      } catch (error) {
-        if (!(error instanceof RowError)) throw error;
-        skip(report, line, error.message);
+      for (const d of ok) {
+        touched.films.add(d.film.id);
+        d.genres.forEach((g) => touched.genres.add(aliases.get(g.id) ?? g.id));
+        d.persons.forEach((p) => touched.persons.add(p.id));
+        report.genre_links += d.genres.length;
+        report.person_links += d.persons.length;
       }
-      if (batch.length >= batchSize) await flush();
-    }
-    await flush();
+      report.films += ok.length;
+    });
   }
-
-  if (files.persons) {
-    options.onFile?.(files.persons);
-    let batch: { line: number; id: string; full_name: string }[] = [];
-    const flush = async () => {
-      const ok = await writeBatch(
-        sql,
-        batch,
-        (tx, rows) => writer.upsertPersons(tx, rows).then(() => undefined),
-        report,
-      );
-      ok.forEach((r) => touched.persons.add(r.id));
-      report.persons += ok.length;
-      batch = [];
-    };
-    for await (const { line, id, source } of documents(files.persons, report, options.onProgress)) {
-      try {
-        batch.push({
-          line,
-          id: requireUuid(id, 'id'),
-          full_name: requireText(source.full_name ?? source.name, 'name', 300),
-        });
-      } catch (error) {
-        if (!(error instanceof RowError)) throw error;
-        skip(report, line, error.message);
-      }
-      if (batch.length >= batchSize) await flush();
-    }
-    await flush();
-  }
-
-  options.onFile?.(files.movies);
-  let batch: FilmDoc[] = [];
-  const flush = async () => {
-    const ok = await writeBatch(
-      sql,
-      batch,
-      async (tx, docs) => {
-        // Genres and persons named by the films, so links always have both sides.
-        const genreRows = new Map<string, writer.GenreImportRow>();
-        const personRows = new Map<string, { id: string; full_name: string }>();
-        for (const d of docs) {
-          for (const g of d.genres) genreRows.set(g.id, { id: g.id, name: g.name, description: undefined });
-          for (const p of d.persons) personRows.set(p.id, { id: p.id, full_name: p.name });
-        }
-        const res = await writer.upsertGenres(tx, [...genreRows.values()]);
-        for (const [from, to] of res.aliases) aliases.set(from, to);
-        await writer.upsertPersons(tx, [...personRows.values()]);
-        await writer.upsertFilms(
-          tx,
-          docs.map((d) => d.film),
-        );
-        await writer.clearLinks(
-          tx,
-          docs.map((d) => d.film.id),
-        );
-        await writer.insertLinks(
-          tx,
-          'genre',
-          docs.flatMap((d) =>
-            d.genres.map((g) => ({ id: null, film_id: d.film.id, ref_id: aliases.get(g.id) ?? g.id })),
-          ),
-        );
-        await writer.insertLinks(
-          tx,
-          'person',
-          docs.flatMap((d) =>
-            d.persons.map((p) => ({ id: null, film_id: d.film.id, ref_id: p.id, role: p.role })),
-          ),
-        );
-      },
-      report,
-    );
-    for (const d of ok) {
-      touched.films.add(d.film.id);
-      d.genres.forEach((g) => touched.genres.add(aliases.get(g.id) ?? g.id));
-      d.persons.forEach((p) => touched.persons.add(p.id));
-      report.genre_links += d.genres.length;
-      report.person_links += d.persons.length;
-    }
-    report.films += ok.length;
-    batch = [];
-  };
-  for await (const { line, id, source } of documents(files.movies, report, options.onProgress)) {
-    try {
-      batch.push(toFilm(line, id, source));
-    } catch (error) {
-      if (!(error instanceof RowError)) throw error;
-      skip(report, line, error.message);
-    }
-    if (batch.length >= batchSize) await flush();
-  }
-  await flush();
-  report.skipped.sort((a, b) => a.line - b.line);
-  return { report, touched };
 }

@@ -10,13 +10,14 @@ import { emit } from '../../../platform/outbox.js';
 import { event } from '../../../platform/events.js';
 import type { CatalogModuleService } from '../content.types.js';
 import { importElasticdump } from './elasticdump.js';
-import type { ImportReport } from './importer.js';
+import { DEFAULT_LIMITS, ImportAborted, type ImportLimits, type ImportReport } from './importer.js';
 import { importPracticumSql, type Touched } from './practicum-sql.js';
 import { createProgress, type Progress } from './progress.js';
 
 const USAGE = [
-  'kino import practicum-sql <dump.sql>',
-  '       kino import elasticdump <movies.ndjson> [--genres <genres.ndjson>] [--persons <persons.ndjson>]',
+  'kino import practicum-sql <dump.sql> [--max-bad-rows N]',
+  '       kino import elasticdump <movies.ndjson> [--genres <genres.ndjson>] [--persons <persons.ndjson>] [--max-bad-rows N]',
+  `  --max-bad-rows N   stop (writing nothing) when more than N rows are bad (default ${DEFAULT_LIMITS.maxBadRows})`,
 ].join('\n');
 
 function fileSize(ctx: CommandContext, file: string): number | null {
@@ -45,16 +46,34 @@ export const importCommand: Command = {
     const { positionals, values } = parseArgs({
       args: [...ctx.args],
       allowPositionals: true,
-      options: { genres: { type: 'string' }, persons: { type: 'string' } },
+      options: {
+        genres: { type: 'string' },
+        persons: { type: 'string' },
+        'max-bad-rows': { type: 'string' },
+      },
     });
     const [format, file] = positionals;
-    if ((format !== 'practicum-sql' && format !== 'elasticdump') || !file) {
+    const maxBadRows = Number(values['max-bad-rows'] ?? DEFAULT_LIMITS.maxBadRows);
+    if (
+      (format !== 'practicum-sql' && format !== 'elasticdump') ||
+      !file ||
+      !Number.isSafeInteger(maxBadRows) ||
+      maxBadRows < 0
+    ) {
       ctx.stderr.write(`usage: ${USAGE}\n`);
       return 2;
     }
+    const limits: ImportLimits = { ...DEFAULT_LIMITS, maxBadRows };
     const files = [file, values.genres, values.persons].filter((f): f is string => typeof f === 'string');
     const sizes = files.map((f) => fileSize(ctx, f));
     if (sizes.some((s) => s === null)) return 1;
+    const tooBig = files.find((_, i) => sizes[i]! > limits.maxFileBytes);
+    if (tooBig) {
+      ctx.stderr.write(
+        `kino import: ${tooBig} is larger than ${limits.maxFileBytes} bytes (the size limit); nothing was imported.\n`,
+      );
+      return 1;
+    }
     const totalBytes = sizes.reduce<number>((a, b) => a + (b ?? 0), 0);
 
     const kernel = await ctx.kernel(['catalog']);
@@ -62,33 +81,23 @@ export const importCommand: Command = {
       const sql = kernel.context.sql;
       const started = Date.now();
       const progress: Progress = createProgress(ctx.stderr, `Importing ${format}`, totalBytes, 'bytes');
-      let before = 0;
-      let current = 0;
-      const onProgress = (bytes: number) => {
-        current = bytes;
-        progress.update(before + bytes);
-      };
+      const onProgress = (done: number, total: number) => progress.update(done, total);
       let result: { report: ImportReport; touched: Touched };
-      if (format === 'practicum-sql') {
-        result = await importPracticumSql(sql, file, { onProgress });
-      } else {
-        result = await importElasticdump(
-          sql,
-          {
-            movies: file,
-            genres: values.genres,
-            persons: values.persons,
-          },
-          {
-            onProgress,
-            onFile: () => {
-              before += current;
-              current = 0;
-            },
-          },
-        );
+      try {
+        result =
+          format === 'practicum-sql'
+            ? await importPracticumSql(sql, file, { onProgress, limits })
+            : await importElasticdump(
+                sql,
+                { movies: file, genres: values.genres, persons: values.persons },
+                { onProgress, limits },
+              );
+      } catch (error) {
+        if (!(error instanceof ImportAborted)) throw error;
+        progress.stop();
+        ctx.stderr.write(`kino import: ${error.message}; nothing was imported.\n`);
+        return 1;
       }
-      progress.update(totalBytes);
       progress.stop();
       printReport(ctx, result.report, (Date.now() - started) / 1000);
 

@@ -27,26 +27,29 @@ function lastPerId<T extends { id: string }>(rows: readonly T[]): T[] {
 export async function upsertFilms(db: SqlExecutor, input: readonly FilmImportRow[]): Promise<number> {
   if (input.length === 0) return 0;
   const rows = lastPerId(input);
+  // Type and access are decided per row: a row that does not carry one keeps the stored value
+  // (read in the same statement), and a new film gets the default.
   return db.execute(
     `INSERT INTO content.film_work AS f (id, title, description, creation_date, rating, type, access, created, modified)
-     SELECT u.id, u.title, u.description, u.creation_date, u.rating, coalesce(u.type, 'movie'),
-            coalesce(u.access, 'FREE'), coalesce(u.created, now()), coalesce(u.modified, now())
+     SELECT u.id, u.title, u.description, u.creation_date, u.rating,
+            coalesce(u.type, old.type, 'movie'), coalesce(u.access, old.access, 'FREE'),
+            coalesce(u.created, now()), coalesce(u.modified, now())
      FROM unnest($1::uuid[], $2::text[], $3::text[], $4::date[], $5::float8[], $6::text[], $7::text[],
                  $8::timestamptz[], $9::timestamptz[])
        AS u(id, title, description, creation_date, rating, type, access, created, modified)
+     LEFT JOIN content.film_work AS old ON old.id = u.id
      ON CONFLICT (id) DO UPDATE SET
        title = EXCLUDED.title,
        description = EXCLUDED.description,
        creation_date = CASE WHEN $10 THEN EXCLUDED.creation_date ELSE f.creation_date END,
        rating = EXCLUDED.rating,
-       type = CASE WHEN $11 THEN EXCLUDED.type ELSE f.type END,
-       access = CASE WHEN $12 THEN EXCLUDED.access ELSE f.access END,
+       type = EXCLUDED.type,
+       access = EXCLUDED.access,
        version = f.version + 1,
        modified = now()
-     WHERE (f.title, f.description, f.rating) IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.description, EXCLUDED.rating)
-        OR ($10 AND f.creation_date IS DISTINCT FROM EXCLUDED.creation_date)
-        OR ($11 AND f.type IS DISTINCT FROM EXCLUDED.type)
-        OR ($12 AND f.access IS DISTINCT FROM EXCLUDED.access)`,
+     WHERE (f.title, f.description, f.rating, f.type, f.access)
+             IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.description, EXCLUDED.rating, EXCLUDED.type, EXCLUDED.access)
+        OR ($10 AND f.creation_date IS DISTINCT FROM EXCLUDED.creation_date)`,
     [
       rows.map((r) => r.id),
       rows.map((r) => r.title),
@@ -57,10 +60,8 @@ export async function upsertFilms(db: SqlExecutor, input: readonly FilmImportRow
       rows.map((r) => r.access ?? null),
       rows.map((r) => r.created),
       rows.map((r) => r.modified),
-      // Columns a source does not carry keep their stored value on existing films.
+      // A source without creation dates keeps the stored ones.
       rows.some((r) => r.creation_date !== null),
-      rows.some((r) => r.type !== undefined),
-      rows.some((r) => r.access !== undefined),
     ],
   );
 }
