@@ -6,6 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import addressparser from 'nodemailer/lib/addressparser/index.js';
 import { MailError, type Mail } from '../../src/ports/mail.js';
 import { createFileMail } from '../../src/adapters/mail/file.js';
 import { createSmtpMail } from '../../src/adapters/mail/smtp.js';
@@ -15,6 +16,8 @@ interface Harness {
   mail: Mail;
   /** Every message the engine holds, parsed. */
   inbox(): ParsedMail[];
+  /** Every mailbox the engine would deliver to (SMTP envelope, or the To headers of the files). */
+  recipients(): string[];
   close(): Promise<void>;
 }
 
@@ -30,6 +33,14 @@ const adapters: Record<string, () => Promise<Harness>> = {
         readdirSync(path.join(dir, 'mail'))
           .filter((f) => f.endsWith('.eml'))
           .map((f) => parseMail(readFileSync(path.join(dir, 'mail', f), 'utf8'))),
+      recipients: () =>
+        readdirSync(path.join(dir, 'mail'))
+          .filter((f) => f.endsWith('.eml'))
+          .flatMap((f) => {
+            const to = parseMail(readFileSync(path.join(dir, 'mail', f), 'utf8')).headers.to ?? '';
+            // What a mail client reads from the header (an RFC 5322 address-list parser).
+            return addressparser(to, { flatten: true }).map((a) => a.address);
+          }),
       async close() {
         await mail.close();
         rmSync(dir, { recursive: true, force: true });
@@ -42,6 +53,7 @@ const adapters: Record<string, () => Promise<Harness>> = {
     return {
       mail,
       inbox: () => server.received.map((r) => r.parsed),
+      recipients: () => server.received.flatMap((r) => r.to),
       async close() {
         await mail.close();
         await server.close();
@@ -88,6 +100,22 @@ for (const [name, make] of Object.entries(adapters)) {
       expect(got!.html).toContain('<b>Anna</b>');
       expect(got!.headers['list-unsubscribe']).toBe('<https://cinema.example.com/u?t=1>');
       expect(got!.headers['list-unsubscribe-post']).toBe('List-Unsubscribe=One-Click');
+    });
+
+    it('takes the recipient as one address object: never read as a list or a display name', async () => {
+      for (const address of ['carol@example.com, mallory@example.com', 'car<mallory@example.com>ol@x.test']) {
+        await h.mail.send({ to: { address }, subject: 's', text: 't' }).catch((e: unknown) => {
+          expect(e).toBeInstanceOf(MailError);
+        });
+      }
+      expect(h.recipients()).not.toContain('mallory@example.com');
+      await h.mail.send({
+        to: { address: 'dave@example.com', name: 'Dave, "the" <boss>' },
+        subject: 's',
+        text: 't',
+      });
+      expect(h.recipients()).toContain('dave@example.com');
+      expect(h.recipients()).not.toContain('boss');
     });
 
     it('generates a Message-ID when none is given', async () => {

@@ -50,6 +50,22 @@ describe('rate limits', () => {
     expect(refresh.statusCode).toBe(401);
   });
 
+  it('limits asking for verification mails per IP; every address gets the same answer', async () => {
+    const answers = [];
+    for (let i = 0; i < 5; i++)
+      answers.push(
+        await kino.app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/verify-email/resend',
+          payload: { email: `someone${i}@example.com` },
+          remoteAddress: '192.0.2.9',
+        }),
+      );
+    expect(answers.map((a) => a.statusCode)).toEqual([202, 202, 202, 429, 429]);
+    expect(new Set(answers.slice(0, 3).map((a) => a.body)).size).toBe(1);
+    expect(answers[3]!.json<{ code: string }>().code).toBe('RATE_LIMITED');
+  });
+
   it('KINO_RATE_LIMIT=off switches IP limits off but not the account lockout', async () => {
     const off = await createTestKino({
       modules: ['auth'],
