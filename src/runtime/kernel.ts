@@ -61,6 +61,12 @@ export interface Kernel {
   readonly relay: OutboxRelay;
   readonly services: ServiceRegistry;
   readonly instances: ReadonlyMap<ModuleName, ModuleInstance>;
+  /**
+   * Lag of every durable consumer group this process has subscribed (null where the bus cannot
+   * tell, e.g. the group is gone): the `kino_consumer_lag` gauge, and how tests know the consumers
+   * have caught up with what the relay published.
+   */
+  consumerLag(): Promise<ReadonlyMap<string, number | null>>;
   /** Starts workers and the relay (the HTTP listener is the caller's). */
   start(): Promise<void>;
   /** Stops workers, relay and HTTP, then closes the engines. Idempotent. */
@@ -128,14 +134,13 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
       ping: () => engines.bus.ping(),
       close: () => engines.bus.close(),
     };
+    const consumerLag = async () =>
+      new Map(await Promise.all([...groups].map(async (g) => [g, await bus.lag(g)] as const)));
     metrics.labelledGauge(
       'kino_consumer_lag',
       'Events not yet delivered to a durable consumer group this process runs.',
       'group',
-      async () => {
-        const lags = await Promise.all([...groups].map(async (g) => [g, await bus.lag(g)] as const));
-        return lags.flatMap(([g, n]) => (n === null ? [] : [[g, n] as const]));
-      },
+      async () => [...(await consumerLag())].flatMap(([g, n]) => (n === null ? [] : [[g, n] as const])),
     );
     const ctx: ModuleContext = {
       config,
@@ -220,6 +225,7 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
       relay,
       services: registry,
       instances,
+      consumerLag,
       async start() {
         for (const [name, worker] of workers) {
           await worker.start();

@@ -16,7 +16,7 @@ beforeAll(async () => {
   for (const access of ['FREE', 'PAID', 'ARCHIVED'] as const) {
     ids[access] = (await content.createFilm({ title: `Token film ${access}`, rating: 7, access }, actor)).id;
   }
-  await kino.flush();
+  await kino.settle();
 });
 afterAll(async () => kino?.close());
 

@@ -13,7 +13,6 @@ import {
 } from '../../src/platform/security.js';
 import { unauthorized } from '../../src/platform/errors.js';
 import type { CatalogModuleService } from '../../src/modules/catalog/index.js';
-import { eventually } from '../helpers/engines.js';
 import type { TestKino } from '../helpers/kino.js';
 
 export type Access = 'FREE' | 'PAID' | 'ARCHIVED';
@@ -177,8 +176,9 @@ export function contentFixtures(kino: TestKino): ReturnType<typeof readModelFixt
   const sql = kino.kernel.engines.sql;
   const actor = { id: null, login: 'test' };
   const shows = async (check: string, params: unknown[]) => {
-    await kino.flush();
-    await eventually(async () => (await sql.query(check, params)).length > 0, 10_000);
+    await kino.settle();
+    if ((await sql.query(check, params)).length === 0)
+      throw new Error(`the read model does not show the change once the etl caught up: ${check}`);
   };
   return {
     async genre(name, id) {

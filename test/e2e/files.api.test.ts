@@ -13,7 +13,7 @@ import { createLocalBlobStore } from '../../src/adapters/blob/local.js';
 import { createS3BlobStore } from '../../src/adapters/blob/s3.js';
 import type { FilesModuleService } from '../../src/modules/files/index.js';
 import { createTestKino, type TestKino } from '../helpers/kino.js';
-import { eventually, uniq } from '../helpers/engines.js';
+import { uniq } from '../helpers/engines.js';
 import { startTestS3, type TestS3 } from '../helpers/s3.js';
 import { auth, emitFilm, fakeFile, installTestTokens, multipart } from '../helpers/files.js';
 
@@ -88,8 +88,8 @@ for (const engine of ['local', 's3'] as const) {
       freeFilm = await emitFilm(sql, 'FREE');
       paidFilm = await emitFilm(sql, 'PAID');
       archivedFilm = await emitFilm(sql, 'ARCHIVED');
-      await kino.flush();
-      await eventually(() => filmsKnown([freeFilm, paidFilm, archivedFilm]));
+      await kino.settle();
+      expect(await filmsKnown([freeFilm, paidFilm, archivedFilm])).toBe(true);
     });
     afterAll(async () => {
       await kino?.close();
@@ -322,8 +322,8 @@ for (const engine of ['local', 's3'] as const) {
 
       // The film becomes FREE: the projection follows the content events.
       await emitFilm(kino.kernel.engines.sql, 'FREE', paidFilm, 2);
-      await kino.flush();
-      await eventually(async () => (await get(paid.id, 'unsub')).statusCode === 200);
+      await kino.settle();
+      expect((await get(paid.id, 'unsub')).statusCode).toBe(200);
     });
 
     it('lists with paging and X-Total-Count', async () => {

@@ -29,11 +29,10 @@ describe('tus resumable uploads', () => {
     await kino.app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(kino.app.server.address() as { port: number }).port}`;
     film = await emitFilm(kino.kernel.engines.sql, 'FREE');
-    await kino.flush();
-    await eventually(
-      async () =>
-        (await kino.kernel.engines.sql.query('SELECT 1 FROM files.film WHERE id = $1', [film])).length === 1,
-    );
+    await kino.settle();
+    expect(
+      await kino.kernel.engines.sql.query('SELECT 1 FROM files.film WHERE id = $1', [film]),
+    ).toHaveLength(1);
   });
   afterAll(async () => {
     await kino?.close();

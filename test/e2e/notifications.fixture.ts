@@ -15,7 +15,7 @@ import {
 import { unauthorized } from '../../src/platform/errors.js';
 import type { NotificationsService } from '../../src/modules/notifications/index.js';
 import { createTestKino, type TestKino, type TestKinoOptions } from '../helpers/kino.js';
-import { eventually, serverUrls } from '../helpers/engines.js';
+import { eventually } from '../helpers/engines.js';
 
 export type Service = NotificationsService & { deliverNow(): Promise<number> };
 
@@ -68,6 +68,12 @@ export async function startNotifyKino(
     );
     return row?.n === ids.length;
   };
+  /** Settles the process; with workers running, the notification consumers must have applied `ids`. */
+  const applied = async (ids: string[]) => {
+    await kino.settle();
+    if (options.workers !== false && !(await processed(ids)))
+      throw new Error(`notification consumers did not apply ${ids.join(', ')} though every group caught up`);
+  };
   const emitMany: NotifyKino['emitMany'] = async (events) => {
     const ids = await kino.kernel.engines.sql.transaction((tx) =>
       emit(
@@ -75,8 +81,7 @@ export async function startNotifyKino(
         events.map((e) => event(e.type, e.key, e.payload as never)),
       ),
     );
-    await kino.flush();
-    if (options.workers !== false) await eventually(() => processed(ids), serverUrls.nats ? 10_000 : 2_000);
+    await applied(ids);
   };
 
   const tokenFor: NotifyKino['tokenFor'] = (userId, o = {}) => {
@@ -100,8 +105,7 @@ export async function startNotifyKino(
     service,
     async emit(type, key, payload) {
       const ids = await kino.kernel.engines.sql.transaction((tx) => emit(tx, [event(type, key, payload)]));
-      await kino.flush();
-      if (options.workers !== false) await eventually(() => processed(ids), serverUrls.nats ? 10_000 : 2_000);
+      await applied(ids);
       return ids[0]!;
     },
     emitMany,

@@ -111,7 +111,7 @@ describe('notifications: mail over SMTP', () => {
         headers: {},
       },
     ]);
-    await n.kino.flush();
+    await n.kino.settle();
     await n.settle();
     expect(mailsTo(user.email).filter((m) => m.parsed.subject === 'Confirm your email address')).toHaveLength(
       1,

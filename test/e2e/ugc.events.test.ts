@@ -145,7 +145,7 @@ describe('ugc event ingestion', () => {
     } finally {
       bus.publish = publish;
     }
-    await kino.flush();
+    await kino.settle();
     await eventually(async () => (await stored('film_id = $1', [film])) === 300, 10_000);
   });
 

@@ -16,7 +16,6 @@ import type { AccessLevel } from '../../src/modules/catalog/index.js';
 import '../../src/modules/catalog/index.js';
 import '../../src/modules/ugc/index.js';
 import type { TestKino } from '../helpers/kino.js';
-import { eventually } from '../helpers/engines.js';
 
 export interface TestUser {
   readonly id: string;
@@ -87,14 +86,13 @@ export async function newFilm(
       }),
     ]),
   );
-  await kino.flush();
-  await eventually(async () => {
-    const rows = await kino.kernel.engines.sql.query<{ version: number }>(
-      'SELECT version FROM ugc.film WHERE id = $1',
-      [id],
-    );
-    return rows[0] !== undefined && rows[0].version >= version;
-  });
+  await kino.settle();
+  const rows = await kino.kernel.engines.sql.query<{ version: number }>(
+    'SELECT version FROM ugc.film WHERE id = $1',
+    [id],
+  );
+  if (rows[0] === undefined || rows[0].version < version)
+    throw new Error(`the ugc film projection lacks ${id} v${version} once every consumer caught up`);
   return id;
 }
 

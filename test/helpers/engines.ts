@@ -113,23 +113,53 @@ export async function createTestBus(
   };
 }
 
-/** Polls `check` until it returns truthy (or stops throwing), or fails after `timeoutMs`. */
+export interface EventuallyOptions {
+  /** Deadline for the condition; only a failing test ever waits this long. Default 15 s. */
+  timeoutMs?: number;
+  /** Pause between two checks. Default 25 ms. */
+  intervalMs?: number;
+  /** What is awaited, for the deadline message (default: the source of `check`). */
+  what?: string;
+}
+
+/**
+ * The one way tests wait for eventual consistency (projections, ETL, notifications, the relay):
+ * polls `check` until it returns truthy (or stops throwing) and returns that value. Past the
+ * deadline it fails with what was awaited, how long and how many checks, and the last failure
+ * as the cause. Never a fixed sleep: a passing test waits exactly as long as the condition needs.
+ */
 export async function eventually<T>(
   check: () => Promise<T> | T,
-  timeoutMs = 5_000,
-  intervalMs = 25,
+  options: number | EventuallyOptions = {},
+  intervalMs?: number,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+  const o: EventuallyOptions = typeof options === 'number' ? { timeoutMs: options } : options;
+  const timeoutMs = o.timeoutMs ?? 15_000;
+  const interval = intervalMs ?? o.intervalMs ?? 25;
+  const started = performance.now();
   let lastError: unknown;
-  for (;;) {
+  let lastValue: unknown;
+  for (let tries = 1; ; tries++) {
     try {
       const value = await check();
       if (value) return value;
-      lastError = new Error('condition stayed false');
+      lastValue = value;
+      lastError = undefined;
     } catch (error) {
       lastError = error;
     }
-    if (Date.now() > deadline) throw lastError;
-    await new Promise((r) => setTimeout(r, intervalMs));
+    const elapsed = performance.now() - started;
+    if (elapsed > timeoutMs) {
+      const what = o.what ?? check.toString().replace(/\s+/g, ' ').slice(0, 200);
+      const last =
+        lastError === undefined
+          ? `the check last returned ${String(lastValue)}`
+          : `last failure: ${lastError instanceof Error ? lastError.message : JSON.stringify(lastError)}`;
+      throw new Error(
+        `eventually: not true within ${timeoutMs} ms (${tries} checks, ${Math.round(elapsed)} ms): ${what}; ${last}`,
+        lastError === undefined ? undefined : { cause: lastError },
+      );
+    }
+    await new Promise((r) => setTimeout(r, interval));
   }
 }

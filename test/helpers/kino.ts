@@ -10,15 +10,20 @@ import { createLogger } from '../../src/platform/logger.js';
 import type { Clock } from '../../src/platform/clock.js';
 import { createKernel, type Kernel } from '../../src/runtime/kernel.js';
 import type { HttpApp } from '../../src/platform/http/app.js';
-import { createTestBus, createTestCache, createTestSql } from './engines.js';
+import { createTestBus, createTestCache, createTestSql, eventually } from './engines.js';
 
 export interface TestKino {
   readonly kernel: Kernel;
   readonly app: HttpApp;
   readonly config: Config;
   readonly dataDir: string;
-  /** Publishes every pending outbox event (with the in-process bus, consumers are done when it resolves). */
-  flush(): Promise<void>;
+  /**
+   * Waits until the process is quiet: the outbox is drained AND every consumer group this process
+   * subscribed has lag 0 (on JetStream consumers run apart from `publish`), checked again until
+   * both hold at once, since consumers emit further events. Fails past the deadline, naming the
+   * groups still behind.
+   */
+  settle(options?: { timeoutMs?: number }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -75,10 +80,22 @@ export async function createTestKino(options: TestKinoOptions = {}): Promise<Tes
     app,
     config,
     dataDir,
-    async flush() {
-      while ((await kernel.relay.runOnce()) > 0) {
-        /* until the outbox is empty */
-      }
+    async settle({ timeoutMs = 30_000 } = {}) {
+      await eventually(
+        async () => {
+          while ((await kernel.relay.runOnce()) > 0) {
+            /* until the outbox is empty */
+          }
+          const behind = [...(await kernel.consumerLag())].filter(([, lag]) => lag !== 0);
+          if (behind.length > 0)
+            throw new Error(`consumer groups behind: ${behind.map(([g, n]) => `${g}=${n}`).join(', ')}`);
+          // Consumers that caught up may have emitted events of their own (committed before their ack).
+          const backlog = await kernel.relay.backlog();
+          if (backlog > 0) throw new Error(`outbox backlog: ${backlog}`);
+          return true;
+        },
+        { timeoutMs, intervalMs: 10, what: 'relay drained and every consumer group caught up' },
+      );
     },
     async close() {
       await kernel.close();
