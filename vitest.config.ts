@@ -10,5 +10,10 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     reporters: ['default'],
+    // One verdict per commit: a failing test fails the run (no retries to hide flakiness), and files
+    // run in a fixed order. `--sequence.shuffle` runs them shuffled and prints the seed; the same
+    // `--sequence.seed=<seed>` replays that order.
+    retry: 0,
+    sequence: { shuffle: false },
   },
 });

@@ -3,13 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cache } from '../../src/ports/cache.js';
 import { createMemoryCache } from '../../src/adapters/cache/memory.js';
 import { createRedisCache } from '../../src/adapters/cache/redis.js';
-import { createTestCache, serverUrls } from '../helpers/engines.js';
+import { createTestCache, eventually, serverUrls } from '../helpers/engines.js';
 
 const engines = [
   { name: 'memory', run: true },
   { name: 'redis', run: Boolean(serverUrls.redis) },
 ] as const;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// TTLs run on the engine's own clock (Redis's for Redis), so these cases wait on real time. They
+// wait for the expiry itself rather than for a fixed sleep, and the TTLs are long enough that a
+// loaded machine cannot let one expire between two consecutive calls.
 
 for (const engine of engines) {
   describe.skipIf(!engine.run)(
@@ -30,13 +32,16 @@ for (const engine of engines) {
       });
 
       it('expires a value after its TTL, counted from set', async () => {
-        await cache.set('short', 'x', 0.15);
+        const set = performance.now();
+        await cache.set('short', 'x', 1);
         expect(await cache.get('short')).toBe('x');
         const ttl = await cache.ttl('k1');
         expect(ttl).toBeGreaterThan(0);
         expect(ttl).toBeLessThanOrEqual(60);
-        await sleep(300);
-        expect(await cache.get('short')).toBeNull();
+        await eventually(async () => (await cache.get('short')) === null, {
+          what: 'the 1 s entry to expire',
+        });
+        expect(performance.now() - set).toBeGreaterThanOrEqual(900);
       });
 
       it('deletes one key and every key with a prefix', async () => {
@@ -56,11 +61,13 @@ for (const engine of engines) {
       });
 
       it('sets the TTL when incr creates the key and never extends it (fixed window)', async () => {
-        expect(await cache.incr('window', 0.3)).toBe(1);
-        await sleep(150);
-        expect(await cache.incr('window', 10)).toBe(2);
-        await sleep(250);
-        expect(await cache.incr('window', 0.3)).toBe(1);
+        expect(await cache.incr('window', 1)).toBe(1);
+        expect(await cache.incr('window', 60)).toBe(2);
+        // Expires on the first call's 1 s, not the second's 60 s.
+        await eventually(async () => (await cache.get('window')) === null, {
+          what: 'the window to end 1 s after it opened',
+        });
+        expect(await cache.incr('window', 1)).toBe(1);
       });
     },
   );

@@ -53,6 +53,12 @@ describe(`outbox on ${serverUrls.database ? 'postgres' : 'pglite'} + ${serverUrl
     });
   });
 
+  /** Both groups have handled (or been spared) everything published so far. */
+  const caughtUp = () =>
+    eventually(async () => (await bus.lag('test.applier')) === 0 && (await bus.lag('test.counter')) === 0, {
+      what: 'both groups to catch up',
+    });
+
   afterEach(async () => {
     await sub?.stop();
     await bus.close();
@@ -99,7 +105,7 @@ describe(`outbox on ${serverUrls.database ? 'postgres' : 'pglite'} + ${serverUrl
     // In-process: delivered again and dropped by the consumer's ledger. JetStream: the broker
     // already drops a republished message id inside its dedup window; either way, once.
     if (bus.engine === 'memory') expect(deliveries).toBe(6);
-    else await new Promise((r) => setTimeout(r, 300));
+    else await caughtUp();
     expect(deliveries === 6 || deliveries === 3).toBe(true);
     expect(await applied()).toBe(3);
     expect(await next.backlog()).toBe(0);
@@ -138,7 +144,7 @@ describe(`outbox on ${serverUrls.database ? 'postgres' : 'pglite'} + ${serverUrl
       await sql.execute(`UPDATE platform.lease SET until = now() - interval '1 second'`);
       const relay = createOutboxRelay({ sql, bus, logger });
       expect(await relay.runOnce()).toBe(1);
-      await new Promise((r) => setTimeout(r, 300));
+      await caughtUp();
       expect(deliveries).toBeLessThanOrEqual(2);
       expect(await applied()).toBe(1);
       expect(await relay.backlog()).toBe(0);
