@@ -170,8 +170,8 @@ describe('ugc event ingestion', () => {
     await restarted.start();
     try {
       // On JetStream, batches the old process had fetched but not acknowledged come back after
-      // the consumer's ack wait (30 s).
-      await eventually(async () => (await stored('film_id = $1', [film])) === 3000, 45_000, 200);
+      // the consumer's ack wait (5 s for the test bus, 30 s by default).
+      await eventually(async () => (await stored('film_id = $1', [film])) === 3000, 20_000, 50);
     } finally {
       await restarted.close();
     }

@@ -80,6 +80,8 @@ export async function createTestCache(
 export interface TestBusOptions extends MemoryBusOptions {
   /** Speeds redelivery up in tests. */
   retryDelayMs?: (attempt: number) => number;
+  /** JetStream ack wait (see NatsBusOptions). */
+  ackWaitMs?: number;
 }
 
 export async function createTestBus(
@@ -96,6 +98,8 @@ export async function createTestBus(
     stream,
     subjectPrefix: stream.toLowerCase(),
     retryDelayMs,
+    // Messages a stopped process had fetched come back after 5 s instead of 30 s.
+    ackWaitMs: options.ackWaitMs ?? 5_000,
   });
   return {
     ...bus,

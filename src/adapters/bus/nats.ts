@@ -29,6 +29,12 @@ export interface NatsBusOptions {
   retryDelayMs?: (attempt: number) => number;
   onDeadLetter?: (group: string, message: BusMessage, error: unknown) => void;
   onError?: (error: Error) => void;
+  /**
+   * How long JetStream waits for an ack before redelivering (default 30 s): the delay before a
+   * message fetched by a process that stopped or died reaches another subscriber. Handlers that
+   * run longer keep their message by reporting progress, so this bounds silence, not work.
+   */
+  ackWaitMs?: number;
 }
 
 const durableName = (group: string) => group.replace(/[^A-Za-z0-9_-]/g, '_');
@@ -46,6 +52,7 @@ function serverAtLeast(version: string | undefined, major: number, minor: number
 export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
   const prefix = options.subjectPrefix ?? 'kino';
   const delay = options.retryDelayMs ?? ((attempt: number) => Math.min(200 * 2 ** (attempt - 1), 30_000));
+  const ackWaitMs = options.ackWaitMs ?? 30_000;
   const url = new URL(options.url);
   const nc: NatsConnection = await connect({
     servers: `${url.hostname}:${url.port || '4222'}`,
@@ -124,7 +131,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
         durable_name: durable,
         ack_policy: AckPolicy.Explicit,
         deliver_policy: DeliverPolicy.All,
-        ack_wait: nanos(30_000),
+        ack_wait: nanos(ackWaitMs),
         max_deliver: maxDeliveries,
         max_ack_pending: 1_000,
         ...(filterSubjects.length === 1
@@ -151,6 +158,8 @@ export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
             m.ack();
             continue;
           }
+          // A handler still at work tells the server so, well before the ack wait runs out.
+          const progress = setInterval(() => m.working(), Math.max(100, ackWaitMs / 3));
           try {
             await subscribeOptions.handler(message, { attempt });
             m.ack();
@@ -161,6 +170,8 @@ export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
             } else {
               m.nak(delay(attempt));
             }
+          } finally {
+            clearInterval(progress);
           }
         }
       })();
