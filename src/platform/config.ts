@@ -331,6 +331,18 @@ export const SPEC = {
     'Delivery attempts (with exponential back-off) before a notification is dead-lettered.',
     int(1, 100),
   ),
+  notifyPollMs: v(
+    'NOTIFY_POLL_MS',
+    '250',
+    'How often the delivery loop looks for due notifications on its own; events and API calls wake it at once.',
+    int(10, 600_000),
+  ),
+  notifyLivePollMs: v(
+    'NOTIFY_LIVE_POLL_MS',
+    '500',
+    'How often open WebSockets look for inbox rows written by other processes; rows written in this process are pushed at once.',
+    int(10, 600_000),
+  ),
   // tracing
   otelEndpoint: v(
     'OTEL_EXPORTER_OTLP_ENDPOINT',

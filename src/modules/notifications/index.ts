@@ -43,7 +43,13 @@ export const notificationsModule: ModuleDefinition = {
       'Delivery attempts by channel and outcome (sent, skipped, dead, retry, deferred).',
       ['channel', 'outcome'] as const,
     );
-    const hub = createLiveHub({ sql, recipients, logger, verifier: tokenVerifier });
+    const hub = createLiveHub({
+      sql,
+      recipients,
+      logger,
+      verifier: tokenVerifier,
+      pollMs: config.notifyLivePollMs,
+    });
     const worker = createDeliveryWorker({
       sql,
       mail,
@@ -55,6 +61,7 @@ export const notificationsModule: ModuleDefinition = {
       live: hub,
       baseUrl: config.baseUrl,
       maxAttempts: config.notifyMaxAttempts,
+      pollMs: config.notifyPollMs,
       onOutcome: (channel, outcome) => outcomes.inc({ channel, outcome }),
     });
     ctx.metrics.gauge('kino_notifications_sockets', 'Open notification WebSockets in this process.', () =>
