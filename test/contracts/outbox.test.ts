@@ -135,7 +135,7 @@ describe(`outbox on ${serverUrls.database ? 'postgres' : 'pglite'} + ${serverUrl
         child.on('exit', (_code, s) => resolve(s)),
       );
       expect(signal).toBe('SIGKILL');
-      await eventually(async () => (await applied()) === 1 && deliveries === 1, 10_000);
+      await eventually(async () => (await applied()) === 1 && deliveries === 1);
       const [row] = await sql.query<{ published_at: Date | null }>(
         'SELECT published_at FROM platform.outbox WHERE id = $1',
         [id],

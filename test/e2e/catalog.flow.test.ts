@@ -19,7 +19,7 @@ const get = async (url: string) => {
 /** Publishes the outbox and waits until the API (cache included) answers as `check` wants. */
 async function until(check: () => Promise<boolean>) {
   await kino.settle();
-  await eventually(check, 10_000);
+  await eventually(check);
 }
 
 beforeAll(async () => {

@@ -31,7 +31,7 @@ function openSocket(url: string) {
     closed = { code, reason: reason.toString() };
     waiters.splice(0).forEach((w) => w());
   });
-  const next = async (type: string, timeoutMs = 3_000): Promise<Frame> => {
+  const next = async (type: string, timeoutMs = 30_000): Promise<Frame> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const i = frames.findIndex((f) => f.type === type);
@@ -48,7 +48,7 @@ function openSocket(url: string) {
       });
     }
   };
-  const closedWith = () => eventually(() => closed, 3_000) as Promise<{ code: number; reason: string }>;
+  const closedWith = () => eventually(() => closed) as Promise<{ code: number; reason: string }>;
   return { ws, frames, next, closedWith, opened: new Promise((r) => ws.once('open', r)) };
 }
 

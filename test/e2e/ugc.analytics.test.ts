@@ -2,7 +2,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestKino, type TestKino } from '../helpers/kino.js';
-import { eventually } from '../helpers/engines.js';
 import {
   ADMIN,
   SUBSCRIBER,
@@ -62,7 +61,8 @@ describe('ugc analytics', () => {
     ];
     const res = await kino.app.inject({ method: 'POST', url: '/api/v1/events', payload: events });
     expect(res.statusCode).toBe(202);
-    await eventually(async () => (await count(kino, 'ugc.events')) === events.length, 10_000);
+    await kino.settle();
+    expect(await count(kino, 'ugc.events')).toBe(events.length);
     const rate = (u: TestUser, film: string, score: number) =>
       kino.app.inject({
         method: 'PUT',

@@ -32,7 +32,7 @@ describe('ugc event ingestion', () => {
     });
   const stored = (where = 'true', params: unknown[] = []) => count(kino, 'ugc.events', where, params);
   /** Waits until the sink has handled everything published so far. */
-  const drained = () => eventually(async () => (await kino.kernel.engines.bus.lag('ugc.sink')) === 0, 10_000);
+  const drained = () => eventually(async () => (await kino.kernel.engines.bus.lag('ugc.sink')) === 0);
 
   const batch = (film: string, n: number, at = new Date()) =>
     Array.from({ length: n }, (_, i) => ({
@@ -58,7 +58,7 @@ describe('ugc event ingestion', () => {
     expect(body.rejected[0]!.errors.map((e) => e.field)).toContain('/type');
     expect(body.rejected[1]!.errors.map((e) => e.field)).toContain('/ts');
     expect(body.rejected[2]!.errors.map((e) => e.field)).toEqual(expect.arrayContaining(['/extra']));
-    await eventually(async () => (await stored('film_id = $1', [film])) === 997, 10_000);
+    await eventually(async () => (await stored('film_id = $1', [film])) === 997);
     expect(await stored('film_id = $1 AND user_id = $2', [film, user.id])).toBe(997);
 
     const again = await post(events, user.headers);
@@ -146,7 +146,7 @@ describe('ugc event ingestion', () => {
       bus.publish = publish;
     }
     await kino.settle();
-    await eventually(async () => (await stored('film_id = $1', [film])) === 300, 10_000);
+    await eventually(async () => (await stored('film_id = $1', [film])) === 300);
   });
 
   it('stores every event accepted just before a restart', async () => {

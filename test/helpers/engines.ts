@@ -118,7 +118,7 @@ export async function createTestBus(
 }
 
 export interface EventuallyOptions {
-  /** Deadline for the condition; only a failing test ever waits this long. Default 15 s. */
+  /** Deadline for the condition; only a failing test ever waits this long. Default 30 s. */
   timeoutMs?: number;
   /** Pause between two checks. Default 25 ms. */
   intervalMs?: number;
@@ -138,7 +138,7 @@ export async function eventually<T>(
   intervalMs?: number,
 ): Promise<T> {
   const o: EventuallyOptions = typeof options === 'number' ? { timeoutMs: options } : options;
-  const timeoutMs = o.timeoutMs ?? 15_000;
+  const timeoutMs = o.timeoutMs ?? 30_000;
   const interval = intervalMs ?? o.intervalMs ?? 25;
   const started = performance.now();
   let lastError: unknown;
