@@ -95,7 +95,7 @@ async function mails(): Promise<ParsedMail[]> {
 
 const settle = async () => {
   await kino.kernel.services.require<AuthModuleService>('auth').auth.settle();
-  await kino.flush();
+  await kino.settle();
 };
 
 /** Mails to `address` whose subject matches, once at least `count` arrived. */
@@ -104,7 +104,7 @@ async function mailsTo(address: string, subject: RegExp, count = 1): Promise<Par
     await settle();
     const all = (await mails()).filter((m) => m.headers.to === address && subject.test(m.subject));
     return all.length >= count ? all : undefined;
-  }, 10_000);
+  });
   return found!;
 }
 
