@@ -332,7 +332,7 @@ describe('#16.8 lockout and forgot-password do not tell whether an account exist
       return performance.now() - t0;
     };
     const samples = { known: [] as number[], unknown: [] as number[] };
-    for (let i = 0; i < 60; i++) {
+    for (let i = 0; i < 50; i++) {
       // Interleaved, each sample past the cooldown so the known path issues a token every time.
       later(61);
       samples.known.push(await time(u.email));
@@ -356,7 +356,7 @@ describe('#16.8 lockout and forgot-password do not tell whether an account exist
     expect(quantile(u2, 0.5)).toBeLessThan(quantile(k, 0.75) * 1.5);
     // The known address did get its mails.
     expect(await countMails(u.email, RESET)).toBeGreaterThan(1);
-  }, 60_000);
+  }, 180_000);
 });
 
 describe('#16.8 the forgot-password answer depends on the input alone', () => {
