@@ -38,6 +38,14 @@ export interface ModuleContext {
   readonly extras: Readonly<Record<string, unknown>>;
 }
 
+export interface SeedOptions {
+  /**
+   * The banner reaches a person at a terminal. Otherwise stderr may be a log collector (docker,
+   * systemd), so a generated secret goes to a private file in the data folder instead.
+   */
+  readonly terminal: boolean;
+}
+
 export interface ModuleInstance {
   /** The module's public service, registered under its name for co-located modules. */
   readonly service?: unknown;
@@ -49,9 +57,14 @@ export interface ModuleInstance {
   ready?(): Promise<void>;
   /**
    * All-in-one first-run setup (`kino start` only): fill an empty database with what a new user
-   * needs (demo catalogue, an admin). Returns lines for the start-up banner.
+   * needs (demo catalogue, an admin). Returns lines for the start-up banner (stderr).
    */
-  seed?(): Promise<readonly string[]>;
+  seed?(options?: SeedOptions): Promise<readonly string[]>;
+  /**
+   * Reloads what the module keeps in memory from the database. Runs in the process that owns
+   * the embedded data folder after a `kino` command changed the database through it.
+   */
+  refresh?(): Promise<void>;
   close?(): Promise<void>;
 }
 

@@ -16,6 +16,7 @@ import { migrate, MigrationError } from '../platform/migrations.js';
 import type { Command, CommandContext, CommandKernel } from '../platform/module.js';
 import { createKernel, allMigrationSets, VERSION } from './kernel.js';
 import { createSql } from './container.js';
+import { DataFolderInUseError } from './data-folder.js';
 import { MODULES } from './modules.js';
 import { run } from './server.js';
 
@@ -97,7 +98,7 @@ const BUILTIN: Record<string, Command & { config?: false }> = {
     summary: 'Apply every pending migration of every module, then exit.',
     usage: 'kino migrate',
     async run(ctx) {
-      const sql = await createSql(ctx.config, ctx.logger);
+      const sql = await createSql(ctx.config, ctx.logger, { dataFolder: 'join' });
       try {
         const applied = await migrate(sql, await allMigrationSets(), ctx.logger);
         ctx.stdout.write(
@@ -154,6 +155,7 @@ function commandKernelFactory(config: Config, logger: Logger, fallback: readonly
       workers: [],
       relay: false,
       migrate: true,
+      dataFolder: 'join',
     });
     return {
       services: kernel.services,
@@ -169,6 +171,9 @@ function commandKernelFactory(config: Config, logger: Logger, fallback: readonly
         extras: {},
       },
       async flushOutbox() {
+        // The in-process bus has no consumers in a command: the rows wait in the outbox for the
+        // server's relay (the running owner's, or the next start's), so that its consumers see them.
+        if (kernel.engines.bus.engine === 'memory') return;
         while ((await kernel.relay.runOnce()) > 0) {
           /* publish until empty */
         }
@@ -212,6 +217,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
+  // Everything kino writes (the embedded database, keys, blobs, mail, the socket) is private to
+  // the account that runs it.
+  process.umask(0o077);
   const args = argv.slice(argv.indexOf(name) + 1);
   void rest;
   const ctx: CommandContext = {
@@ -229,7 +237,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       err.write(`kino ${name}: ${error.message}\nusage: ${found.command.usage}\n`);
       return 2;
     }
-    if (error instanceof MigrationError || error instanceof ConfigError) {
+    if (
+      error instanceof MigrationError ||
+      error instanceof ConfigError ||
+      error instanceof DataFolderInUseError
+    ) {
       err.write(`kino ${name}: ${error.message}\n`);
       return 1;
     }

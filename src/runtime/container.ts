@@ -11,15 +11,31 @@ import type { Sql } from '../ports/sql.js';
 import type { Config } from '../platform/config.js';
 import type { Logger } from '../platform/logger.js';
 import { recordDeadLetter } from '../platform/consumer.js';
+import { claimDataFolder, DataFolderInUseError, makePrivate, securePrivateFolder } from './data-folder.js';
 
 export interface Engines {
   readonly sql: Sql;
   readonly cache: Cache;
   readonly bus: Bus;
+  /**
+   * Owner of an embedded data folder: `listener` runs when a `kino` command that worked on the
+   * database through this process has ended, so in-memory state can be reloaded.
+   */
+  onExternalChange?(listener: () => void): void;
   close(): Promise<void>;
 }
 
-export async function createSql(config: Config, logger: Logger): Promise<Sql> {
+export interface SqlOptions {
+  /**
+   * The embedded data folder: `own` it (a server; refuses if another process does) or `join`
+   * whoever owns it (a command: through the owner's socket, or as the owner when none runs).
+   */
+  dataFolder: 'own' | 'join';
+  /** Owner only: a client of the data folder ended its session. */
+  onSessionEnd?: () => void;
+}
+
+export async function createSql(config: Config, logger: Logger, options: SqlOptions): Promise<Sql> {
   if (config.databaseUrl) {
     const { createPostgresSql } = await import('../adapters/sql/postgres.js');
     return createPostgresSql(config.databaseUrl, {
@@ -27,8 +43,62 @@ export async function createSql(config: Config, logger: Logger): Promise<Sql> {
       onError: (error) => logger.warn({ err: error }, 'postgres client error'),
     });
   }
-  const { createPgliteSql } = await import('../adapters/sql/pglite.js');
-  return createPgliteSql(path.join(config.dataDir, 'pgdata'), { sharedBuffers: config.pgliteBuffers });
+  const dataDir = config.dataDir;
+  const command = ['kino', ...process.argv.slice(2, 3)].join(' ');
+  const claim = await claimDataFolder(dataDir, {
+    command,
+    onStaleLock: (stale) =>
+      logger.warn(
+        { stale_pid: stale.pid, stale_command: stale.command },
+        'the data folder was left locked by a process that no longer runs; taking over',
+      ),
+  });
+  if (claim.kind === 'client') {
+    if (options.dataFolder === 'own')
+      throw new DataFolderInUseError(
+        `${dataDir} is in use by ${claim.command} (pid ${claim.pid}). Stop it first, or set KINO_DATA_DIR to another folder.`,
+      );
+    logger.debug({ pid: claim.pid }, 'working through the process that owns the data folder');
+    const { createPostgresSql } = await import('../adapters/sql/postgres.js');
+    const sql = await createPostgresSql(
+      `postgres://postgres@localhost/postgres?host=${encodeURIComponent(claim.socketDir)}`,
+      {
+        // The owner runs one unit of work at a time; more connections would only wait.
+        poolSize: 1,
+        applicationName: command,
+        onError: (error) => logger.warn({ err: error }, 'connection to the data folder owner lost'),
+      },
+    );
+    // Same engine, same SQL: reached through its owner.
+    return { ...sql, engine: 'pglite' };
+  }
+  try {
+    const { createPgliteSql } = await import('../adapters/sql/pglite.js');
+    const pgdata = path.join(dataDir, 'pgdata');
+    const sql = await createPgliteSql(pgdata, { sharedBuffers: config.pgliteBuffers });
+    makePrivate(pgdata);
+    const server = await sql
+      .serve(claim.socketPath, {
+        ...(options.onSessionEnd && { onSessionEnd: options.onSessionEnd }),
+        onError: (error) => logger.warn({ err: error }, 'data folder client error'),
+      })
+      .catch(async (error: unknown) => {
+        await sql.close();
+        throw error;
+      });
+    claim.serving();
+    return {
+      ...sql,
+      async close() {
+        await server.close();
+        await sql.close();
+        claim.release();
+      },
+    };
+  } catch (error) {
+    claim.release();
+    throw error;
+  }
 }
 
 export async function createCache(config: Config, logger: Logger): Promise<Cache> {
@@ -84,8 +154,20 @@ export async function createBlob(config: Config, logger: Logger): Promise<BlobSt
   return createLocalBlobStore({ root: path.join(config.dataDir, 'blobs') });
 }
 
-export async function createEngines(config: Config, logger: Logger): Promise<Engines> {
-  const sql = await createSql(config, logger);
+export async function createEngines(
+  config: Config,
+  logger: Logger,
+  options: Pick<SqlOptions, 'dataFolder'>,
+): Promise<Engines> {
+  // Generated keys, blobs and mail live here even when the database does not.
+  securePrivateFolder(config.dataDir);
+  const listeners = new Set<() => void>();
+  const sql = await createSql(config, logger, {
+    ...options,
+    onSessionEnd: () => {
+      for (const listener of listeners) listener();
+    },
+  });
   try {
     const cache = await createCache(config, logger);
     const bus = await createBus(config, logger, sql);
@@ -93,6 +175,7 @@ export async function createEngines(config: Config, logger: Logger): Promise<Eng
       sql,
       cache,
       bus,
+      onExternalChange: (listener) => void listeners.add(listener),
       async close() {
         await bus.close().catch((e: unknown) => logger.warn({ err: e }, 'bus close failed'));
         await cache.close().catch((e: unknown) => logger.warn({ err: e }, 'cache close failed'));

@@ -46,6 +46,11 @@ export interface KernelOptions {
   relay: boolean;
   /** Apply migrations at boot (all-in-one); distributed deployments run `kino migrate`. */
   migrate: boolean;
+  /**
+   * The embedded data folder: a server `own`s it (default), a command `join`s its owner. See
+   * runtime/data-folder.ts.
+   */
+  dataFolder?: 'own' | 'join';
   clock?: Clock;
   engines?: Engines;
   /** Extra engines for modules (blob, mail), by name. */
@@ -92,7 +97,8 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
   const metrics = createMetrics({
     service: options.modules.length === 7 ? 'kino' : options.modules.join('+'),
   });
-  const engines = options.engines ?? (await createEngines(config, logger));
+  const engines =
+    options.engines ?? (await createEngines(config, logger, { dataFolder: options.dataFolder ?? 'own' }));
   try {
     const defs = await loadModules(options.modules);
     if (options.migrate) await migrate(engines.sql, migrationSets(defs), logger);
@@ -169,6 +175,18 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
       if (instance.service !== undefined) services.set(def.name, instance.service);
     }
     for (const instance of instances.values()) await instance.ready?.();
+    // A command changed the database through this process (it owns the embedded folder): what
+    // modules hold in memory (signing keys, the read model's cache version) is reloaded.
+    let refreshing: Promise<void> | undefined;
+    engines.onExternalChange?.(() => {
+      refreshing ??= (async () => {
+        for (const [name, instance] of instances)
+          await instance
+            .refresh?.()
+            .catch((e: unknown) => logger.warn({ err: e, module: name }, 'reload after a command failed'));
+        logger.debug('reloaded after a command');
+      })().finally(() => (refreshing = undefined));
+    });
 
     const relay = createOutboxRelay({
       sql: engines.sql,

@@ -24,7 +24,9 @@ export async function run(options: RunOptions): Promise<Kernel> {
   const kernel = await createKernel(options);
   const banner: string[] = [];
   if (options.seed) {
-    for (const instance of kernel.instances.values()) banner.push(...((await instance.seed?.()) ?? []));
+    const terminal = process.stderr.isTTY === true;
+    for (const instance of kernel.instances.values())
+      banner.push(...((await instance.seed?.({ terminal })) ?? []));
   }
   await kernel.start();
   if (kernel.app) await kernel.app.listen({ host: config.host, port: config.port });

@@ -1,12 +1,13 @@
 /** Per-IP rate limits, the KINO_RATE_LIMIT switch, the first-run admin and `kino createsuperuser`. */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestKino, type TestKino } from '../helpers/kino.js';
 import { serverUrls } from '../helpers/engines.js';
+import { ADMIN_PASSWORD_FILE } from '../../src/modules/auth/index.js';
 
 const run = promisify(execFile);
 let kino: TestKino;
@@ -84,18 +85,38 @@ describe('rate limits', () => {
 });
 
 describe('administrator bootstrap', () => {
-  it('seed creates an admin once and returns the generated password for the banner', async () => {
+  it('seed creates an admin once and shows the generated password on the terminal banner', async () => {
     const instance = kino.kernel.instances.get('auth')!;
-    const lines = await instance.seed!();
+    const lines = await instance.seed!({ terminal: true });
     expect(lines).toHaveLength(1);
     const password = /password "([^"]+)"/.exec(lines[0]!)![1]!;
     expect(password.length).toBeGreaterThanOrEqual(16);
-    expect(await instance.seed!()).toEqual([]);
+    expect(existsSync(path.join(kino.dataDir, ADMIN_PASSWORD_FILE))).toBe(false);
+    expect(await instance.seed!({ terminal: true })).toEqual([]);
     const res = await kino.app.inject({
       method: 'POST',
       url: '/api/v1/auth/login',
       payload: { login: 'admin', password },
       remoteAddress: '198.51.100.1',
+    });
+    expect(res.statusCode).toBe(200);
+  });
+
+  it('without a terminal, seed leaves the password in a private file, never in the output', async () => {
+    const instance = kino.kernel.instances.get('auth')!;
+    await kino.kernel.engines.sql.execute(`DELETE FROM auth.users WHERE login = 'admin'`);
+    const lines = await instance.seed!({ terminal: false });
+    const file = path.join(kino.dataDir, ADMIN_PASSWORD_FILE);
+    expect(lines).toEqual([expect.stringContaining(file)]);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const password = readFileSync(file, 'utf8').trim();
+    expect(password.length).toBeGreaterThanOrEqual(16);
+    expect(lines.join('\n')).not.toContain(password);
+    const res = await kino.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { login: 'admin', password },
+      remoteAddress: '198.51.100.2',
     });
     expect(res.statusCode).toBe(200);
   });

@@ -2,6 +2,9 @@ import { PGlite, types, type Transaction } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { mkdirSync } from 'node:fs';
 import { SqlError, type Sql, type SqlExecutor } from '../../ports/sql.js';
+import { createExclusive, serveWire, type Exclusive, type WireServer } from './pglite-wire.js';
+
+export type { WireServer } from './pglite-wire.js';
 
 type Queryable = Pick<PGlite, 'query' | 'exec'> | Transaction;
 
@@ -23,6 +26,35 @@ function wrap(error: unknown): unknown {
     });
   }
   return error;
+}
+
+/** PGlite that can also be reached from other processes (see pglite-wire.ts). */
+export interface PgliteSql extends Sql {
+  /**
+   * Serves this database over the PostgreSQL wire protocol on a Unix socket at `path` (mode
+   * 0600). Clients share PGlite's one session with this process, one unit of work at a time.
+   */
+  serve(
+    path: string,
+    hooks?: { onSessionEnd?: () => void; onError?: (error: unknown) => void },
+  ): Promise<WireServer>;
+}
+
+/** Statements outside a transaction run one at a time under `lock`. */
+function locked(lock: Exclusive, inner: SqlExecutor): SqlExecutor {
+  const hold = async <T>(fn: () => Promise<T>): Promise<T> => {
+    const release = await lock.acquire();
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  };
+  return {
+    query: (text, params) => hold(() => inner.query(text, params)),
+    execute: (text, params) => hold(() => inner.execute(text, params)),
+    exec: (script) => hold(() => inner.exec(script)),
+  };
 }
 
 function executor(db: Queryable): SqlExecutor {
@@ -55,7 +87,8 @@ function executor(db: Queryable): SqlExecutor {
 
 /**
  * PGlite (PostgreSQL compiled to WASM) in `dataDir`, or in memory when `dataDir` is `memory://`.
- * It has one connection: statements and transactions are serialised by PGlite itself.
+ * It has one session: statements and transactions of this process and of every wire client
+ * (`serve`) take one exclusive lock, a transaction for its whole length, so none interleaves.
  */
 export async function createPgliteSql(
   dataDir: string,
@@ -66,7 +99,7 @@ export async function createPgliteSql(
      */
     sharedBuffers?: string;
   } = {},
-): Promise<Sql> {
+): Promise<PgliteSql> {
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
   const db = await PGlite.create(dataDir.startsWith('memory://') ? undefined : dataDir, {
     extensions: { pg_trgm },
@@ -75,25 +108,43 @@ export async function createPgliteSql(
       startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${options.sharedBuffers}`],
     }),
   });
-  const base = executor(db);
+  const lock = createExclusive();
+  const base = locked(lock, executor(db));
+  const servers = new Set<WireServer>();
   let closed = false;
   return {
     engine: 'pglite',
     ...base,
     async transaction(fn) {
+      const release = await lock.acquire();
       try {
         return await db.transaction((tx) => fn(executor(tx)));
       } catch (error) {
         throw wrap(error);
+      } finally {
+        release();
       }
     },
     async ping() {
       if (closed) throw new Error('database is closed');
-      await db.query('select 1');
+      await base.query('select 1');
+    },
+    async serve(path, hooks = {}) {
+      const server = await serveWire({ db, lock, path, ...hooks });
+      servers.add(server);
+      return {
+        path: server.path,
+        async close() {
+          servers.delete(server);
+          await server.close();
+        },
+      };
     },
     async close() {
       if (closed) return;
       closed = true;
+      for (const server of [...servers]) await server.close();
+      servers.clear();
       await db.close();
     },
   };

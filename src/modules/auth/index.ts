@@ -3,6 +3,8 @@
  * MFA, social login and rate limits. It installs the process-wide token verifier.
  */
 import './auth.events.js';
+import { chmodSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { installTokenVerifier } from '../../platform/security.js';
 import { createJwtVerifier } from '../../platform/tokens.js';
 import type { FastifyPluginAsync } from 'fastify';
@@ -20,6 +22,9 @@ import { createRateLimiter } from './rate-limit.js';
 import { createRolesService, type RolesService } from './roles.service.js';
 
 export type { AuthService } from './auth.service.js';
+
+/** Where a first start that is not at a terminal leaves the generated admin password. */
+export const ADMIN_PASSWORD_FILE = 'admin-password.txt';
 export type { RolesService } from './roles.service.js';
 
 /** What `ctx.services.get('auth')` returns to co-located modules and commands. */
@@ -127,7 +132,9 @@ export const authModule: ModuleDefinition = {
     return {
       service,
       routes,
-      async seed() {
+      // `kino keys rotate` beside a running server: publish and sign with the new key now.
+      refresh: () => keys.reload(),
+      async seed(options = { terminal: false }) {
         const [row] = await sql.query<{ n: number }>(
           `SELECT count(*)::int AS n FROM auth.user_roles WHERE role_code = 'ADMIN'`,
         );
@@ -135,9 +142,16 @@ export const authModule: ModuleDefinition = {
         const login = 'admin';
         const password = randomToken(15);
         await ensureSuperuser({ login, email: 'admin@kinoservice.local', password });
-        // Printed once on the start-up banner (stderr), never through the logger.
+        // Never through the logger: once on the terminal, or in a file only this account reads.
+        if (options.terminal)
+          return [
+            `Admin     login "${login}", password "${password}" (shown once: change it after logging in)`,
+          ];
+        const file = path.join(config.dataDir, ADMIN_PASSWORD_FILE);
+        writeFileSync(file, `${password}\n`, { mode: 0o600 });
+        chmodSync(file, 0o600);
         return [
-          `Admin     login "${login}", password "${password}" (shown once: change it after logging in)`,
+          `Admin     login "${login}", password in ${file} (change it after logging in, then delete the file)`,
         ];
       },
       async close() {

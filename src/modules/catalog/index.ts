@@ -30,6 +30,9 @@ export const catalogModule: ModuleDefinition = {
     return {
       service,
       routes: createCatalogReadApi(ctx),
+      // A command (import, etl rebuild) rewrote the read model through this process: responses
+      // cached before it are stale.
+      refresh: () => service.readModel.bumpVersion(),
       async seed() {
         const [row] = await ctx.sql.query<{ any: boolean }>(
           'SELECT EXISTS (SELECT 1 FROM content.film_work) AS any',
