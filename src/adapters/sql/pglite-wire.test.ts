@@ -11,6 +11,7 @@ const SOCKET = '.s.PGSQL.5432';
 describe('PGlite served over the wire protocol', () => {
   let dir: string;
   let sql: PgliteSql;
+  let opened = 0;
   let ended = 0;
   const clients: pg.Client[] = [];
 
@@ -18,6 +19,7 @@ describe('PGlite served over the wire protocol', () => {
     const c = new pg.Client({ host: dir, user: 'postgres', database: 'postgres' });
     c.on('error', () => undefined);
     await c.connect();
+    opened++;
     clients.push(c);
     return c;
   }
@@ -36,10 +38,11 @@ describe('PGlite served over the wire protocol', () => {
 
   beforeEach(async () => {
     await sql.execute('TRUNCATE t');
-    ended = 0;
   });
   afterEach(async () => {
     for (const c of clients.splice(0)) await c.end().catch(() => undefined);
+    // Every session of this test has ended before the next one counts.
+    await expect.poll(() => ended).toBe(opened);
   });
 
   const numbers = async () => (await sql.query<{ n: number }>('SELECT n FROM t ORDER BY n')).map((r) => r.n);
@@ -86,7 +89,7 @@ describe('PGlite served over the wire protocol', () => {
     (c as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
     await own;
     expect(await numbers()).toEqual([6]);
-    await expect.poll(() => ended).toBe(1);
+    await expect.poll(() => ended).toBe(opened);
   });
 
   it('keeps a failed statement inside the client transaction it belongs to', async () => {
