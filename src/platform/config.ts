@@ -167,6 +167,12 @@ export const SPEC = {
     'With Redis: MiB of catalog responses each process also keeps in memory (0 = off).',
     int(0, 4096),
   ),
+  searchRateLimit: v(
+    'SEARCH_RATE_LIMIT',
+    '120',
+    'Film and person searches per minute per user (or IP when anonymous) that the response cache cannot answer; cached ones are free. Off with KINO_RATE_LIMIT=off.',
+    int(1, 1_000_000),
+  ),
   trustProxy: v('TRUST_PROXY', 'off', 'Trust X-Forwarded-* headers (on behind nginx).', onOff),
   docs: v('API_DOCS', 'on', 'Serve the OpenAPI document and docs UI.', onOff),
   // auth

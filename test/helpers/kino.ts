@@ -43,6 +43,8 @@ export async function createTestKino(options: TestKinoOptions = {}): Promise<Tes
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     KINO_DATA_DIR: dataDir,
     API_DOCS: 'on',
+    // Test files search far faster than a person types; the budget's own test sets its limit.
+    SEARCH_RATE_LIMIT: '1000000',
     ...options.env,
   });
   const logger = createLogger(config.logLevel);

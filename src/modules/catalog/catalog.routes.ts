@@ -30,6 +30,7 @@ import {
 } from './catalog.service.js';
 import type { AccessLevel } from './content.events.js';
 import { normaliseQuery } from './search.js';
+import { createSearchBudget, searchCaller, type SearchBudget } from './search-budget.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const tags = ['catalog'];
@@ -66,8 +67,10 @@ const QUERY_ALIASES: Readonly<Record<string, string>> = {
 export function catalogRoutes(deps: {
   service: CatalogQueryService;
   cache: CatalogCache;
+  /** Spent only by searches the cache cannot answer. */
+  searchBudget: SearchBudget;
 }): FastifyPluginAsync {
-  const { service, cache } = deps;
+  const { service, cache, searchBudget } = deps;
   return async (fastify) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -114,16 +117,17 @@ export function catalogRoutes(deps: {
           security,
           summary: 'Full-text search over titles, descriptions, genres and people',
           querystring: SearchQuery,
-          response: { 200: FilmList, ...errors },
+          response: { 200: FilmList, 429: Problem, ...errors },
         },
       },
       async (request, reply) => {
         const levels = visibleLevels(request.principal);
         const { query, page_number, page_size } = request.query;
         const page = { page_number, page_size };
-        const encoded = await cache.remember('film-search', [levels, normaliseQuery(query), page], async () =>
-          encodePage(reply, await service.searchFilms(query, page, levels)),
-        );
+        const encoded = await cache.remember('film-search', [levels, normaliseQuery(query), page], async () => {
+          await searchBudget.spend(searchCaller(request.principal, request.ip));
+          return encodePage(reply, await service.searchFilms(query, page, levels));
+        });
         return sendPage(reply, encoded);
       },
     );
@@ -201,7 +205,7 @@ export function catalogRoutes(deps: {
           security,
           summary: 'Search people by name',
           querystring: SearchQuery,
-          response: { 200: PersonList, ...errors },
+          response: { 200: PersonList, 429: Problem, ...errors },
         },
       },
       async (request, reply) => {
@@ -211,7 +215,10 @@ export function catalogRoutes(deps: {
         const encoded = await cache.remember(
           'person-search',
           [levels, normaliseQuery(query), page],
-          async () => encodePage(reply, await service.searchPersons(query, page, levels)),
+          async () => {
+            await searchBudget.spend(searchCaller(request.principal, request.ip));
+            return encodePage(reply, await service.searchPersons(query, page, levels));
+          },
         );
         return sendPage(reply, encoded);
       },
@@ -279,5 +286,12 @@ export function createCatalogReadApi(ctx: ModuleContext): FastifyPluginAsync {
     onLookup: (result) => lookups.inc({ result }),
   });
   const service = createCatalogQueryService({ repository: createCatalogRepository(ctx.sql), cache });
-  return catalogRoutes({ service, cache });
+  const searchBudget = createSearchBudget({
+    cache: ctx.cache,
+    clock: ctx.clock,
+    logger: ctx.logger,
+    enabled: ctx.config.rateLimit,
+    perMinute: ctx.config.searchRateLimit,
+  });
+  return catalogRoutes({ service, cache, searchBudget });
 }

@@ -1,6 +1,16 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { switchLayout } from './search-layout.js';
-import { buildPlan, editDistance, MAX_TERMS, normaliseQuery, parseQuery, typoCandidates } from './search.js';
+import {
+  buildPlan,
+  editDistance,
+  MAX_CORRECTIONS_PER_QUERY,
+  MAX_TERMS,
+  MAX_TYPO_WORDS,
+  normaliseQuery,
+  parseQuery,
+  typoCandidates,
+} from './search.js';
 
 describe('normaliseQuery', () => {
   it('lower-cases, collapses whitespace and trims', () => {
@@ -95,5 +105,44 @@ describe('switchLayout', () => {
 
   it('returns null when no key changes', () => {
     expect(switchLayout('1984 2001')).toBeNull();
+  });
+});
+
+describe('typo expansion is bounded per request', () => {
+  // Eight misspelt words, each with a dozen vocabulary words one edit away: the costliest query.
+  const words = ['galxyy', 'starrs', 'warss', 'empirre', 'strikess', 'backk', 'hopee', 'jediii'];
+  const nearest = new Map(
+    words.map((w) => [w, Array.from({ length: 12 }, (_, i) => `${w.slice(0, -1)}${'abcdefghijkl'[i]}`)]),
+  );
+
+  it(`looks up at most ${MAX_TYPO_WORDS} words and adds at most ${MAX_CORRECTIONS_PER_QUERY} corrections`, () => {
+    const query = parseQuery(words.join(' '));
+    expect(query.terms).toHaveLength(8);
+    expect(typoCandidates(query)).toHaveLength(MAX_TYPO_WORDS);
+    const plan = buildPlan(query, nearest);
+    expect(plan.words.length - query.terms.length).toBe(MAX_CORRECTIONS_PER_QUERY);
+    // Every query word is still there, in its own group.
+    expect(new Set(plan.groups).size).toBe(8);
+  });
+
+  it('holds for any query and any vocabulary (property)', () => {
+    const word = fc.stringMatching(/^[a-zа-я]{1,12}$/);
+    let cases = 0;
+    fc.assert(
+      fc.property(
+        fc.array(word, { minLength: 1, maxLength: 12 }),
+        fc.array(word, { maxLength: 40 }),
+        (queryWords, vocabulary) => {
+          cases++;
+          const query = parseQuery(queryWords.join(' '));
+          const candidates = typoCandidates(query);
+          expect(candidates.length).toBeLessThanOrEqual(MAX_TYPO_WORDS);
+          const plan = buildPlan(query, new Map(candidates.map((c) => [c, vocabulary])));
+          expect(plan.words.length).toBeLessThanOrEqual(query.terms.length + MAX_CORRECTIONS_PER_QUERY);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+    console.info(`typo expansion property: ${cases} generated queries`);
   });
 });

@@ -11,7 +11,14 @@ export const MAX_TERMS = 8;
 /** Words at least this long may carry one typo. */
 export const TYPO_MIN_LENGTH = 5;
 /** Corrections tried per misspelt word. */
-const MAX_CORRECTIONS = 3;
+export const MAX_CORRECTIONS = 3;
+/**
+ * Words looked up for corrections per query, and corrections added per query in all: each
+ * lookup is a nearest-neighbour scan and each correction widens the full-text query, so a query
+ * of eight misspelt words must not cost eight scans and 24 alternatives (OWASP API4:2023).
+ */
+export const MAX_TYPO_WORDS = 3;
+export const MAX_CORRECTIONS_PER_QUERY = 6;
 
 export interface SearchTerm {
   readonly word: string;
@@ -62,12 +69,12 @@ export function hasPositiveTerm(query: ParsedQuery): boolean {
   return query.terms.some((t) => !t.negated);
 }
 
-/** Words worth looking up in the vocabulary for a typo correction. */
+/** Words worth looking up in the vocabulary for a typo correction (the first MAX_TYPO_WORDS). */
 export function typoCandidates(query: ParsedQuery): string[] {
   const words = query.terms
     .filter((t) => !t.negated && length(t.word) >= TYPO_MIN_LENGTH && !/^\p{N}+$/u.test(t.word))
     .map((t) => t.word);
-  return [...new Set(words)];
+  return [...new Set(words)].slice(0, MAX_TYPO_WORDS);
 }
 
 /** Edits (insert, delete, substitute, swap neighbours) between two words: "galxy" → "galaxy" is 1. */
@@ -84,6 +91,7 @@ export function buildPlan(
   nearest: ReadonlyMap<string, readonly string[]> = new Map(),
 ): SearchPlan {
   const plan: SearchPlan = { words: [], groups: [], prefixes: [], negated: [], exact: query.normalised };
+  let budget = MAX_CORRECTIONS_PER_QUERY;
   const add = (word: string, group: number, prefix: boolean, negated: boolean) => {
     plan.words.push(word);
     plan.groups.push(group);
@@ -96,7 +104,8 @@ export function buildPlan(
     if (term.negated || !candidates || candidates.includes(term.word)) return;
     const corrections = candidates
       .filter((c) => length(c) >= TYPO_MIN_LENGTH - 1 && editDistance(term.word, c) <= 1)
-      .slice(0, MAX_CORRECTIONS);
+      .slice(0, Math.min(MAX_CORRECTIONS, budget));
+    budget -= corrections.length;
     for (const correction of corrections) add(correction, group, false, false);
   });
   return plan;
