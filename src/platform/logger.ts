@@ -21,6 +21,44 @@ export const REDACT_PATHS = [
   'token',
 ];
 
+/**
+ * Query parameters that carry a one-time secret (email and unsubscribe tokens, signed download
+ * links, OAuth code and state, S3 presigned signatures): their values never reach the access log.
+ * Any name containing one of the `SECRET_PARAM_PARTS` counts too (`X-Amz-Security-Token`, `mfa_token`).
+ */
+export const SECRET_QUERY_PARAMS = ['sig', 'code', 'state', 'key', 'otp', 'ticket'] as const;
+const SECRET_PARAM_PARTS = ['token', 'signature', 'secret', 'password', 'credential'] as const;
+
+export function isSecretParam(name: string): boolean {
+  const n = name.toLowerCase();
+  return (
+    (SECRET_QUERY_PARAMS as readonly string[]).includes(n) || SECRET_PARAM_PARTS.some((p) => n.includes(p))
+  );
+}
+
+/**
+ * The request target as it may be logged: secret query values replaced by `[redacted]`. The path
+ * and the other parameters stay as sent, so a log line still says which link was used.
+ */
+export function redactUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q === -1) return url;
+  const hash = url.indexOf('#', q);
+  const query = url.slice(q + 1, hash === -1 ? undefined : hash);
+  const parts = query.split('&').map((pair) => {
+    const eq = pair.indexOf('=');
+    const rawName = eq === -1 ? pair : pair.slice(0, eq);
+    let name = rawName;
+    try {
+      name = decodeURIComponent(rawName.replace(/\+/g, ' '));
+    } catch {
+      // A malformed escape: judge the raw name.
+    }
+    return eq !== -1 && isSecretParam(name) ? `${rawName}=[redacted]` : pair;
+  });
+  return `${url.slice(0, q)}?${parts.join('&')}`;
+}
+
 /** JSON logs on stdout (or `destination`), secrets redacted. */
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
   return pino(

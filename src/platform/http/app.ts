@@ -10,7 +10,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import helmet from 'helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { Logger } from '../logger.js';
+import { redactUrl, type Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { runWithContext } from '../context.js';
 import { ANONYMOUS, principalFromHeader, type Principal } from '../security.js';
@@ -149,7 +149,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
       request.log.info(
         {
           method: request.method,
-          url: request.url,
+          url: redactUrl(request.url),
           route,
           status: reply.statusCode,
           ms: Math.round(reply.elapsedTime * 10) / 10,
@@ -163,7 +163,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     const { problem: p, headers, log } = toProblem(error, request);
     if (log === 'error') request.log.error({ err: error }, 'request failed');
     else request.log[log]({ code: p.code, status: p.status, detail: p.detail }, 'request refused');
-    return sendProblem(reply, { ...p, instance: request.url }, headers);
+    return sendProblem(reply, { ...p, instance: redactUrl(request.url) }, headers);
   });
 
   app.setNotFoundHandler((request, reply) =>
