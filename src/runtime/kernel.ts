@@ -20,7 +20,7 @@ import type {
   Worker,
 } from '../platform/module.js';
 import { installTokenVerifier } from '../platform/security.js';
-import { cacheRevocationCheck, createJwksKeySource, createJwtVerifier } from '../platform/tokens.js';
+import { cacheSessionCheck, createJwksKeySource, createJwtVerifier } from '../platform/tokens.js';
 import { createBlob, createEngines, createMail, type Engines } from './container.js';
 import { loadModules, MODULES } from './modules.js';
 
@@ -164,7 +164,8 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
       installTokenVerifier(
         createJwtVerifier({
           keys: createJwksKeySource(config.authUrl),
-          isRevoked: cacheRevocationCheck(engines.cache),
+          session: cacheSessionCheck(engines.cache),
+          maxLifetimeSeconds: config.authAccessTtl,
         }),
       );
     }

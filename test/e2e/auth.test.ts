@@ -465,7 +465,7 @@ describe('administration', () => {
       url: `/api/v1/users/${u.user.id}/roles/SUB_USER`,
       headers: bearer(admin.access_token),
     });
-    expect(assign.json()).toEqual({ roles: ['UNSUB_USER', 'SUB_USER'] });
+    expect(assign.json()).toEqual({ roles: ['SUB_USER'] });
     const check = await kino.app.inject({
       method: 'GET',
       url: `/api/v1/users/${u.user.id}/permissions?check=PAID_FILMS`,

@@ -1,15 +1,18 @@
 /** The shared verifier refuses every forged, stale or revoked token with 401 and a stable code. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPublicKey } from 'node:crypto';
-import { generateKeyPair, SignJWT, type JWK } from 'jose';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createPublicKey, randomUUID } from 'node:crypto';
+import { generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import { createTestKino, type TestKino } from '../helpers/kino.js';
 import type { AuthModuleService } from '../../src/modules/auth/index.js';
 import {
-  cacheRevocationCheck,
+  cacheSessionCheck,
   createJwksKeySource,
   createJwtVerifier,
+  SESSION_REGISTRY_KEY,
+  sessionKey,
   type AccessClaims,
 } from '../../src/platform/tokens.js';
+import { createSealer, masterSecret } from '../../src/modules/auth/crypto.js';
 import { AppError } from '../../src/platform/errors.js';
 
 let kino: TestKino;
@@ -26,6 +29,31 @@ async function expect401(token: string, code: string) {
   expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
   expect(res.json<{ code: string }>().code).toBe(code);
 }
+
+/**
+ * Signs any claim set with the deployment's real signing key, unsealed from the database with the
+ * master secret of the data folder: what an attacker holding the key (or a buggy minter) could do.
+ */
+async function forge(
+  payload: Record<string, unknown>,
+  times: { iat: number; exp: number },
+  kid = service.keys.activeKid(),
+): Promise<string> {
+  const [row] = await kino.kernel.engines.sql.query<{ alg: string; private_enc: string }>(
+    'SELECT alg, private_enc FROM auth.signing_keys WHERE kid = $1',
+    [kid],
+  );
+  const sealer = createSealer(masterSecret(kino.config.authKeySecret, kino.dataDir));
+  const key = await importJWK(JSON.parse(sealer.open(row!.private_enc)) as JWK, row!.alg);
+  return new SignJWT(payload)
+    .setProtectedHeader({ alg: row!.alg, kid })
+    .setIssuer('kinoservice')
+    .setIssuedAt(times.iat)
+    .setNotBefore(times.iat)
+    .setExpirationTime(times.exp)
+    .sign(key);
+}
+const nowS = () => Math.floor(Date.now() / 1000);
 
 function claims(): Omit<AccessClaims, 'iss'> {
   const payload = JSON.parse(
@@ -157,6 +185,109 @@ describe('access token verification', () => {
   });
 });
 
+describe('claims the verifier insists on (forged with the real key)', () => {
+  const ttl = () => kino.config.authAccessTtl;
+
+  it('sets the API audience, and refuses a token without it or with another one', async () => {
+    const payload = JSON.parse(Buffer.from(good.access_token.split('.')[1]!, 'base64url').toString()) as {
+      aud: unknown;
+    };
+    expect(payload.aud).toBe('kinoservice:api');
+    const { aud: _aud, ...noAud } = claims() as Record<string, unknown>;
+    const times = { iat: nowS(), exp: nowS() + 60 };
+    expect((await me(await forge({ ...noAud, aud: 'kinoservice:api' }, times))).statusCode).toBe(200);
+    await expect401(await forge(noAud, times), 'TOKEN_INVALID');
+    await expect401(await forge({ ...noAud, aud: 'another-service' }, times), 'TOKEN_INVALID');
+  });
+
+  it('refuses a token that lives longer than the access TTL (exp ten years ahead)', async () => {
+    const c = claims();
+    await expect401(await forge(c, { iat: nowS(), exp: nowS() + 10 * 365 * 86400 }), 'TOKEN_INVALID');
+    await expect401(await forge(c, { iat: nowS() - 60, exp: nowS() + ttl() }), 'TOKEN_INVALID');
+    expect((await me(await forge(c, { iat: nowS(), exp: nowS() + ttl() }))).statusCode).toBe(200);
+  });
+
+  it('refuses a session that never existed', async () => {
+    const c = { ...claims(), session_id: randomUUID() };
+    await expect401(await forge(c, { iat: nowS(), exp: nowS() + 60 }), 'TOKEN_REVOKED');
+  });
+
+  it('says TOKEN_EXPIRED for an expired token of a retired key that is no longer published', async () => {
+    const old = service.keys.activeKid();
+    const stale = await forge(claims(), { iat: nowS() - ttl() - 120, exp: nowS() - 120 }, old);
+    await expect401(stale, 'TOKEN_EXPIRED');
+    await service.keys.rotate();
+    await kino.kernel.engines.sql.execute(
+      `UPDATE auth.signing_keys SET publish_until = now() - interval '1 second' WHERE kid = $1`,
+      [old],
+    );
+    // A fresh jti: an identical token verified earlier would be remembered by the verifier.
+    const live = await forge({ ...claims(), jti: randomUUID() }, { iat: nowS(), exp: nowS() + 60 }, old);
+    try {
+      await service.keys.reload();
+      expect(service.keys.jwks().keys.map((k) => k.kid)).not.toContain(old);
+      await expect401(stale, 'TOKEN_EXPIRED');
+      // A token of a vanished key that has not expired is not valid.
+      await expect401(live, 'TOKEN_INVALID');
+    } finally {
+      // The tests below still use tokens of that key.
+      await kino.kernel.engines.sql.execute(
+        `UPDATE auth.signing_keys SET publish_until = now() + interval '1 hour' WHERE kid = $1`,
+        [old],
+      );
+      await service.keys.reload();
+    }
+  });
+});
+
+describe('the session registry on the hot path', () => {
+  it('costs one cache read per request, and a lost entry is restored from the database once', async () => {
+    const login = await kino.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { login: 'tok', password: 'tokens are fun 123' },
+    });
+    const t = login.json<{ access_token: string }>().access_token;
+    const sid = (JSON.parse(Buffer.from(t.split('.')[1]!, 'base64url').toString()) as AccessClaims)
+      .session_id;
+    const { cache, sql } = kino.kernel.engines;
+    const reads = vi.spyOn(cache, 'get');
+    const readsMany = vi.spyOn(cache, 'getMany');
+    const queries = vi.spyOn(sql, 'query');
+    const sessionReads = () =>
+      reads.mock.calls.filter(([k]) => k.startsWith('auth:session')).length +
+      readsMany.mock.calls.filter(([ks]) => ks.some((k) => k.startsWith('auth:session'))).length;
+    const sessionQueries = () => queries.mock.calls.filter(([q]) => /FROM auth\.sessions/.test(q)).length;
+    const jwks = () =>
+      kino.app.inject({
+        method: 'GET',
+        url: '/.well-known/jwks.json',
+        headers: { authorization: `Bearer ${t}` },
+      });
+    try {
+      const n = 20;
+      for (let i = 0; i < n; i++) expect((await jwks()).statusCode).toBe(200);
+      expect(sessionReads()).toBe(n);
+      expect(sessionQueries()).toBe(0);
+      // The entry is lost (a restarted all-in-one's memory cache, a flushed Redis).
+      await cache.del(sessionKey(sid));
+      reads.mockClear();
+      expect((await jwks()).statusCode).toBe(200);
+      expect(sessionQueries()).toBe(1);
+      for (let i = 0; i < n; i++) expect((await jwks()).statusCode).toBe(200);
+      expect(sessionReads()).toBe(n + 1);
+      expect(sessionQueries()).toBe(1);
+      console.log(
+        `session registry: ${n + 1} requests, ${sessionReads()} cache reads, ${sessionQueries()} database read after the loss`,
+      );
+    } finally {
+      reads.mockRestore();
+      readsMany.mockRestore();
+      queries.mockRestore();
+    }
+  });
+});
+
 describe('keys', () => {
   it('rotation keeps the old public key published and old tokens valid; new tokens use the new kid', async () => {
     const oldKid = service.keys.activeKid();
@@ -178,7 +309,8 @@ describe('keys', () => {
     const port = typeof address === 'object' && address ? address.port : 0;
     const remote = createJwtVerifier({
       keys: createJwksKeySource(`http://127.0.0.1:${port}`, { cooldownMs: 0 }),
-      isRevoked: cacheRevocationCheck(kino.kernel.engines.cache),
+      session: cacheSessionCheck(kino.kernel.engines.cache),
+      maxLifetimeSeconds: kino.config.authAccessTtl,
     });
     const principal = await remote.verify(good.access_token);
     expect(principal).toMatchObject({ kind: 'user', userId: good.user.id, login: 'tok' });
@@ -186,6 +318,21 @@ describe('keys', () => {
     await service.keys.rotate();
     const fresh = await service.keys.sign(claims(), 600);
     await expect(remote.verify(fresh)).resolves.toMatchObject({ userId: good.user.id });
+    // A session the registry never saw is refused; with the registry's own key gone too (the cache
+    // flushed or unreachable) a token is judged on its signature and claims alone.
+    const ghost = await forge(
+      { ...claims(), session_id: randomUUID(), jti: randomUUID() },
+      { iat: nowS(), exp: nowS() + 60 },
+    );
+    const ghostRefused = await remote.verify(ghost).catch((e: unknown) => e);
+    expect((ghostRefused as AppError).code).toBe('TOKEN_REVOKED');
+    const { cache } = kino.kernel.engines;
+    await cache.del(SESSION_REGISTRY_KEY);
+    try {
+      await expect(remote.verify(ghost)).resolves.toMatchObject({ userId: good.user.id });
+    } finally {
+      await cache.set(SESSION_REGISTRY_KEY, '1', 300);
+    }
     // Revocation is shared through the cache: logout here is seen by the split verifier.
     await kino.app.inject({
       method: 'POST',

@@ -132,8 +132,7 @@ export function adminRoutes(deps: { roles: RolesService; auth: AuthService }): F
       { schema: { ...users, params: S.IdParams, response: NoContent } },
       async (request, reply) => {
         requireUserAdmin(request.principal);
-        await roles.getUser(request.params.id);
-        await auth.endSessions(request.params.id, 'ended_by_admin');
+        await roles.endUserSessions(request.principal, request.params.id);
         return reply.code(204).send(null);
       },
     );

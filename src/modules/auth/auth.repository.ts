@@ -193,6 +193,12 @@ export const users = {
   },
 };
 
+export interface SessionGrants {
+  id: string;
+  grants_version: number;
+  expires_at: Date;
+}
+
 export const sessions = {
   async insert(
     db: SqlExecutor,
@@ -217,6 +223,38 @@ export const sessions = {
       `SELECT id, user_id, method, user_agent, ip, created_at, last_used_at, expires_at FROM auth.sessions
        WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY last_used_at DESC`,
       [userId, now],
+    );
+  },
+  /** What the session registry needs of one session; `undefined` when it never existed. */
+  async status(
+    db: SqlExecutor,
+    id: string,
+    now: Date,
+  ): Promise<{ ended: boolean; grants_version: number; expires_at: Date } | undefined> {
+    const [row] = await db.query<{ ended: boolean; grants_version: number; expires_at: Date }>(
+      `SELECT (revoked_at IS NOT NULL OR expires_at <= $2) AS ended, grants_version, expires_at
+       FROM auth.sessions WHERE id = $1`,
+      [id, now],
+    );
+    return row;
+  },
+  /**
+   * Bumps the grants version of the open sessions of one user, or of every holder of a role, in the
+   * transaction that changes the grants; returns the sessions for the registry.
+   */
+  async bumpGrants(
+    db: SqlExecutor,
+    where: { userId: string } | { roleCode: string },
+    now: Date,
+  ): Promise<SessionGrants[]> {
+    const byUser = 'userId' in where;
+    return db.query<SessionGrants>(
+      `UPDATE auth.sessions SET grants_version = grants_version + 1
+       WHERE revoked_at IS NULL AND expires_at > $2 AND ${
+         byUser ? 'user_id = $1' : 'user_id IN (SELECT user_id FROM auth.user_roles WHERE role_code = $1)'
+       }
+       RETURNING id, grants_version, expires_at`,
+      [byUser ? where.userId : where.roleCode, now],
     );
   },
   /** Ends sessions; returns the ids that were still active. */
@@ -257,30 +295,35 @@ export const refreshTokens = {
     next: string,
     now: Date,
     expiresAt: Date,
-  ): Promise<{ claimed: string | null; user: (UserRow & Grants) | null }> {
-    const [row] = await db.query<{ claimed: string | null; user: (UserRow & Grants) | null }>(
+  ): Promise<{ claimed: string | null; grantsVersion: number; user: (UserRow & Grants) | null }> {
+    const [row] = await db.query(
       `WITH c AS (
          UPDATE auth.refresh_tokens SET used_at = $3, replaced_by = $2
          WHERE hash = $1 AND used_at IS NULL AND expires_at > $3 RETURNING session_id),
        s AS (
          UPDATE auth.sessions SET last_used_at = $3
          WHERE id = (SELECT session_id FROM c) AND revoked_at IS NULL AND expires_at > $3
-         RETURNING id, user_id),
+         RETURNING id, user_id, grants_version),
        n AS (
          INSERT INTO auth.refresh_tokens (hash, session_id, created_at, expires_at)
          SELECT $2, id, $3, $4 FROM s RETURNING session_id)
-       SELECT (SELECT session_id FROM c) AS claimed, u.id AS user_id, u.*, ${GRANTS('u.id')}
+       SELECT (SELECT session_id FROM c) AS claimed, s.grants_version, u.id AS user_id, u.*, ${GRANTS('u.id')}
        FROM (SELECT 1) AS one
        LEFT JOIN (s JOIN n ON n.session_id = s.id) ON true
        LEFT JOIN LATERAL (SELECT ${USER_COLUMNS} FROM auth.users WHERE id = s.user_id) AS u ON true`,
       [hash, next, now, expiresAt],
     );
-    if (!row) return { claimed: null, user: null };
-    const { claimed, user_id, ...user } = row as unknown as {
+    if (!row) return { claimed: null, grantsVersion: 0, user: null };
+    const { claimed, grants_version, user_id, ...user } = row as unknown as {
       claimed: string | null;
+      grants_version: number | null;
       user_id: string | null;
     };
-    return { claimed, user: user_id ? (user as UserRow & Grants) : null };
+    return {
+      claimed,
+      grantsVersion: grants_version ?? 0,
+      user: user_id ? (user as UserRow & Grants) : null,
+    };
   },
   async find(
     db: SqlExecutor,

@@ -21,7 +21,7 @@ import {
 import { event } from '../../platform/events.js';
 import type { Logger } from '../../platform/logger.js';
 import { emit } from '../../platform/outbox.js';
-import { revokedSessionKey } from '../../platform/tokens.js';
+import { parseSessionMarker, sessionKey, sessionMarker, type SessionStatus } from '../../platform/tokens.js';
 import {
   history,
   loginThrottle,
@@ -30,6 +30,7 @@ import {
   sessions,
   users,
   type Grants,
+  type SessionGrants,
   type UserRow,
 } from './auth.repository.js';
 import { hashToken, randomToken, type Sealer } from './crypto.js';
@@ -109,17 +110,44 @@ export function createAuthService(deps: AuthServiceDeps) {
     const until = Date.now() + (accessTtl + 60) * 1000;
     for (const id of sessionIds) {
       revokedHere.set(id, until);
-      await cache.set(revokedSessionKey(id), '1', accessTtl + 60);
+      await cache.set(sessionKey(id), sessionMarker.revoked, accessTtl + 60);
     }
   }
 
-  async function isRevoked(sessionId: string): Promise<boolean> {
+  /** Registers sessions as live with their grants version, for the rest of their lifetime. */
+  async function markLive(rows: readonly SessionGrants[]): Promise<void> {
+    const now = clock.now().getTime();
+    const batch = 500;
+    for (let i = 0; i < rows.length; i += batch)
+      await Promise.all(
+        rows.slice(i, i + batch).map(async (r) => {
+          const seconds = Math.ceil((r.expires_at.getTime() - now) / 1000);
+          if (seconds > 0) await cache.set(sessionKey(r.id), sessionMarker.live(r.grants_version), seconds);
+        }),
+      );
+  }
+
+  /**
+   * The registry lookup of every request in this process: one cache read. A miss (a restarted
+   * all-in-one with its in-memory cache, a flushed or evicted Redis) is answered by the database
+   * once and written back, so the next request is one read again.
+   */
+  async function sessionStatus(sessionId: string): Promise<SessionStatus> {
     const until = revokedHere.get(sessionId);
     if (until !== undefined) {
-      if (until > Date.now()) return true;
+      if (until > Date.now()) return { state: 'revoked' };
       revokedHere.delete(sessionId);
     }
-    return (await cache.get(revokedSessionKey(sessionId))) !== null;
+    const cached = parseSessionMarker(await cache.get(sessionKey(sessionId)));
+    if (cached) return cached;
+    const row = await sessions.status(sql, sessionId, clock.now());
+    if (!row) return { state: 'unknown' };
+    if (row.ended) {
+      await cache.set(sessionKey(sessionId), sessionMarker.revoked, accessTtl + 60);
+      return { state: 'revoked' };
+    }
+    await markLive([{ id: sessionId, grants_version: row.grants_version, expires_at: row.expires_at }]);
+    return { state: 'live', grants: row.grants_version };
   }
 
   async function accessToken(
@@ -127,6 +155,7 @@ export function createAuthService(deps: AuthServiceDeps) {
     sessionId: string,
     db: SqlExecutor = sql,
     grants?: Grants,
+    grantsVersion = 0,
   ): Promise<string> {
     const { roles, permissions } = grants ?? (await users.rolesAndPermissions(db, user.id));
     return keys.sign(
@@ -140,6 +169,7 @@ export function createAuthService(deps: AuthServiceDeps) {
         role_code: roles[0] ?? 'ANONYMOUS',
         roles,
         permissions,
+        grants_version: grantsVersion,
       },
       accessTtl,
     );
@@ -161,6 +191,7 @@ export function createAuthService(deps: AuthServiceDeps) {
     const sessionId = randomUUID();
     const refresh = await (db ? run(db) : sql.transaction(run));
     async function run(tx: SqlExecutor) {
+      const expiresAt = later(refreshTtl);
       await sessions.insert(tx, {
         id: sessionId,
         userId: user.id,
@@ -168,8 +199,11 @@ export function createAuthService(deps: AuthServiceDeps) {
         userAgent: client.userAgent,
         ip: client.ip,
         now: clock.now(),
-        expiresAt: later(refreshTtl),
+        expiresAt,
       });
+      // Registered before the commit: a grants change can only see the session after it, so its
+      // newer version is never overwritten by this first one.
+      await markLive([{ id: sessionId, grants_version: 0, expires_at: expiresAt }]);
       return newRefreshToken(tx, sessionId);
     }
     return {
@@ -409,8 +443,9 @@ export function createAuthService(deps: AuthServiceDeps) {
   }
 
   return {
-    isRevoked,
+    sessionStatus,
     markRevoked,
+    markLive,
     ensurePartitions,
     accessToken,
     endSessions,
@@ -492,8 +527,10 @@ export function createAuthService(deps: AuthServiceDeps) {
       const rotated = await refreshTokens.rotate(sql, hash, hashToken(next), now, later(refreshTtl));
       if (rotated.claimed && rotated.user) {
         const user = activeUser(rotated.user);
+        // Puts the session back in a registry that lost it (a flushed Redis), for other services.
+        await sessionStatus(rotated.claimed);
         return {
-          access_token: await accessToken(user, rotated.claimed, sql, user),
+          access_token: await accessToken(user, rotated.claimed, sql, user, rotated.grantsVersion),
           refresh_token: next,
           token_type: 'Bearer',
           expires_in: accessTtl,

@@ -6,7 +6,7 @@ import './auth.events.js';
 import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { installTokenVerifier } from '../../platform/security.js';
-import { createJwtVerifier } from '../../platform/tokens.js';
+import { createJwtVerifier, SESSION_REGISTRY_KEY } from '../../platform/tokens.js';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ModuleDefinition } from '../../platform/module.js';
 import { accountRoutes } from './account.routes.js';
@@ -41,6 +41,7 @@ export interface AuthModuleService {
 }
 
 const MAINTENANCE_MS = 6 * 60 * 60 * 1000;
+const REGISTRY_SECONDS = 300;
 
 export const authModule: ModuleDefinition = {
   name: 'auth',
@@ -65,6 +66,7 @@ export const authModule: ModuleDefinition = {
       sql,
       clock,
       endSessions: (id, reason) => auth.endSessions(id, reason),
+      grantsChanged: (rows) => auth.markLive(rows),
     });
     const limiter = createRateLimiter({
       cache,
@@ -77,8 +79,19 @@ export const authModule: ModuleDefinition = {
 
     // Verified against the same clock the tokens are signed with.
     installTokenVerifier(
-      createJwtVerifier({ keys: keys.resolve, isRevoked: auth.isRevoked, now: () => clock.now() }),
+      createJwtVerifier({
+        keys: keys.resolve,
+        session: auth.sessionStatus,
+        maxLifetimeSeconds: config.authAccessTtl,
+        now: () => clock.now(),
+      }),
     );
+    // Tells services without the auth module that the session registry is kept (docs/adr/0032):
+    // renewed well within its lifetime, so only a flushed or unreachable cache loses it.
+    const registry = () => cache.set(SESSION_REGISTRY_KEY, '1', REGISTRY_SECONDS);
+    await registry();
+    const registryTimer = setInterval(() => void registry(), (REGISTRY_SECONDS / 5) * 1000);
+    registryTimer.unref();
 
     await auth.ensurePartitions();
     const maintenance = setInterval(() => {
@@ -156,6 +169,7 @@ export const authModule: ModuleDefinition = {
       },
       async close() {
         clearInterval(maintenance);
+        clearInterval(registryTimer);
         await auth.settle();
         keys.close();
       },

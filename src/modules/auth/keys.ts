@@ -22,6 +22,7 @@ import type { Sql } from '../../ports/sql.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Logger } from '../../platform/logger.js';
 import {
+  TOKEN_AUDIENCE,
   TOKEN_ISSUER,
   type AccessClaims,
   type KeyResolver,
@@ -53,7 +54,7 @@ export interface KeyStore {
   /** Makes sure a signing key exists and loads the key set. */
   init(): Promise<void>;
   reload(): Promise<void>;
-  sign(claims: Omit<AccessClaims, 'iss'>, ttlSeconds: number): Promise<string>;
+  sign(claims: Omit<AccessClaims, 'iss' | 'aud'>, ttlSeconds: number): Promise<string>;
   /** Resolves the public key for a token header, refusing an unknown kid or a foreign alg. */
   readonly resolve: KeyResolver;
   jwks(): { keys: JWK[] };
@@ -179,7 +180,14 @@ export function createKeyStore(deps: KeyStoreDeps): KeyStore {
     async sign(claims, ttlSeconds) {
       const key = active();
       const now = Math.floor(clock.now().getTime() / 1000);
-      return key.sign({ ...claims, iss: TOKEN_ISSUER, iat: now, nbf: now, exp: now + ttlSeconds });
+      return key.sign({
+        ...claims,
+        iss: TOKEN_ISSUER,
+        aud: TOKEN_AUDIENCE,
+        iat: now,
+        nbf: now,
+        exp: now + ttlSeconds,
+      });
     },
     async resolve(header) {
       let key = keys.find((k) => k.kid === header.kid);

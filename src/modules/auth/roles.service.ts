@@ -1,6 +1,8 @@
 /**
- * Roles, permissions and users administration. Two rules hold for every caller: nobody grants a
- * permission they do not hold themselves, and the last ADMIN cannot lose the role.
+ * Roles, permissions and users administration. Three rules hold for every caller: nobody grants a
+ * permission they do not hold themselves, nobody acts on a user who holds a permission they lack,
+ * and the last ADMIN cannot lose the role. A grants change reaches the holders' access tokens at
+ * once through their sessions' grants version (docs/adr/0032).
  */
 import type { Sql, SqlExecutor } from '../../ports/sql.js';
 import { isSqlError, SqlState } from '../../ports/sql.js';
@@ -9,7 +11,7 @@ import { conflict, forbidden, notFound } from '../../platform/errors.js';
 import { event } from '../../platform/events.js';
 import { emit } from '../../platform/outbox.js';
 import type { Principal } from '../../platform/security.js';
-import { users, type UserRow } from './auth.repository.js';
+import { sessions, users, type SessionGrants, type UserRow } from './auth.repository.js';
 import { toPublicUser, type PublicUser } from './auth.service.js';
 
 export interface Role {
@@ -21,11 +23,16 @@ export interface Role {
 /** Roles the product relies on: they cannot be deleted. */
 export const BUILT_IN_ROLES = ['ADMIN', 'SUB_USER', 'UNSUB_USER', 'ANONYMOUS'] as const;
 
+/** A user is subscribed or not: assigning one of these roles removes the other. */
+export const SUBSCRIPTION_ROLES = ['SUB_USER', 'UNSUB_USER'] as const;
+
 export interface RolesServiceDeps {
   sql: Sql;
   clock: Clock;
   /** Ends every session of a user (after losing a role, tokens must not keep its permissions). */
   endSessions(userId: string, reason: string): Promise<number>;
+  /** Publishes new grants versions to the session registry (after the change committed). */
+  grantsChanged(rows: readonly SessionGrants[]): Promise<void>;
 }
 
 export type RolesService = ReturnType<typeof createRolesService>;
@@ -49,6 +56,17 @@ export function createRolesService(deps: RolesServiceDeps) {
       throw forbidden(
         'PERMISSION_NOT_HELD',
         `You cannot grant permissions you do not hold: ${missing.join(', ')}.`,
+      );
+  }
+
+  /** Acting on a user (roles, sessions) needs every permission that user holds. */
+  async function mustOutrank(actor: Principal, userId: string): Promise<void> {
+    const { permissions } = await users.rolesAndPermissions(sql, userId);
+    const missing = permissions.filter((p) => !actor.permissions.has(p));
+    if (missing.length > 0)
+      throw forbidden(
+        'USER_OUTRANKS_YOU',
+        `This user holds permissions you do not hold: ${missing.join(', ')}.`,
       );
   }
 
@@ -124,13 +142,14 @@ export function createRolesService(deps: RolesServiceDeps) {
         ];
         mustHold(actor, changed);
       }
-      return sql.transaction(async (tx) => {
+      const { role, bumped } = await sql.transaction(async (tx) => {
         if (input.description !== undefined)
           await tx.execute('UPDATE auth.roles SET description = $2, updated_at = $3 WHERE code = $1', [
             code,
             input.description,
             clock.now(),
           ]);
+        let bumped: SessionGrants[] = [];
         if (input.permissions) {
           await checkPermissionsExist(tx, input.permissions);
           await tx.execute('DELETE FROM auth.role_permissions WHERE role_code = $1', [code]);
@@ -138,9 +157,16 @@ export function createRolesService(deps: RolesServiceDeps) {
             'INSERT INTO auth.role_permissions (role_code, permission_code) SELECT $1, unnest($2::text[])',
             [code, [...new Set(input.permissions)]],
           );
+          const next = await getRole(code, tx);
+          // Holders' tokens carry the old set until they refresh: the same transaction bumps
+          // their sessions, so a refresh sees either the old grants and version or both new.
+          if (next.permissions.join() !== current.permissions.join())
+            bumped = await sessions.bumpGrants(tx, { roleCode: code }, clock.now());
         }
-        return getRole(code, tx);
+        return { role: await getRole(code, tx), bumped };
       });
+      await deps.grantsChanged(bumped);
+      return role;
     },
 
     async deleteRole(actor: Principal, code: string): Promise<void> {
@@ -191,21 +217,54 @@ export function createRolesService(deps: RolesServiceDeps) {
       await findUser(userId);
       const role = await getRole(code);
       mustHold(actor, role.permissions);
-      return sql.transaction(async (tx) => {
-        await tx.query(
+      await mustOutrank(actor, userId);
+      const exclusive = (SUBSCRIPTION_ROLES as readonly string[]).includes(code)
+        ? SUBSCRIPTION_ROLES.filter((r) => r !== code)
+        : [];
+      // Taking a role away counts as granting its permissions, as in removeRole.
+      for (const other of exclusive) mustHold(actor, (await getRole(other)).permissions);
+      const { roles, bumped } = await sql.transaction(async (tx) => {
+        const added = await tx.execute(
           `INSERT INTO auth.user_roles (user_id, role_code, granted_at, granted_by) VALUES ($1, $2, $3, $4)
            ON CONFLICT DO NOTHING`,
           [userId, code, clock.now(), actor.userId],
         );
+        const removed =
+          exclusive.length === 0
+            ? 0
+            : await tx.execute(
+                'DELETE FROM auth.user_roles WHERE user_id = $1 AND role_code = ANY($2::text[])',
+                [userId, exclusive],
+              );
+        if (added === 0 && removed === 0)
+          return { roles: (await users.rolesAndPermissions(tx, userId)).roles, bumped: [] };
         await emitRoles(tx, userId);
-        return (await users.rolesAndPermissions(tx, userId)).roles;
+        return {
+          roles: (await users.rolesAndPermissions(tx, userId)).roles,
+          bumped: await sessions.bumpGrants(tx, { userId }, clock.now()),
+        };
       });
+      await deps.grantsChanged(bumped);
+      return roles;
+    },
+
+    /** Ends every session of a user, for an administrator who outranks them. */
+    async endUserSessions(actor: Principal, userId: string): Promise<void> {
+      await findUser(userId);
+      await mustOutrank(actor, userId);
+      await deps.endSessions(userId, 'ended_by_admin');
     },
 
     async removeRole(actor: Principal, userId: string, code: string): Promise<string[]> {
       await findUser(userId);
       const role = await getRole(code);
       mustHold(actor, role.permissions);
+      await mustOutrank(actor, userId);
+      if (code === 'UNSUB_USER')
+        throw conflict(
+          'SUBSCRIPTION_ROLE_REQUIRED',
+          'An account is subscribed (SUB_USER) or not (UNSUB_USER); assign SUB_USER instead.',
+        );
       const roles = await sql.transaction(async (tx) => {
         if (code === 'ADMIN') {
           // Serialise ADMIN removals so two admins cannot remove each other at once.
@@ -223,6 +282,13 @@ export function createRolesService(deps: RolesServiceDeps) {
           [userId, code],
         );
         if (removed === 0) throw notFound('ROLE_NOT_ASSIGNED', `The user does not have the role ${code}.`);
+        // Losing the subscription leaves the account unsubscribed, never without either role.
+        if (code === 'SUB_USER')
+          await tx.query(
+            `INSERT INTO auth.user_roles (user_id, role_code, granted_at, granted_by)
+             VALUES ($1, 'UNSUB_USER', $2, $3) ON CONFLICT DO NOTHING`,
+            [userId, clock.now(), actor.userId],
+          );
         await emitRoles(tx, userId);
         return (await users.rolesAndPermissions(tx, userId)).roles;
       });

@@ -1,7 +1,10 @@
 /**
- * The access log of a started server (`kino start`, JSON lines on stdout) never holds a one-time
- * secret sent in a query string: email and unsubscribe tokens, signed download links, OAuth code
- * and state. The path and the other parameters stay, so a line still says which link was used.
+ * A started all-in-one (`kino start` in a child process, HTTP from outside):
+ * - its access log (JSON lines on stdout) never holds a one-time secret sent in a query string:
+ *   email and unsubscribe tokens, signed download links, OAuth code and state; the path and the
+ *   other parameters stay, so a line still says which link was used;
+ * - sessions survive a restart although the in-memory session registry does not: a live token
+ *   keeps working and a logged-out one stays refused.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,7 +18,8 @@ let child: ChildProcess;
 let base = '';
 let out = '';
 
-beforeAll(async () => {
+async function start(): Promise<void> {
+  out = '';
   child = spawn(process.execPath, ['--import', 'tsx', 'src/runtime/cli.ts', 'start'], {
     env: {
       ...process.env,
@@ -25,6 +29,7 @@ beforeAll(async () => {
       DATABASE_URL: '',
       REDIS_URL: '',
       NATS_URL: '',
+      KINO_RATE_LIMIT: 'off',
       AUTH_OAUTH_PROVIDERS: JSON.stringify({ corp: { issuer: 'http://127.0.0.1:9', client_id: 'kino' } }),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -39,14 +44,19 @@ beforeAll(async () => {
     child.stderr!.on('data', onData);
     child.on('exit', (code) => reject(new Error(`kino start exited with ${code}:\n${out}`)));
   });
-}, 180_000);
+}
+
+async function stop(): Promise<void> {
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+beforeAll(start, 420_000);
 
 afterAll(async () => {
-  if (child && child.exitCode === null) {
-    const exited = new Promise((resolve) => child.on('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-  }
+  await stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -89,6 +99,39 @@ describe('access log', () => {
       ]),
     );
   }, 60_000);
+});
+
+describe('sessions across a restart', () => {
+  it('a live token keeps working and a logged-out one stays refused after the server restarts', async () => {
+    const register = (login: string) =>
+      fetch(`${base}/api/v1/auth/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ login, email: `${login}@example.com`, password: 'restart keeps sessions' }),
+      }).then(async (r) => {
+        expect(r.status).toBe(201);
+        return ((await r.json()) as { access_token: string }).access_token;
+      });
+    const me = (token: string) =>
+      fetch(`${base}/api/v1/users/me`, { headers: { authorization: `Bearer ${token}` } }).then(async (r) => ({
+        status: r.status,
+        body: (await r.json()) as { code?: string },
+      }));
+    const live = await register('stays');
+    const ended = await register('leaves');
+    expect((await me(live)).status).toBe(200);
+    const logout = await fetch(`${base}/api/v1/auth/logout`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ended}` },
+    });
+    expect(logout.status).toBe(204);
+    expect((await me(ended)).body.code).toBe('TOKEN_REVOKED');
+
+    await stop();
+    await start();
+    expect((await me(live)).status).toBe(200);
+    expect((await me(ended)).body.code).toBe('TOKEN_REVOKED');
+  }, 480_000);
 });
 
 describe('redactUrl', () => {
