@@ -232,7 +232,7 @@ export const SPEC = {
   authRedirectUrls: v(
     'AUTH_REDIRECT_URLS',
     '',
-    'Front-end URLs (comma-separated prefixes) social login may redirect to with tokens.',
+    'Front-end URLs (comma-separated) social login may redirect to with tokens, or a path below one.',
     (raw) =>
       raw
         .split(',')

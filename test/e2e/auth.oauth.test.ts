@@ -1,6 +1,7 @@
 /**
  * Social login end to end against a real OpenID provider (oidc-provider) started here: code flow
- * with PKCE S256, state and nonce, redirect allow-list, and the failure paths.
+ * with PKCE S256, state and nonce bound to the starting browser, redirect allow-list, and the
+ * failure paths.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -93,11 +94,24 @@ afterAll(async () => {
   await new Promise((resolve) => server?.close(resolve));
 });
 
+/** The browser's cookies set by our authorize endpoint, by the state of their login. */
+const jar = new Map<string, string>();
+
 /** Starts a login at our authorize endpoint; returns the provider URL it redirects to. */
 async function start(query = ''): Promise<string> {
   const res = await kino.app.inject({ method: 'GET', url: `/api/v1/auth/oauth/corp/authorize${query}` });
   expect(res.statusCode, res.body).toBe(302);
-  return String(res.headers.location);
+  const location = String(res.headers.location);
+  const cookie = String(res.headers['set-cookie']);
+  jar.set(new URL(location).searchParams.get('state')!, cookie.split(';')[0]!);
+  return location;
+}
+
+/** Our callback as the browser that started the login calls it (with its cookie), or `as` another. */
+function back(path: string, as: 'same browser' | 'another client' = 'same browser') {
+  const state = new URL(path, kino.config.baseUrl).searchParams.get('state');
+  const cookie = as === 'same browser' && state ? jar.get(state) : undefined;
+  return kino.app.inject({ method: 'GET', url: path, headers: cookie ? { cookie } : {} });
 }
 
 /** Plays the browser at the provider until it redirects back to us; returns our callback path. */
@@ -137,8 +151,8 @@ describe('social login with an OIDC provider', () => {
 
   it('completes the code flow, creates the user once and returns working tokens', async () => {
     account = 'alice';
-    const back = await atProvider(await start());
-    const res = await kino.app.inject({ method: 'GET', url: back });
+    const path = await atProvider(await start());
+    const res = await back(path);
     expect(res.statusCode, res.body).toBe(200);
     const tokens = res.json<{ access_token: string; token_type: string }>();
     expect(tokens.token_type).toBe('Bearer');
@@ -152,7 +166,7 @@ describe('social login with an OIDC provider', () => {
       email_verified: true,
       first_name: 'Corp',
     });
-    const again = await kino.app.inject({ method: 'GET', url: await atProvider(await start()) });
+    const again = await back(await atProvider(await start()));
     const me2 = await kino.app.inject({
       method: 'GET',
       url: '/api/v1/users/me',
@@ -160,15 +174,15 @@ describe('social login with an OIDC provider', () => {
     });
     expect(me2.json<{ id: string }>().id).toBe(me.json<{ id: string }>().id);
     // Replaying the callback: the state was single use.
-    const replay = await kino.app.inject({ method: 'GET', url: back });
+    const replay = await back(path);
     expect(replay.statusCode).toBe(400);
     expect(replay.json<{ code: string }>().code).toBe('OAUTH_STATE_INVALID');
   });
 
   it('redirects to an allow-listed front end with the tokens in the fragment', async () => {
     account = 'bob';
-    const back = await atProvider(await start(`?redirect_uri=${encodeURIComponent(FRONT + '?next=/films')}`));
-    const res = await kino.app.inject({ method: 'GET', url: back });
+    const path = await atProvider(await start(`?redirect_uri=${encodeURIComponent(FRONT + '?next=/films')}`));
+    const res = await back(path);
     expect(res.statusCode).toBe(302);
     const location = new URL(String(res.headers.location));
     expect(`${location.origin}${location.pathname}`).toBe(FRONT);
@@ -185,6 +199,16 @@ describe('social login with an OIDC provider', () => {
       'https://app.example.com/other',
       'https://user:pw@app.example.com/login/done',
       'javascript:alert(1)',
+      // A prefix that is not a path segment, and encoded or dotted ways out of the allowed path.
+      'https://app.example.com/login/doneEVIL',
+      'https://app.example.com/login/done%2F..%2F..%2Fevil',
+      'https://app.example.com/login/done/..%2F..%2Fevil',
+      'https://app.example.com/login/done/%2e%2e/%2e%2e/evil',
+      'https://app.example.com/login/done/../../evil',
+      'https://app.example.com/login/done\\..\\evil',
+      'https://app.example.com/login/done%5C..%5Cevil',
+      'https://app.example.com:8443/login/done',
+      'http://app.example.com/login/done',
     ]) {
       const res = await kino.app.inject({
         method: 'GET',
@@ -195,15 +219,59 @@ describe('social login with an OIDC provider', () => {
     }
   });
 
+  it('accepts the allowed URL itself, its query and a path below it', async () => {
+    for (const target of [
+      FRONT,
+      `${FRONT}?next=/films`,
+      `${FRONT}/deeper`,
+      'HTTPS://APP.example.com/login/done',
+    ]) {
+      const res = await kino.app.inject({
+        method: 'GET',
+        url: `/api/v1/auth/oauth/corp/authorize?redirect_uri=${encodeURIComponent(target)}`,
+      });
+      expect(res.statusCode, target).toBe(302);
+    }
+  });
+
+  it('binds the state to the starting browser: a callback completed by another client is refused', async () => {
+    account = 'mallory';
+    const url = await start();
+    const cookie = jar.get(new URL(url).searchParams.get('state')!)!;
+    // __Host- cookie: HttpOnly, SameSite=Lax (sent on the provider's top-level redirect), Path=/.
+    const res0 = await kino.app.inject({ method: 'GET', url: '/api/v1/auth/oauth/corp/authorize' });
+    const setCookie = String(res0.headers['set-cookie']);
+    expect(setCookie).toMatch(
+      /^__Host-kino-oauth-[A-Za-z0-9_-]{16}=[A-Za-z0-9_-]{43}; Path=\/; Max-Age=600; HttpOnly; SameSite=Lax; Secure$/,
+    );
+    // The attacker completes the login with their own account and sends the callback link to a
+    // victim: the victim's browser has no cookie for that login (login CSRF, RFC 9700 §4.7).
+    const path = await atProvider(url);
+    const csrf = await back(path, 'another client');
+    expect(csrf.statusCode).toBe(400);
+    expect(csrf.json<{ code: string }>().code).toBe('OAUTH_STATE_INVALID');
+    // Another login's cookie does not fit either.
+    const other = await kino.app.inject({
+      method: 'GET',
+      url: path,
+      headers: { cookie: cookie.replace(/=.*/, '=' + 'x'.repeat(43)) },
+    });
+    expect(other.json<{ code: string }>().code).toBe('OAUTH_STATE_INVALID');
+    // The browser that started it still completes it, and the cookie is cleared.
+    const ok = await back(path);
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect(String(ok.headers['set-cookie'])).toMatch(/Max-Age=0/);
+  });
+
   it('refuses a bad or missing state', async () => {
     account = 'carol';
-    const back = new URL(await atProvider(await start()), kino.config.baseUrl);
-    back.searchParams.set('state', 'forged-state');
-    const res = await kino.app.inject({ method: 'GET', url: back.pathname + back.search });
+    const cb = new URL(await atProvider(await start()), kino.config.baseUrl);
+    cb.searchParams.set('state', 'forged-state');
+    const res = await back(cb.pathname + cb.search);
     expect(res.statusCode).toBe(400);
     expect(res.json<{ code: string }>().code).toBe('OAUTH_STATE_INVALID');
-    back.searchParams.delete('state');
-    const none = await kino.app.inject({ method: 'GET', url: back.pathname + back.search });
+    cb.searchParams.delete('state');
+    const none = await back(cb.pathname + cb.search);
     expect(none.json<{ code: string }>().code).toBe('OAUTH_STATE_INVALID');
   });
 
@@ -214,14 +282,14 @@ describe('social login with an OIDC provider', () => {
     const b = new URL(await atProvider(await start()), kino.config.baseUrl);
     const injected = new URLSearchParams(b.search);
     injected.set('code', a.searchParams.get('code')!);
-    const res = await kino.app.inject({ method: 'GET', url: `${b.pathname}?${injected.toString()}` });
+    const res = await back(`${b.pathname}?${injected.toString()}`);
     expect(res.statusCode).toBe(401);
     expect(res.json<{ code: string }>().code).toBe('OAUTH_EXCHANGE_FAILED');
 
     // The stored verifier lost: the provider refuses the code.
     const c = new URL(await atProvider(await start()), kino.config.baseUrl);
     await kino.kernel.engines.sql.execute(`UPDATE auth.oauth_states SET code_verifier = 'x'`);
-    const lost = await kino.app.inject({ method: 'GET', url: c.pathname + c.search });
+    const lost = await back(c.pathname + c.search);
     expect(lost.statusCode).toBe(401);
     expect(lost.json<{ code: string }>().code).toBe('OAUTH_EXCHANGE_FAILED');
   });

@@ -1,7 +1,9 @@
 /**
  * Social login (authorization code + PKCE S256) with openid-client: Google and any OIDC issuer
  * by discovery, Yandex and VK ID as plain OAuth 2 servers with a user-info call. The state, PKCE
- * verifier and nonce live server-side (auth.oauth_states, hashed state, single use, 10 minutes).
+ * verifier and nonce live server-side (auth.oauth_states, hashed state, single use, 10 minutes),
+ * and the state is bound to the browser that started the login by a cookie holding a nonce whose
+ * hash the row keeps (login CSRF, RFC 9700 §4.7): a callback completed by another client fails.
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
@@ -16,7 +18,7 @@ import type { Logger } from '../../platform/logger.js';
 import { users } from './auth.repository.js';
 import { clientOf } from './auth.routes.js';
 import type { AuthService, TokenPair } from './auth.service.js';
-import { hashToken } from './crypto.js';
+import { hashToken, randomToken } from './crypto.js';
 import type { RateLimiter } from './rate-limit.js';
 import * as S from './auth.schemas.js';
 
@@ -137,7 +139,13 @@ function buildProvider(name: string, c: OAuthProviderConfig, logger: Logger): Pr
   };
 }
 
-/** True when `url` starts with one of the allowed front-end URLs (same origin, path prefix). */
+/**
+ * True when `url` is one of the allowed front-end URLs or a path below one: the same origin, and a
+ * path equal to the allowed one or continuing it after a `/` (never `/login/doneEVIL`). Both are
+ * compared as the WHATWG URL parser normalises them (dot segments resolved, case of scheme and
+ * host), and a path that still holds an encoded slash, backslash or dot is refused: a front end or
+ * proxy that decodes it again would see another path than the one checked here.
+ */
 export function redirectAllowed(url: string, allowed: readonly string[]): boolean {
   let target: URL;
   try {
@@ -145,11 +153,31 @@ export function redirectAllowed(url: string, allowed: readonly string[]): boolea
   } catch {
     return false;
   }
+  if (target.protocol !== 'https:' && target.protocol !== 'http:') return false;
   if (target.username || target.password) return false;
+  if (/%(2f|5c|2e)|\\/i.test(target.pathname) || url.includes('\\')) return false;
   return allowed.some((a) => {
     const base = new URL(a);
-    return target.origin === base.origin && target.pathname.startsWith(base.pathname);
+    if (target.origin !== base.origin) return false;
+    const root = base.pathname.replace(/\/+$/, '');
+    return (
+      target.pathname === base.pathname || target.pathname === root || target.pathname.startsWith(`${root}/`)
+    );
   });
+}
+
+/** The cookie binding one login attempt to its browser, named after the attempt (tabs may run several). */
+function bindingCookieName(state: string, secure: boolean): string {
+  // `__Host-`: only over HTTPS, only from this host, path `/`, so no subdomain can plant it.
+  return `${secure ? '__Host-' : ''}kino-oauth-${hashToken(state).slice(0, 16)}`;
+}
+
+function readCookie(header: string | undefined, name: string): string | null {
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq !== -1 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return null;
 }
 
 export function createOAuth(deps: {
@@ -165,6 +193,11 @@ export function createOAuth(deps: {
   for (const [name, c] of Object.entries(config.authOauthProviders ?? {}))
     providers.set(name, buildProvider(name, c, logger));
 
+  // Browsers keep Secure cookies over HTTPS and on localhost; a plain-HTTP install elsewhere (a
+  // LAN address) gets the same binding without the attribute, or social login would never work.
+  const publicUrl = new URL(config.baseUrl);
+  const secureCookie =
+    publicUrl.protocol === 'https:' || ['localhost', '127.0.0.1', '[::1]'].includes(publicUrl.hostname);
   const callbackUrl = (name: string) => `${config.baseUrl}/api/v1/auth/oauth/${name}/callback`;
   const provider = (name: string) => {
     const p = providers.get(name);
@@ -172,7 +205,10 @@ export function createOAuth(deps: {
     return p;
   };
 
-  async function authorize(name: string, returnTo: string | undefined): Promise<string> {
+  async function authorize(
+    name: string,
+    returnTo: string | undefined,
+  ): Promise<{ location: string; cookie: { name: string; value: string } }> {
     const p = provider(name);
     if (returnTo !== undefined && !redirectAllowed(returnTo, config.authRedirectUrls))
       throw badRequest('REDIRECT_NOT_ALLOWED', 'This redirect address is not on the allow-list.');
@@ -180,9 +216,10 @@ export function createOAuth(deps: {
     const state = client.randomState();
     const verifier = client.randomPKCECodeVerifier();
     const nonce = client.randomNonce();
+    const browser = randomToken(32);
     await sql.query(
-      `INSERT INTO auth.oauth_states (state_hash, provider, code_verifier, nonce, return_to, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6)`,
+      `INSERT INTO auth.oauth_states (state_hash, provider, code_verifier, nonce, return_to, expires_at, browser_hash)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
       [
         hashToken(state),
         name,
@@ -190,6 +227,7 @@ export function createOAuth(deps: {
         nonce,
         returnTo ?? null,
         new Date(clock.now().getTime() + STATE_SECONDS * 1000),
+        hashToken(browser),
       ],
     );
     const params: Record<string, string> = {
@@ -200,24 +238,32 @@ export function createOAuth(deps: {
       code_challenge_method: 'S256',
     };
     if (p.oidc) params.nonce = nonce;
-    return client.buildAuthorizationUrl(cfg, params).href;
+    return {
+      location: client.buildAuthorizationUrl(cfg, params).href,
+      cookie: { name: bindingCookieName(state, secureCookie), value: browser },
+    };
   }
 
   async function callback(
     name: string,
     url: URL,
     info: { ip: string | null; userAgent: string | null },
+    cookies: string | undefined,
   ): Promise<{ tokens: TokenPair; returnTo: string | null }> {
     const p = provider(name);
     const state = url.searchParams.get('state');
-    // Single use: the row is deleted by the first callback that presents the state.
-    const [row] = state
-      ? await sql.query<{ code_verifier: string; nonce: string; return_to: string | null }>(
-          `DELETE FROM auth.oauth_states WHERE state_hash = $1 AND provider = $2 AND expires_at > $3
-           RETURNING code_verifier, nonce, return_to`,
-          [hashToken(state), name, clock.now()],
-        )
-      : [];
+    const browser = state ? readCookie(cookies, bindingCookieName(state, secureCookie)) : null;
+    // Single use, and only in the browser that started it: the row is deleted by the first
+    // callback that presents the state together with that browser's cookie.
+    const [row] =
+      state && browser
+        ? await sql.query<{ code_verifier: string; nonce: string; return_to: string | null }>(
+            `DELETE FROM auth.oauth_states
+             WHERE state_hash = $1 AND provider = $2 AND expires_at > $3 AND browser_hash = $4
+             RETURNING code_verifier, nonce, return_to`,
+            [hashToken(state), name, clock.now(), hashToken(browser)],
+          )
+        : [];
     if (!row || !state)
       throw badRequest('OAUTH_STATE_INVALID', 'The login attempt is unknown or has expired; start again.');
     if (url.searchParams.has('error'))
@@ -322,7 +368,14 @@ export function createOAuth(deps: {
       },
       async (request, reply) => {
         await limiter.hit('oauth', request.ip);
-        const location = await authorize(request.params.provider, request.query.redirect_uri);
+        const { location, cookie } = await authorize(request.params.provider, request.query.redirect_uri);
+        // SameSite=Lax: the cookie comes back on the provider's top-level redirect to the callback.
+        void reply.header(
+          'set-cookie',
+          `${cookie.name}=${cookie.value}; Path=/; Max-Age=${STATE_SECONDS}; HttpOnly; SameSite=Lax${
+            secureCookie ? '; Secure' : ''
+          }`,
+        );
         return reply.redirect(location, 302);
       },
     );
@@ -340,7 +393,20 @@ export function createOAuth(deps: {
       async (request, reply) => {
         await limiter.hit('oauth', request.ip);
         const url = new URL(request.url, config.baseUrl);
-        const { tokens, returnTo } = await callback(request.params.provider, url, clientOf(request));
+        const state = url.searchParams.get('state');
+        if (state)
+          void reply.header(
+            'set-cookie',
+            `${bindingCookieName(state, secureCookie)}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax${
+              secureCookie ? '; Secure' : ''
+            }`,
+          );
+        const { tokens, returnTo } = await callback(
+          request.params.provider,
+          url,
+          clientOf(request),
+          request.headers.cookie,
+        );
         if (!returnTo) return tokens;
         // Tokens travel in the fragment: never sent to servers, never in access logs.
         const target = new URL(returnTo);
