@@ -85,8 +85,9 @@ describe('access log', () => {
       `/api/v1/films?page_size=5&X-Amz-Signature=${secrets.amz}`,
     ];
     for (const url of urls) await (await fetch(`${base}${url}`)).arrayBuffer();
-    // The access line is written when the response ends; give the stream a moment.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The access line is written when the response ends, and stdout is read asynchronously.
+    for (let i = 0; i < 100 && accessLines().length < urls.length; i++)
+      await new Promise((resolve) => setTimeout(resolve, 100));
     for (const secret of Object.values(secrets)) expect(out).not.toContain(secret);
     const logged = accessLines().map((l) => l.url);
     expect(logged).toEqual(
