@@ -349,6 +349,24 @@ export const SPEC = {
     'How often open WebSockets look for inbox rows written by other processes; rows written in this process are pushed at once.',
     int(10, 600_000),
   ),
+  notifyWsPerUser: v(
+    'NOTIFY_WS_PER_USER',
+    '10',
+    'Live notification sockets one user may hold open in one process; the next is closed with 4429.',
+    int(1, 10_000),
+  ),
+  notifyWsPerIp: v(
+    'NOTIFY_WS_PER_IP',
+    '50',
+    'Live notification sockets one client address may hold open in one process; more are refused with 429.',
+    int(1, 1_000_000),
+  ),
+  notifyWsUpgradesPerMinute: v(
+    'NOTIFY_WS_UPGRADES_PER_MINUTE',
+    '60',
+    'WebSocket upgrade attempts per minute per client address (with KINO_RATE_LIMIT on); more are refused with 429.',
+    int(1, 1_000_000),
+  ),
   // tracing
   otelEndpoint: v(
     'OTEL_EXPORTER_OTLP_ENDPOINT',

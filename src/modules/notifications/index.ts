@@ -8,6 +8,7 @@ import { MailError, type Mail } from '../../ports/mail.js';
 import { consume } from '../../platform/consumer.js';
 import type { ModuleDefinition } from '../../platform/module.js';
 import { tokenVerifier } from '../../platform/security.js';
+import { createWindowLimiter } from '../../platform/rate-limit.js';
 import { createDeliveryRepository } from './delivery.repository.js';
 import { createDeliveryWorker } from './delivery.worker.js';
 import { createLiveHub } from './live.hub.js';
@@ -49,6 +50,7 @@ export const notificationsModule: ModuleDefinition = {
       logger,
       verifier: tokenVerifier,
       pollMs: config.notifyLivePollMs,
+      maxPerUser: config.notifyWsPerUser,
     });
     const worker = createDeliveryWorker({
       sql,
@@ -96,7 +98,14 @@ export const notificationsModule: ModuleDefinition = {
 
     return {
       service: Object.assign(service, { deliverNow: () => worker.drain() }),
-      routes: notificationsRoutes({ service, hub, verifier: tokenVerifier, logger }),
+      routes: notificationsRoutes({
+        service,
+        hub,
+        verifier: tokenVerifier,
+        logger,
+        limiter: createWindowLimiter({ cache: ctx.cache, clock, logger, enabled: config.rateLimit }),
+        limits: { perIp: config.notifyWsPerIp, upgradesPerMinute: config.notifyWsUpgradesPerMinute },
+      }),
       workers: {
         notifications: {
           async start() {

@@ -30,7 +30,16 @@ export const CloseCode = {
   authTimeout: 4408,
   /** The session was ended (logout, password change, admin). */
   sessionRevoked: 4001,
+  /** A second authentication frame, or any frame while the first is being checked. */
+  protocol: 1008,
+  /** The user (or the address) already holds as many sockets as allowed. */
+  tooMany: 4429,
 } as const;
+
+/** One socket's place in the hub; `detach` removes exactly this registration, once. */
+export interface Registration {
+  detach(): void;
+}
 
 export interface HubOptions {
   readonly sql: Sql;
@@ -39,6 +48,8 @@ export interface HubOptions {
   readonly verifier: () => TokenVerifier;
   readonly pollMs?: number;
   readonly reverifyMs?: number;
+  /** Most sockets one user may hold in this process (NOTIFY_WS_PER_USER). */
+  readonly maxPerUser?: number;
 }
 
 export type NotificationView = ReturnType<typeof toView>;
@@ -60,7 +71,9 @@ export function createLiveHub(options: HubOptions) {
   const pollMs = options.pollMs ?? 500;
   const reverifyMs = options.reverifyMs ?? 15_000;
   const byUser = new Map<string, Set<Connection>>();
+  const maxPerUser = options.maxPerUser ?? Number.POSITIVE_INFINITY;
   let cursor = -1;
+  let cursorReady: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
   let lastVerify = Date.now();
   let polling = false;
@@ -81,6 +94,7 @@ export function createLiveHub(options: HubOptions) {
     if (polling || byUser.size === 0) return;
     polling = true;
     try {
+      await cursorReady;
       // Rows may commit out of sequence order: look a little behind the cursor.
       const rows = await recipients.inboxSince(sql, Math.max(0, cursor - 200), [...byUser.keys()]);
       deliver(rows);
@@ -113,20 +127,41 @@ export function createLiveHub(options: HubOptions) {
   }
 
   return {
-    async add(conn: Omit<Connection, 'pushed'>): Promise<() => void> {
-      if (cursor < 0) cursor = await recipients.lastSeq(sql);
-      const full: Connection = { ...conn, pushed: new Set() };
+    /**
+     * Registers an authenticated, open socket. Synchronous, so a socket that closes meanwhile can
+     * never be registered after its close; `null` when the user is at the per-user cap.
+     */
+    attach(conn: Omit<Connection, 'pushed'>): Registration | null {
       const set = byUser.get(conn.userId) ?? new Set<Connection>();
+      if (set.size >= maxPerUser) return null;
+      if (cursor < 0 && !cursorReady)
+        cursorReady = recipients.lastSeq(sql).then(
+          (seq) => {
+            cursor = Math.max(cursor, seq);
+          },
+          (error: unknown) => {
+            cursorReady = undefined;
+            logger.warn({ err: error }, 'live notification cursor not read');
+          },
+        );
+      const full: Connection = { ...conn, pushed: new Set() };
       set.add(full);
       byUser.set(conn.userId, set);
       ensureTimer();
-      return () => {
-        set.delete(full);
-        if (set.size === 0) byUser.delete(conn.userId);
-        if (byUser.size === 0 && timer) {
-          clearInterval(timer);
-          timer = undefined;
-        }
+      let attached = true;
+      return {
+        detach() {
+          if (!attached) return;
+          attached = false;
+          const current = byUser.get(conn.userId);
+          if (!current) return;
+          current.delete(full);
+          if (current.size === 0) byUser.delete(conn.userId);
+          if (byUser.size === 0 && timer) {
+            clearInterval(timer);
+            timer = undefined;
+          }
+        },
       };
     },
     push: deliver,

@@ -1,10 +1,13 @@
 /** HTTP and WebSocket routes of the notifications module (thin: validate, authorise, call, map). */
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import websocket from '@fastify/websocket';
 import type { HttpApp } from '../../platform/http/app.js';
 import { Permission, requirePermission, requireUser, type TokenVerifier } from '../../platform/security.js';
 import type { Logger } from '../../platform/logger.js';
+import { tooManyRequests } from '../../platform/errors.js';
+import type { WindowLimiter } from '../../platform/rate-limit.js';
 import { CloseCode, toView, type LiveHub } from './live.hub.js';
+import { openLiveSession } from './live.session.js';
 import type { NotificationsService } from './notifications.service.js';
 import type { DeliveryRow } from './notify.model.js';
 import type { TemplateRow } from './delivery.repository.js';
@@ -18,6 +21,18 @@ export interface RouteDeps {
   readonly logger: Logger;
   /** How long a socket may stay silent before sending its token. */
   readonly authTimeoutMs?: number;
+  readonly limiter: WindowLimiter;
+  /** NOTIFY_WS_PER_IP and NOTIFY_WS_UPGRADES_PER_MINUTE. */
+  readonly limits: { readonly perIp: number; readonly upgradesPerMinute: number };
+}
+
+/** The token given with the upgrade request (query or Authorization header), if any. */
+function tokenOf(request: FastifyRequest): string | undefined {
+  const query = request.query as Record<string, unknown>;
+  if (typeof query.access_token === 'string' && query.access_token !== '') return query.access_token;
+  if (request.principal.kind === 'user' && typeof request.headers.authorization === 'string')
+    return request.headers.authorization.replace(/^Bearer\s+/i, '');
+  return undefined;
 }
 
 /** Campaigns, templates and dead letters shape what every user receives: an admin power. */
@@ -43,7 +58,10 @@ function page(title: string, body: string): string {
 }
 
 export function notificationsRoutes(deps: RouteDeps): FastifyPluginAsync {
-  const { service, hub } = deps;
+  const { service, hub, limits } = deps;
+  const upgradeBudget = { bucket: 'notify:ws', limit: limits.upgradesPerMinute, windowSeconds: 60 };
+  // Open sockets per client address in this process.
+  const perIp = new Map<string, number>();
   return async (instance) => {
     const app = instance as unknown as HttpApp;
     await app.register(websocket, { options: { maxPayload: 8 * 1024 } });
@@ -145,74 +163,40 @@ export function notificationsRoutes(deps: RouteDeps): FastifyPluginAsync {
             request.raw.url = request.raw.url.replace(/([?&]access_token=)[^&]*/g, '$1[redacted]');
           done();
         },
+        // Refused before the upgrade (plain HTTP 429): too many attempts, or sockets, from this address.
+        preHandler: async (request) => {
+          await deps.limiter.hit(upgradeBudget, request.ip);
+          if ((perIp.get(request.ip) ?? 0) >= limits.perIp)
+            throw tooManyRequests('TOO_MANY_SOCKETS', 'Too many open sockets from this address.', 60);
+        },
       },
       (socket, request) => {
-        let detach: (() => void) | undefined;
-        let authenticated = false;
-        const query = request.query as Record<string, unknown>;
-        const authenticate = async (token: string) => {
-          let principal;
-          try {
-            principal = await deps.verifier().verify(token);
-          } catch {
-            socket.close(CloseCode.unauthorized, 'invalid access token');
-            return;
-          }
-          if (principal.kind !== 'user' || !principal.userId) {
-            socket.close(CloseCode.unauthorized, 'invalid access token');
-            return;
-          }
-          authenticated = true;
-          clearTimeout(timer);
-          if (socket.readyState !== socket.OPEN) return;
-          detach = await hub.add({
-            socket,
-            userId: principal.userId,
-            sessionId: principal.sessionId,
-            token,
-          });
-          const unread = await service.unreadCount(principal.userId);
-          socket.send(JSON.stringify({ type: 'ready', unread }));
-        };
-        const timer = setTimeout(() => {
-          if (!authenticated) socket.close(CloseCode.authTimeout, 'send the access token first');
-        }, deps.authTimeoutMs ?? 10_000);
+        const ip = request.ip;
+        const open = (perIp.get(ip) ?? 0) + 1;
+        perIp.set(ip, open);
+        const session = openLiveSession(
+          {
+            hub,
+            verify: (token) => deps.verifier().verify(token),
+            unread: (userId) => service.unreadCount(userId),
+            logger: deps.logger,
+            authTimeoutMs: deps.authTimeoutMs ?? 10_000,
+          },
+          socket,
+          open > limits.perIp ? undefined : tokenOf(request),
+        );
         socket.on('close', () => {
-          clearTimeout(timer);
-          detach?.();
+          const left = (perIp.get(ip) ?? 1) - 1;
+          if (left > 0) perIp.set(ip, left);
+          else perIp.delete(ip);
+          session.closed();
         });
-        socket.on('message', (raw: Buffer) => {
-          if (authenticated) {
-            // Only keep-alives are expected after the handshake.
-            if (raw.toString() === 'ping') socket.send('pong');
-            return;
-          }
-          let token: unknown;
-          try {
-            const msg = JSON.parse(raw.toString()) as Record<string, unknown>;
-            token = msg.access_token ?? msg.token;
-          } catch {
-            token = undefined;
-          }
-          if (typeof token !== 'string' || token === '') {
-            socket.close(CloseCode.unauthorized, 'first message must be {"type":"auth","access_token":"…"}');
-            return;
-          }
-          authenticate(token).catch((error: unknown) => {
-            deps.logger.warn({ err: error }, 'websocket authentication failed');
-            socket.close(1011, 'internal error');
-          });
-        });
-        const given = typeof query.access_token === 'string' ? query.access_token : undefined;
-        if (given) {
-          authenticate(given).catch((error: unknown) => {
-            deps.logger.warn({ err: error }, 'websocket authentication failed');
-            socket.close(1011, 'internal error');
-          });
-        } else if (request.principal.kind === 'user' && typeof request.headers.authorization === 'string') {
-          const bearer = request.headers.authorization.replace(/^Bearer\s+/i, '');
-          authenticate(bearer).catch(() => socket.close(1011, 'internal error'));
+        // Checked before the upgrade too; this catches upgrades that raced past that check.
+        if (open > limits.perIp) {
+          socket.close(CloseCode.tooMany, 'too many sockets from this address');
+          return;
         }
+        socket.on('message', (raw: Buffer) => session.message(raw.toString()));
       },
     );
 
