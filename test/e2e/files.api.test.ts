@@ -35,6 +35,8 @@ async function blobKeys(blob: BlobStore): Promise<string[]> {
   return keys;
 }
 
+const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
 for (const engine of ['local', 's3'] as const) {
   describe(`files API on ${engine} blobs`, () => {
     let kino: TestKino;
@@ -404,6 +406,12 @@ for (const engine of ['local', 's3'] as const) {
         `${u.pathname}?expires=${expires}&signature=${signature.slice(0, -2)}AA`,
         `/api/v1/files/${file.id}/content?expires=${expires}&signature=${signature}`,
         `${u.pathname}?expires=${expires}`,
+        // Other spellings of the same signature bytes: characters outside base64url, padding,
+        // and a last character that differs only in its unused low bits.
+        `${u.pathname}?expires=${expires}&signature=${signature}!!`,
+        `${u.pathname}?expires=${expires}&signature=${signature}%3D`,
+        `${u.pathname}?expires=${expires}&signature=${signature.slice(0, 20)}.${signature.slice(20)}`,
+        `${u.pathname}?expires=${expires}&signature=${signature.slice(0, -1)}${B64URL[B64URL.indexOf(signature.at(-1)!) ^ 1]}`,
       ];
       for (const bad of altered) {
         const r = await kino.app.inject({ method: 'GET', url: bad });

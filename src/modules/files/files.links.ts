@@ -19,8 +19,11 @@ export function createLinkSigner(secret: string | Buffer): LinkSigner {
   return {
     sign: (fileId, expiresAt) => mac(fileId, expiresAt).toString('base64url'),
     verify(fileId, expiresAt, signature) {
-      const expected = mac(fileId, expiresAt);
-      const given = Buffer.from(signature, 'base64url');
+      // The canonical text, not the decoded bytes: Buffer's base64url decoder skips characters
+      // outside the alphabet and ignores padding bits, so `sig!!`, `sig%3D` or another last
+      // character would decode to the same bytes and one link would have many valid spellings.
+      const expected = Buffer.from(mac(fileId, expiresAt).toString('base64url'));
+      const given = Buffer.from(signature);
       return given.length === expected.length && timingSafeEqual(given, expected);
     },
   };

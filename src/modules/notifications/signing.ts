@@ -47,8 +47,9 @@ export function createSigner(key: Buffer): Signer {
     verify(token) {
       const [payload, signature, extra] = token.split('.');
       if (!payload || !signature || extra !== undefined) return null;
-      const given = Buffer.from(signature, 'base64url');
-      const expected = mac(payload);
+      // Compared as canonical text: decoding would accept other spellings of the same bytes.
+      const given = Buffer.from(signature);
+      const expected = Buffer.from(mac(payload).toString('base64url'));
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
       const [userId, category] = Buffer.from(payload, 'base64url').toString('utf8').split('|');
       return userId && category ? { userId, category } : null;
