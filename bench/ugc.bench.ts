@@ -92,6 +92,7 @@ async function baseline(url: string | undefined, dir: string, batches: number): 
       clock: new ManualClock(new Date()),
       logger: createLogger('silent'),
       partitions: createPartitionManager(sql),
+      deadLetter: async () => undefined,
     });
     const data = Array.from({ length: batches }, () => events(BATCH).map((e) => ({ ...e, user_id: null })));
     await sink.store(events(BATCH).map((e) => ({ ...e, user_id: null }))); // warm-up

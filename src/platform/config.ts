@@ -277,6 +277,12 @@ export const SPEC = {
     'Largest accepted body of POST /api/v1/events (up to 1000 events per request).',
     bytes,
   ),
+  ugcIngestPerMinute: v(
+    'UGC_INGEST_PER_MINUTE',
+    '120',
+    'Requests to POST /api/v1/events per minute per caller (user id, or client address without an account), with KINO_RATE_LIMIT on.',
+    int(1, 1_000_000),
+  ),
   ugcSinkConcurrency: v(
     'UGC_SINK_CONCURRENCY',
     '1',

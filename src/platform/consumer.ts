@@ -5,7 +5,7 @@
  * at least once.
  */
 import type { Bus, Subscription } from '../ports/bus.js';
-import type { Sql, SqlExecutor } from '../ports/sql.js';
+import { isDataException, type Sql, type SqlExecutor } from '../ports/sql.js';
 import type { EventType, ReceivedEvent } from './events.js';
 import type { Logger } from './logger.js';
 import { runWithContext } from './context.js';
@@ -79,21 +79,30 @@ export async function consume<T extends EventType>(options: ConsumeOptions<T>): 
   });
 }
 
-/** Records a dead-lettered message so admins can see and replay it. */
+/**
+ * Records a dead-lettered message so admins can see and replay it. It must always succeed: a
+ * message often dies because its values cannot be stored (a NUL in a JSON string), and the same
+ * values would fail the `jsonb` column here too; then the payload is kept as its escaped JSON
+ * text inside a JSON string, which any text can be.
+ */
 export async function recordDeadLetter(
   sql: Sql,
   consumer: string,
   message: { id: string; type: string; payload: unknown },
   error: unknown,
 ): Promise<void> {
-  await sql.execute(
-    'INSERT INTO platform.dead_letter (consumer, event_id, type, payload, error) VALUES ($1, $2, $3, $4, $5)',
-    [
-      consumer,
-      message.id,
-      message.type,
-      JSON.stringify(message.payload),
-      error instanceof Error ? error.message : String(error),
-    ],
-  );
+  const text = JSON.stringify(message.payload) ?? 'null';
+  // text columns refuse NUL too; the reason is for people, so a visible mark will do.
+  const reason = (error instanceof Error ? error.message : String(error)).replaceAll('\0', '\\0');
+  const insert = (payload: string) =>
+    sql.execute(
+      `INSERT INTO platform.dead_letter (consumer, event_id, type, payload, error) VALUES ($1, $2, $3, ${payload}, $5)`,
+      [consumer, message.id, message.type.replaceAll('\0', '\\0'), text, reason],
+    );
+  try {
+    await insert('$4::jsonb');
+  } catch (failure) {
+    if (!isDataException(failure)) throw failure;
+    await insert('to_jsonb($4::text)');
+  }
 }

@@ -52,6 +52,14 @@ export const SqlState = {
   deadlockDetected: '40P01',
 } as const;
 
+/**
+ * SQLSTATE class 22 (data exception): the values of this statement cannot be stored as they are
+ * (a NUL or lone surrogate in json, a number out of range); retrying the same values never helps.
+ */
+export function isDataException(error: unknown): error is SqlError {
+  return error instanceof SqlError && error.code.startsWith('22');
+}
+
 export function isSqlError(error: unknown, code?: string): error is SqlError {
   return error instanceof SqlError && (code === undefined || error.code === code);
 }

@@ -1,6 +1,7 @@
 /**
  * Analytics queries. Views and completions come from ugc.film_daily, which the sink increments in
- * the transaction that stores the events (each read is a range on an index); ratings from
+ * the transaction that stores the events (each read is a range on an index); signed-in and
+ * anonymous counts are kept apart and rankings use the signed-in ones; ratings from
  * ugc.rating and ugc.rating_count.
  */
 import type { SqlExecutor } from '../../ports/sql.js';
@@ -16,6 +17,8 @@ export interface DayRow {
   readonly day: string;
   readonly views: number;
   readonly completions: number;
+  readonly anonymous_views: number;
+  readonly anonymous_completions: number;
 }
 
 export function createAnalyticsRepository(db: SqlExecutor) {
@@ -48,7 +51,7 @@ export function createAnalyticsRepository(db: SqlExecutor) {
 
     async days(filmId: string, since: string): Promise<DayRow[]> {
       return db.query<DayRow>(
-        'SELECT day, views, completions FROM ugc.film_daily WHERE film_id = $1 AND day >= $2::date ORDER BY day',
+        'SELECT day, views, completions, anonymous_views, anonymous_completions FROM ugc.film_daily WHERE film_id = $1 AND day >= $2::date ORDER BY day',
         [filmId, since],
       );
     },

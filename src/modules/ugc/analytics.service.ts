@@ -47,9 +47,13 @@ export function createAnalyticsService(deps: {
         day,
         views: stored.get(day)?.views ?? 0,
         completions: stored.get(day)?.completions ?? 0,
+        anonymous_views: stored.get(day)?.anonymous_views ?? 0,
+        anonymous_completions: stored.get(day)?.anonymous_completions ?? 0,
       }));
       const views = perDay.reduce((n, d) => n + d.views, 0);
       const completions = perDay.reduce((n, d) => n + d.completions, 0);
+      const anonymousViews = perDay.reduce((n, d) => n + d.anonymous_views, 0);
+      const anonymousCompletions = perDay.reduce((n, d) => n + d.anonymous_completions, 0);
       const summary = await ratings.summary(deps.sql, filmId);
       return {
         film_id: filmId,
@@ -59,6 +63,8 @@ export function createAnalyticsService(deps: {
         views,
         completions,
         completion_rate: views === 0 ? null : Math.round((completions / views) * 10_000) / 10_000,
+        anonymous_views: anonymousViews,
+        anonymous_completions: anonymousCompletions,
         views_per_day: perDay,
         rating: {
           average: summary.votes === 0 ? null : summary.total / summary.votes,

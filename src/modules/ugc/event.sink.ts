@@ -2,10 +2,11 @@
  * The `ugc-sink` worker: takes `ugc.events.batch` messages off the bus and writes each batch
  * into ugc.events in one transaction with one multi-row insert. A repeated event (same event_id
  * and ts) is dropped by the primary key, so redeliveries and client retries store nothing twice.
- * The same statement adds the newly stored views and completions to ugc.film_daily.
+ * The same statement adds the newly stored views and completions to ugc.film_daily (those sent
+ * without an account in their own columns).
  */
 import type { Bus, Subscription } from '../../ports/bus.js';
-import { isSqlError, SqlState, type Sql } from '../../ports/sql.js';
+import { isDataException, isSqlError, SqlState, type Sql } from '../../ports/sql.js';
 import type { Clock } from '../../platform/clock.js';
 import type { EventMap } from '../../platform/events.js';
 import type { Logger } from '../../platform/logger.js';
@@ -22,15 +23,20 @@ WITH ins AS (
   INSERT INTO ugc.events (event_id, ts, type, user_id, film_id, payload)
   SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::uuid[], $5::uuid[], $6::jsonb[])
   ON CONFLICT DO NOTHING
-  RETURNING film_id, type, ts
+  RETURNING film_id, type, ts, user_id
 ), daily AS (
-  INSERT INTO ugc.film_daily AS d (film_id, day, views, completions)
+  INSERT INTO ugc.film_daily AS d (film_id, day, views, completions, anonymous_views, anonymous_completions)
   SELECT film_id, (ts AT TIME ZONE 'UTC')::date,
-         count(*) FILTER (WHERE type = 'view_start'), count(*) FILTER (WHERE type = 'view_complete')
+         count(*) FILTER (WHERE type = 'view_start' AND user_id IS NOT NULL),
+         count(*) FILTER (WHERE type = 'view_complete' AND user_id IS NOT NULL),
+         count(*) FILTER (WHERE type = 'view_start' AND user_id IS NULL),
+         count(*) FILTER (WHERE type = 'view_complete' AND user_id IS NULL)
   FROM ins WHERE film_id IS NOT NULL AND type IN ('view_start', 'view_complete')
   GROUP BY 1, 2 ORDER BY 1, 2
   ON CONFLICT (film_id, day) DO UPDATE
-    SET views = d.views + EXCLUDED.views, completions = d.completions + EXCLUDED.completions
+    SET views = d.views + EXCLUDED.views, completions = d.completions + EXCLUDED.completions,
+        anonymous_views = d.anonymous_views + EXCLUDED.anonymous_views,
+        anonymous_completions = d.anonymous_completions + EXCLUDED.anonymous_completions
   RETURNING 1
 )
 SELECT (SELECT count(*) FROM ins)::int AS stored`;
@@ -50,6 +56,8 @@ export function createEventSink(deps: {
   /** Subscribers sharing the group in this process (JetStream only). */
   concurrency?: number;
   onStored?: (count: number) => void;
+  /** Keeps one event the database refuses (a data exception), so the rest of its batch is stored. */
+  deadLetter: (event: UgcEventRecord, error: unknown) => Promise<void>;
 }): EventSink {
   const { bus, sql, logger, partitions } = deps;
   let subscriptions: Subscription[] = [];
@@ -68,19 +76,45 @@ export function createEventSink(deps: {
     return row?.stored ?? 0;
   }
 
-  async function store(events: readonly UgcEventRecord[]): Promise<number> {
-    if (events.length === 0) return 0;
-    await partitions.ensure(events.map((e) => e.ts.slice(0, 10)));
-    let stored: number;
+  async function writeWithRetry(events: readonly UgcEventRecord[]): Promise<number> {
     try {
-      stored = await write(events);
+      return await write(events);
     } catch (error) {
       // "no partition of relation found for row": a partition was pruned by another process.
       if (!isSqlError(error, SqlState.checkViolation)) throw error;
       partitions.forget();
       await partitions.ensure(events.map((e) => e.ts.slice(0, 10)));
-      stored = await write(events);
+      return write(events);
     }
+  }
+
+  /**
+   * Stores what can be stored: a batch the database refuses for its values is split in halves
+   * until the refused events stand alone, and those go to the dead letters. One bad event then
+   * costs a few statements instead of the whole batch's redeliveries.
+   */
+  async function isolate(events: readonly UgcEventRecord[]): Promise<number> {
+    try {
+      return await writeWithRetry(events);
+    } catch (error) {
+      if (!isDataException(error)) throw error;
+      if (events.length === 1) {
+        logger.warn(
+          { err: error, event_id: events[0]!.event_id },
+          'event refused by the database; dead-lettered',
+        );
+        await deps.deadLetter(events[0]!, error);
+        return 0;
+      }
+      const half = Math.ceil(events.length / 2);
+      return (await isolate(events.slice(0, half))) + (await isolate(events.slice(half)));
+    }
+  }
+
+  async function store(events: readonly UgcEventRecord[]): Promise<number> {
+    if (events.length === 0) return 0;
+    await partitions.ensure(events.map((e) => e.ts.slice(0, 10)));
+    const stored = await isolate(events);
     deps.onStored?.(stored);
     return stored;
   }

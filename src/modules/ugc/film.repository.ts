@@ -42,6 +42,16 @@ export function createFilmRepository(db: SqlExecutor) {
       return row ?? null;
     },
 
+    /** Access levels of those of `ids` the projection knows (one indexed query). */
+    async accessOf(ids: readonly string[]): Promise<Map<string, AccessLevel>> {
+      if (ids.length === 0) return new Map();
+      const rows = await db.query<{ id: string; access: AccessLevel }>(
+        'SELECT id, access FROM ugc.film WHERE id = ANY($1::uuid[])',
+        [ids],
+      );
+      return new Map(rows.map((r) => [r.id, r.access]));
+    },
+
     /** The film if `principal` may see it; 404 FILM_NOT_FOUND or 403 FILM_ACCESS_DENIED otherwise. */
     async requireVisible(id: string, principal: Principal): Promise<FilmRow> {
       const film = await this.get(id);

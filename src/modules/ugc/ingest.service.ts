@@ -21,6 +21,8 @@ import { emit } from '../../platform/outbox.js';
 import type { Principal } from '../../platform/security.js';
 import type { UgcEventRecord } from './ugc.events.js';
 import type { EventSink } from './event.sink.js';
+import { canSee, type FilmRepository } from './film.repository.js';
+import type { WindowLimiter } from '../../platform/rate-limit.js';
 import { IncomingEvent, MAX_EVENTS_PER_REQUEST } from './ugc.schemas.js';
 
 /** Events older than this are refused (they would land in a partition about to be pruned). */
@@ -73,6 +75,23 @@ export function contentEventId(record: Omit<UgcEventRecord, 'event_id'>): string
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
 }
 
+// PostgreSQL's jsonb (and text) cannot hold U+0000, and jsonb refuses unpaired surrogates.
+// eslint-disable-next-line no-control-regex -- matching NUL is the point
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** The JSON pointer of the first key or string value the database could not store, if any. */
+export function unstorable(value: unknown, at = ''): string | null {
+  if (typeof value === 'string') return UNSTORABLE.test(value) ? at || '/' : null;
+  if (typeof value !== 'object' || value === null) return null;
+  for (const [key, inner] of Object.entries(value)) {
+    const here = `${at}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`;
+    if (UNSTORABLE.test(key)) return here;
+    const found = unstorable(inner, here);
+    if (found) return found;
+  }
+  return null;
+}
+
 /** Checks one item; returns the record to store or the reasons it was refused. */
 export function checkItem(
   item: unknown,
@@ -89,6 +108,8 @@ export function checkItem(
   if (VIEW_TYPES.has(item.type) && filmId === null)
     errors.push({ field: '/film_id', message: `is required for ${item.type}` });
   const payload = item.payload ?? {};
+  const bad = unstorable(payload, '/payload');
+  if (bad) errors.push({ field: bad, message: 'must not contain NUL (U+0000) or unpaired surrogates' });
   const bytes = JSON.stringify(payload).length;
   if (bytes > MAX_PAYLOAD_BYTES)
     errors.push({ field: '/payload', message: `must be at most ${MAX_PAYLOAD_BYTES} bytes of JSON` });
@@ -140,8 +161,13 @@ export function createIngestService(deps: {
   logger: Logger;
   metrics: Metrics;
   sink: EventSink;
+  films: Pick<FilmRepository, 'accessOf'>;
+  limiter: WindowLimiter;
+  /** UGC_INGEST_PER_MINUTE: requests per caller and minute. */
+  perMinute: number;
 }) {
-  const { bus, sql, clock, logger, sink } = deps;
+  const { bus, sql, clock, logger, sink, films } = deps;
+  const budget = { bucket: 'ugc:ingest', limit: deps.perMinute, windowSeconds: 60 };
   const accepted = deps.metrics.counter(
     'ugc_events_accepted_total',
     'Events accepted by POST /api/v1/events.',
@@ -177,20 +203,37 @@ export function createIngestService(deps: {
   }
 
   return {
-    async ingest(principal: Principal, body: unknown): Promise<IngestResult> {
+    /**
+     * Checks and accepts events of one request. `address` identifies a caller without an account
+     * for the rate limit. Events about a film the caller may not see are refused per item, so
+     * nobody adds views to films they cannot watch (a film not projected yet is let through: it
+     * may have been published a moment ago).
+     */
+    async ingest(principal: Principal, body: unknown, address: string): Promise<IngestResult> {
+      await deps.limiter.hit(budget, principal.userId ? `u:${principal.userId}` : `ip:${address}`);
       const items = Array.isArray(body) ? (body as unknown[]) : [body];
       if (items.length > MAX_EVENTS_PER_REQUEST)
         throw badRequest('TOO_MANY_EVENTS', `Send at most ${MAX_EVENTS_PER_REQUEST} events per request.`);
       const now = clock.now();
+      const checked = items.map((item) => checkItem(item, principal.userId, now.getTime()));
+      const filmIds = new Set<string>();
+      for (const c of checked) if ('record' in c && c.record.film_id) filmIds.add(c.record.film_id);
+      const access = await films.accessOf([...filmIds]);
       const records: UgcEventRecord[] = [];
       const sizes: number[] = [];
       const rejected: { index: number; errors: FieldError[] }[] = [];
-      items.forEach((item, index) => {
-        const result = checkItem(item, principal.userId, now.getTime());
-        if ('record' in result) {
-          records.push(result.record);
-          sizes.push(result.bytes);
-        } else rejected.push({ index, errors: result.errors });
+      checked.forEach((result, index) => {
+        if (!('record' in result)) {
+          rejected.push({ index, errors: result.errors });
+          return;
+        }
+        const level = result.record.film_id ? access.get(result.record.film_id) : undefined;
+        if (level && !canSee(principal, level)) {
+          rejected.push({ index, errors: [{ field: '/film_id', message: 'is not a film you may watch' }] });
+          return;
+        }
+        records.push(result.record);
+        sizes.push(result.bytes);
       });
       if (rejected.length > 0) rejectedCounter.inc(rejected.length);
       if (records.length > 0) await deliver(toMessages(records, sizes, now), records.length);

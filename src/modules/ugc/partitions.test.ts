@@ -37,7 +37,14 @@ describe('ugc event partitions', () => {
   it('stores events into day partitions, deduplicates across calls, and prunes whole old days', async () => {
     const clock = new ManualClock('2026-03-10T12:00:00Z');
     const bus = await createTestBus('memory');
-    const sink = createEventSink({ bus, sql, clock, logger, partitions: createPartitionManager(sql) });
+    const sink = createEventSink({
+      bus,
+      sql,
+      clock,
+      logger,
+      partitions: createPartitionManager(sql),
+      deadLetter: async () => undefined,
+    });
     await sink.start();
     expect((await listPartitions(sql)).map((p) => p.day)).toEqual(['2026-03-10', '2026-03-11', '2026-03-12']);
 
@@ -89,7 +96,14 @@ describe('ugc event partitions', () => {
       `SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'ugc' AND tablename = 'events_p20260302_detached'`,
     );
     expect(kept?.n).toBe(1);
-    const fresh = createEventSink({ bus, sql, clock, logger, partitions: createPartitionManager(sql) });
+    const fresh = createEventSink({
+      bus,
+      sql,
+      clock,
+      logger,
+      partitions: createPartitionManager(sql),
+      deadLetter: async () => undefined,
+    });
     expect(await fresh.store([record(5, '2026-03-02T08:00:00Z')])).toBe(1);
     expect(await ugcCommand.run({ ...ctx, args: ['compact'] })).toBe(2);
     expect(await ugcCommand.run({ ...ctx, args: ['prune', '--since', '3d'] })).toBe(2);

@@ -4,7 +4,9 @@ import { createAnalyticsRepository } from './analytics.repository.js';
 import { createAnalyticsService } from './analytics.service.js';
 import { createBookmarkRepository } from './bookmark.repository.js';
 import { createBookmarkService } from './bookmark.service.js';
-import { createEventSink } from './event.sink.js';
+import { recordDeadLetter } from '../../platform/consumer.js';
+import { createWindowLimiter } from '../../platform/rate-limit.js';
+import { createEventSink, SINK_GROUP } from './event.sink.js';
 import { createFilmProjection } from './film.projection.js';
 import { createFilmRepository } from './film.repository.js';
 import { createIngestService } from './ingest.service.js';
@@ -33,13 +35,25 @@ export async function createUgc(ctx: ModuleContext): Promise<ModuleInstance> {
     partitions: createPartitionManager(sql),
     concurrency: ctx.config.ugcSinkConcurrency,
     onStored: (n) => stored.inc(n),
+    deadLetter: (event, error) =>
+      recordDeadLetter(sql, SINK_GROUP, { id: event.event_id, type: 'ugc.event', payload: event }, error),
   });
   const services = {
     ratings: createRatingService({ sql, films, ratings }),
     reviews: createReviewService({ sql, films, reviews: createReviewRepository() }),
     bookmarks: createBookmarkService({ sql, films, bookmarks: createBookmarkRepository() }),
     progress: createProgressService({ sql, clock, films, progress: createProgressRepository() }),
-    ingest: createIngestService({ bus, sql, clock, logger, metrics, sink }),
+    ingest: createIngestService({
+      bus,
+      sql,
+      clock,
+      logger,
+      metrics,
+      sink,
+      films,
+      limiter: createWindowLimiter({ cache: ctx.cache, clock, logger, enabled: ctx.config.rateLimit }),
+      perMinute: ctx.config.ugcIngestPerMinute,
+    }),
     analytics: createAnalyticsService({
       clock,
       analytics: createAnalyticsRepository(sql),

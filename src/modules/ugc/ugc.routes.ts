@@ -316,7 +316,7 @@ export function ugcRoutes(s: UgcServices, options: { ingestBodyLimit: number }):
           response: { 202: S.IngestResult },
         },
       },
-      async (req, reply) => reply.code(202).send(await s.ingest.ingest(req.principal, req.body)),
+      async (req, reply) => reply.code(202).send(await s.ingest.ingest(req.principal, req.body, req.ip)),
     );
 
     // Analytics

@@ -153,8 +153,17 @@ export const FilmAnalytics = Type.Object({
   views: Type.Integer(),
   completions: Type.Integer(),
   completion_rate: Type.Union([Type.Number(), Type.Null()]),
+  /** Views and completions sent without an account: counted apart, never in the figures above. */
+  anonymous_views: Type.Integer(),
+  anonymous_completions: Type.Integer(),
   views_per_day: Type.Array(
-    Type.Object({ day: Type.String({ format: 'date' }), views: Type.Integer(), completions: Type.Integer() }),
+    Type.Object({
+      day: Type.String({ format: 'date' }),
+      views: Type.Integer(),
+      completions: Type.Integer(),
+      anonymous_views: Type.Integer(),
+      anonymous_completions: Type.Integer(),
+    }),
   ),
   rating: Type.Object({
     average: Type.Union([Type.Number(), Type.Null()]),
