@@ -21,6 +21,8 @@ interface Connection {
   readonly sessionId: string | null;
   readonly token: string;
   readonly pushed: Set<string>;
+  /** The newest inbox row when the socket joined: older rows are its past, not news. */
+  readonly floor: number;
 }
 
 export const CloseCode = {
@@ -73,7 +75,6 @@ export function createLiveHub(options: HubOptions) {
   const byUser = new Map<string, Set<Connection>>();
   const maxPerUser = options.maxPerUser ?? Number.POSITIVE_INFINITY;
   let cursor = -1;
-  let cursorReady: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
   let lastVerify = Date.now();
   let polling = false;
@@ -82,7 +83,7 @@ export function createLiveHub(options: HubOptions) {
     for (const row of rows) {
       if (row.seq > cursor) cursor = row.seq;
       for (const conn of byUser.get(row.user_id) ?? []) {
-        if (conn.pushed.has(row.id)) continue;
+        if (row.seq <= conn.floor || conn.pushed.has(row.id)) continue;
         conn.pushed.add(row.id);
         if (conn.pushed.size > 500) conn.pushed.delete(conn.pushed.values().next().value!);
         conn.socket.send(JSON.stringify({ type: 'notification', notification: toView(row) }));
@@ -94,7 +95,6 @@ export function createLiveHub(options: HubOptions) {
     if (polling || byUser.size === 0) return;
     polling = true;
     try {
-      await cursorReady;
       // Rows may commit out of sequence order: look a little behind the cursor.
       const rows = await recipients.inboxSince(sql, Math.max(0, cursor - 200), [...byUser.keys()]);
       deliver(rows);
@@ -128,23 +128,16 @@ export function createLiveHub(options: HubOptions) {
 
   return {
     /**
-     * Registers an authenticated, open socket. Synchronous, so a socket that closes meanwhile can
-     * never be registered after its close; `null` when the user is at the per-user cap.
+     * Registers an authenticated socket; `null` when the user is at the per-user cap. The caller
+     * must detach at once if the socket closed while this resolved (see live.session.ts): the
+     * cap check and the registration happen together, after the only await.
      */
-    attach(conn: Omit<Connection, 'pushed'>): Registration | null {
+    async attach(conn: Omit<Connection, 'pushed' | 'floor'>): Promise<Registration | null> {
+      const floor = Number(await recipients.lastSeq(sql));
+      if (floor > cursor) cursor = floor;
       const set = byUser.get(conn.userId) ?? new Set<Connection>();
       if (set.size >= maxPerUser) return null;
-      if (cursor < 0 && !cursorReady)
-        cursorReady = recipients.lastSeq(sql).then(
-          (seq) => {
-            cursor = Math.max(cursor, seq);
-          },
-          (error: unknown) => {
-            cursorReady = undefined;
-            logger.warn({ err: error }, 'live notification cursor not read');
-          },
-        );
-      const full: Connection = { ...conn, pushed: new Set() };
+      const full: Connection = { ...conn, pushed: new Set(), floor };
       set.add(full);
       byUser.set(conn.userId, set);
       ensureTimer();

@@ -63,15 +63,14 @@ const text = (frame: Frame): string => {
   }
 };
 
-const principal = (userId: string): Principal =>
-  ({
-    kind: 'user',
-    userId,
-    sessionId: `s-${userId}`,
-    login: userId,
-    roles: [],
-    permissions: new Set(),
-  });
+const principal = (userId: string): Principal => ({
+  kind: 'user',
+  userId,
+  sessionId: `s-${userId}`,
+  login: userId,
+  roles: [],
+  permissions: new Set(),
+});
 
 interface FakeSocket {
   open: boolean;
@@ -82,12 +81,14 @@ interface FakeSocket {
 }
 
 async function flush(): Promise<void> {
-  for (let i = 0; i < 5; i++) await Promise.resolve();
+  for (let i = 0; i < 20; i++) await Promise.resolve();
 }
 
 async function run(steps: readonly Step[]): Promise<void> {
+  // Token checks and the hub's own read finish only when a `settle` step says so, in any order.
+  const pending: { resolve: () => void }[] = [];
   const recipients = {
-    lastSeq: async () => 0,
+    lastSeq: () => new Promise<number>((resolve) => pending.push({ resolve: () => resolve(0) })),
     inboxSince: async () => [],
   } as unknown as RecipientRepository;
   const hub: LiveHub = createLiveHub({
@@ -98,7 +99,6 @@ async function run(steps: readonly Step[]): Promise<void> {
     pollMs: 3_600_000,
     maxPerUser: PER_USER,
   });
-  const pending: { resolve: () => void }[] = [];
   const sockets = new Map<number, FakeSocket>();
   const all: FakeSocket[] = [];
 
@@ -122,8 +122,8 @@ async function run(steps: readonly Step[]): Promise<void> {
       },
     };
     const countingHub = {
-      attach: (conn: Parameters<LiveHub['attach']>[0]) => {
-        const reg = hub.attach(conn);
+      attach: async (conn: Parameters<LiveHub['attach']>[0]) => {
+        const reg = await hub.attach(conn);
         if (!reg) return null;
         fake.registrations++;
         return {
@@ -194,8 +194,10 @@ async function run(steps: readonly Step[]): Promise<void> {
   }
 
   // Every token check finishes, every socket closes: nothing may stay registered.
-  while (pending.length > 0) pending.shift()!.resolve();
-  await flush();
+  while (pending.length > 0) {
+    pending.shift()!.resolve();
+    await flush();
+  }
   for (const s of all) closeReported(s);
   await flush();
   check();

@@ -1,6 +1,6 @@
 /**
  * The first frames of one notification socket, transport-free: wait for one token, verify it
- * once, register with the hub only if the socket is still open, and detach exactly that
+ * once, keep the registration only if the socket is still open, and detach exactly that
  * registration on close. The state is set before every await, so a burst of frames that
  * arrives while a token is being verified cannot start a second authentication.
  */
@@ -70,12 +70,17 @@ export function openLiveSession(deps: SessionDeps, socket: LiveSocket, token?: s
       end(CloseCode.unauthorized, 'invalid access token');
       return;
     }
-    const attached = deps.hub.attach({
+    const attached = await deps.hub.attach({
       socket,
       userId: principal.userId,
       sessionId: principal.sessionId,
       token: given,
     });
+    // Closed while registering: undo at once, so only open sockets stay registered.
+    if (state !== 'verifying') {
+      attached?.detach();
+      return;
+    }
     if (!attached) {
       end(CloseCode.tooMany, 'too many sockets for this user');
       return;
