@@ -304,6 +304,18 @@ export const SPEC = {
   filesMaxPoster: v('FILES_MAX_POSTER', '10mb', 'Largest poster accepted.', bytes),
   filesMaxVideo: v('FILES_MAX_VIDEO', '20gb', 'Largest video accepted.', bytes),
   filesMaxOther: v('FILES_MAX_OTHER', '100mb', 'Largest other file (subtitles, documents) accepted.', bytes),
+  filesUploadsPerUser: v(
+    'FILES_UPLOADS_PER_USER',
+    '5',
+    'Unfinished resumable (tus) uploads one user may hold at once; more are refused with 429.',
+    int(1, 10_000),
+  ),
+  filesUploadStagedPerUser: v(
+    'FILES_UPLOAD_STAGED_PER_USER',
+    '50gb',
+    "Declared bytes of one user's unfinished resumable uploads, staged in KINO_DATA_DIR/uploads; more are refused with 413.",
+    bytes,
+  ),
   filesLinkSecret: v(
     'FILES_LINK_SECRET',
     undefined,

@@ -1,6 +1,8 @@
 /**
  * Resumable uploads (tus 1.0) over a real socket: an upload cut at 50 % resumes from the offset
- * the server kept and completes into a file record with the right sha256.
+ * the server kept and completes into a file record with the right sha256. An upload belongs to
+ * its creator (anyone else gets 404 for every method), and each user's unfinished uploads are
+ * capped in number and declared bytes.
  */
 import { createHash } from 'node:crypto';
 import http from 'node:http';
@@ -8,7 +10,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestKino, type TestKino } from '../helpers/kino.js';
 import { eventually } from '../helpers/engines.js';
-import { auth, emitFilm, fakeFile, installTestTokens } from '../helpers/files.js';
+import { auth, emitFilm, fakeFile, installTestTokens, TOKENS } from '../helpers/files.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -24,7 +26,12 @@ describe('tus resumable uploads', () => {
     restore = installTestTokens();
     kino = await createTestKino({
       modules: ['files'],
-      env: { FILES_MAX_VIDEO: '8mb', FILES_MAX_POSTER: '64kb' },
+      env: {
+        FILES_MAX_VIDEO: '8mb',
+        FILES_MAX_POSTER: '64kb',
+        FILES_UPLOADS_PER_USER: '3',
+        FILES_UPLOAD_STAGED_PER_USER: '10mb',
+      },
     });
     await kino.app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(kino.app.server.address() as { port: number }).port}`;
@@ -39,7 +46,8 @@ describe('tus resumable uploads', () => {
     restore?.();
   });
 
-  const create = (length: number, metadata: Record<string, string>, who: 'admin' | 'sub' = 'admin') =>
+  type Who = 'admin' | 'sub' | 'editor';
+  const create = (length: number, metadata: Record<string, string>, who: Who = 'admin') =>
     fetch(`${base}/api/v1/uploads`, {
       method: 'POST',
       headers: {
@@ -56,12 +64,12 @@ describe('tus resumable uploads', () => {
     expect(res.status).toBe(200);
     return Number(res.headers.get('upload-offset'));
   };
-  const patch = (location: string, offset: number, body: Buffer) =>
+  const patch = (location: string, offset: number, body: Buffer, who: Who = 'admin') =>
     fetch(`${base}${location}`, {
       method: 'PATCH',
       headers: {
         ...TUS,
-        ...auth('admin'),
+        ...auth(who),
         'upload-offset': String(offset),
         'content-type': 'application/offset+octet-stream',
       },
@@ -190,5 +198,67 @@ describe('tus resumable uploads', () => {
     expect(answer).toContain('"code":"FILE_TOO_LARGE"');
     expect(sent).toBeLessThan(declared - 1024 * 1024);
     socket.destroy();
+  });
+
+  it("answers 404 to everyone but an upload's creator, for HEAD, PATCH and DELETE", async () => {
+    const data = fakeFile.mp4(200_000);
+    const created = await create(data.length, { filename: 'mine.mp4', kind: 'video', film_id: film });
+    expect(created.status).toBe(201);
+    const location = created.headers.get('location')!;
+    const head = (headers: Record<string, string>) =>
+      fetch(`${base}${location}`, { method: 'HEAD', headers: { ...TUS, ...headers } });
+
+    // Another editor: as if it did not exist. Callers who may not upload at all: as for any id.
+    expect((await head(auth('editor'))).status).toBe(404);
+    expect((await head(auth('sub'))).status).toBe(403);
+    expect((await head({})).status).toBe(401);
+    const intruder = await patch(location, 0, data, 'editor');
+    expect(intruder.status).toBe(404);
+    expect(((await intruder.json()) as { code: string }).code).toBe('UPLOAD_NOT_FOUND');
+    const removed = await fetch(`${base}${location}`, {
+      method: 'DELETE',
+      headers: { ...TUS, ...auth('editor') },
+    });
+    expect(removed.status).toBe(404);
+
+    // Untouched for its creator, who finishes it and is recorded as its author.
+    expect(await offsetOf(location)).toBe(0);
+    const done = await patch(location, 0, data);
+    expect(done.status).toBe(204);
+    const fileId = done.headers.get('kino-file-id')!;
+    const [row] = await kino.kernel.engines.sql.query<{ created_by: string }>(
+      'SELECT created_by FROM files.file WHERE id = $1',
+      [fileId],
+    );
+    expect(row?.created_by).toBe(TOKENS.admin.userId);
+  });
+
+  it('caps unfinished uploads per user in number and declared bytes', async () => {
+    const mb = 1024 * 1024;
+    const video = { kind: 'video', film_id: film };
+    const first = await create(8 * mb, video, 'editor');
+    expect(first.status).toBe(201);
+    expect((await create(1 * mb, video, 'editor')).status).toBe(201);
+    const over = await create(2 * mb, video, 'editor');
+    expect(over.status).toBe(413);
+    expect(((await over.json()) as { code: string }).code).toBe('UPLOAD_QUOTA_EXCEEDED');
+    expect((await create(1 * mb, video, 'editor')).status).toBe(201);
+    const fourth = await create(1000, video, 'editor');
+    expect(fourth.status).toBe(429);
+    expect(((await fourth.json()) as { code: string }).code).toBe('TOO_MANY_UPLOADS');
+    // Another user's quota is their own.
+    const theirs = await create(1000, video, 'admin');
+    expect(theirs.status).toBe(201);
+    await fetch(`${base}${theirs.headers.get('location')!}`, {
+      method: 'DELETE',
+      headers: { ...TUS, ...auth('admin') },
+    });
+    // Deleting one frees its place.
+    const gone = await fetch(`${base}${first.headers.get('location')!}`, {
+      method: 'DELETE',
+      headers: { ...TUS, ...auth('editor') },
+    });
+    expect(gone.status).toBe(204);
+    expect((await create(2 * mb, video, 'editor')).status).toBe(201);
   });
 });

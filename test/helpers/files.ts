@@ -24,6 +24,8 @@ export const TOKENS = {
   admin: user('admin', ['ADMIN'], ['CRUD_ROLE', 'ASSIGN_ROLE', 'FREE_FILMS', 'PAID_FILMS', 'CRUD_FILMS']),
   sub: user('sub', ['SUB_USER'], ['FREE_FILMS', 'PAID_FILMS']),
   unsub: user('unsub', ['UNSUB_USER'], ['FREE_FILMS']),
+  /** A second editor: may upload, but not into another editor's upload. */
+  editor: user('editor', ['EDITOR'], ['FREE_FILMS', 'PAID_FILMS', 'CRUD_FILMS']),
 } as const;
 
 export const auth = (who: keyof typeof TOKENS) => ({ authorization: `Bearer test-${who}` });

@@ -37,12 +37,17 @@ class TusRefusal extends Error {
 }
 const refuse = (status: number, code: string, detail: string) => new TusRefusal(status, code, detail);
 
+/** Upload-Metadata key holding the creator's user id (set by the server, never by the client). */
+const OWNER = 'kino_owner';
+
 export function createTusHandler(deps: {
   service: FilesService;
   dataDir: string;
   logger: Logger;
+  /** FILES_UPLOADS_PER_USER and FILES_UPLOAD_STAGED_PER_USER. */
+  limits: { readonly openPerUser: number; readonly stagedBytesPerUser: number };
 }): TusHandler {
-  const { service, logger } = deps;
+  const { service, logger, limits } = deps;
   const principals = new WeakMap<IncomingMessage, Principal>();
   const datastore = new FileStore({
     directory: path.join(deps.dataDir, 'uploads'),
@@ -51,6 +56,23 @@ export function createTusHandler(deps: {
   const principalOf = (req: unknown): Principal | undefined => {
     const raw = (req as { runtime?: { node?: { req?: IncomingMessage } } }).runtime?.node?.req;
     return raw ? principals.get(raw) : undefined;
+  };
+  /** Unfinished uploads of `userId` staged here (a small set: only editors upload). */
+  const openUploadsOf = async (userId: string): Promise<Upload[]> => {
+    const ids = (await datastore.configstore.list?.()) ?? [];
+    const mine: Upload[] = [];
+    for (const id of ids) {
+      const upload = await datastore.configstore.get(id);
+      if (upload?.metadata?.[OWNER] === userId && upload.offset !== upload.size) mine.push(upload);
+    }
+    return mine;
+  };
+  // Creations of one user run one at a time in this process, so two at once cannot both pass the caps.
+  let creating: Promise<unknown> = Promise.resolve();
+  const serialised = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = creating.then(work, work);
+    creating = next.catch(() => undefined);
+    return next;
   };
   const metadataOf = (upload: Upload) => {
     const meta = upload.metadata ?? {};
@@ -68,6 +90,17 @@ export function createTusHandler(deps: {
     maxSize: Math.max(...FILE_KINDS.map((k) => service.limitOf(k))),
     exposedHeaders: ['Kino-File-Id'],
     namingFunction: () => randomUUID(),
+    /**
+     * An upload belongs to its creator: for anyone else (another editor who learnt the id
+     * included) it does not exist, whatever the method (HEAD, PATCH, DELETE, GET).
+     */
+    async onIncomingRequest(req, id) {
+      if (req.method === 'POST') return;
+      const owner = (await datastore.configstore.get(id))?.metadata?.[OWNER];
+      const principal = principalOf(req);
+      if (!owner || !principal?.userId || owner !== principal.userId)
+        throw refuse(404, 'UPLOAD_NOT_FOUND', 'No such upload.');
+    },
     async onUploadCreate(req, upload) {
       const { kind, filmId } = metadataOf(upload);
       if (!kind || !(FILE_KINDS as readonly string[]).includes(kind))
@@ -91,7 +124,26 @@ export function createTusHandler(deps: {
         if (error instanceof AppError) throw refuse(error.status, error.code, error.message);
         throw error;
       }
-      return {};
+      const owner = principal.userId;
+      if (!owner) throw refuse(401, 'AUTHENTICATION_REQUIRED', 'Log in to upload.');
+      const size = upload.size;
+      return serialised(async () => {
+        const open = await openUploadsOf(owner);
+        if (open.length >= limits.openPerUser)
+          throw refuse(
+            429,
+            'TOO_MANY_UPLOADS',
+            `At most ${limits.openPerUser} unfinished uploads per user; finish or delete one first.`,
+          );
+        const staged = open.reduce((n, u) => n + (u.size ?? 0), 0);
+        if (staged + size > limits.stagedBytesPerUser)
+          throw refuse(
+            413,
+            'UPLOAD_QUOTA_EXCEEDED',
+            `Unfinished uploads of one user may add up to ${limits.stagedBytesPerUser} bytes.`,
+          );
+        return { metadata: { ...upload.metadata, [OWNER]: owner } };
+      });
     },
     async onUploadFinish(req, upload) {
       const { kind, filmId, filename } = metadataOf(upload);

@@ -83,7 +83,15 @@ export const filesModule: ModuleDefinition = {
       limits: { poster: config.filesMaxPoster, video: config.filesMaxVideo, other: config.filesMaxOther },
       baseUrl: config.baseUrl,
     });
-    const tus = createTusHandler({ service, dataDir: config.dataDir, logger: ctx.logger });
+    const tus = createTusHandler({
+      service,
+      dataDir: config.dataDir,
+      logger: ctx.logger,
+      limits: {
+        openPerUser: config.filesUploadsPerUser,
+        stagedBytesPerUser: config.filesUploadStagedPerUser,
+      },
+    });
     const publicService: FilesModuleService = {
       ...service,
       gc: (options) => collectGarbage({ blob, repo, clock: ctx.clock, ...options }),
