@@ -71,7 +71,7 @@ describe('notifications WebSocket: one registration per socket, caps', () => {
     await n.kino.app.listen({ host: '127.0.0.1', port: 0 });
     const { port } = n.kino.app.server.address() as AddressInfo;
     base = `ws://127.0.0.1:${port}/api/v1/notifications/ws`;
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => {
     installTokenVerifier(restore);
     await n?.close();
@@ -142,7 +142,7 @@ describe('notifications WebSocket: per-address caps before the upgrade', () => {
     await n.kino.app.listen({ host: '127.0.0.1', port: 0 });
     const { port } = n.kino.app.server.address() as AddressInfo;
     base = `ws://127.0.0.1:${port}/api/v1/notifications/ws`;
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => {
     await n?.close();
   });
