@@ -3,6 +3,7 @@
  * and so does the OpenAPI document.
  */
 import { Type, type NumberOptions, type Static, type StringOptions } from '@sinclair/typebox';
+import { pagingFields } from '../../platform/http/paging.js';
 
 const Uuid = Type.String({ format: 'uuid' });
 /**
@@ -23,10 +24,7 @@ const Version = Type.Integer({ minimum: 0, description: 'The version the edit is
 export const IdParams = Type.Object({ id: Uuid });
 export type IdParams = Static<typeof IdParams>;
 
-const page = {
-  page_number: Type.Integer({ minimum: 1, default: 1 }),
-  page_size: Type.Integer({ minimum: 1, maximum: 100, default: 25 }),
-};
+const page = pagingFields({ default: 25 });
 const q = Type.String({ maxLength: 200, description: 'Text search.' });
 
 export const FILM_SORTS = [

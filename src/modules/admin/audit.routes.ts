@@ -4,9 +4,10 @@ import type { HttpApp } from '../../platform/http/app.js';
 import { AuditQuery, ChangeLogEntry, IdParams } from './admin.schemas.js';
 import { defined, editor } from './admin.http.js';
 import type { AuditEntity, ContentService } from './content.port.js';
+import { bearerSecurity } from '../../platform/http/openapi.js';
 
 const tags = ['admin'];
-const security = [{ bearer: [] }];
+const security = bearerSecurity;
 
 const ENTITY_PATHS: readonly [string, AuditEntity][] = [
   ['films', 'film'],

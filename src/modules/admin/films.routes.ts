@@ -14,9 +14,10 @@ import {
 } from './admin.schemas.js';
 import { defined, editor, etag, expectedVersion, found } from './admin.http.js';
 import type { ContentService } from './content.port.js';
+import { bearerSecurity } from '../../platform/http/openapi.js';
 
 const tags = ['admin'];
-const security = [{ bearer: [] }];
+const security = bearerSecurity;
 
 export function filmRoutes(app: HttpApp, content: () => ContentService): void {
   app.get(

@@ -7,8 +7,9 @@ import { Permission, requirePermission, requireUser, type Principal } from '../.
 import type { AuthService } from './auth.service.js';
 import type { RolesService } from './roles.service.js';
 import * as S from './auth.schemas.js';
+import { bearerSecurity } from '../../platform/http/openapi.js';
 
-const bearer = [{ bearerAuth: [] }];
+const bearer = bearerSecurity;
 const NoContent = { 204: Type.Null() };
 const RoleParams = Type.Object({ code: S.RoleCode });
 const UserRoleParams = Type.Object({ id: Type.String({ format: 'uuid' }), code: S.RoleCode });

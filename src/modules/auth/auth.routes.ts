@@ -7,6 +7,7 @@ import type { AuthService, ClientInfo } from './auth.service.js';
 import type { KeyStore } from './keys.js';
 import type { RateLimiter } from './rate-limit.js';
 import * as S from './auth.schemas.js';
+import { bearerSecurity } from '../../platform/http/openapi.js';
 
 export const clientOf = (request: FastifyRequest): ClientInfo => {
   const ua = request.headers['user-agent'];
@@ -14,7 +15,7 @@ export const clientOf = (request: FastifyRequest): ClientInfo => {
 };
 
 const tags = ['auth'];
-const bearer = [{ bearerAuth: [] }];
+const bearer = bearerSecurity;
 const NoContent = { 204: Type.Null() };
 /** The same answer whether or not the address has an account. */
 export const FORGOT_STATUS = 'If the address belongs to a confirmed account, a reset link is on its way.';

@@ -1,5 +1,6 @@
 /** TypeBox schemas for the auth, users and roles routes. */
 import { Type } from '@sinclair/typebox';
+import { pagingFields } from '../../platform/http/paging.js';
 
 export const Login = Type.String({ minLength: 3, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' });
 /**
@@ -94,10 +95,7 @@ export const HistoryEntry = Type.Object({
   method: Type.String(),
 });
 
-export const Paging = Type.Object({
-  page_number: Type.Integer({ minimum: 1, default: 1 }),
-  page_size: Type.Integer({ minimum: 1, maximum: 100, default: 50 }),
-});
+export const Paging = Type.Object(pagingFields());
 
 export const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 export const RoleCode = Type.String({ pattern: '^[A-Z][A-Z0-9_]{0,63}$' });

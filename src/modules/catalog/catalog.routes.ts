@@ -31,10 +31,11 @@ import {
 import type { AccessLevel } from './content.events.js';
 import { normaliseQuery } from './search.js';
 import { createSearchBudget, searchCaller, type SearchBudget } from './search-budget.js';
+import { optionalBearerSecurity } from '../../platform/http/openapi.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const tags = ['catalog'];
-const security: { [label: string]: string[] }[] = [{}, { bearer: [] }];
+const security = optionalBearerSecurity;
 const errors = { 400: Problem, 401: Problem };
 
 /** The body as the route's response schema serialises it. */

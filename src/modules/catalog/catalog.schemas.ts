@@ -4,16 +4,12 @@
  * and the OpenAPI document.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { pageNumberSchema, pageSizeSchema } from '../../platform/http/paging.js';
 
 export const Uuid = Type.String({ format: 'uuid', description: 'A UUID.' });
 
-const pageNumber = Type.Integer({ minimum: 1, default: 1, description: 'Page number, from 1.' });
-const pageSize = Type.Integer({
-  minimum: 1,
-  maximum: 100,
-  default: 50,
-  description: 'Items per page (1..100).',
-});
+const pageNumber = pageNumberSchema();
+const pageSize = pageSizeSchema();
 const searchText = Type.String({ minLength: 1, maxLength: 200, description: 'What to search for.' });
 
 export const IdParams = Type.Object({ uuid: Uuid });
@@ -39,8 +35,8 @@ export type SearchQuery = Static<typeof SearchQuery>;
 
 /** Genres are few: without paging parameters the whole list comes back. */
 export const GenresQuery = Type.Object({
-  page_number: Type.Optional(Type.Integer({ minimum: 1 })),
-  page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+  page_number: Type.Optional(pageNumberSchema({ default: null })),
+  page_size: Type.Optional(pageSizeSchema({ default: null })),
 });
 export type GenresQuery = Static<typeof GenresQuery>;
 

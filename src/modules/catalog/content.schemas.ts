@@ -6,6 +6,7 @@
 import { Type, type TSchema, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { badRequest, type FieldError } from '../../platform/errors.js';
+import { pagingFields } from '../../platform/http/paging.js';
 
 export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 export const Uuid = Type.String({ pattern: UUID_PATTERN });
@@ -54,10 +55,7 @@ export const PersonInputSchema = Type.Object(
 );
 export const PersonPatchSchema = Type.Partial(PersonInputSchema, { additionalProperties: false });
 
-const pageFields = {
-  page_number: Type.Integer({ minimum: 1 }),
-  page_size: Type.Integer({ minimum: 1, maximum: 1000 }),
-};
+const pageFields = pagingFields({ max: 1000, default: null, numberDefault: null });
 export const FilmListQuerySchema = Type.Object({
   q: Type.Optional(Type.String({ maxLength: 200 })),
   genre_ids: Type.Optional(Type.Array(Uuid, { maxItems: 100 })),

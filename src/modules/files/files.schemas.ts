@@ -1,6 +1,7 @@
 /** TypeBox schemas of the files API, and the mapper from rows to response bodies. */
 import { Type, type Static } from '@sinclair/typebox';
 import type { FileRow } from './files.repository.js';
+import { pagingFields } from '../../platform/http/paging.js';
 
 export const FileKindSchema = Type.Union(
   [Type.Literal('poster'), Type.Literal('video'), Type.Literal('other')],
@@ -33,8 +34,7 @@ export const UploadQuery = Type.Object({
 export const ListQuery = Type.Object({
   film_id: Type.Optional(Type.String({ format: 'uuid' })),
   kind: Type.Optional(FileKindSchema),
-  page_number: Type.Integer({ minimum: 1, default: 1 }),
-  page_size: Type.Integer({ minimum: 1, maximum: 100, default: 50 }),
+  ...pagingFields(),
 });
 
 export const ContentQuery = Type.Object({

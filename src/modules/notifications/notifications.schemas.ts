@@ -1,6 +1,7 @@
 /** TypeBox schemas of the notifications API. */
 import { Type } from '@sinclair/typebox';
 import { CATEGORIES, CHANNELS, LOCALES } from './notify.model.js';
+import { pagingFields } from '../../platform/http/paging.js';
 
 const Uuid = Type.String({ format: 'uuid' });
 const HhMm = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', examples: ['22:00'] });
@@ -8,10 +9,7 @@ const Channel = Type.Union([Type.Literal(CHANNELS[0]), Type.Literal(CHANNELS[1])
 const Locale = Type.Union([Type.Literal(LOCALES[0]), Type.Literal(LOCALES[1])]);
 
 export const IdParams = Type.Object({ id: Uuid });
-export const Page = {
-  page_number: Type.Integer({ minimum: 1, default: 1 }),
-  page_size: Type.Integer({ minimum: 1, maximum: 100, default: 50 }),
-};
+export const Page = pagingFields();
 export const PageQuery = Type.Object(Page, { additionalProperties: false });
 export const InboxQuery = Type.Object(
   { unread: Type.Boolean({ default: false }), ...Page },

@@ -9,6 +9,7 @@ import type { ProgressService } from './progress.service.js';
 import type { RatingService } from './rating.service.js';
 import type { ReviewService } from './review.service.js';
 import * as S from './ugc.schemas.js';
+import { bearerSecurity } from '../../platform/http/openapi.js';
 
 export interface UgcServices {
   readonly ratings: RatingService;
@@ -19,7 +20,7 @@ export interface UgcServices {
   readonly analytics: AnalyticsService;
 }
 
-const bearer = [{ bearer: [] }];
+const bearer = bearerSecurity;
 const Empty = Type.Null({ description: 'No content' });
 
 export function ugcRoutes(s: UgcServices, options: { ingestBodyLimit: number }): FastifyPluginAsync {

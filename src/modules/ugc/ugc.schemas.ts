@@ -1,5 +1,6 @@
 /** TypeBox schemas of the ugc HTTP API (validation, serialisation and OpenAPI from one source). */
 import { Type } from '@sinclair/typebox';
+import { pagingFields } from '../../platform/http/paging.js';
 
 export const MAX_EVENTS_PER_REQUEST = 1000;
 export const EVENT_TYPES = [
@@ -18,10 +19,7 @@ export const FilmParams = Type.Object({ id: Uuid });
 export const FilmIdParams = Type.Object({ film_id: Uuid });
 export const ReviewParams = Type.Object({ id: Uuid });
 
-export const Page = {
-  page_number: Type.Integer({ minimum: 1, default: 1 }),
-  page_size: Type.Integer({ minimum: 1, maximum: 100, default: 50 }),
-};
+export const Page = pagingFields();
 export const PageQuery = Type.Object(Page);
 
 export const Problem = Type.Object(

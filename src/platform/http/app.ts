@@ -15,6 +15,9 @@ import type { Metrics } from '../metrics.js';
 import { runWithContext } from '../context.js';
 import { ANONYMOUS, principalFromHeader, type Principal } from '../security.js';
 import { problem, sendProblem, toProblem } from './problem.js';
+import { completeDocument, securitySchemes } from './openapi.js';
+import { docsContentSecurityPolicy } from './docs-csp.js';
+import { guardInput } from './input-guard.js';
 
 export type HttpApp = FastifyInstance<Server, IncomingMessage, ServerResponse, Logger, TypeBoxTypeProvider>;
 
@@ -74,26 +77,6 @@ function staticHeaders(
 export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   const { logger, metrics } = options;
   const logsRequests = logger.isLevelEnabled('info');
-  const app = Fastify({
-    loggerInstance: logger,
-    // One access-log line per request is written by the onResponse hook below.
-    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
-    requestIdHeader: false,
-    genReqId: (req) => {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-    },
-    bodyLimit: options.bodyLimit,
-    trustProxy: options.trustProxy,
-    return503OnClosing: true,
-    ajv: {
-      customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true, allErrors: false },
-    },
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
-  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as HttpApp;
-
-  app.decorateRequest('principal', null as unknown as Principal);
-
   // Security headers: helmet's headers depend only on these options, so they are computed once
   // and set on each reply with the request id. (The Fastify plugin rebuilt the middleware,
   // parsing the CSP directives again, on every request: a tenth of a cached read's CPU.)
@@ -117,6 +100,33 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     }),
   );
 
+  const app = Fastify({
+    loggerInstance: logger,
+    // One access-log line per request is written by the onResponse hook below.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    bodyLimit: options.bodyLimit,
+    trustProxy: options.trustProxy,
+    return503OnClosing: true,
+    ajv: {
+      customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true, allErrors: false },
+    },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // Errors raised before routing (a path that is not valid UTF-8 once decoded, a path parameter
+    // over maxParamLength) are answered as problem+json too, not as Fastify's own JSON.
+    frameworkErrors: (error, request, reply) => {
+      const { problem: p, headers } = toProblem(error, request);
+      reply.headers(securityHeaders).header('x-request-id', request.id);
+      void sendProblem(reply, { ...p, instance: request.url }, headers);
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as HttpApp;
+
+  app.decorateRequest('principal', null as unknown as Principal);
+
   app.addHook('onRequest', (request, reply, done) => {
     reply.headers(securityHeaders);
     reply.header('x-request-id', request.id);
@@ -127,6 +137,9 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
       done,
     );
   });
+
+  // NUL, unpaired surrogates and non-finite or imprecise numbers never reach a handler.
+  app.addHook('preHandler', guardInput);
 
   // A present but invalid token is refused here, before any route can treat it as anonymous.
   app.addHook('preHandler', (request, _reply, done) => {
@@ -184,15 +197,18 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
           version: options.version,
           description: 'The back end of an online cinema.',
         },
-        components: {
-          securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
-        },
+        components: { securitySchemes },
       },
+      transformObject: (documentObject) =>
+        'openapiObject' in documentObject
+          ? completeDocument(documentObject.openapiObject)
+          : documentObject.swaggerObject,
     });
     await app.register(swaggerUi, {
       routePrefix: '/api/docs',
-      staticCSP: true,
-      uiConfig: { deepLinking: true },
+      staticCSP: docsContentSecurityPolicy(),
+      // The token a reader gives to Authorize survives a reload of the page.
+      uiConfig: { deepLinking: true, persistAuthorization: true },
     });
     app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   }

@@ -35,6 +35,12 @@ const FASTIFY_CODES: Record<string, { status: number; code: string; detail?: str
   },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'INVALID_CONTENT_LENGTH' },
   FST_ERR_INVALID_URL: { status: 400, code: 'INVALID_URL' },
+  FST_ERR_BAD_URL: { status: 400, code: 'INVALID_URL', detail: 'The request path is not valid.' },
+  FST_ERR_MAX_PARAM_LENGTH: {
+    status: 414,
+    code: 'URI_TOO_LONG',
+    detail: 'A path parameter is longer than this API accepts.',
+  },
   FST_ERR_ASYNC_CONSTRAINT: { status: 400, code: 'BAD_REQUEST' },
 };
 
