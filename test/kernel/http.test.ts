@@ -194,6 +194,14 @@ describe('http kernel', () => {
     expect(metrics.body).toContain('nodejs_eventloop_lag_seconds');
   });
 
+  it('a request line over the parser limit → 431 problem+json, not the framework default', async () => {
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    const res = await fetch(`${address}/health?q=${'a'.repeat(20_000)}`);
+    expect(res.status).toBe(431);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    expect(await res.json()).toMatchObject({ status: 431, code: 'HEADERS_TOO_LARGE' });
+  });
+
   it('serves the OpenAPI document and the docs UI', async () => {
     const doc = (await app.inject('/api/openapi.json')).json<{
       openapi: string;

@@ -4,7 +4,8 @@
  * Modules add their routes as plugins; server start-up and signals live in runtime/.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import helmet from 'helmet';
@@ -122,6 +123,25 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
       const { problem: p, headers } = toProblem(error, request);
       reply.headers(securityHeaders).header('x-request-id', request.id);
       void sendProblem(reply, { ...p, instance: request.url }, headers);
+    },
+    // Requests Node's parser refuses before Fastify sees them (headers over 16 KB, a malformed
+    // request line) are answered as problem+json too.
+    clientErrorHandler: (error: Error & { code?: string }, socket: Socket) => {
+      if (error.code === 'ECONNRESET' || !socket.writable) {
+        socket.destroy();
+        return;
+      }
+      const [status, code, detail] =
+        error.code === 'HPE_HEADER_OVERFLOW'
+          ? [431, 'HEADERS_TOO_LARGE', 'The request line or headers are larger than this server accepts.']
+          : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+            ? [408, 'REQUEST_TIMEOUT', 'The request was not received in time.']
+            : [400, 'BAD_REQUEST', 'The request is not valid HTTP.'];
+      const body = JSON.stringify(problem(status, code, detail));
+      socket.end(
+        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\n` +
+          `Content-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
     },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as HttpApp;
 
