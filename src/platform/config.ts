@@ -150,6 +150,12 @@ export const SPEC = {
     url(['redis:', 'rediss:']),
     'redis://127.0.0.1:6379/0',
   ),
+  redisPrefix: v(
+    'REDIS_PREFIX',
+    'kino:',
+    'Prefix of every Redis key, so several deployments can share one Redis server.',
+    text,
+  ),
   natsUrl: v(
     'NATS_URL',
     undefined,

@@ -105,6 +105,7 @@ export async function createCache(config: Config, logger: Logger): Promise<Cache
   if (config.redisUrl) {
     const { createRedisCache } = await import('../adapters/cache/redis.js');
     return createRedisCache(config.redisUrl, {
+      namespace: config.redisPrefix,
       onError: (error) => logger.warn({ err: error }, 'redis unavailable; cache and rate limits fail open'),
     });
   }

@@ -64,6 +64,7 @@ export async function startKinoServer(options: { env?: Record<string, string> } 
     LOG_LEVEL: 'warn',
     DATABASE_URL: database?.url ?? '',
     REDIS_URL: serverUrls.redis ?? '',
+    REDIS_PREFIX: `${uniq('kino_f_')}:`,
     NATS_URL: serverUrls.nats ?? '',
     ...(stream ? { NATS_STREAM: stream } : {}),
     KINO_ADMIN_PASSWORD: admin.password,
