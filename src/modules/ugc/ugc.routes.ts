@@ -309,6 +309,8 @@ export function ugcRoutes(s: UgcServices, options: { ingestBodyLimit: number }):
       '/api/v1/events',
       {
         bodyLimit: options.ingestBodyLimit,
+        // Items with text the database cannot store are refused one by one (checkItem).
+        config: { bodyCheckedPerItem: true },
         schema: {
           tags: ['ugc'],
           summary: `Send one event or up to ${S.MAX_EVENTS_PER_REQUEST}; invalid items are listed, the rest accepted`,

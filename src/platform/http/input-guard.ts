@@ -52,10 +52,17 @@ function isPlain(value: object): boolean {
 
 /** A key as a JSON pointer segment; NUL and unpaired surrogates are shown as U+FFFD. */
 const pointerEscape = (key: string) =>
-  key
-    .replace(new RegExp(BAD_TEXT.source, 'gu'), '\uFFFD')
-    .replace(/~/g, '~0')
-    .replace(/\//g, '~1');
+  key.replace(new RegExp(BAD_TEXT.source, 'gu'), '\uFFFD').replace(/~/g, '~0').replace(/\//g, '~1');
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * The route's body is a batch whose handler refuses bad items one by one (answering which,
+     * and keeping the rest), so the guard leaves the body to it.
+     */
+    bodyCheckedPerItem?: boolean;
+  }
+}
 
 /**
  * A Fastify preHandler (it runs after validation and coercion): refuses the request with 400
@@ -65,7 +72,7 @@ export function guardInput(request: FastifyRequest, _reply: unknown, done: (erro
   const bad =
     findBadInput(request.params, 'params') ??
     findBadInput(request.query, 'querystring') ??
-    findBadInput(request.body, 'body');
+    (request.routeOptions.config.bodyCheckedPerItem ? null : findBadInput(request.body, 'body'));
   if (!bad) return done();
   done(badRequest('VALIDATION_FAILED', `${bad.field} ${bad.message}`, [bad]));
 }
