@@ -299,29 +299,42 @@ export function createAuthService(deps: AuthServiceDeps) {
     return activeUser(await users.byId(sql, id));
   }
 
-  /** A new verification link for the address the account holds now; older links stop working. */
-  async function requestEmailVerification(tx: SqlExecutor, user: UserRow): Promise<void> {
+  /** A one-time token for the address the account holds now, stored hashed, and its mail asked for. */
+  async function mailToken(
+    tx: SqlExecutor,
+    user: UserRow,
+    purpose: 'verify_email' | 'reset_password',
+    now: Date,
+  ): Promise<void> {
     const token = randomToken(32);
     const expiresAt = later(EMAIL_TOKEN_SECONDS);
-    await oneTimeTokens.voidAll(tx, user.id, ['verify_email'], clock.now());
     await oneTimeTokens.insert(tx, {
       hash: hashToken(token),
-      purpose: 'verify_email',
+      purpose,
       userId: user.id,
       email: user.email,
-      now: clock.now(),
+      now,
       expiresAt,
     });
+    const payload = {
+      userId: user.id,
+      email: user.email,
+      login: user.login,
+      token,
+      expiresAt: expiresAt.toISOString(),
+      locale: user.locale,
+    };
     await emit(tx, [
-      event('auth.email_verification.requested', user.id, {
-        userId: user.id,
-        email: user.email,
-        login: user.login,
-        token,
-        expiresAt: expiresAt.toISOString(),
-        locale: user.locale,
-      }),
+      purpose === 'verify_email'
+        ? event('auth.email_verification.requested', user.id, payload)
+        : event('auth.password_reset.requested', user.id, payload),
     ]);
+  }
+
+  /** A new verification link for the address the account holds now; older links stop working. */
+  async function requestEmailVerification(tx: SqlExecutor, user: UserRow): Promise<void> {
+    await oneTimeTokens.voidAll(tx, user.id, ['verify_email'], clock.now());
+    await mailToken(tx, user, 'verify_email', clock.now());
   }
 
   async function endSessions(
@@ -411,28 +424,7 @@ export function createAuthService(deps: AuthServiceDeps) {
     const now = clock.now();
     if (await oneTimeTokens.issuedSince(sql, user.id, 'reset_password', later(-MAIL_COOLDOWN_SECONDS)))
       return;
-    const token = randomToken(32);
-    const expiresAt = later(EMAIL_TOKEN_SECONDS);
-    await sql.transaction(async (tx) => {
-      await oneTimeTokens.insert(tx, {
-        hash: hashToken(token),
-        purpose: 'reset_password',
-        userId: user.id,
-        email: user.email,
-        now,
-        expiresAt,
-      });
-      await emit(tx, [
-        event('auth.password_reset.requested', user.id, {
-          userId: user.id,
-          email: user.email,
-          login: user.login,
-          token,
-          expiresAt: expiresAt.toISOString(),
-          locale: user.locale,
-        }),
-      ]);
-    });
+    await sql.transaction((tx) => mailToken(tx, user, 'reset_password', now));
   }
 
   async function issueVerification(email: string): Promise<void> {
