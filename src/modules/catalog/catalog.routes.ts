@@ -21,10 +21,10 @@ import {
   Problem,
   SearchQuery,
 } from './catalog.schemas.js';
+import { visibleLevels } from './access.js';
 import {
   assertVisible,
   createCatalogQueryService,
-  visibleLevels,
   type CatalogQueryService,
   type Page,
 } from './catalog.service.js';
@@ -125,10 +125,14 @@ export function catalogRoutes(deps: {
         const levels = visibleLevels(request.principal);
         const { query, page_number, page_size } = request.query;
         const page = { page_number, page_size };
-        const encoded = await cache.remember('film-search', [levels, normaliseQuery(query), page], async () => {
-          await searchBudget.spend(searchCaller(request.principal, request.ip));
-          return encodePage(reply, await service.searchFilms(query, page, levels));
-        });
+        const encoded = await cache.remember(
+          'film-search',
+          [levels, normaliseQuery(query), page],
+          async () => {
+            await searchBudget.spend(searchCaller(request.principal, request.ip));
+            return encodePage(reply, await service.searchFilms(query, page, levels));
+          },
+        );
         return sendPage(reply, encoded);
       },
     );

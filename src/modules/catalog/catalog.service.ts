@@ -1,9 +1,8 @@
 /**
  * The catalog query service: what the public read API answers, transport-free. Rules live here
- * (who sees which access level, paging, search retries); SQL lives in catalog.repository.ts.
+ * (paging, search retries; who sees which access level is access.ts); SQL lives in catalog.repository.ts.
  */
 import { forbidden, notFound } from '../../platform/errors.js';
-import { hasPermission, Permission, type Principal } from '../../platform/security.js';
 import type { CatalogCache } from './catalog.cache.js';
 import type {
   CatalogRepository,
@@ -32,15 +31,6 @@ export interface PageRequest {
 
 /** Offsets past this answer an empty page without asking the database. */
 const MAX_OFFSET = 10_000_000;
-
-/** Access levels a caller may see (DESIGN §6): FREE for everyone, PAID with PAID_FILMS or CRUD_FILMS, ARCHIVED with CRUD_FILMS. */
-export function visibleLevels(principal: Principal): AccessLevel[] {
-  const admin = hasPermission(principal, Permission.crudFilms);
-  const levels: AccessLevel[] = ['FREE'];
-  if (admin || hasPermission(principal, Permission.paidFilms)) levels.push('PAID');
-  if (admin) levels.push('ARCHIVED');
-  return levels;
-}
 
 /** Throws FILM_ACCESS_DENIED (403) unless `level` is among the caller's `levels`. */
 export function assertVisible(level: AccessLevel, levels: readonly AccessLevel[]): void {

@@ -10,6 +10,7 @@ import { generateCatalog } from './demo/generator.js';
 export type { AccessLevel, FilmSnapshot, FilmType, PersonRole } from './content.events.js';
 export type * from './content.types.js';
 export { createContentService } from './content.service.js';
+export { canSee, visibleLevels } from './access.js';
 export { createReadModel, DROPPED_INDEXES_KEY, READ_MODEL_VERSION_KEY } from './read-model.js';
 export * as contentSchemas from './content.schemas.js';
 

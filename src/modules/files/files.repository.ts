@@ -19,12 +19,6 @@ export interface FileRow {
 
 export type NewFileRow = Omit<FileRow, 'created_at'>;
 
-/** What the caller may read beyond posters. */
-export interface Visibility {
-  readonly paid: boolean;
-  readonly all: boolean;
-}
-
 export interface ListQuery {
   readonly filmId?: string;
   readonly kind?: FileKind;
@@ -68,13 +62,20 @@ export function createFilesRepository(sql: Sql) {
       return row ?? null;
     },
 
-    async list(query: ListQuery, visibility: Visibility): Promise<{ rows: FileRow[]; total: number }> {
+    /**
+     * Posters, and other files whose film's level is among `levels` (a file of no known film
+     * counts as ARCHIVED, as catalog's canSee has it).
+     */
+    async list(
+      query: ListQuery,
+      levels: readonly AccessLevel[],
+    ): Promise<{ rows: FileRow[]; total: number }> {
       const where = `($1::uuid IS NULL OR f.film_id = $1) AND ($2::text IS NULL OR f.kind = $2)
-        AND (f.kind = 'poster' OR $3::boolean OR fm.access = 'FREE' OR (fm.access = 'PAID' AND $4::boolean))`;
-      const params = [query.filmId ?? null, query.kind ?? null, visibility.all, visibility.paid];
+        AND (f.kind = 'poster' OR COALESCE(fm.access, 'ARCHIVED') = ANY($3::text[]))`;
+      const params = [query.filmId ?? null, query.kind ?? null, levels];
       const rows = await sql.query<FileRow>(
         `SELECT ${COLUMNS} FROM files.file f LEFT JOIN files.film fm ON fm.id = f.film_id
-         WHERE ${where} ORDER BY f.created_at DESC, f.id LIMIT $5 OFFSET $6`,
+         WHERE ${where} ORDER BY f.created_at DESC, f.id LIMIT $4 OFFSET $5`,
         [...params, query.limit, query.offset],
       );
       const [count] = await sql.query<{ n: number }>(

@@ -10,12 +10,12 @@ import { AppError, forbidden, notFound, unauthorized } from '../../platform/erro
 import { event } from '../../platform/events.js';
 import type { Logger } from '../../platform/logger.js';
 import { emit } from '../../platform/outbox.js';
-import { hasPermission, Permission, requirePermission, type Principal } from '../../platform/security.js';
-import type { AccessLevel } from '../catalog/index.js';
+import { Permission, requirePermission, type Principal } from '../../platform/security.js';
+import { canSee, visibleLevels, type AccessLevel } from '../catalog/index.js';
 import { contentDisposition } from './files.http.js';
 import { sanitizeFilename, sniff, type FileKind } from './files.ingest.js';
 import type { LinkSigner } from './files.links.js';
-import type { FileRow, FilesRepository, Visibility } from './files.repository.js';
+import type { FileRow, FilesRepository } from './files.repository.js';
 
 export interface FilesServiceDeps {
   readonly sql: Sql;
@@ -44,26 +44,9 @@ export interface OpenedContent {
   readonly read: BlobRead;
 }
 
-/** Who may read a file: posters everyone; the rest follows the film's access level. */
+/** Who may read a file: posters everyone; the rest follows its film's access level (catalog's rule). */
 export function mayRead(principal: Principal, kind: FileKind, access: AccessLevel | null): boolean {
-  if (kind === 'poster') return true;
-  if (hasPermission(principal, Permission.crudFilms)) return true;
-  switch (access) {
-    case 'FREE':
-      return true;
-    case 'PAID':
-      return hasPermission(principal, Permission.paidFilms);
-    case 'ARCHIVED':
-    case null:
-      return false;
-  }
-}
-
-export function visibilityOf(principal: Principal): Visibility {
-  return {
-    all: hasPermission(principal, Permission.crudFilms),
-    paid: hasPermission(principal, Permission.paidFilms),
-  };
+  return kind === 'poster' || canSee(principal, access);
 }
 
 const SHORT_ALPHABET = '0123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
@@ -166,7 +149,7 @@ export function createFilesService(deps: FilesServiceDeps) {
           limit: query.size,
           offset: (query.page - 1) * query.size,
         },
-        visibilityOf(principal),
+        visibleLevels(principal),
       );
     },
 

@@ -3,7 +3,8 @@ import type { Sql } from '../../ports/sql.js';
 import { event } from '../../platform/events.js';
 import { emit } from '../../platform/outbox.js';
 import { requireUser, type Principal } from '../../platform/security.js';
-import { visibleAccess, type FilmRepository } from './film.repository.js';
+import { visibleLevels } from '../catalog/index.js';
+import type { FilmRepository } from './film.repository.js';
 import type { BookmarkRepository } from './bookmark.repository.js';
 
 export interface BookmarkView {
@@ -52,7 +53,7 @@ export function createBookmarkService(deps: {
       const { rows, total } = await bookmarks.list(
         sql,
         principal.userId,
-        visibleAccess(principal),
+        visibleLevels(principal),
         pageSize,
         (pageNumber - 1) * pageSize,
       );

@@ -4,8 +4,8 @@
  */
 import type { SqlExecutor } from '../../ports/sql.js';
 import { forbidden, notFound } from '../../platform/errors.js';
-import { Permission, type Principal } from '../../platform/security.js';
-import type { AccessLevel } from '../catalog/index.js';
+import type { Principal } from '../../platform/security.js';
+import { canSee, type AccessLevel } from '../catalog/index.js';
 
 export interface FilmRow {
   readonly id: string;
@@ -18,18 +18,6 @@ export interface FilmRow {
 export interface FilmUpsert extends FilmRow {
   /** The content version; null applies the snapshot whatever is stored (a refresh from the source). */
   readonly version: number | null;
-}
-
-/** Access levels `principal` may see (DESIGN §6). */
-export function visibleAccess(principal: Principal): AccessLevel[] {
-  const p = principal.permissions;
-  if (p.has(Permission.crudFilms)) return ['FREE', 'PAID', 'ARCHIVED'];
-  if (p.has(Permission.paidFilms)) return ['FREE', 'PAID'];
-  return ['FREE'];
-}
-
-export function canSee(principal: Principal, access: AccessLevel): boolean {
-  return visibleAccess(principal).includes(access);
 }
 
 export function createFilmRepository(db: SqlExecutor) {

@@ -21,7 +21,8 @@ import { emit } from '../../platform/outbox.js';
 import type { Principal } from '../../platform/security.js';
 import type { UgcEventRecord } from './ugc.events.js';
 import type { EventSink } from './event.sink.js';
-import { canSee, type FilmRepository } from './film.repository.js';
+import { canSee } from '../catalog/index.js';
+import type { FilmRepository } from './film.repository.js';
 import type { WindowLimiter } from '../../platform/rate-limit.js';
 import { IncomingEvent, MAX_EVENTS_PER_REQUEST } from './ugc.schemas.js';
 

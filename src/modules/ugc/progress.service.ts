@@ -5,7 +5,8 @@ import { badRequest, notFound } from '../../platform/errors.js';
 import { event } from '../../platform/events.js';
 import { emit } from '../../platform/outbox.js';
 import { requireUser, type Principal } from '../../platform/security.js';
-import { visibleAccess, type FilmRepository } from './film.repository.js';
+import { visibleLevels } from '../catalog/index.js';
+import type { FilmRepository } from './film.repository.js';
 import type { ProgressRepository, ProgressRow } from './progress.repository.js';
 import { applyProgress, inContinueWatching } from './progress.rules.js';
 
@@ -89,7 +90,7 @@ export function createProgressService(deps: {
       const rows = await progress.continueWatching(
         sql,
         principal.userId,
-        visibleAccess(principal),
+        visibleLevels(principal),
         pageSize,
         (pageNumber - 1) * pageSize,
       );
@@ -108,7 +109,7 @@ export function createProgressService(deps: {
       const { rows, total } = await progress.history(
         sql,
         principal.userId,
-        visibleAccess(principal),
+        visibleLevels(principal),
         pageSize,
         (pageNumber - 1) * pageSize,
       );
