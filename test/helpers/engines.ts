@@ -3,7 +3,11 @@
  * the environment (DATABASE_URL, REDIS_URL, NATS_URL), isolated per call: a fresh database, a
  * fresh Redis namespace and a fresh JetStream stream, all removed by `close()`.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, openAsBlob, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import type { Bus } from '../../src/ports/bus.js';
 import type { Cache } from '../../src/ports/cache.js';
@@ -14,6 +18,7 @@ import { createMemoryCache } from '../../src/adapters/cache/memory.js';
 import { createRedisCache } from '../../src/adapters/cache/redis.js';
 import { createMemoryBus, type MemoryBusOptions } from '../../src/adapters/bus/memory.js';
 import { createNatsBus } from '../../src/adapters/bus/nats.js';
+import { migrate, readMigrations, type MigrationSet } from '../../src/platform/migrations.js';
 
 export const serverUrls = {
   database: process.env.DATABASE_URL || undefined,
@@ -59,6 +64,45 @@ export async function createTestSql(
       await c.end();
     },
   };
+}
+
+/**
+ * A fresh database with `sets` already migrated. A new PGlite runs initdb and then every
+ * migration, most of an embedded test file's set-up time; here it starts from a snapshot of a
+ * database migrated once by `migrate()` itself, kept in the temp folder under a key of the PGlite
+ * version and every migration's checksum (so a changed or new migration makes a new snapshot),
+ * and the kernel's own `migrate()` then finds each migration applied. On PostgreSQL: a fresh
+ * database, as createTestSql.
+ */
+export async function createMigratedTestSql(sets: readonly MigrationSet[]): Promise<TestSql> {
+  if (serverUrls.database) return createTestSql('postgres');
+  const snapshot = await pgliteSnapshot(sets);
+  const sql = await createPgliteSql('memory://', { loadDataDir: snapshot });
+  return { sql, close: () => sql.close() };
+}
+
+async function pgliteSnapshot(sets: readonly MigrationSet[]): Promise<Blob> {
+  const require = createRequire(import.meta.url);
+  const pglite = path.join(path.dirname(require.resolve('@electric-sql/pglite')), '..', 'package.json');
+  const key = createHash('sha256').update(readFileSync(pglite));
+  for (const set of sets)
+    for (const m of await readMigrations(set)) key.update(`${m.module}/${m.version}/${m.checksum}\n`);
+  const dir = path.join(tmpdir(), 'kino-test-pglite');
+  const file = path.join(dir, `${key.digest('hex').slice(0, 24)}.tar`);
+  if (existsSync(file)) return openAsBlob(file);
+  const sql = await createPgliteSql('memory://');
+  try {
+    await migrate(sql, sets);
+    const tarball = Buffer.from(await (await sql.dumpDataDir()).arrayBuffer());
+    // Several test workers may build it at once: each writes its own file, the last rename wins.
+    mkdirSync(dir, { recursive: true });
+    const partial = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    writeFileSync(partial, tarball);
+    renameSync(partial, file);
+    return new Blob([tarball]);
+  } finally {
+    await sql.close();
+  }
 }
 
 export async function createTestCache(

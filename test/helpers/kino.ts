@@ -8,9 +8,10 @@ import path from 'node:path';
 import { loadConfig, MODULE_NAMES, type Config, type ModuleName } from '../../src/platform/config.js';
 import { createLogger } from '../../src/platform/logger.js';
 import type { Clock } from '../../src/platform/clock.js';
-import { createKernel, type Kernel } from '../../src/runtime/kernel.js';
+import { createKernel, migrationSets, type Kernel } from '../../src/runtime/kernel.js';
+import { loadModules } from '../../src/runtime/modules.js';
 import type { HttpApp } from '../../src/platform/http/app.js';
-import { createTestBus, createTestCache, createTestSql, eventually } from './engines.js';
+import { createMigratedTestSql, createTestBus, createTestCache, eventually } from './engines.js';
 
 export interface TestKino {
   readonly kernel: Kernel;
@@ -48,7 +49,8 @@ export async function createTestKino(options: TestKinoOptions = {}): Promise<Tes
     ...options.env,
   });
   const logger = createLogger(config.logLevel);
-  const testSql = await createTestSql();
+  const modules = options.modules ?? MODULE_NAMES;
+  const testSql = await createMigratedTestSql(migrationSets(await loadModules(modules)));
   const cache = await createTestCache();
   const bus = await createTestBus();
   const engines = {
@@ -65,7 +67,7 @@ export async function createTestKino(options: TestKinoOptions = {}): Promise<Tes
   const kernel = await createKernel({
     config,
     logger,
-    modules: options.modules ?? MODULE_NAMES,
+    modules,
     http: true,
     workers: workers ? ['*'] : [],
     relay: workers,

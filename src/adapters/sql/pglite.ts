@@ -38,6 +38,8 @@ export interface PgliteSql extends Sql {
     path: string,
     hooks?: { onSessionEnd?: () => void; onError?: (error: unknown) => void },
   ): Promise<WireServer>;
+  /** The whole data directory as an uncompressed tarball, which `loadDataDir` starts from. */
+  dumpDataDir(): Promise<Blob>;
 }
 
 /** Statements outside a transaction run one at a time under `lock`. */
@@ -98,12 +100,15 @@ export async function createPgliteSql(
      * a small buffer cache keeps the all-in-one process small (reads still hit the OS cache).
      */
     sharedBuffers?: string;
+    /** Start from this tarball of a data directory (`dumpDataDir`) instead of running initdb. */
+    loadDataDir?: Blob;
   } = {},
 ): Promise<PgliteSql> {
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
   const db = await PGlite.create(dataDir.startsWith('memory://') ? undefined : dataDir, {
     extensions: { pg_trgm },
     parsers: { [types.DATE]: (value: string) => value },
+    ...(options.loadDataDir && { loadDataDir: options.loadDataDir }),
     ...(options.sharedBuffers && {
       startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${options.sharedBuffers}`],
     }),
@@ -139,6 +144,14 @@ export async function createPgliteSql(
           await server.close();
         },
       };
+    },
+    async dumpDataDir() {
+      const release = await lock.acquire();
+      try {
+        return await db.dumpDataDir('none');
+      } finally {
+        release();
+      }
     },
     async close() {
       if (closed) return;
