@@ -74,10 +74,11 @@ describe('register and login', () => {
   });
 
   it('refuses duplicates, short, long and common passwords with stable codes', async () => {
+    await register('carol');
     const dup = await kino.app.inject({
       method: 'POST',
       url: '/api/v1/auth/register',
-      payload: { login: 'ALICE', email: 'other@example.com', password: PASSWORD },
+      payload: { login: 'CAROL', email: 'other@example.com', password: PASSWORD },
     });
     expect(dup.statusCode).toBe(409);
     expect(dup.json<{ code: string }>().code).toBe('LOGIN_TAKEN');
@@ -439,14 +440,15 @@ describe('administration', () => {
   });
 
   it('lists and searches users with paging and X-Total-Count; non-admins get 403', async () => {
+    await register('findable');
     const res = await kino.app.inject({
       method: 'GET',
-      url: '/api/v1/users?query=alic&page_size=10',
+      url: '/api/v1/users?query=findab&page_size=10',
       headers: bearer(admin.access_token),
     });
     expect(res.statusCode).toBe(200);
     expect(res.headers['x-total-count']).toBe('1');
-    expect(res.json<{ login: string }[]>()[0]!.login).toBe('alice');
+    expect(res.json<{ login: string }[]>()[0]!.login).toBe('findable');
     const user = await register();
     const forbidden = await kino.app.inject({
       method: 'GET',
