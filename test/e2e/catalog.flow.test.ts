@@ -3,12 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CatalogModuleService, ContentService } from '../../src/modules/catalog/index.js';
 import { eventually } from '../helpers/engines.js';
 import { createTestKino, type TestKino } from '../helpers/kino.js';
-import { contentFixtures, type FilmRow, type PersonRow } from './catalog.fixtures.js';
+import { contentFixtures } from './catalog.fixtures.js';
 
 let kino: TestKino;
 let content: ContentService;
-let film: FilmRow;
-let director: PersonRow;
+let fx: ReturnType<typeof contentFixtures>;
 const actor = { id: null, login: 'editor' };
 
 const get = async (url: string) => {
@@ -22,23 +21,23 @@ async function until(check: () => Promise<boolean>) {
   await eventually(check);
 }
 
+// Each test edits a film of its own (with its own names), so no test sees another's edits.
 beforeAll(async () => {
   kino = await createTestKino({ modules: ['catalog', 'etl'] });
   content = kino.kernel.services.require<CatalogModuleService>('catalog').content;
-  const fx = contentFixtures(kino);
-  director = await fx.person('Andrei Tarkovsky');
-  film = await fx.film({ title: 'Solaris', rating: 8.1, directors: [director] });
-  // Warm the cache with the answers the edits below must change.
-  expect((await get(`/api/v1/films/${film.id}`)).status).toBe(200);
-  expect(await get('/api/v1/films/search?query=solaris')).toMatchObject({
-    status: 200,
-    body: [{ uuid: film.id }],
-  });
+  fx = contentFixtures(kino);
 });
 afterAll(async () => kino?.close());
 
 describe('content edits through to the read API', () => {
   it('shows a renamed film in detail and search despite cached answers', async () => {
+    const film = await fx.film({ title: 'Solaris', rating: 8.1 });
+    // Warm the cache with the answers the edit must change.
+    expect((await get(`/api/v1/films/${film.id}`)).status).toBe(200);
+    expect(await get('/api/v1/films/search?query=solaris')).toMatchObject({
+      status: 200,
+      body: [{ uuid: film.id }],
+    });
     const current = (await content.getFilm(film.id))!;
     await content.updateFilm(film.id, { title: 'Stalker' }, current.version, actor);
     await until(
@@ -51,6 +50,10 @@ describe('content edits through to the read API', () => {
   });
 
   it('follows a renamed person into film documents and person search', async () => {
+    const director = await fx.person('Andrei Tarkovsky');
+    const film = await fx.film({ title: "Ivan's Childhood", directors: [director] });
+    expect((await get(`/api/v1/films/${film.id}`)).status).toBe(200);
+    expect((await get('/api/v1/persons/search?query=tarkovsky')).body).toMatchObject([{ uuid: director.id }]);
     const person = (await content.getPerson(director.id))!;
     await content.updatePerson(director.id, { full_name: 'A. A. Tarkovsky' }, person.version, actor);
     await until(async () => {
@@ -62,14 +65,22 @@ describe('content edits through to the read API', () => {
   });
 
   it('hides a film made PAID from anonymous callers (403 by id, gone from lists)', async () => {
+    const genre = await fx.genre('Drama');
+    const director = await fx.person('Tonino Guerra');
+    const film = await fx.film({ title: 'Nostalghia', genres: [genre], directors: [director] });
+    const list = `/api/v1/films?genre=${genre.id}`;
+    expect((await get(list)).body).toMatchObject([{ uuid: film.id }]);
+    expect((await get(`/api/v1/persons/${director.id}/film`)).body).toMatchObject([{ uuid: film.id }]);
     const current = (await content.getFilm(film.id))!;
     await content.updateFilm(film.id, { access: 'PAID' }, current.version, actor);
     await until(async () => (await get(`/api/v1/films/${film.id}`)).status === 403);
-    expect((await get('/api/v1/films')).body).toEqual([]);
+    expect((await get(list)).body).toEqual([]);
     expect((await get(`/api/v1/persons/${director.id}/film`)).body).toEqual([]);
   });
 
   it('answers 404 for a deleted film', async () => {
+    const film = await fx.film({ title: 'The Sacrifice' });
+    expect((await get(`/api/v1/films/${film.id}`)).status).toBe(200);
     await content.deleteFilm(film.id, actor);
     await until(async () => (await get(`/api/v1/films/${film.id}`)).status === 404);
     expect(((await get(`/api/v1/films/${film.id}`)).body as { code: string }).code).toBe('FILM_NOT_FOUND');
