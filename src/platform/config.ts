@@ -71,6 +71,12 @@ const url =
     }
     return raw;
   };
+const portOrOff: Parse<number | null> = (raw) => {
+  if (raw.trim().toLowerCase() === 'off') return null;
+  if (!/^\s*\d+\s*$/.test(raw) || Number(raw) > 65535)
+    throw new Invalid('must be a port from 0 to 65535, or off');
+  return Number(raw);
+};
 const services: Parse<readonly ModuleName[]> = (raw) => {
   const parts = raw
     .split(/[\s,]+/)
@@ -106,6 +112,18 @@ export const SPEC = {
   ),
   host: v('HOST', '127.0.0.1', 'Interface the HTTP server listens on (0.0.0.0 in containers).', text),
   port: v('PORT', '8080', 'HTTP port.', int(0, 65535)),
+  metricsHost: v(
+    'METRICS_HOST',
+    '127.0.0.1',
+    'Interface the Prometheus /metrics listener listens on (0.0.0.0 in containers, for a scraper on the same network).',
+    text,
+  ),
+  metricsPort: v(
+    'METRICS_PORT',
+    '9464',
+    'Port of the Prometheus /metrics listener, apart from PORT so the API never serves metrics; 0 = any free port, off = no listener.',
+    portOrOff,
+  ),
   publicUrl: v(
     'PUBLIC_URL',
     undefined,
@@ -466,6 +484,8 @@ export function loadConfig(
       problems.push({ env: spec.env, message: `${error.message} (got ${JSON.stringify(redactValue(raw))})` });
     }
   }
+  if (typeof out.metricsPort === 'number' && out.metricsPort !== 0 && out.metricsPort === out.port)
+    problems.push({ env: 'METRICS_PORT', message: `must differ from PORT (both ${out.port})` });
   if (problems.length > 0) throw new ConfigError(problems);
   const dataDir = path.resolve(String(out.dataDir));
   const host = String(out.host);

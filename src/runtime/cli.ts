@@ -83,7 +83,7 @@ const BUILTIN: Record<string, Command & { config?: false }> = {
         config: ctx.config,
         logger: ctx.logger,
         modules: ctx.config.services,
-        // /health, /ready and /metrics on PORT for probes and Prometheus; no module routes.
+        // /health and /ready on PORT for probes, /metrics on METRICS_PORT; no module routes.
         http: true,
         routes: false,
         workers: names.filter((n) => n !== 'relay'),
@@ -247,8 +247,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     const code = (error as { code?: string }).code;
     if (code === 'EADDRINUSE') {
+      const metrics = (error as { port?: number }).port === config.metricsPort;
       err.write(
-        `kino ${name}: port ${config.port} on ${config.host} is already in use. Set PORT to another one.\n`,
+        metrics
+          ? `kino ${name}: the metrics port ${config.metricsPort} on ${config.metricsHost} is already in use. Set METRICS_PORT to another one (or off).\n`
+          : `kino ${name}: port ${config.port} on ${config.host} is already in use. Set PORT to another one.\n`,
       );
       return 1;
     }

@@ -38,7 +38,7 @@ export interface KernelOptions {
   modules: readonly ModuleName[];
   /** Build the HTTP app (false for commands and tests without HTTP). */
   http: boolean;
-  /** Mount the modules' routes on the HTTP app (default true); `kino worker` serves only /health, /ready and /metrics. */
+  /** Mount the modules' routes on the HTTP app (default true); `kino worker` serves only /health and /ready. */
   routes?: boolean;
   /** Worker names to run (`*` = every worker of the loaded modules). */
   workers: readonly string[];

@@ -1,6 +1,7 @@
 /** Running a process until a signal: `kino start`, `kino serve`, `kino worker`. */
 import type { Config, ModuleName } from '../platform/config.js';
 import type { Logger } from '../platform/logger.js';
+import { listenMetrics, type MetricsListener } from '../platform/http/metrics-listener.js';
 import { shutdownTracing } from '../platform/tracing.js';
 import { createKernel, type Kernel } from './kernel.js';
 
@@ -9,7 +10,7 @@ export interface RunOptions {
   logger: Logger;
   modules: readonly ModuleName[];
   http: boolean;
-  /** Mount module routes (default true); workers serve only health and metrics. */
+  /** Mount module routes (default true); workers serve only /health and /ready. */
   routes?: boolean;
   workers: readonly string[];
   relay: boolean;
@@ -28,6 +29,20 @@ export async function run(options: RunOptions): Promise<Kernel> {
     for (const instance of kernel.instances.values())
       banner.push(...((await instance.seed?.({ terminal })) ?? []));
   }
+  // Metrics first: once /ready answers on PORT, Prometheus can scrape too.
+  let metrics: MetricsListener | undefined;
+  try {
+    if (config.metricsPort !== null)
+      metrics = await listenMetrics({
+        registry: kernel.metrics.registry,
+        host: config.metricsHost,
+        port: config.metricsPort,
+        logger,
+      });
+  } catch (error) {
+    await kernel.close();
+    throw error;
+  }
   await kernel.start();
   if (kernel.app) await kernel.app.listen({ host: config.host, port: config.port });
 
@@ -44,8 +59,7 @@ export async function run(options: RunOptions): Promise<Kernel> {
       process.exit(1);
     }, 10_000);
     force.unref();
-    kernel
-      .close()
+    Promise.all([metrics?.close(), kernel.close()])
       .then(() => shutdownTracing())
       .then(
         () => {
@@ -62,7 +76,16 @@ export async function run(options: RunOptions): Promise<Kernel> {
   process.once('SIGTERM', () => stop('SIGTERM'));
 
   const ms = Date.now() - startedAt;
-  logger.info({ ms, modules: options.modules, http: options.http, workers: options.workers }, 'ready');
+  logger.info(
+    {
+      ms,
+      modules: options.modules,
+      http: options.http,
+      workers: options.workers,
+      ...(metrics ? { metrics: metrics.url } : {}),
+    },
+    'ready',
+  );
   if (options.seed && kernel.app) {
     const address = kernel.app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
@@ -75,6 +98,7 @@ export async function run(options: RunOptions): Promise<Kernel> {
       `  API docs  ${base}/api/docs`,
       `  Admin     ${base}/admin`,
       `  Health    ${base}/health`,
+      ...(metrics ? [`  Metrics   ${metrics.url}`] : []),
       `  Data      ${config.dataDir}`,
       ...banner.map((l) => `  ${l}`),
       'Press Ctrl-C to stop.',

@@ -119,6 +119,7 @@ describe.skipIf(!hasChromium)(`admin panel in Chromium${hasChromium ? '' : ` (${
       KINO_DATA_DIR: dataDir,
       HOST: '127.0.0.1',
       PORT: String(port),
+      METRICS_PORT: '0',
       LOG_LEVEL: 'warn',
       KINO_RATE_LIMIT: 'off',
       KINO_ADMIN_PASSWORD: admin.password,

@@ -14,6 +14,7 @@ const env = {
   ...process.env,
   KINO_DATA_DIR: dataDir,
   PORT: '0',
+  METRICS_PORT: '0',
   LOG_LEVEL: 'info',
   // The embedded engines, whatever the test run was given.
   DATABASE_URL: '',

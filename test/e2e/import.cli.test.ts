@@ -31,7 +31,14 @@ interface Instance {
 
 async function instance(): Promise<Instance> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'kino-import-cli-'));
-  const base = { KINO_DATA_DIR: dataDir, REDIS_URL: '', NATS_URL: '', LOG_LEVEL: 'warn', PORT: '0' };
+  const base = {
+    KINO_DATA_DIR: dataDir,
+    REDIS_URL: '',
+    NATS_URL: '',
+    LOG_LEVEL: 'warn',
+    PORT: '0',
+    METRICS_PORT: '0',
+  };
   if (serverUrls.database) {
     const db: TestSql = await createTestSql('postgres');
     return {

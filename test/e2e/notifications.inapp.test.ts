@@ -172,7 +172,7 @@ describe('notifications: in-app, live push, digests, quiet hours', () => {
     const none = await n.kino.app.inject({ url: '/api/v1/notifications?unread=true', headers });
     expect(none.headers['x-total-count']).toBe('0');
     expect((await n.kino.app.inject({ url: '/api/v1/notifications' })).statusCode).toBe(401);
-    const metrics = (await n.kino.app.inject({ url: '/metrics' })).body;
+    const metrics = await n.kino.kernel.metrics.registry.metrics();
     expect(metrics).toMatch(
       /kino_notifications_deliveries_total\{[^}]*channel="in_app"[^}]*outcome="sent"[^}]*\} [1-9]/,
     );

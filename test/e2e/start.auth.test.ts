@@ -25,6 +25,7 @@ async function start(): Promise<void> {
       ...process.env,
       KINO_DATA_DIR: dataDir,
       PORT: '0',
+      METRICS_PORT: '0',
       LOG_LEVEL: 'info',
       DATABASE_URL: '',
       REDIS_URL: '',

@@ -1,6 +1,6 @@
 /**
- * `kino start` as a new user runs it: a fresh data folder, health and readiness, a clean exit on
- * Ctrl-C (SIGINT), and a second start that keeps the data.
+ * `kino start` as a new user runs it: a fresh data folder, health and readiness, metrics on their
+ * own port, a clean exit on Ctrl-C (SIGINT), and a second start that keeps the data.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
@@ -23,6 +23,7 @@ function start(): Promise<Started> {
       ...process.env,
       KINO_DATA_DIR: dataDir,
       PORT: '0',
+      METRICS_PORT: '0',
       LOG_LEVEL: 'info',
       DATABASE_URL: '',
       REDIS_URL: '',
@@ -62,6 +63,11 @@ describe('kino start', () => {
     expect((await fetch(`${base}/health`)).status).toBe(200);
     const ready = await fetch(`${base}/ready`);
     expect(ready.status).toBe(200);
+    // The banner names the private metrics address; the API port does not serve them.
+    const metrics = /Metrics\s+(http:\/\/\S+\/metrics)/.exec(output())?.[1];
+    expect(metrics).toBeDefined();
+    expect((await fetch(metrics!)).status).toBe(200);
+    expect((await fetch(`${base}/metrics`)).status).toBe(404);
     const stopped = await stop(child, 'SIGINT');
     expect(stopped.code).toBe(0);
     expect(stopped.ms).toBeLessThan(5_000);

@@ -106,8 +106,11 @@ const headerSafe = (value: string) =>
 
 function externalServer(base: string, admin: string): KinoServer {
   const [login = '', password = ''] = admin.split(/:(.*)/s);
+  const metrics = new URL('/metrics', base);
+  metrics.port = '9464'; // METRICS_PORT's default; the fuzzer does not read it
   return {
     base,
+    metrics: metrics.href,
     admin: { login, password },
     output: () => '',
     close: async () => undefined,

@@ -1,8 +1,9 @@
 /**
- * A real `kino start` in a child process, listening on a free port, on the engines the environment
- * chooses (a fresh PostgreSQL database, its own JetStream stream when those URLs are set; PGlite in
- * a fresh data folder otherwise), with an administrator created beforehand by `kino
- * createsuperuser` in another process. Tests talk to it over HTTP with fetch, as a client would.
+ * A real `kino start` in a child process, listening on a free port (its metrics on another), on
+ * the engines the environment chooses (a fresh PostgreSQL database, its own JetStream stream when
+ * those URLs are set; PGlite in a fresh data folder otherwise), with an administrator created
+ * beforehand by `kino createsuperuser` in another process. Tests talk to it over HTTP with fetch,
+ * as a client would.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -19,6 +20,8 @@ const run = promisify(execFile);
 
 export interface KinoServer {
   readonly base: string;
+  /** The Prometheus listener (METRICS_PORT), e.g. http://127.0.0.1:41234/metrics. */
+  readonly metrics: string;
   readonly admin: { login: string; password: string };
   /** Logs the administrator in and returns a fresh access token. */
   adminToken(): Promise<string>;
@@ -57,10 +60,13 @@ export async function startKinoServer(options: { env?: Record<string, string> } 
   }
   const stream = serverUrls.nats ? uniq('KF_').toUpperCase() : undefined;
   const port = await freePort();
+  let metricsPort = await freePort();
+  while (metricsPort === port) metricsPort = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     KINO_DATA_DIR: dataDir,
     PORT: String(port),
+    METRICS_PORT: String(metricsPort),
     LOG_LEVEL: 'warn',
     DATABASE_URL: database?.url ?? '',
     REDIS_URL: serverUrls.redis ?? '',
@@ -132,6 +138,7 @@ export async function startKinoServer(options: { env?: Record<string, string> } 
 
   return {
     base,
+    metrics: `http://127.0.0.1:${metricsPort}/metrics`,
     admin,
     output: () => out,
     async adminToken() {

@@ -50,6 +50,32 @@ describe('config', () => {
     expect((error as Error).message).not.toContain('secret');
   });
 
+  it('serves metrics on a private port of their own by default; off or 0 on request', () => {
+    const config = loadConfig({});
+    expect(config.metricsHost).toBe('127.0.0.1');
+    expect(config.metricsPort).toBe(9464);
+    expect(config.metricsPort).not.toBe(config.port);
+    expect(loadConfig({ METRICS_PORT: 'off' }).metricsPort).toBeNull();
+    expect(loadConfig({ METRICS_PORT: '0' }).metricsPort).toBe(0);
+    expect(loadConfig({ METRICS_PORT: '0', PORT: '0' }).metricsPort).toBe(0);
+  });
+
+  it('refuses a metrics port that is not a port, or is the API port', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems.map((p) => p.env);
+      }
+    };
+    expect(problems({ METRICS_PORT: 'abc' })).toEqual(['METRICS_PORT']);
+    expect(problems({ METRICS_PORT: '70000' })).toEqual(['METRICS_PORT']);
+    expect(problems({ METRICS_PORT: '-1' })).toEqual(['METRICS_PORT']);
+    expect(problems({ METRICS_PORT: '8080' })).toEqual(['METRICS_PORT']);
+    expect(problems({ PORT: '9000', METRICS_PORT: '9000' })).toEqual(['METRICS_PORT']);
+  });
+
   it('keeps .env.example in step with the variables the code reads', () => {
     expect(readFileSync(new URL('../../.env.example', import.meta.url), 'utf8')).toBe(envExample());
   });

@@ -1,7 +1,8 @@
 /**
  * The HTTP kernel every service shares: Fastify with TypeBox schemas, problem+json errors,
- * request ids in every log line, security headers, metrics, health and readiness, OpenAPI.
- * Modules add their routes as plugins; server start-up and signals live in runtime/.
+ * request ids in every log line, security headers, the request histogram, health and readiness,
+ * OpenAPI. Modules add their routes as plugins; server start-up and signals live in runtime/.
+ * Prometheus reads the metrics from a listener of their own (metrics-listener.ts), never here.
  */
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -251,11 +252,6 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     const ready = failed.every((r) => r.required === false);
     const status = !ready ? 'unavailable' : failed.length > 0 ? 'degraded' : 'ready';
     return reply.code(ready ? 200 : 503).send({ status, checks });
-  });
-
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
-    reply.type(metrics.registry.contentType);
-    return metrics.registry.metrics();
   });
 
   for (const plugin of options.plugins) await app.register(plugin);
