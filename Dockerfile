@@ -21,9 +21,13 @@ RUN npm run build \
 
 # ---- runtime: production dependencies and the build, run as an unprivileged user ----
 FROM node:24-trixie-slim AS runtime
+# Metrics on their own port, reachable from the container network (a scraper beside it) but
+# never published by the compose files; the API port does not serve them.
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=8080 \
+    METRICS_HOST=0.0.0.0 \
+    METRICS_PORT=9464 \
     KINO_DATA_DIR=/data \
     TRUST_PROXY=on
 WORKDIR /app
@@ -32,7 +36,7 @@ RUN ln -s /app/bin/kino.js /usr/local/bin/kino \
  && mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
-EXPOSE 8080
+EXPOSE 8080 9464
 # Every process (servers and workers) answers /health on PORT.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]

@@ -76,6 +76,29 @@ describe('kubernetes manifests', () => {
     }
   });
 
+  it('Prometheus scrapes each pod on its metrics port, which no Service exposes', () => {
+    const [config] = yamlDocs(`${K8S}/configmap.yaml`);
+    expect(config!.data.METRICS_HOST).toBe('0.0.0.0');
+    const metricsPort = Number(config!.data.METRICS_PORT);
+    expect(metricsPort).toBeGreaterThan(0);
+    expect(metricsPort).not.toBe(Number(config!.data.PORT));
+    for (const d of ofKind('Deployment')) {
+      const name = d.metadata.name as string;
+      const annotations = d.spec.template.metadata.annotations;
+      expect(annotations['prometheus.io/scrape'], name).toBe('true');
+      expect(annotations['prometheus.io/path'], name).toBe('/metrics');
+      expect(Number(annotations['prometheus.io/port']), name).toBe(metricsPort);
+      const ports = d.spec.template.spec.containers[0].ports as Doc[];
+      expect(ports.find((p) => p.name === 'metrics')?.containerPort, name).toBe(metricsPort);
+    }
+    for (const service of ofKind('Service'))
+      for (const port of service.spec.ports as Doc[]) {
+        expect(port.targetPort, service.metadata.name).not.toBe('metrics');
+        expect(port.targetPort, service.metadata.name).not.toBe(metricsPort);
+        expect(port.port, service.metadata.name).not.toBe(metricsPort);
+      }
+  });
+
   it('has a deployment, service and autoscaler per HTTP service and one per worker', () => {
     const deployments = ofKind('Deployment').map((d) => d.metadata.name as string);
     const services = ofKind('Service').map((d) => d.metadata.name as string);
@@ -168,14 +191,18 @@ describe('compose, nginx and prometheus agree', () => {
     expect(distributed.services.migrate!.command).toEqual(['migrate']);
   });
 
-  it('prometheus scrapes every Kinoservice process of the distributed compose', () => {
+  it('prometheus scrapes every Kinoservice process of the distributed compose on its metrics port', () => {
     const config = parse(read('deploy/prometheus/prometheus.yml')) as {
       scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
     };
-    const targets = config.scrape_configs
+    const env = (distributed as unknown as { 'x-kino-env': Record<string, string> })['x-kino-env'];
+    expect(env.METRICS_HOST).toBe('0.0.0.0');
+    expect(env.METRICS_PORT).not.toBe(env.PORT);
+    const scraped = config.scrape_configs
       .filter((j) => j.job_name.startsWith('kino-'))
-      .flatMap((j) => j.static_configs.flatMap((c) => c.targets))
-      .map((t) => t.split(':')[0]);
+      .flatMap((j) => j.static_configs.flatMap((c) => c.targets));
+    for (const t of scraped) expect(t.split(':')[1], t).toBe(env.METRICS_PORT);
+    const targets = scraped.map((t) => t.split(':')[0]);
     const kinoProcesses = composeServices.filter((s) => {
       const command = distributed.services[s]!.command as string[] | undefined;
       return command?.[0] === 'serve' || command?.[0] === 'worker';
