@@ -222,9 +222,10 @@ async function requestMix(engine: EngineEnv, catalog: PreparedCatalog): Promise<
 // ---------------------------------------------------------------------------------------------
 // Measuring
 
-/** kino_catalog_cache_lookups_total by result, from the server's /metrics. */
+/** kino_catalog_cache_lookups_total by result, from the server's metrics listener. */
 async function cacheLookups(server: Server): Promise<Record<string, number>> {
-  const text = await (await fetch(`${server.base}/metrics`)).text();
+  if (!server.metrics) return {};
+  const text = await (await fetch(server.metrics)).text();
   const out: Record<string, number> = {};
   for (const m of text.matchAll(/^kino_catalog_cache_lookups_total\{[^}]*result="(\w+)"[^}]*\} (\d+)/gm))
     out[m[1]!] = (out[m[1]!] ?? 0) + Number(m[2]);

@@ -132,6 +132,7 @@ async function main(): Promise<void> {
       ...(process.env as Record<string, string>),
       SERVICES: 'ugc',
       PORT: String(PORT),
+      METRICS_PORT: 'off',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
       KINO_DATA_DIR: dataDir,

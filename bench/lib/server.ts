@@ -1,12 +1,15 @@
 /** Starts Kinoservice (or the bare baseline) as a child process and reports readiness and RSS. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
 export interface Server {
   readonly base: string;
+  /** The Prometheus listener of a Kinoservice process (METRICS_PORT); none for the baseline. */
+  readonly metrics?: string;
   readonly pid: number;
   /** Milliseconds from spawn to the first 200 from /ready. */
   readonly readyMs: number;
@@ -52,6 +55,18 @@ export function cpuSecondsOf(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** A port nothing listens on right now (the system's pick). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
 export async function startKino(options: {
   port: number;
   env: Record<string, string>;
@@ -60,6 +75,8 @@ export async function startKino(options: {
   nodeArgs?: string[];
 }): Promise<Server> {
   const base = `http://127.0.0.1:${options.port}`;
+  let metricsPort = await freePort();
+  while (metricsPort === options.port) metricsPort = await freePort();
   const t0 = Date.now();
   const child = spawn(
     process.execPath,
@@ -73,6 +90,8 @@ export async function startKino(options: {
         ...options.env,
         PORT: String(options.port),
         HOST: '127.0.0.1',
+        METRICS_PORT: String(metricsPort),
+        METRICS_HOST: '127.0.0.1',
       },
       stdio: ['ignore', 'ignore', 'pipe'],
     },
@@ -85,7 +104,10 @@ export async function startKino(options: {
     child.kill('SIGKILL');
     throw new Error(`${(error as Error).message}\n${err}`);
   }
-  return serverOf(child, base, Date.now() - t0, () => err);
+  return {
+    ...serverOf(child, base, Date.now() - t0, () => err),
+    metrics: `http://127.0.0.1:${metricsPort}/metrics`,
+  };
 }
 
 export async function startBaseline(port: number): Promise<Server> {

@@ -7,7 +7,7 @@
  * Runs only with DISTRIBUTED_E2E=1 and DATABASE_URL, REDIS_URL and NATS_URL set: it stops and
  * starts the machine's nats-server and redis-server, so nothing else may use them meanwhile —
  * or with DISTRIBUTED_PRIVATE_ENGINES=1 (instead of REDIS_URL and NATS_URL) on private ones.
- * Ports DISTRIBUTED_BASE_PORT (default 18110) and the following 12 are used; DISTRIBUTED_FAULTS=0
+ * Ports DISTRIBUTED_BASE_PORT (default 18110) and the following 28 are used; DISTRIBUTED_FAULTS=0
  * runs only the boot checks, DISTRIBUTED_KEEP_LOGS=1 keeps the processes' logs.
  */
 import { spawnSync } from 'node:child_process';
@@ -63,13 +63,15 @@ describe.skipIf(!enabled)('distributed shape', () => {
       },
     );
 
-    it('every process (workers included) answers /health and /ready and serves metrics', async () => {
+    it('every process (workers included) answers /health and /ready, and serves metrics on its metrics port only', async () => {
+      expect((await fetch(`${cluster.url}/metrics`)).status, 'through nginx').toBe(404);
       for (const p of cluster.processes.values()) {
         const health = await fetch(`${p.url}/health`);
         expect(health.status, p.spec.name).toBe(200);
         const ready = await fetch(`${p.url}/ready`);
         expect(ready.status, `${p.spec.name}: ${await ready.clone().text()}`).toBe(200);
-        const metrics = await (await fetch(`${p.url}/metrics`)).text();
+        expect((await fetch(`${p.url}/metrics`)).status, p.spec.name).toBe(404);
+        const metrics = await (await fetch(p.metricsUrl)).text();
         expect(metrics, p.spec.name).toContain('nodejs_eventloop_lag_p99_seconds');
         expect(metrics, p.spec.name).toContain('kino_outbox_backlog');
       }
@@ -87,7 +89,7 @@ describe.skipIf(!enabled)('distributed shape', () => {
     it('both replicas of catalog and auth take traffic', async () => {
       // Each replica's own request counter grows when requests go through nginx.
       const count = async (name: string) => {
-        const text = await (await fetch(`${cluster.processes.get(name)!.url}/metrics`)).text();
+        const text = await (await fetch(cluster.processes.get(name)!.metricsUrl)).text();
         return [
           ...text.matchAll(/^http_request_duration_seconds_count\{[^}]*route="\/health"[^}]*\} (\d+)/gm),
         ]

@@ -28,6 +28,8 @@ export interface ProcessSpec {
   /** `kino` arguments, e.g. ['serve', 'catalog']. */
   readonly args: readonly string[];
   readonly port: number;
+  /** The process's Prometheus listener (METRICS_PORT). */
+  readonly metricsPort: number;
   /** Module behind nginx (HTTP services), for the upstream list. */
   readonly upstream?: string;
   readonly env?: Readonly<Record<string, string>>;
@@ -69,6 +71,8 @@ export interface RunningProcess {
   readonly child: ChildProcess;
   readonly logFile: string;
   readonly url: string;
+  /** Its Prometheus listener, e.g. http://127.0.0.1:18124/metrics */
+  readonly metricsUrl: string;
 }
 
 export interface Cluster {
@@ -91,22 +95,22 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
+/**
+ * The processes: HTTP ports basePort+1…+13, then their metrics listeners in the same order
+ * (basePort+14…+26); basePort+27 and +28 are the private engines'.
+ */
 export function clusterSpecs(basePort: number): ProcessSpec[] {
-  let port = basePort;
-  const next = () => ++port;
-  const serve = (module: string, replica: number): ProcessSpec => ({
+  const serve = (module: string, replica: number) => ({
     name: `${module}-${replica}`,
     args: ['serve', module],
-    port: next(),
     upstream: module,
   });
-  const worker = (name: string, services: string | undefined): ProcessSpec => ({
+  const worker = (name: string, services: string | undefined) => ({
     name: `worker-${name}`,
     args: ['worker', name],
-    port: next(),
     ...(services ? { env: { SERVICES: services } } : {}),
   });
-  return [
+  const processes = [
     serve('auth', 1),
     serve('auth', 2),
     serve('catalog', 1),
@@ -121,6 +125,11 @@ export function clusterSpecs(basePort: number): ProcessSpec[] {
     worker('ugc-sink,ugc-films', 'ugc'),
     worker('files-films', 'files'),
   ];
+  return processes.map((p, i) => ({
+    ...p,
+    port: basePort + 1 + i,
+    metricsPort: basePort + 1 + processes.length + i,
+  }));
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -207,6 +216,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       env: {
         ...baseEnv,
         PORT: String(spec.port),
+        METRICS_PORT: String(spec.metricsPort),
         KINO_DATA_DIR: path.join(dir, 'data', spec.name),
         ...spec.env,
       },
@@ -214,7 +224,13 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     });
     child.stdout.pipe(out);
     child.stderr.pipe(out);
-    const running = { spec, child, logFile, url: `http://127.0.0.1:${spec.port}` };
+    const running = {
+      spec,
+      child,
+      logFile,
+      url: `http://127.0.0.1:${spec.port}`,
+      metricsUrl: `http://127.0.0.1:${spec.metricsPort}/metrics`,
+    };
     processes.set(spec.name, running);
     return running;
   }
@@ -281,7 +297,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
 
   try {
     // Migrations first, as a deployment runs them.
-    const migrate = launch({ name: 'migrate', args: ['migrate'], port: basePort });
+    const migrate = launch({ name: 'migrate', args: ['migrate'], port: basePort, metricsPort: 0 });
     const code = await new Promise<number | null>((resolve) => migrate.child.once('exit', resolve));
     if (code !== 0) throw new Error(`kino migrate exited with ${code}:\n${cluster.log('migrate')}`);
     processes.delete('migrate');
