@@ -2,7 +2,7 @@
 # The README's path, run from outside as a new user would: a fresh clone, its install, `npm start`
 # in the background, then `npx kino createsuperuser` and `npx kino import practicum-sql …` in a
 # second process while it runs; the new admin logs in, the API serves the imported films,
-# /api/openapi.json answers; Ctrl-C and a restart keep all of it.
+# /api/openapi.json answers, metrics are on their own port only; Ctrl-C and a restart keep all of it.
 #
 # To keep CI time sane the clone reuses this checkout's node_modules (hard links, never written
 # to) instead of downloading them, then runs what `npm install` runs next: the `prepare` build.
@@ -29,9 +29,13 @@ trap cleanup EXIT
 # The embedded shape: no server engines, whatever CI exported.
 unset DATABASE_URL REDIS_URL NATS_URL S3_ENDPOINT SMTP_URL
 export KINO_DATA_DIR="$work/data" LOG_LEVEL=info
-port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
-export PORT=$port
+free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+port=$(free_port)
+metrics_port=$(free_port)
+while [ "$metrics_port" = "$port" ]; do metrics_port=$(free_port); done
+export PORT=$port METRICS_PORT=$metrics_port
 base="http://127.0.0.1:$port"
+metrics="http://127.0.0.1:$metrics_port/metrics"
 login='readme-admin'
 password="Readme-$(date +%s)-Pass!"
 
@@ -110,6 +114,14 @@ fi
 grep -q "$(cat "$KINO_DATA_DIR/admin-password.txt" 2>/dev/null || echo no-password-file)" "$work/server-1.log" &&
   fail "the generated admin password is in the server output" || ok "the generated admin password is not in the server output"
 demo=$(total "")
+# The README's table: metrics on their own private port, not on the API's.
+if grep -qF "Metrics   $metrics" "$work/server-1.log" && curl -fsS "$metrics" | grep -q '^kino_outbox_backlog'; then
+  ok "the banner names $metrics and it serves the kino_ metrics"
+else
+  fail "no kino_ metrics at $metrics (or the banner does not name it)"
+fi
+status=$(http_status "$base/metrics")
+[ "$status" = 404 ] && ok "the API port answers 404 for /metrics" || fail "the API port answers $status for /metrics"
 
 # ---- a second terminal while it runs
 if KINO_ADMIN_PASSWORD="$password" kino createsuperuser --login "$login" --email readme@example.com >"$work/su.log" 2>&1; then
