@@ -1,9 +1,9 @@
 /** Read-model queries on a real migrated database (PGlite, or PostgreSQL with DATABASE_URL). */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Sql } from '../../ports/sql.js';
 import { migrate, PLATFORM_MIGRATIONS } from '../../platform/migrations.js';
 import { createLogger } from '../../platform/logger.js';
-import { createTestSql, type TestSql } from '../../../test/helpers/engines.js';
+import { createMigratedTestSql, type TestSql } from '../../../test/helpers/engines.js';
 import { readModelFixtures, type GenreRow } from '../../../test/e2e/catalog.fixtures.js';
 import { createCatalogRepository, type CatalogRepository } from './catalog.repository.js';
 import { catalogModule } from './index.js';
@@ -12,7 +12,7 @@ import type { AccessLevel } from './content.events.js';
 let db: TestSql;
 let sql: Sql;
 let repo: CatalogRepository;
-const genres: GenreRow[] = [];
+let genres: GenreRow[];
 const LEVELS: AccessLevel[][] = [['FREE'], ['FREE', 'PAID'], ['FREE', 'PAID', 'ARCHIVED'], ['ARCHIVED']];
 
 /** What the trigger-kept totals must equal. */
@@ -32,12 +32,15 @@ async function expectTotalsMatch() {
   }
 }
 
-beforeAll(async () => {
-  db = await createTestSql();
+// Totals cover the whole table, so each test gets a database of its own with the same four films.
+beforeEach(async () => {
+  const sets = [PLATFORM_MIGRATIONS, ...catalogModule.migrations];
+  db = await createMigratedTestSql(sets);
   sql = db.sql;
-  await migrate(sql, [PLATFORM_MIGRATIONS, ...catalogModule.migrations], createLogger('silent'));
+  await migrate(sql, sets, createLogger('silent'));
   repo = createCatalogRepository(sql);
   const fx = readModelFixtures(sql);
+  genres = [];
   for (const name of ['A', 'B', 'C']) genres.push(await fx.genre(name));
   const [a, b, c] = genres as [GenreRow, GenreRow, GenreRow];
   await fx.film({ title: 'one', access: 'FREE', genres: [a] });
@@ -45,7 +48,7 @@ beforeAll(async () => {
   await fx.film({ title: 'three', access: 'ARCHIVED', genres: [c] });
   await fx.film({ title: 'four', access: 'FREE', genres: [] });
 });
-afterAll(async () => db?.close());
+afterEach(async () => db?.close());
 
 describe('film totals kept by triggers', () => {
   it('match a count after inserts', async () => {
