@@ -1,5 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createTestKino, type TestKino } from '../../../../test/helpers/kino.js';
+import { createMigratedTestSql } from '../../../../test/helpers/engines.js';
+import { migrate, PLATFORM_MIGRATIONS } from '../../../platform/migrations.js';
+import { createLogger } from '../../../platform/logger.js';
+import { catalogModule } from '../index.js';
 import type { CatalogModuleService } from '../content.types.js';
 import { demoData, generateCatalog } from './generator.js';
 
@@ -76,7 +80,12 @@ describe('demo catalogue in the database', { timeout: 180_000 }, () => {
   });
 
   it('the same seed writes the same rows', async () => {
-    const sql = kino.kernel.engines.sql;
+    // A database of its own: the test above needs an empty catalogue, whichever runs first.
+    const sets = [PLATFORM_MIGRATIONS, ...catalogModule.migrations];
+    const db = await createMigratedTestSql(sets);
+    onTestFinished(() => db.close());
+    const sql = db.sql;
+    await migrate(sql, sets, createLogger('silent'));
     await generateCatalog(sql, { films: 30, persons: 40, genres: 3, seed: 99 });
     const first = await sql.query('SELECT id, title FROM content.film_work ORDER BY id');
     // Idempotent: generating again inserts nothing new.
