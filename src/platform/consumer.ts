@@ -36,6 +36,11 @@ export interface ConsumeOptions<T extends EventType> {
   group: string;
   types: readonly T[];
   maxDeliveries?: number;
+  /**
+   * Which types under a prefix filter this consumer handles; others are acknowledged at once,
+   * without a transaction or a de-duplication row. Default: every type it receives.
+   */
+  accepts?: (type: string) => boolean;
   /** Runs inside the dedup transaction; throw to have the event redelivered. */
   handle: (event: ReceivedEvent<T>, tx: SqlExecutor) => Promise<void>;
 }
@@ -47,6 +52,7 @@ export async function consume<T extends EventType>(options: ConsumeOptions<T>): 
     types: options.types,
     ...(options.maxDeliveries === undefined ? {} : { maxDeliveries: options.maxDeliveries }),
     handler: async (message, delivery) => {
+      if (options.accepts && !options.accepts(message.type)) return;
       const requestId = message.headers['x-request-id'] ?? message.id;
       const traceparent = message.headers.traceparent;
       await runWithContext({ requestId, ...(traceparent ? { traceparent } : {}) }, async () => {

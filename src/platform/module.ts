@@ -51,7 +51,11 @@ export interface ModuleInstance {
   readonly service?: unknown;
   /** HTTP routes (absolute paths). */
   readonly routes?: FastifyPluginAsync;
-  /** Background workers by name (`kino worker <name>`). */
+  /**
+   * Background workers by name (`kino worker <name>`). A worker that is a projection
+   * (platform/projection.ts) is also backfilled by the kernel where it runs: at start and after a
+   * command changed the database through this process.
+   */
   readonly workers?: Readonly<Record<string, Worker>>;
   /** Runs after every module of the process is created (e.g. to subscribe to others' events). */
   ready?(): Promise<void>;

@@ -11,6 +11,7 @@ import { createMetrics, type Metrics } from '../platform/metrics.js';
 import { systemClock, type Clock } from '../platform/clock.js';
 import { migrate, PLATFORM_MIGRATIONS, type MigrationSet } from '../platform/migrations.js';
 import { createOutboxRelay, type OutboxRelay } from '../platform/outbox.js';
+import { isProjection, type Projection } from '../platform/projection.js';
 import { createHttpApp, type HttpApp } from '../platform/http/app.js';
 import type {
   ModuleContext,
@@ -176,8 +177,29 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
       if (instance.service !== undefined) services.set(def.name, instance.service);
     }
     for (const instance of instances.values()) await instance.ready?.();
+    const wanted = new Set(options.workers);
+    const workers: [string, Worker][] = [];
+    for (const instance of instances.values()) {
+      for (const [name, worker] of Object.entries(instance.workers ?? {})) {
+        if (wanted.has('*') || wanted.has(name)) workers.push([name, worker]);
+      }
+    }
+    // Projections this process runs are backfilled here: at start (after a seed) and after a
+    // command changed the database through it (an import). A failed backfill is logged, never
+    // fatal: the events keep the copy current, and the next start walks the source again.
+    const projections = workers.flatMap(([, w]) => (isProjection(w) ? [w] : []));
+    let started = false;
+    const backfill = async (projection: Projection) => {
+      await projection
+        .backfill()
+        .catch((e: unknown) =>
+          logger.warn({ err: e, group: projection.group }, 'projection backfill failed'),
+        );
+    };
+
     // A command changed the database through this process (it owns the embedded folder): what
-    // modules hold in memory (signing keys, the read model's cache version) is reloaded.
+    // modules hold in memory (signing keys, the read model's cache version) is reloaded, and
+    // projections catch up with what it wrote.
     let refreshing: Promise<void> | undefined;
     engines.onExternalChange?.(() => {
       refreshing ??= (async () => {
@@ -185,6 +207,7 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
           await instance
             .refresh?.()
             .catch((e: unknown) => logger.warn({ err: e, module: name }, 'reload after a command failed'));
+        if (started) for (const projection of projections) await backfill(projection);
         logger.debug('reloaded after a command');
       })().finally(() => (refreshing = undefined));
     });
@@ -227,13 +250,6 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
         })
       : undefined;
 
-    const wanted = new Set(options.workers);
-    const workers: [string, Worker][] = [];
-    for (const instance of instances.values()) {
-      for (const [name, worker] of Object.entries(instance.workers ?? {})) {
-        if (wanted.has('*') || wanted.has(name)) workers.push([name, worker]);
-      }
-    }
     let closed = false;
     return {
       config,
@@ -250,6 +266,9 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
           await worker.start();
           logger.debug({ worker: name }, 'worker started');
         }
+        // Subscribed first, so nothing changes unseen between the walk and the events.
+        for (const projection of projections) await backfill(projection);
+        started = true;
         if (options.relay) relay.start();
       },
       async close() {

@@ -22,6 +22,12 @@ export interface FilmSnapshot {
   readonly modified: string;
 }
 
+/**
+ * What other modules keep of a film (ugc, files): enough to check who may see it and to show it
+ * in lists. Bulk events carry these, and projections backfill from them (see film-facts.ts).
+ */
+export type FilmFacts = Pick<FilmSnapshot, 'id' | 'title' | 'rating' | 'access' | 'genre_ids' | 'version'>;
+
 declare module '../../platform/events.js' {
   interface EventMap {
     /** A film was created (`previous` null) or changed, including its genres and persons. */
@@ -32,7 +38,11 @@ declare module '../../platform/events.js' {
     'content.genre.deleted': { genreId: string; filmIds: readonly string[] };
     'content.person.upserted': { person: { id: string; full_name: string } };
     'content.person.deleted': { personId: string; filmIds: readonly string[] };
-    /** Many rows changed at once (import, bulk edit): consumers refresh these films. */
-    'content.films.bulk_changed': { filmIds: readonly string[] };
+    /**
+     * Many films changed at once (import, bulk edit): their ids, and each one's facts after the
+     * change, so projections apply them without asking back (events written before the facts
+     * were added lack `films`; the start-time backfill covers those).
+     */
+    'content.films.bulk_changed': { filmIds: readonly string[]; films: readonly FilmFacts[] };
   }
 }

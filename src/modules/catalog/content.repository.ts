@@ -1,5 +1,6 @@
 /** The only SQL of the content write model (schema `content`). Every function takes the executor it runs on. */
 import type { SqlExecutor } from '../../ports/sql.js';
+import type { FilmFacts } from './content.events.js';
 import type {
   AccessLevel,
   ChangeLogEntry,
@@ -407,4 +408,40 @@ export async function changes(
     params,
   );
   return { items: rows.map(toChange), total: count?.n ?? 0 };
+}
+
+const FACTS_SELECT = `
+  SELECT f.id, f.title, f.rating, f.access, f.version,
+    coalesce((SELECT array_agg(gf.genre_id ORDER BY gf.genre_id) FROM content.genre_film_work gf
+              WHERE gf.film_work_id = f.id), '{}'::uuid[]) AS genre_ids
+  FROM content.film_work f`;
+
+/** The facts other modules project of each of `ids` that exists (see FilmFacts). */
+export async function filmFactsOf(db: SqlExecutor, ids: readonly string[]): Promise<FilmFacts[]> {
+  if (ids.length === 0) return [];
+  return db.query<FilmFacts>(`${FACTS_SELECT} WHERE f.id = ANY($1::uuid[]) ORDER BY f.id`, [ids]);
+}
+
+/** Up to `limit` films' facts with an id after `after`, in id order (one index range scan). */
+export async function filmFactsPage(
+  db: SqlExecutor,
+  after: string | null,
+  limit: number,
+): Promise<FilmFacts[]> {
+  return db.query<FilmFacts>(
+    `${FACTS_SELECT} WHERE ($1::uuid IS NULL OR f.id > $1::uuid) ORDER BY f.id LIMIT $2`,
+    [after, limit],
+  );
+}
+
+/**
+ * A fingerprint of every film's facts: each change bumps a film's version and `modified`, a
+ * delete changes the count. Equal marks mean nothing a projection keeps has changed.
+ */
+export async function filmFactsMark(db: SqlExecutor): Promise<string> {
+  const [row] = await db.query<{ mark: string }>(
+    `SELECT count(*)::text || ':' || coalesce(sum(version), 0)::text || ':' || coalesce(max(modified)::text, '') AS mark
+     FROM content.film_work`,
+  );
+  return row?.mark ?? '';
 }

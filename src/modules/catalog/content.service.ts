@@ -384,6 +384,8 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
       validate(AccessLevelSchema, access, '/access');
       return sql.transaction(async (tx) => {
         const changed = await repo.setAccess(tx, list, access);
+        const ids = changed.map((c) => c.id);
+        const films = await repo.filmFactsOf(tx, ids);
         await logAndEmit(
           tx,
           changed.map((c) => ({
@@ -396,9 +398,7 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
             after: { access },
             diff: { access: { before: c.before, after: access } },
           })),
-          changed.length > 0
-            ? [event('content.films.bulk_changed', 'bulk', { filmIds: changed.map((c) => c.id) })]
-            : [],
+          changed.length > 0 ? [event('content.films.bulk_changed', 'bulk', { filmIds: ids, films })] : [],
         );
         return { updated: changed.length };
       });

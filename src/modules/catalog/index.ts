@@ -7,7 +7,8 @@ import type { CatalogModuleService } from './content.types.js';
 import { importCommand } from './import/import.command.js';
 import { generateCatalog } from './demo/generator.js';
 
-export type { AccessLevel, FilmSnapshot, FilmType, PersonRole } from './content.events.js';
+export type { AccessLevel, FilmFacts, FilmSnapshot, FilmType, PersonRole } from './content.events.js';
+export { filmFactSource } from './film-facts.js';
 export type * from './content.types.js';
 export { createContentService } from './content.service.js';
 export { canSee, visibleLevels } from './access.js';

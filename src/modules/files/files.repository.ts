@@ -110,16 +110,18 @@ export function createFilesRepository(sql: Sql) {
       return row?.access ?? null;
     },
 
-    /** Applies a film snapshot unless a newer version is already known. */
-    async upsertFilm(
+    /** Applies films' access levels, each unless a newer version is already known; one statement. */
+    async upsertFilms(
       tx: SqlExecutor,
-      film: { id: string; access: AccessLevel; version: number },
+      films: readonly { id: string; access: AccessLevel; version: number }[],
     ): Promise<void> {
+      if (films.length === 0) return;
       await tx.execute(
-        `INSERT INTO files.film (id, access, version) VALUES ($1, $2, $3)
+        `INSERT INTO files.film (id, access, version)
+         SELECT id, access, version FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, access text, version int)
          ON CONFLICT (id) DO UPDATE SET access = EXCLUDED.access, version = EXCLUDED.version, updated_at = now()
-         WHERE files.film.version <= EXCLUDED.version`,
-        [film.id, film.access, film.version],
+         WHERE files.film.version < EXCLUDED.version`,
+        [JSON.stringify(films.map(({ id, access, version }) => ({ id, access, version })))],
       );
     },
 

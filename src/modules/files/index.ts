@@ -101,7 +101,12 @@ export const filesModule: ModuleDefinition = {
       service: publicService,
       routes: filesRoutes(service, tus),
       workers: {
-        'files-films': createFilmProjection({ bus: ctx.bus, sql: ctx.sql, logger: ctx.logger, repo }),
+        'files-films': createFilmProjection({
+          bus: ctx.bus,
+          sql: ctx.sql,
+          logger: ctx.logger.child({ worker: 'files-films' }),
+          repo,
+        }),
       },
     };
   },

@@ -1,16 +1,16 @@
-/** The film projection on a real database and bus: versions, deletes and bulk changes. */
+/** ugc's film projection on a real database and bus: versions, deletes and bulk changes. */
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Bus } from '../../ports/bus.js';
 import type { Sql } from '../../ports/sql.js';
 import { createLogger } from '../../platform/logger.js';
 import { migrate, PLATFORM_MIGRATIONS } from '../../platform/migrations.js';
-import type { ModuleName } from '../../platform/config.js';
-import type { ServiceRegistry, Worker } from '../../platform/module.js';
+import type { Worker } from '../../platform/module.js';
 import type { FilmSnapshot } from '../catalog/index.js';
 import { createTestBus, createTestSql, eventually, type TestSql } from '../../../test/helpers/engines.js';
 import { ugcModule } from './index.js';
 import { createFilmProjection } from './film.projection.js';
+import { createFilmRepository } from './film.repository.js';
 
 const logger = createLogger('silent');
 
@@ -36,17 +36,6 @@ describe('ugc film projection', () => {
   let sql: Sql;
   let bus: Bus;
   let worker: Worker | undefined;
-  let catalog: Record<string, FilmSnapshot | null> | undefined;
-
-  const services: ServiceRegistry = {
-    get: <T>(name: ModuleName) =>
-      (name === 'catalog' && catalog
-        ? { content: { getFilm: async (id: string) => catalog?.[id] ?? null } }
-        : undefined) as T | undefined,
-    require: () => {
-      throw new Error('not here');
-    },
-  };
 
   const send = (type: string, key: string, payload: unknown) =>
     bus.publish([
@@ -65,8 +54,7 @@ describe('ugc film projection', () => {
     sql = t.sql;
     await migrate(sql, [PLATFORM_MIGRATIONS, ...ugcModule.migrations]);
     bus = await createTestBus();
-    catalog = undefined;
-    worker = createFilmProjection({ bus, sql, logger, services });
+    worker = createFilmProjection({ bus, sql, logger, films: createFilmRepository(sql) });
     await worker.start();
   });
   afterEach(async () => {
@@ -97,18 +85,27 @@ describe('ugc film projection', () => {
     await eventually(async () => (await film(id)) === undefined);
   });
 
-  it('marks bulk-changed films stale when the catalog is not in this process, refreshes them when it is', async () => {
+  it('applies bulk changes from the facts they carry, keeping newer copies', async () => {
     const a = randomUUID();
     const b = randomUUID();
     for (const id of [a, b]) await send('content.film.upserted', id, { film: snapshot(id), previous: null });
     await eventually(async () => (await film(b)) !== undefined);
-    await send('content.films.bulk_changed', 'bulk', { filmIds: [a, b] });
-    await eventually(async () => (await film(a))?.stale === true);
-
-    catalog = { [a]: snapshot(a, { title: 'Renamed', access: 'ARCHIVED', version: 9 }), [b]: null };
-    await send('content.films.bulk_changed', 'bulk', { filmIds: [a, b] });
-    await eventually(async () => (await film(a))?.title === 'Renamed');
-    expect(await film(a)).toMatchObject({ access: 'ARCHIVED', stale: false });
-    expect(await film(b)).toBeUndefined();
+    await send('content.film.upserted', b, {
+      film: snapshot(b, { version: 5, title: 'Edited' }),
+      previous: null,
+    });
+    await eventually(async () => (await film(b))?.version === 5);
+    const facts = (id: string, version: number) => ({
+      id,
+      title: 'Bulk',
+      rating: 8,
+      access: 'PAID' as const,
+      genre_ids: [],
+      version,
+    });
+    await send('content.films.bulk_changed', 'bulk', { filmIds: [a, b], films: [facts(a, 2), facts(b, 3)] });
+    await eventually(async () => (await film(a))?.version === 2);
+    expect(await film(a)).toMatchObject({ title: 'Bulk', access: 'PAID' });
+    expect(await film(b)).toMatchObject({ title: 'Edited', access: 'FREE', version: 5 });
   });
 });

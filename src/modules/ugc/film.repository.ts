@@ -5,7 +5,7 @@
 import type { SqlExecutor } from '../../ports/sql.js';
 import { forbidden, notFound } from '../../platform/errors.js';
 import type { Principal } from '../../platform/security.js';
-import { canSee, type AccessLevel } from '../catalog/index.js';
+import { canSee, type AccessLevel, type FilmFacts } from '../catalog/index.js';
 
 export interface FilmRow {
   readonly id: string;
@@ -13,11 +13,6 @@ export interface FilmRow {
   readonly rating: number | null;
   readonly access: AccessLevel;
   readonly genre_ids: readonly string[];
-}
-
-export interface FilmUpsert extends FilmRow {
-  /** The content version; null applies the snapshot whatever is stored (a refresh from the source). */
-  readonly version: number | null;
 }
 
 export function createFilmRepository(db: SqlExecutor) {
@@ -49,25 +44,35 @@ export function createFilmRepository(db: SqlExecutor) {
       return film;
     },
 
-    /** Applies a snapshot unless a newer version is already stored. */
-    async upsert(tx: SqlExecutor, film: FilmUpsert): Promise<void> {
+    /** Applies film facts, each unless a newer version is already stored; one statement. */
+    async upsert(tx: SqlExecutor, films: readonly FilmFacts[]): Promise<void> {
+      if (films.length === 0) return;
       await tx.execute(
         `INSERT INTO ugc.film (id, title, rating, access, genre_ids, version, stale, updated_at)
-         VALUES ($1, $2, $3, $4, $5::uuid[], COALESCE($6::int, 0), false, now())
+         SELECT id, title, rating, access, genre_ids, version, false, now()
+         FROM jsonb_to_recordset($1::jsonb)
+           AS x(id uuid, title text, rating double precision, access text, genre_ids uuid[], version int)
          ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, rating = EXCLUDED.rating,
-           access = EXCLUDED.access, genre_ids = EXCLUDED.genre_ids,
-           version = COALESCE($6::int, ugc.film.version), stale = false, updated_at = now()
-         WHERE $6::int IS NULL OR ugc.film.version <= $6::int`,
-        [film.id, film.title, film.rating, film.access, film.genre_ids, film.version],
+           access = EXCLUDED.access, genre_ids = EXCLUDED.genre_ids, version = EXCLUDED.version,
+           stale = false, updated_at = now()
+         WHERE ugc.film.version < EXCLUDED.version`,
+        [
+          JSON.stringify(
+            films.map(({ id, title, rating, access, genre_ids, version }) => ({
+              id,
+              title,
+              rating,
+              access,
+              genre_ids,
+              version,
+            })),
+          ),
+        ],
       );
     },
 
     async remove(tx: SqlExecutor, id: string): Promise<void> {
       await tx.execute('DELETE FROM ugc.film WHERE id = $1', [id]);
-    },
-
-    async markStale(tx: SqlExecutor, ids: readonly string[]): Promise<void> {
-      await tx.execute('UPDATE ugc.film SET stale = true WHERE id = ANY($1::uuid[])', [ids]);
     },
   };
 }

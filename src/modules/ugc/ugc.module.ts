@@ -68,12 +68,7 @@ export async function createUgc(ctx: ModuleContext): Promise<ModuleInstance> {
     routes: ugcRoutes(services, { ingestBodyLimit: ctx.config.ugcIngestBodyLimit }),
     workers: {
       'ugc-sink': sink,
-      'ugc-films': createFilmProjection({
-        bus,
-        sql,
-        logger: logger.child({ worker: 'ugc-films' }),
-        services: ctx.services,
-      }),
+      'ugc-films': createFilmProjection({ bus, sql, logger: logger.child({ worker: 'ugc-films' }), films }),
     },
   };
 }
