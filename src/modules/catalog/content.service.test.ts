@@ -238,7 +238,11 @@ describe('content service', () => {
     expect(res).toEqual({ updated: 1 });
     expect((await content.getFilm(a.id))!).toMatchObject({ access: 'PAID', version: 2 });
     const bulk = await outbox('content.films.bulk_changed');
-    expect(bulk.at(-1)!.payload).toEqual({ filmIds: [a.id] });
+    // Each changed film's facts after the change, so projections need no lookup.
+    expect(bulk.at(-1)!.payload).toEqual({
+      filmIds: [a.id],
+      films: [{ id: a.id, title: 'Bulk A', rating: null, access: 'PAID', genre_ids: [], version: 2 }],
+    });
     expect((await content.history('film', a.id))[0]!.diff).toEqual({
       access: { before: 'FREE', after: 'PAID' },
     });
