@@ -18,6 +18,8 @@ import { AppError } from '../../src/platform/errors.js';
 let kino: TestKino;
 let service: AuthModuleService;
 let good: { access_token: string; refresh_token: string; user: { id: string } };
+/** The key that signed `good`: tests below rotate keys. */
+let goodKid: string;
 const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
 
 const me = (token: string) =>
@@ -72,6 +74,7 @@ beforeAll(async () => {
     payload: { login: 'tok', email: 'tok@example.com', password: 'tokens are fun 123' },
   });
   good = res.json();
+  goodKid = service.keys.activeKid();
 });
 afterAll(async () => {
   await kino?.close();
@@ -84,7 +87,7 @@ describe('access token verification', () => {
       .split('.')
       .slice(0, 2)
       .map((p) => JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>);
-    expect(header).toMatchObject({ alg: 'EdDSA', kid: service.keys.activeKid() });
+    expect(header).toMatchObject({ alg: 'EdDSA', kid: goodKid });
     for (const claim of [
       'sub',
       'jti',
@@ -333,13 +336,23 @@ describe('keys', () => {
     } finally {
       await cache.set(SESSION_REGISTRY_KEY, '1', 300);
     }
-    // Revocation is shared through the cache: logout here is seen by the split verifier.
-    await kino.app.inject({
+    // Revocation is shared through the cache: logout here is seen by the split verifier. A
+    // session of its own is ended, since the other tests keep using `good`.
+    const own = (
+      await kino.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { login: 'tok', password: 'tokens are fun 123' },
+      })
+    ).json<{ access_token: string }>().access_token;
+    await expect(remote.verify(own)).resolves.toMatchObject({ userId: good.user.id });
+    const out = await kino.app.inject({
       method: 'POST',
       url: '/api/v1/auth/logout',
-      headers: { authorization: `Bearer ${good.access_token}` },
+      headers: { authorization: `Bearer ${own}` },
     });
-    const refused = await remote.verify(good.access_token).catch((e: unknown) => e);
+    expect(out.statusCode, out.body).toBe(204);
+    const refused = await remote.verify(own).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(AppError);
     expect((refused as AppError).code).toBe('TOKEN_REVOKED');
   });
@@ -356,7 +369,7 @@ describe('keys', () => {
 });
 
 describe('RS256', () => {
-  it('signs with RSA when AUTH_JWT_ALG=RS256', async () => {
+  it('signs with RSA when AUTH_JWT_ALG=RS256; closing that process leaves this one verifying', async () => {
     const ed = await createTestKino({
       modules: ['auth'],
       env: { AUTH_JWT_ALG: 'RS256', KINO_RATE_LIMIT: 'off' },
@@ -383,5 +396,7 @@ describe('RS256', () => {
     } finally {
       await ed.close();
     }
+    // The token verifier is process-wide: the closed kernel's one (and its closed database) is gone.
+    expect((await me(good.access_token)).statusCode).toBe(200);
   });
 });

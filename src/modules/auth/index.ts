@@ -5,7 +5,7 @@
 import './auth.events.js';
 import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { installTokenVerifier } from '../../platform/security.js';
+import { installTokenVerifier, tokenVerifier } from '../../platform/security.js';
 import { createJwtVerifier, SESSION_REGISTRY_KEY } from '../../platform/tokens.js';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ModuleDefinition } from '../../platform/module.js';
@@ -77,15 +77,17 @@ export const authModule: ModuleDefinition = {
     });
     const oauth = createOAuth({ sql, clock, logger, config, auth, limiter });
 
-    // Verified against the same clock the tokens are signed with.
-    installTokenVerifier(
-      createJwtVerifier({
-        keys: keys.resolve,
-        session: auth.sessionStatus,
-        maxLifetimeSeconds: config.authAccessTtl,
-        now: () => clock.now(),
-      }),
-    );
+    // Verified against the same clock the tokens are signed with. The verifier is process-wide:
+    // closing this module puts back the one it replaced, so a kernel started and stopped beside
+    // another never leaves that one checking tokens against keys in a closed database.
+    const replaced = tokenVerifier();
+    const verifier = createJwtVerifier({
+      keys: keys.resolve,
+      session: auth.sessionStatus,
+      maxLifetimeSeconds: config.authAccessTtl,
+      now: () => clock.now(),
+    });
+    installTokenVerifier(verifier);
     // Tells services without the auth module that the session registry is kept (docs/adr/0032):
     // renewed well within its lifetime, so only a flushed or unreachable cache loses it.
     const registry = () => cache.set(SESSION_REGISTRY_KEY, '1', REGISTRY_SECONDS);
@@ -172,6 +174,7 @@ export const authModule: ModuleDefinition = {
         clearInterval(registryTimer);
         await auth.settle();
         keys.close();
+        if (tokenVerifier() === verifier) installTokenVerifier(replaced);
       },
     };
   },
