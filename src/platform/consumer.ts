@@ -42,7 +42,9 @@ export interface ConsumeOptions<T extends EventType> {
    */
   accepts?: (type: string) => boolean;
   /** Runs inside the dedup transaction; throw to have the event redelivered. */
-  handle: (event: ReceivedEvent<T>, tx: SqlExecutor) => Promise<void>;
+  handle: (event: ReceivedEvent<T>, tx: SqlExecutor) => Promise<unknown>;
+  /** Runs after the commit of an event `handle` applied (not for a duplicate). */
+  applied?: (event: ReceivedEvent<T>) => Promise<void>;
 }
 
 export async function consume<T extends EventType>(options: ConsumeOptions<T>): Promise<Subscription> {
@@ -57,15 +59,14 @@ export async function consume<T extends EventType>(options: ConsumeOptions<T>): 
       const traceparent = message.headers.traceparent;
       await runWithContext({ requestId, ...(traceparent ? { traceparent } : {}) }, async () => {
         try {
-          await inConsumerSpan(
+          const event = message as unknown as ReceivedEvent<T>;
+          const done = await inConsumerSpan(
             message,
             group,
-            () =>
-              once(sql, group, message.id, (tx) =>
-                options.handle(message as unknown as ReceivedEvent<T>, tx),
-              ),
+            () => once(sql, group, message.id, (tx) => options.handle(event, tx).then(() => undefined)),
             { 'messaging.message.delivery_attempt': delivery.attempt },
           );
+          if (done) await options.applied?.(event);
         } catch (error) {
           logger.warn(
             {

@@ -1,14 +1,13 @@
 /**
  * The `etl` worker: one durable bus group (`etl.catalog`) for content events and poster
- * changes. Each event is applied once (dedup by event id in the same transaction as the
- * projection); after the commit the read-model cache version is bumped so cached API answers
+ * changes, consumed through `consume()` (consumer span, dedup by event id in the same transaction
+ * as the projection); after the commit the read-model cache version is bumped so cached API answers
  * are dropped. On start it also re-projects films whose documents are behind the content tables
  * (a safety net for changes made while nothing consumed them).
  */
 import type { Subscription } from '../../ports/bus.js';
 import type { SqlExecutor } from '../../ports/sql.js';
-import { once } from '../../platform/consumer.js';
-import { runWithContext } from '../../platform/context.js';
+import { consume } from '../../platform/consumer.js';
 import type { EventMap, EventType } from '../../platform/events.js';
 import type { ModuleContext, Worker } from '../../platform/module.js';
 import type { CatalogModuleService, ReadModel } from '../catalog/index.js';
@@ -81,35 +80,21 @@ export function createEtlWorker(ctx: ModuleContext): Worker {
   return {
     async start() {
       if (subscription) return;
-      subscription = await bus.subscribe({
+      subscription = await consume({
+        bus,
+        sql,
+        logger,
         group: ETL_GROUP,
-        types: TYPES,
-        handler: async (message, delivery) => {
-          const requestId = message.headers['x-request-id'] ?? message.id;
-          await runWithContext({ requestId }, async () => {
-            try {
-              const done = await once(sql, ETL_GROUP, message.id, (tx) =>
-                applyEvent(readModel(), message.type, message.payload, tx),
-              );
-              if (!done) return;
-              await readModel().bumpVersion();
-              applied.inc({ type: message.type });
-              const seconds = (Date.now() - Date.parse(message.occurredAt)) / 1000;
-              if (Number.isFinite(seconds)) visible.observe(Math.max(0, seconds));
-            } catch (error) {
-              logger.warn(
-                {
-                  err: error,
-                  group: ETL_GROUP,
-                  event_id: message.id,
-                  type: message.type,
-                  attempt: delivery.attempt,
-                },
-                'etl: event not applied; it will be redelivered',
-              );
-              throw error;
-            }
-          });
+        // Two filter subjects: NATS servers before 2.10 take the whole stream and the adapter
+        // keeps the matches (see adapters/bus/nats.ts).
+        types: TYPES as unknown as readonly EventType[],
+        handle: (event, tx) => applyEvent(readModel(), event.type, event.payload, tx),
+        // After the commit, once per event: cached answers are dropped, the change is measured.
+        applied: async (event) => {
+          await readModel().bumpVersion();
+          applied.inc({ type: event.type });
+          const seconds = (Date.now() - Date.parse(event.occurredAt)) / 1000;
+          if (Number.isFinite(seconds)) visible.observe(Math.max(0, seconds));
         },
       });
       catchUp = reconcile().catch((error: unknown) => logger.warn({ err: error }, 'etl: catch-up failed'));
