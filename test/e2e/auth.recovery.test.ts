@@ -93,9 +93,26 @@ async function mails(): Promise<ParsedMail[]> {
   return files.sort((a, b) => a.at - b.at).map((f) => f.mail);
 }
 
+/**
+ * Everything in flight delivered: auth's background work, the events it emitted, and the mails
+ * they queued (sent here; rows the delivery worker's own loop is sending are waited for).
+ */
 const settle = async () => {
   await kino.kernel.services.require<AuthModuleService>('auth').auth.settle();
   await kino.settle();
+  const mailer = kino.kernel.services.require<{ deliverNow(): Promise<number> }>('notifications');
+  await eventually(
+    async () => {
+      await mailer.deliverNow();
+      const [row] = await kino.kernel.engines.sql.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM notify.delivery
+         WHERE status = 'sending' OR (status = 'pending' AND next_attempt_at <= $1)`,
+        [clock.now()],
+      );
+      return row?.n === 0;
+    },
+    { what: 'every mail due now sent' },
+  );
 };
 
 /** Mails to `address` whose subject matches, once at least `count` arrived. */
@@ -110,8 +127,6 @@ async function mailsTo(address: string, subject: RegExp, count = 1): Promise<Par
 
 /** How many mails to `address` match, after everything in flight was delivered. */
 async function countMails(address: string, subject: RegExp): Promise<number> {
-  await settle();
-  await new Promise((r) => setTimeout(r, 300));
   await settle();
   return (await mails()).filter((m) => m.headers.to === address && subject.test(m.subject)).length;
 }
