@@ -70,6 +70,23 @@ describe('notifications: mail over SMTP', () => {
     expect(forged.statusCode).toBe(400);
     expect(forged.json<{ code: string }>().code).toBe('UNSUBSCRIBE_TOKEN_INVALID');
 
+    // So is another spelling of the same signature bytes: the last character's unused bits changed,
+    // or base64 padding added. A decoder reads them as the genuine signature; the link is refused.
+    const [payload, mac] = url.searchParams.get('token')!.split('.') as [string, string];
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const last = alphabet.indexOf(mac.at(-1)!);
+    for (const sig of [mac.slice(0, -1) + alphabet[last ^ 1], `${mac}=`]) {
+      expect(Buffer.from(sig, 'base64url').equals(Buffer.from(mac, 'base64url'))).toBe(true);
+      const respelled = await n.kino.app.inject({
+        method: 'POST',
+        url: `${url.pathname}?token=${encodeURIComponent(`${payload}.${sig}`)}`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: 'List-Unsubscribe=One-Click',
+      });
+      expect(respelled.statusCode, sig).toBe(400);
+      expect(respelled.json<{ code: string }>().code).toBe('UNSUBSCRIBE_TOKEN_INVALID');
+    }
+
     // A second welcome-category message (a replayed registration) is skipped by preference.
     await n.emit('auth.user.registered', `${user.userId}`, user);
     await n.settle();

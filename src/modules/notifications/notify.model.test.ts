@@ -59,6 +59,27 @@ describe('unsubscribe tokens', () => {
     expect(signer.verify(`${payload}`)).toBeNull();
     expect(createSigner(Buffer.from('j'.repeat(32))).verify(token)).toBeNull();
   });
+
+  it('refuses other spellings of the same signature bytes (unused bits, padding, the +/ alphabet)', () => {
+    const token = signer.sign({ userId: 'u-1', category: 'news' });
+    const [payload, mac] = token.split('.') as [string, string];
+    // 32 bytes take 43 characters: the last one carries 4 bits and 2 unused ones a decoder ignores.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const last = alphabet.indexOf(mac.at(-1)!);
+    const spellings = [
+      mac.slice(0, -1) + alphabet[last ^ 1],
+      mac.slice(0, -1) + alphabet[last ^ 2],
+      `${mac}=`,
+      mac.replace(/-/g, '+').replace(/_/g, '/'),
+      `${mac.slice(0, 20)}!${mac.slice(20)}`,
+    ].filter((s) => s !== mac);
+    expect(spellings.length).toBeGreaterThanOrEqual(4);
+    for (const sig of spellings) {
+      expect(Buffer.from(sig, 'base64url').equals(Buffer.from(mac, 'base64url'))).toBe(true);
+      expect(signer.verify(`${payload}.${sig}`), sig).toBeNull();
+    }
+    expect(signer.verify(`${payload}.${mac}`)).toEqual({ userId: 'u-1', category: 'news' });
+  });
 });
 
 describe('template rendering', () => {
