@@ -44,6 +44,8 @@ export interface DeliveryWorkerDeps {
   readonly baseUrl: string;
   readonly maxAttempts: number;
   readonly batchSize?: number;
+  /** Recipients a campaign is expanded by per transaction (default 1000). */
+  readonly expandBatchSize?: number;
   readonly leaseMs?: number;
   readonly pollMs?: number;
   readonly emailConcurrency?: number;
@@ -78,6 +80,7 @@ export function unsubscribeUrl(baseUrl: string, signer: Signer, userId: string, 
 export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
   const { sql, clock, logger, deliveries, recipients } = deps;
   const batchSize = deps.batchSize ?? 200;
+  const expandBatchSize = deps.expandBatchSize ?? 1000;
   const leaseMs = deps.leaseMs ?? 120_000;
   const pollMs = deps.pollMs ?? 250;
   const emailConcurrency = deps.emailConcurrency ?? 8;
@@ -88,7 +91,10 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
 
   async function expandCampaigns(now: Date): Promise<number> {
     let batches = 0;
-    while (batches < 20 && (await sql.transaction((tx) => deliveries.expandDueCampaign(tx, now, 1000))))
+    while (
+      batches < 20 &&
+      (await sql.transaction((tx) => deliveries.expandDueCampaign(tx, now, expandBatchSize)))
+    )
       batches++;
     return batches;
   }
