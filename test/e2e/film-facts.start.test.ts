@@ -2,9 +2,15 @@
  * Film facts reach every module that keeps a copy of them, through the real start path: a fresh
  * `kino start` seeds its demo catalogue, and the ugc and files projections backfill from it, so a
  * viewer can rate a demo film and an editor can give it a poster (issue #17); a bulk access change
- * reaches files too, so a film made PAID in bulk refuses its video to a FREE viewer.
+ * reaches files too, so a film made PAID in bulk refuses its video to a FREE viewer; and a film
+ * that `kino import`, run beside the server, brings in reaches them as well.
  */
-import { randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/engines.js';
 import { fakeFile, multipart } from '../helpers/files.js';
@@ -98,4 +104,31 @@ describe('demo films after a fresh kino start', () => {
       { what: 'the rating refused after the bulk change' },
     );
   });
+
+  it('an imported film reaches them too: `kino import` beside the server, then a rating and a poster', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kino-facts-'));
+    try {
+      const id = randomUUID();
+      const movies = path.join(dir, 'movies.ndjson');
+      const source = { id, title: 'Imported beside a running server', imdb_rating: 7.1, type: 'FREE' };
+      writeFileSync(movies, `${JSON.stringify({ _index: 'movies', _id: id, _source: source })}\n`);
+      await promisify(execFile)(
+        process.execPath,
+        ['--import', 'tsx', 'src/runtime/cli.ts', 'import', 'elasticdump', movies],
+        { cwd: path.resolve(import.meta.dirname, '../..'), env: server.env!, timeout: 300_000 },
+      );
+      // Refused before any byte is stored while the film is unknown, so retrying leaves one file.
+      await eventually(async () => (await upload(id, 'poster', fakeFile.png(2048))).status === 201, {
+        what: 'a poster accepted for the imported film',
+      });
+      const rated = await fetch(`${server.base}/api/v1/films/${id}/rating`, {
+        method: 'PUT',
+        headers: json(viewer),
+        body: JSON.stringify({ score: 7 }),
+      });
+      expect(rated.status).toBe(200);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 420_000);
 });

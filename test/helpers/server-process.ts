@@ -23,6 +23,8 @@ export interface KinoServer {
   /** The Prometheus listener (METRICS_PORT), e.g. http://127.0.0.1:41234/metrics. */
   readonly metrics: string;
   readonly admin: { login: string; password: string };
+  /** The server's environment, when this process started it: a `kino` command run with it works beside the server. */
+  readonly env?: NodeJS.ProcessEnv;
   /** Logs the administrator in and returns a fresh access token. */
   adminToken(): Promise<string>;
   /** Everything the server printed so far. */
@@ -140,6 +142,7 @@ export async function startKinoServer(options: { env?: Record<string, string> } 
     base,
     metrics: `http://127.0.0.1:${metricsPort}/metrics`,
     admin,
+    env,
     output: () => out,
     async adminToken() {
       const res = await fetch(`${base}/api/v1/auth/login`, {
