@@ -8,16 +8,14 @@
  * declares for it.
  *
  * The seed is derived from the commit under test; KINO_FUZZ_SEED sets another (printed on every run); KINO_FUZZ_RUNS the requests per operation
- * and caller. Rate limits are off in the fuzzed server; operations that end sessions run last.
+ * and caller. Rate limits are off in the fuzzed server; operations that end sessions run last. The
+ * machinery is openapi-fuzzer.ts; openapi-fuzzer.test.ts shows it finds planted defects.
  */
 import { execFileSync } from 'node:child_process';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { Ajv, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
-import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKinoServer, type KinoServer } from '../helpers/server-process.js';
-import { hostile, RawNumber, valid, type GeneratorContext, type Schema } from './schema-arbitrary.js';
+import { createOpenApiFuzzer, type Json, type OpenApiFuzzer } from './openapi-fuzzer.js';
 
 /** The seed comes from the commit under test, so the same commit always gets the same verdict. */
 function commitSeed(): number {
@@ -29,80 +27,11 @@ function commitSeed(): number {
 }
 const SEED = Number(process.env.KINO_FUZZ_SEED ?? commitSeed());
 const RUNS = Number(process.env.KINO_FUZZ_RUNS ?? 8);
-const SLOW_MS = 2_000;
-const METHODS = ['get', 'put', 'post', 'patch', 'delete'] as const;
-
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-interface Parameter {
-  name: string;
-  in: 'path' | 'query' | 'header' | 'cookie';
-  required?: boolean;
-  schema?: Schema;
-}
-
-interface Operation {
-  method: (typeof METHODS)[number];
-  path: string;
-  pointer: string;
-  parameters: Parameter[];
-  body?: { type: string; schema: Schema };
-  responses: Json;
-}
-
-interface Sent {
-  method: string;
-  url: string;
-  headers: Record<string, string>;
-  body?: string;
-}
-
-interface Finding {
-  operation: string;
-  caller: string;
-  request: Sent;
-  problem: string;
-}
 
 /** Operations that end the caller's sessions or take access away run after all the others. */
 const LAST = [/\/auth\/logout/, /\/sessions/, /\/users\/me\/(login|password)$/, /\/mfa\//, /\/roles/];
 /** tus (resumable uploads) speaks its own protocol over these paths; files.tus.test.ts covers it. */
 const SKIP = [/^\/api\/v1\/uploads/];
-
-/** Percent-encoding that also carries unpaired surrogates (as their WTF-8 bytes) and NUL. */
-function encode(value: string): string {
-  let out = '';
-  for (const ch of value) {
-    const code = ch.codePointAt(0)!;
-    if (code >= 0xd800 && code <= 0xdfff) {
-      out += [0xe0 | (code >> 12), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f)]
-        .map((b) => `%${b.toString(16).toUpperCase()}`)
-        .join('');
-    } else out += encodeURIComponent(ch);
-  }
-  return out;
-}
-
-const asText = (value: unknown): string =>
-  value instanceof RawNumber ? value.text : typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
-
-/** JSON text in which RawNumber values stay the literal tokens they are (1e309, 2^63). */
-function toJson(value: unknown): string {
-  const raws: string[] = [];
-  const text = JSON.stringify(value, (_key, v: unknown) => {
-    if (v instanceof RawNumber) {
-      raws.push(v.text);
-      return `\u0001raw${raws.length - 1}\u0001`;
-    }
-    return v;
-  });
-  return (text ?? 'null').replace(/"\\u0001raw(\d+)\\u0001"/g, (_m, i: string) => raws[Number(i)]!);
-}
-
-/** Headers are ISO-8859-1 text on the wire: values outside it are sent as their JSON escape. */
-const headerSafe = (value: string) =>
-  value.replace(/[^\t\x20-\x7e\x80-\xff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 function externalServer(base: string, admin: string): KinoServer {
   const [login = '', password = ''] = admin.split(/:(.*)/s);
@@ -128,12 +57,8 @@ function externalServer(base: string, admin: string): KinoServer {
 describe('the API, fuzzed from its own OpenAPI document', () => {
   let server: KinoServer;
   let doc: Json;
-  let ajv: Ajv;
+  let fuzzer: OpenApiFuzzer | undefined;
   let adminToken: string;
-  const knownIds = new Set<string>();
-  const findings: Finding[] = [];
-  let sent = 0;
-  const statuses = new Map<number, number>();
 
   beforeAll(async () => {
     process.stdout.write(
@@ -147,231 +72,46 @@ describe('the API, fuzzed from its own OpenAPI document', () => {
     const res = await fetch(`${server.base}/api/openapi.json`);
     expect(res.status).toBe(200);
     doc = (await res.json()) as Json;
-    ajv = new Ajv({ strict: false, allErrors: false, validateFormats: true });
-    addFormats.default(ajv);
-    ajv.addSchema(doc, 'doc');
+    fuzzer = createOpenApiFuzzer({ doc, base: server.base, seed: SEED, runs: RUNS, skip: SKIP, last: LAST });
   }, 420_000);
 
   afterAll(async () => {
-    const byStatus = [...statuses]
+    const byStatus = [...(fuzzer?.statuses ?? [])]
       .sort(([a], [b]) => a - b)
       .map(([k, v]) => `${k}×${v}`)
       .join(' ');
     process.stdout.write(
-      `openapi fuzz: ${sent} requests sent (${byStatus}), ${findings.length} finding(s), seed ${SEED}\n`,
+      `openapi fuzz: ${fuzzer?.sent ?? 0} requests sent (${byStatus}), ${fuzzer?.findings.length ?? 0} finding(s), seed ${SEED}\n`,
     );
     await server?.close();
   }, 60_000);
 
-  const pointer = (...parts: string[]) =>
-    parts.map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
-
-  function resolve(ref: string): Schema {
-    const parts = ref
-      .replace(/^#\//, '')
-      .split('/')
-      .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
-    let node: unknown = doc;
-    for (const p of parts) node = isObject(node) ? node[p] : undefined;
-    return isObject(node) ? node : {};
-  }
-
-  function operations(): Operation[] {
-    const list: Operation[] = [];
-    for (const [path, item] of Object.entries(doc.paths as Json)) {
-      if (!isObject(item) || SKIP.some((r) => r.test(path))) continue;
-      for (const method of METHODS) {
-        const op = item[method];
-        if (!isObject(op)) continue;
-        const parameters = [
-          ...((item.parameters as Parameter[]) ?? []),
-          ...((op.parameters as Parameter[]) ?? []),
-        ];
-        let body: Operation['body'];
-        const content =
-          isObject(op.requestBody) && isObject(op.requestBody.content) ? op.requestBody.content : undefined;
-        if (content) {
-          const [type, media] = Object.entries(content)[0] ?? [];
-          if (type && isObject(media)) body = { type, schema: (media.schema as Schema) ?? {} };
-        }
-        list.push({
-          method,
-          path,
-          pointer: `doc#/${pointer('paths', path, method)}`,
-          parameters,
-          ...(body ? { body } : {}),
-          responses: (op.responses as Json) ?? {},
-        });
-      }
-    }
-    const rank = (o: Operation) => (o.method !== 'get' && LAST.some((r) => r.test(o.path)) ? 1 : 0);
-    return list.sort((a, b) => rank(a) - rank(b));
-  }
-
-  const ctx: GeneratorContext = { resolve: (ref) => resolve(ref), uuids: () => [...knownIds] };
-
-  /** One request for the operation: each field valid or hostile, each optional one maybe absent. */
-  function requestArbitrary(op: Operation): fc.Arbitrary<{ values: Map<Parameter, unknown>; body: unknown }> {
-    const fields = op.parameters.map((p) => {
-      const schema = p.schema ?? {};
-      const value = fc.oneof(
-        { weight: 3, arbitrary: valid(schema, ctx) },
-        { weight: 2, arbitrary: hostile(schema, ctx) },
-      );
-      return p.required
-        ? value.map((v) => [p, v] as const)
-        : fc.option(
-            value.map((v) => [p, v] as const),
-            { nil: undefined },
-          );
-    });
-    const body = op.body
-      ? fc.oneof(
-          { weight: 3, arbitrary: valid(op.body.schema, ctx) },
-          { weight: 2, arbitrary: hostile(op.body.schema, ctx) },
-        )
-      : fc.constant(undefined);
-    return fc.tuple(fc.tuple(...fields), body).map(([pairs, b]) => ({
-      values: new Map(pairs.filter((x): x is readonly [Parameter, unknown] => x !== undefined)),
-      body: b,
-    }));
-  }
-
-  function build(op: Operation, values: Map<Parameter, unknown>, body: unknown, token: string | null): Sent {
-    let path = op.path;
-    const query: string[] = [];
-    const headers: Record<string, string> = {};
-    for (const [p, v] of values) {
-      if (p.in === 'path') {
-        const text = asText(v);
-        path = path.replace(`{${p.name}}`, text === '' ? '%20' : encode(text));
-      } else if (p.in === 'query') {
-        for (const item of Array.isArray(v) ? v : [v])
-          query.push(`${encode(p.name)}=${encode(asText(item))}`);
-      } else if (p.in === 'header') headers[p.name] = headerSafe(asText(v));
-    }
-    // A required path parameter the generator left out still needs a segment.
-    path = path.replace(/\{[^}]+\}/g, () => encode(fc.sample(fc.uuid(), { numRuns: 1, seed: SEED })[0]!));
-    if (token) headers.authorization = `Bearer ${token}`;
-    const sentRequest: Sent = {
-      method: op.method.toUpperCase(),
-      url: `${path}${query.length ? `?${query.join('&')}` : ''}`,
-      headers,
-    };
-    if (op.body) {
-      headers['content-type'] = op.body.type;
-      sentRequest.body = op.body.type.includes('json') ? toJson(body) : asText(body);
-    }
-    return sentRequest;
-  }
-
-  const validators = new Map<string, ValidateFunction>();
-  function validatorFor(ref: string): ValidateFunction {
-    let v = validators.get(ref);
-    if (!v) {
-      v = ajv.compile({ $ref: ref });
-      validators.set(ref, v);
-    }
-    return v;
-  }
-
-  /** What is wrong with the answer, or null. */
-  async function check(op: Operation, res: Response, ms: number): Promise<string | null> {
-    const text = await res.text();
-    if (res.status >= 500) return `answered ${res.status}: ${text.slice(0, 300)}`;
-    if (ms > SLOW_MS) return `answered after ${ms} ms`;
-    const status = String(res.status);
-    const key =
-      status in op.responses ? status : `${status[0]}XX` in op.responses ? `${status[0]}XX` : 'default';
-    const response = op.responses[key];
-    if (!isObject(response)) return `answered ${status}, which the document does not declare`;
-    const content = isObject(response.content) ? response.content : undefined;
-    if (!content || text === '') return null;
-    const type = (res.headers.get('content-type') ?? '').split(';')[0]!.trim();
-    const media = content[type] ?? (type.endsWith('json') ? undefined : null);
-    if (media === null) return null; // a non-JSON body (a file, a redirect page): its bytes are not a schema matter
-    if (!isObject(media))
-      return `answered ${status} as ${type || 'no content type'}; the document declares ${Object.keys(content).join(', ')}`;
-    if (!isObject(media.schema)) return null;
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      return `answered ${status} as ${type} with a body that is not JSON: ${text.slice(0, 200)}`;
-    }
-    harvest(body);
-    const validate = validatorFor(`${op.pointer}/${pointer('responses', key, 'content', type, 'schema')}`);
-    if (!validate(body))
-      return `answered ${status} with a body that does not match its schema: ${ajv.errorsText(validate.errors)}; body ${text.slice(0, 300)}`;
-    return null;
-  }
-
-  /** Ids seen in answers make later path parameters hit real rows. */
-  function harvest(body: unknown): void {
-    const stack: unknown[] = [body];
-    while (stack.length > 0 && knownIds.size < 200) {
-      const v = stack.pop();
-      if (typeof v === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v))
-        knownIds.add(v);
-      else if (Array.isArray(v)) stack.push(...(v as unknown[]).slice(0, 20));
-      else if (isObject(v)) stack.push(...Object.values(v));
-    }
-  }
-
-  async function send(request: Sent): Promise<{ res: Response; ms: number }> {
-    const t0 = performance.now();
-    const res = await fetch(`${server.base}${request.url}`, {
-      method: request.method,
-      headers: request.headers,
-      ...(request.body !== undefined ? { body: request.body } : {}),
-      redirect: 'manual',
-      signal: AbortSignal.timeout(30_000),
-    });
-    sent += 1;
-    statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-    return { res, ms: Math.round(performance.now() - t0) };
-  }
-
   it('answers every generated request without a 5xx, within 2 s, as its document declares', async () => {
     const validation = await new Validator().validate(doc);
     expect(validation.errors ?? []).toEqual([]);
+    const f = fuzzer!;
     // Ids to aim at: a few films, genres and persons of the demo catalogue.
     for (const path of [
       '/api/v1/films?page_size=20',
       '/api/v1/genres',
       '/api/v1/persons/search?query=a&page_size=20',
     ])
-      harvest(await (await fetch(`${server.base}${path}`)).json());
+      f.harvest(await (await fetch(`${server.base}${path}`)).json());
 
-    const ops = operations();
-    let index = 0;
-    for (const op of ops) {
-      for (const caller of ['anonymous', 'admin'] as const) {
-        const samples = fc.sample(requestArbitrary(op), { numRuns: RUNS, seed: SEED + index++ });
-        for (const sample of samples) {
-          const request = build(op, sample.values, sample.body, caller === 'admin' ? adminToken : null);
-          let { res, ms } = await send(request);
-          if (ms > SLOW_MS && res.status < 500) {
-            await res.arrayBuffer();
-            ({ res, ms } = await send(request));
-          }
-          // The administrator's token may have been ended by the operation just sent: log in again.
-          if (caller === 'admin' && res.status === 401) adminToken = await server.adminToken();
-          const problem = await check(op, res, ms);
-          if (problem)
-            findings.push({ operation: `${op.method.toUpperCase()} ${op.path}`, caller, request, problem });
-        }
-      }
-    }
-    const report = findings
-      .slice(0, 40)
-      .map(
-        (f) =>
-          `${f.operation} (${f.caller}): ${f.problem}\n    ${f.request.method} ${f.request.url}${f.request.body ? `\n    body ${f.request.body.slice(0, 300)}` : ''}`,
-      )
-      .join('\n');
-    expect(findings.length, `seed ${SEED}, ${sent} requests, ${findings.length} finding(s):\n${report}`).toBe(
-      0,
-    );
+    await f.run([
+      { name: 'anonymous', token: () => null },
+      {
+        name: 'admin',
+        token: () => adminToken,
+        // The administrator's token may have been ended by the operation just sent: log in again.
+        renew: async () => {
+          adminToken = await server.adminToken();
+        },
+      },
+    ]);
+    expect(
+      f.findings.length,
+      `seed ${SEED}, ${f.sent} requests, ${f.findings.length} finding(s):\n${f.report()}`,
+    ).toBe(0);
   }, 900_000);
 });
