@@ -212,19 +212,18 @@ describe('notifications: campaigns', () => {
       leaseMs: 60_000,
     };
     // Worker A freezes for good after 30 % of the mails: accepted by the engine, not yet recorded.
-    let frozen = false;
+    let [passed, parked] = [0, 0];
     const workerA = createDeliveryWorker({
       ...deps,
       afterSend: async () => {
-        if (sends.length >= USERS * 0.3) {
-          frozen = true;
-          await new Promise(() => undefined);
-        }
+        if (sends.length < USERS * 0.3) return void passed++;
+        parked++;
+        await new Promise(() => undefined);
       },
     });
     void workerA.drain();
-    await eventually(() => frozen, 300_000, 50);
-    await new Promise((r) => setTimeout(r, 100)); // let the other in-flight sends freeze too
+    // Frozen, and so is every other mail A had in flight once the engine accepted it.
+    await eventually(() => parked > 0 && passed + parked === sends.length, 300_000, 10);
     const mid = await detail(id);
     expect(mid.progress.total).toBe(2 * USERS);
     expect(mid.progress.sent).toBeLessThan(2 * USERS);
