@@ -4,7 +4,16 @@
  * refuses, a lock left by SIGKILL is taken over, and a command with no server runs on its own.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -33,9 +42,10 @@ interface Started {
   output: () => string;
 }
 
-function start(): Promise<Started> {
+/** `kino start` on the shared folder, or with `extra` (another KINO_DATA_DIR); PORT and METRICS_PORT 0. */
+function start(extra: Record<string, string> = {}): Promise<Started> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/runtime/cli.ts', 'start'], {
-    env,
+    env: { ...env, ...extra },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   servers.add(child);
@@ -88,6 +98,15 @@ async function login(base: string, login: string, password: string): Promise<num
   });
   return res.status;
 }
+
+/** The films the catalogue serves (X-Total-Count of the first page). */
+async function filmCount(base: string): Promise<number> {
+  const res = await fetch(`${base}/api/v1/films?page_size=1`);
+  expect(res.status).toBe(200);
+  return Number(res.headers.get('x-total-count'));
+}
+
+const mode = (file: string) => statSync(file).mode & 0o777;
 
 async function kids(base: string): Promise<string[]> {
   const jwks = (await (await fetch(`${base}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
@@ -151,6 +170,25 @@ describe.skipIf(Boolean(process.env.DATABASE_URL))('the embedded data folder has
     expect(header.kid).toBe(rotated);
   }, 300_000);
 
+  it('`kino etl rebuild` in a second process works through the server, which keeps serving its films', async () => {
+    const films = await filmCount(server.base);
+    expect(films).toBeGreaterThan(0);
+    const result = await kino(['etl', 'rebuild']);
+    expect(result, result.stderr).toMatchObject({ code: 0 });
+    // Every film, the ones anonymous callers do not see included.
+    const rebuilt = Number(/Rebuilt the catalog read model: (\d+) films/.exec(result.stdout)?.[1]);
+    expect(rebuilt).toBeGreaterThanOrEqual(films);
+    // The folder still has one owner, the server, which answers as before.
+    const lock = JSON.parse(readFileSync(path.join(dataDir, 'kino.pid'), 'utf8')) as { pid: number };
+    expect(lock.pid).toBe(server.child.pid);
+    expect((await fetch(`${server.base}/ready`)).status).toBe(200);
+    expect(await filmCount(server.base)).toBe(films);
+    // The folder was never opened twice: after a stop it opens again with every film.
+    expect(await stop(server.child, 'SIGINT')).toBe(0);
+    server = await start();
+    expect(await filmCount(server.base)).toBe(films);
+  }, 300_000);
+
   it('a second `kino start` on the same folder refuses with one clear message', async () => {
     const result = await kino(['start']);
     expect(result.code).not.toBe(0);
@@ -179,5 +217,39 @@ describe.skipIf(Boolean(process.env.DATABASE_URL))('the embedded data folder has
     expect(result.stdout).toContain(rotated);
     expect(existsSync(path.join(dataDir, 'kino.pid'))).toBe(false);
     expect(existsSync(path.join(dataDir, '.s.PGSQL.5432'))).toBe(false);
+  }, 300_000);
+
+  it('a first `kino start` on a folder that does not exist yet makes it 0700, its password file 0600', async () => {
+    const parent = mkdtempSync(path.join(tmpdir(), 'kino-fresh-'));
+    const fresh = path.join(parent, 'data');
+    try {
+      const own = await start({ KINO_DATA_DIR: fresh });
+      try {
+        expect(mode(fresh)).toBe(0o700);
+        expect(mode(path.join(fresh, 'admin-password.txt'))).toBe(0o600);
+      } finally {
+        expect(await stop(own.child, 'SIGINT')).toBe(0);
+      }
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
+  }, 300_000);
+
+  it('`kino start` on an existing 0755 folder leaves it 0700', async () => {
+    const parent = mkdtempSync(path.join(tmpdir(), 'kino-open-'));
+    const folder = path.join(parent, 'data');
+    mkdirSync(folder);
+    chmodSync(folder, 0o755);
+    try {
+      const own = await start({ KINO_DATA_DIR: folder });
+      try {
+        expect(mode(folder)).toBe(0o700);
+        expect(mode(path.join(folder, 'admin-password.txt'))).toBe(0o600);
+      } finally {
+        expect(await stop(own.child, 'SIGINT')).toBe(0);
+      }
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
   }, 300_000);
 });
