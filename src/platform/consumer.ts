@@ -4,12 +4,13 @@
  * recorded and is skipped, so handlers apply each event exactly once even though the bus delivers
  * at least once.
  */
-import type { Bus, Subscription } from '../ports/bus.js';
+import type { Bus, BusMessage, Subscription } from '../ports/bus.js';
 import { isDataException, type Sql, type SqlExecutor } from '../ports/sql.js';
 import type { EventType, ReceivedEvent } from './events.js';
 import type { Logger } from './logger.js';
 import { runWithContext } from './context.js';
 import { inConsumerSpan } from './tracing.js';
+import { createConsumerRepository } from './consumer.repository.js';
 
 /** Runs `fn` once per (consumer, eventId); returns false when it had already run. */
 export async function once(
@@ -19,11 +20,7 @@ export async function once(
   fn: (tx: SqlExecutor) => Promise<void>,
 ): Promise<boolean> {
   return sql.transaction(async (tx) => {
-    const inserted = await tx.execute(
-      'INSERT INTO platform.processed_event (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
-      [consumer, eventId],
-    );
-    if (inserted === 0) return false;
+    if (!(await createConsumerRepository(tx).markProcessed(consumer, eventId))) return false;
     await fn(tx);
     return true;
   });
@@ -48,25 +45,59 @@ export interface ConsumeOptions<T extends EventType> {
 }
 
 export async function consume<T extends EventType>(options: ConsumeOptions<T>): Promise<Subscription> {
-  const { bus, sql, logger, group } = options;
+  const { sql, group } = options;
+  return subscribeTraced(options, async (message, attempt) => {
+    if (options.accepts && !options.accepts(message.type)) return;
+    const event = message as unknown as ReceivedEvent<T>;
+    const done = await inConsumerSpan(
+      message,
+      group,
+      () => once(sql, group, message.id, (tx) => options.handle(event, tx).then(() => undefined)),
+      { 'messaging.message.delivery_attempt': attempt },
+    );
+    if (done) await options.applied?.(event);
+  });
+}
+
+export interface ConsumeStreamOptions<T extends EventType> {
+  bus: Bus;
+  logger: Logger;
+  group: string;
+  types: readonly T[];
+  /** Throw to have the event redelivered. */
+  handle: (event: ReceivedEvent<T>) => Promise<void>;
+}
+
+/**
+ * Like `consume`, for a handler that drops repeats by itself (a primary key on the event id):
+ * no de-duplication row and no transaction around it, the same trace, span and failure log.
+ */
+export async function consumeStream<T extends EventType>(
+  options: ConsumeStreamOptions<T>,
+): Promise<Subscription> {
+  return subscribeTraced(options, (message, attempt) =>
+    inConsumerSpan(message, options.group, () => options.handle(message as unknown as ReceivedEvent<T>), {
+      'messaging.message.delivery_attempt': attempt,
+    }),
+  );
+}
+
+/** Subscribes `run` under the caller's request id and trace; logs and rethrows its failures. */
+function subscribeTraced(
+  options: { bus: Bus; logger: Logger; group: string; types: readonly string[]; maxDeliveries?: number },
+  run: (message: BusMessage, attempt: number) => Promise<void>,
+): Promise<Subscription> {
+  const { bus, logger, group } = options;
   return bus.subscribe({
     group,
     types: options.types,
     ...(options.maxDeliveries === undefined ? {} : { maxDeliveries: options.maxDeliveries }),
     handler: async (message, delivery) => {
-      if (options.accepts && !options.accepts(message.type)) return;
       const requestId = message.headers['x-request-id'] ?? message.id;
       const traceparent = message.headers.traceparent;
       await runWithContext({ requestId, ...(traceparent ? { traceparent } : {}) }, async () => {
         try {
-          const event = message as unknown as ReceivedEvent<T>;
-          const done = await inConsumerSpan(
-            message,
-            group,
-            () => once(sql, group, message.id, (tx) => options.handle(event, tx).then(() => undefined)),
-            { 'messaging.message.delivery_attempt': delivery.attempt },
-          );
-          if (done) await options.applied?.(event);
+          await run(message, delivery.attempt);
         } catch (error) {
           logger.warn(
             {
@@ -87,6 +118,28 @@ export async function consume<T extends EventType>(options: ConsumeOptions<T>): 
 }
 
 /**
+ * The bus as this process's modules see it: each group subscribed through it is remembered, so
+ * the kernel can report the lag of the groups this process consumes.
+ */
+export function trackingGroups(bus: Bus): { bus: Bus; groups: ReadonlySet<string> } {
+  const groups = new Set<string>();
+  return {
+    groups,
+    bus: {
+      engine: bus.engine,
+      publish: (messages) => bus.publish(messages),
+      subscribe: (subscribe) => {
+        groups.add(subscribe.group);
+        return bus.subscribe(subscribe);
+      },
+      lag: (group) => bus.lag(group),
+      ping: () => bus.ping(),
+      close: () => bus.close(),
+    },
+  };
+}
+
+/**
  * Records a dead-lettered message so admins can see and replay it. It must always succeed: a
  * message often dies because its values cannot be stored (a NUL in a JSON string), and the same
  * values would fail the `jsonb` column here too; then the payload is kept as its escaped JSON
@@ -98,18 +151,20 @@ export async function recordDeadLetter(
   message: { id: string; type: string; payload: unknown },
   error: unknown,
 ): Promise<void> {
-  const text = JSON.stringify(message.payload) ?? 'null';
   // text columns refuse NUL too; the reason is for people, so a visible mark will do.
   const reason = (error instanceof Error ? error.message : String(error)).replaceAll('\0', '\\0');
-  const insert = (payload: string) =>
-    sql.execute(
-      `INSERT INTO platform.dead_letter (consumer, event_id, type, payload, error) VALUES ($1, $2, $3, ${payload}, $5)`,
-      [consumer, message.id, message.type.replaceAll('\0', '\\0'), text, reason],
-    );
+  const letter = {
+    consumer,
+    eventId: message.id,
+    type: message.type.replaceAll('\0', '\\0'),
+    payload: JSON.stringify(message.payload) ?? 'null',
+    error: reason,
+  };
+  const letters = createConsumerRepository(sql);
   try {
-    await insert('$4::jsonb');
+    await letters.recordDeadLetter(letter, 'json');
   } catch (failure) {
     if (!isDataException(failure)) throw failure;
-    await insert('to_jsonb($4::text)');
+    await letters.recordDeadLetter(letter, 'text');
   }
 }

@@ -8,6 +8,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Sql } from '../ports/sql.js';
 import type { Logger } from './logger.js';
+import { createMigrationsRepository } from './migrations.repository.js';
 
 export interface MigrationSet {
   /** Owner, also the SQL schema created for it (`platform`, `auth`, `content`, …). */
@@ -72,29 +73,18 @@ export async function migrate(
   sets: readonly MigrationSet[],
   logger?: Logger,
 ): Promise<Migration[]> {
-  await sql.exec(`
-    CREATE SCHEMA IF NOT EXISTS platform;
-    CREATE TABLE IF NOT EXISTS platform.schema_migration (
-      module     text NOT NULL,
-      version    integer NOT NULL,
-      name       text NOT NULL,
-      checksum   text NOT NULL,
-      applied_at timestamptz NOT NULL DEFAULT now(),
-      PRIMARY KEY (module, version)
-    );`);
+  await createMigrationsRepository(sql).ensureTable();
   const applied: Migration[] = [];
   for (const set of sets) {
     const files = await readMigrations(set);
     for (const migration of files) {
       const done = await sql.transaction(async (tx) => {
+        const bookkeeping = createMigrationsRepository(tx);
         // Several processes may start at once: one applies, the others wait and then see it done.
-        await tx.query('SELECT pg_advisory_xact_lock(4823001)');
-        const [row] = await tx.query<{ checksum: string }>(
-          'SELECT checksum FROM platform.schema_migration WHERE module = $1 AND version = $2',
-          [migration.module, migration.version],
-        );
-        if (row) {
-          if (row.checksum !== migration.checksum) {
+        await bookkeeping.lock();
+        const checksum = await bookkeeping.appliedChecksum(migration.module, migration.version);
+        if (checksum !== null) {
+          if (checksum !== migration.checksum) {
             throw new MigrationError(
               `${migration.module} migration ${String(migration.version).padStart(4, '0')}_${migration.name}.sql ` +
                 'was changed after it was applied. Migrations are forward-only: restore the file and add a new one.',
@@ -102,12 +92,9 @@ export async function migrate(
           }
           return false;
         }
-        await tx.exec(`CREATE SCHEMA IF NOT EXISTS ${set.schema};`);
+        await bookkeeping.createSchema(set.schema);
         await tx.exec(migration.sql);
-        await tx.query(
-          'INSERT INTO platform.schema_migration (module, version, name, checksum) VALUES ($1, $2, $3, $4)',
-          [migration.module, migration.version, migration.name, migration.checksum],
-        );
+        await bookkeeping.record(migration);
         return true;
       });
       if (done) {

@@ -15,23 +15,16 @@ import type { NewEvent } from './events.js';
 import type { Logger } from './logger.js';
 import { currentHeaders } from './context.js';
 import { createPollLoop } from './poll-loop.js';
+import { createConsumerRepository } from './consumer.repository.js';
+import { createOutboxRepository } from './outbox.repository.js';
 
 /** Writes events into the outbox as part of `tx`. */
 export async function emit(tx: SqlExecutor, events: readonly NewEvent[]): Promise<string[]> {
   if (events.length === 0) return [];
   const ids = events.map((e) => e.id ?? randomUUID());
-  const headers = JSON.stringify(currentHeaders());
-  await tx.query(
-    `INSERT INTO platform.outbox (id, type, key, payload, headers)
-     SELECT u.id, u.type, u.key, u.payload, $5::jsonb
-     FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[]) AS u(id, type, key, payload)`,
-    [
-      ids,
-      events.map((e) => e.type),
-      events.map((e) => e.key),
-      events.map((e) => JSON.stringify(e.payload)),
-      headers,
-    ],
+  await createOutboxRepository(tx).append(
+    events.map((e, i) => ({ id: ids[i]!, type: e.type, key: e.key, payload: JSON.stringify(e.payload) })),
+    JSON.stringify(currentHeaders()),
   );
   return ids;
 }
@@ -57,16 +50,6 @@ export interface OutboxRelay {
   backlog(): Promise<number>;
 }
 
-interface OutboxRow {
-  seq: number;
-  id: string;
-  type: string;
-  key: string;
-  payload: unknown;
-  headers: Record<string, string>;
-  occurred_at: Date;
-}
-
 const LEASE_SECONDS = 15;
 
 export function createOutboxRelay(options: RelayOptions): OutboxRelay {
@@ -74,25 +57,11 @@ export function createOutboxRelay(options: RelayOptions): OutboxRelay {
   const batchSize = options.batchSize ?? 500;
   const pollMs = options.pollMs ?? 100;
   const holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-
-  async function holdLease(): Promise<boolean> {
-    const rows = await sql.query<{ holder: string }>(
-      `INSERT INTO platform.lease (name, holder, until) VALUES ('outbox-relay', $1, now() + make_interval(secs => $2))
-       ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, until = EXCLUDED.until
-         WHERE platform.lease.holder = EXCLUDED.holder OR platform.lease.until < now()
-       RETURNING holder`,
-      [holder, LEASE_SECONDS],
-    );
-    return rows.length === 1;
-  }
+  const outbox = createOutboxRepository(sql);
 
   async function runOnce(): Promise<number> {
-    if (!(await holdLease())) return 0;
-    const rows = await sql.query<OutboxRow>(
-      `SELECT seq, id, type, key, payload, headers, occurred_at FROM platform.outbox
-       WHERE published_at IS NULL ORDER BY seq LIMIT $1`,
-      [batchSize],
-    );
+    if (!(await outbox.holdLease(holder, LEASE_SECONDS))) return 0;
+    const rows = await outbox.unpublished(batchSize);
     if (rows.length === 0) return 0;
     const messages: BusMessage[] = rows.map((r) => ({
       id: r.id,
@@ -104,16 +73,12 @@ export function createOutboxRelay(options: RelayOptions): OutboxRelay {
     }));
     await bus.publish(messages);
     await options.afterPublish?.(messages.map((m) => m.id));
-    await sql.execute('UPDATE platform.outbox SET published_at = now() WHERE seq = ANY($1::bigint[])', [
-      rows.map((r) => r.seq),
-    ]);
+    await outbox.markPublished(rows.map((r) => r.seq));
     return rows.length;
   }
 
   async function release(): Promise<void> {
-    await sql
-      .execute(`DELETE FROM platform.lease WHERE name = 'outbox-relay' AND holder = $1`, [holder])
-      .catch(() => 0);
+    await outbox.releaseLease(holder).catch(() => undefined);
   }
 
   const poll = createPollLoop({
@@ -135,12 +100,7 @@ export function createOutboxRelay(options: RelayOptions): OutboxRelay {
       await poll.stop();
       await release();
     },
-    async backlog() {
-      const [row] = await sql.query<{ n: number }>(
-        'SELECT count(*)::int AS n FROM platform.outbox WHERE published_at IS NULL',
-      );
-      return row?.n ?? 0;
-    },
+    backlog: () => outbox.backlog(),
   };
 }
 
@@ -149,13 +109,7 @@ export async function pruneOutbox(
   sql: Sql,
   olderThanHours = 72,
 ): Promise<{ outbox: number; processed: number }> {
-  const outbox = await sql.execute(
-    `DELETE FROM platform.outbox WHERE published_at < now() - make_interval(hours => $1)`,
-    [olderThanHours],
-  );
-  const processed = await sql.execute(
-    `DELETE FROM platform.processed_event WHERE processed_at < now() - make_interval(hours => $1)`,
-    [olderThanHours * 3],
-  );
+  const outbox = await createOutboxRepository(sql).prunePublished(olderThanHours);
+  const processed = await createConsumerRepository(sql).pruneProcessed(olderThanHours * 3);
   return { outbox, processed };
 }

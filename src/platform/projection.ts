@@ -13,6 +13,7 @@ import { consume } from './consumer.js';
 import type { EventMap, EventType, ReceivedEvent } from './events.js';
 import type { Logger } from './logger.js';
 import type { Worker } from './module.js';
+import { createProjectionRepository } from './projection.repository.js';
 
 /** Facts the owner module publishes for backfills. */
 export interface FactSource<R extends { readonly id: string }> {
@@ -101,11 +102,8 @@ export function createProjection<T extends EventType, R extends { readonly id: s
     async backfill(options = {}) {
       const started = Date.now();
       const mark = await spec.backfill.source.mark();
-      const [last] = await sql.query<{ source_mark: string }>(
-        'SELECT source_mark FROM platform.projection WHERE group_name = $1',
-        [group],
-      );
-      if (!options.force && last?.source_mark === mark) return { group, rows: 0, skipped: true };
+      const marks = createProjectionRepository(sql);
+      if (!options.force && (await marks.lastMark(group)) === mark) return { group, rows: 0, skipped: true };
       let rows = 0;
       let after: string | null = null;
       for (;;) {
@@ -117,12 +115,7 @@ export function createProjection<T extends EventType, R extends { readonly id: s
         if (page.length < batch) break;
       }
       // The mark read before the walk: a change during it makes the next backfill walk again.
-      await sql.execute(
-        `INSERT INTO platform.projection (group_name, source_mark, rows, backfilled_at) VALUES ($1, $2, $3, now())
-         ON CONFLICT (group_name) DO UPDATE SET source_mark = EXCLUDED.source_mark, rows = EXCLUDED.rows,
-           backfilled_at = now()`,
-        [group, mark, rows],
-      );
+      await marks.recordBackfill(group, mark, rows);
       logger.info({ group, rows, ms: Date.now() - started }, 'projection backfilled');
       return { group, rows, skipped: false };
     },

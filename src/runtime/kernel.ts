@@ -4,12 +4,12 @@
  */
 import { readFileSync } from 'node:fs';
 import type { BlobStore } from '../ports/blob.js';
-import type { Bus } from '../ports/bus.js';
 import type { Config, ModuleName } from '../platform/config.js';
 import type { Logger } from '../platform/logger.js';
 import { createMetrics, type Metrics } from '../platform/metrics.js';
 import { systemClock, type Clock } from '../platform/clock.js';
 import { migrate, PLATFORM_MIGRATIONS, type MigrationSet } from '../platform/migrations.js';
+import { trackingGroups } from '../platform/consumer.js';
 import { createOutboxRelay, type OutboxRelay } from '../platform/outbox.js';
 import { isProjection, type Projection } from '../platform/projection.js';
 import { createHttpApp, type HttpApp } from '../platform/http/app.js';
@@ -129,18 +129,7 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
       },
     };
     // Groups this process consumes, for the kino_consumer_lag gauge.
-    const groups = new Set<string>();
-    const bus: Bus = {
-      engine: engines.bus.engine,
-      publish: (messages) => engines.bus.publish(messages),
-      subscribe: (subscribe) => {
-        groups.add(subscribe.group);
-        return engines.bus.subscribe(subscribe);
-      },
-      lag: (group) => engines.bus.lag(group),
-      ping: () => engines.bus.ping(),
-      close: () => engines.bus.close(),
-    };
+    const { bus, groups } = trackingGroups(engines.bus);
     const consumerLag = async () =>
       new Map(await Promise.all([...groups].map(async (g) => [g, await bus.lag(g)] as const)));
     metrics.labelledGauge(
