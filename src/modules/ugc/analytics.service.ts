@@ -20,7 +20,6 @@ export function createAnalyticsService(deps: {
   analytics: AnalyticsRepository;
   films: FilmRepository;
   ratings: RatingRepository;
-  sql: Parameters<RatingRepository['summary']>[0];
 }) {
   const { clock, analytics, films, ratings } = deps;
 
@@ -54,7 +53,7 @@ export function createAnalyticsService(deps: {
       const completions = perDay.reduce((n, d) => n + d.completions, 0);
       const anonymousViews = perDay.reduce((n, d) => n + d.anonymous_views, 0);
       const anonymousCompletions = perDay.reduce((n, d) => n + d.anonymous_completions, 0);
-      const summary = await ratings.summary(deps.sql, filmId);
+      const summary = await ratings.summary(filmId);
       return {
         film_id: filmId,
         title: film.title,

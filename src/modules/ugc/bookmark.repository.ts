@@ -10,11 +10,11 @@ export interface BookmarkRow {
   readonly rating: number | null;
 }
 
-export function createBookmarkRepository() {
+export function createBookmarkRepository(db: SqlExecutor) {
   return {
     /** Adds or updates the bookmark; true when it is new. */
-    async put(tx: SqlExecutor, userId: string, filmId: string, note: string | null): Promise<boolean> {
-      const [row] = await tx.query<{ inserted: boolean }>(
+    async put(userId: string, filmId: string, note: string | null): Promise<boolean> {
+      const [row] = await db.query<{ inserted: boolean }>(
         `INSERT INTO ugc.bookmark (user_id, film_id, note) VALUES ($1, $2, $3)
          ON CONFLICT (user_id, film_id) DO UPDATE SET note = EXCLUDED.note
          RETURNING (xmax = 0) AS inserted`,
@@ -23,9 +23,9 @@ export function createBookmarkRepository() {
       return row?.inserted ?? false;
     },
 
-    async remove(tx: SqlExecutor, userId: string, filmId: string): Promise<boolean> {
+    async remove(userId: string, filmId: string): Promise<boolean> {
       return (
-        (await tx.execute('DELETE FROM ugc.bookmark WHERE user_id = $1 AND film_id = $2', [
+        (await db.execute('DELETE FROM ugc.bookmark WHERE user_id = $1 AND film_id = $2', [
           userId,
           filmId,
         ])) === 1
@@ -34,7 +34,6 @@ export function createBookmarkRepository() {
 
     /** The user's bookmarks of films they may see, newest first. */
     async list(
-      db: SqlExecutor,
       userId: string,
       access: readonly AccessLevel[],
       limit: number,

@@ -4,8 +4,9 @@ import { event } from '../../platform/events.js';
 import { emit } from '../../platform/outbox.js';
 import { requireUser, type Principal } from '../../platform/security.js';
 import { visibleLevels } from '../catalog/index.js';
+import { requireVisibleFilm } from './film.access.js';
 import type { FilmRepository } from './film.repository.js';
-import type { BookmarkRepository } from './bookmark.repository.js';
+import { createBookmarkRepository } from './bookmark.repository.js';
 
 export interface BookmarkView {
   readonly film_id: string;
@@ -15,20 +16,17 @@ export interface BookmarkView {
   readonly created_at: string;
 }
 
-export function createBookmarkService(deps: {
-  sql: Sql;
-  films: FilmRepository;
-  bookmarks: BookmarkRepository;
-}) {
-  const { sql, films, bookmarks } = deps;
+export function createBookmarkService(deps: { sql: Sql; films: FilmRepository }) {
+  const { sql, films } = deps;
+  const bookmarks = createBookmarkRepository(sql);
   return {
     /** Returns true when the bookmark is new. */
     async put(principal: Principal, filmId: string, note: string | null): Promise<boolean> {
       requireUser(principal);
-      await films.requireVisible(filmId, principal);
+      await requireVisibleFilm(films, filmId, principal);
       const userId = principal.userId;
       return sql.transaction(async (tx) => {
-        const added = await bookmarks.put(tx, userId, filmId, note);
+        const added = await createBookmarkRepository(tx).put(userId, filmId, note);
         if (added) await emit(tx, [event('ugc.bookmark.added', userId, { userId, filmId })]);
         return added;
       });
@@ -39,7 +37,7 @@ export function createBookmarkService(deps: {
       requireUser(principal);
       const userId = principal.userId;
       await sql.transaction(async (tx) => {
-        if (await bookmarks.remove(tx, userId, filmId))
+        if (await createBookmarkRepository(tx).remove(userId, filmId))
           await emit(tx, [event('ugc.bookmark.removed', userId, { userId, filmId })]);
       });
     },
@@ -51,7 +49,6 @@ export function createBookmarkService(deps: {
     ): Promise<{ items: BookmarkView[]; total: number }> {
       requireUser(principal);
       const { rows, total } = await bookmarks.list(
-        sql,
         principal.userId,
         visibleLevels(principal),
         pageSize,

@@ -1,45 +1,22 @@
 /**
  * The `ugc-sink` worker: takes `ugc.events.batch` messages off the bus and writes each batch
- * into ugc.events in one transaction with one multi-row insert. A repeated event (same event_id
- * and ts) is dropped by the primary key, so redeliveries and client retries store nothing twice.
- * The same statement adds the newly stored views and completions to ugc.film_daily (those sent
- * without an account in their own columns).
+ * into ugc.events in one transaction with one multi-row insert (event.repository.ts). A repeated
+ * event (same event_id and ts) is dropped by the primary key, so redeliveries and client retries
+ * store nothing twice.
  */
 import type { Bus, Subscription } from '../../ports/bus.js';
 import { isDataException, isSqlError, SqlState, type Sql } from '../../ports/sql.js';
 import type { Clock } from '../../platform/clock.js';
-import type { EventMap } from '../../platform/events.js';
+import { consumeStream } from '../../platform/consumer.js';
 import type { Logger } from '../../platform/logger.js';
 import type { Worker } from '../../platform/module.js';
 import type { UgcEventRecord } from './ugc.events.js';
+import { createEventRepository } from './event.repository.js';
 import { daysFrom, utcDay, type PartitionManager } from './partitions.js';
 
 export const SINK_GROUP = 'ugc.sink';
 /** Partitions kept ready ahead of time, from today. */
 const DAYS_AHEAD = 3;
-
-const INSERT = `
-WITH ins AS (
-  INSERT INTO ugc.events (event_id, ts, type, user_id, film_id, payload)
-  SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::uuid[], $5::uuid[], $6::jsonb[])
-  ON CONFLICT DO NOTHING
-  RETURNING film_id, type, ts, user_id
-), daily AS (
-  INSERT INTO ugc.film_daily AS d (film_id, day, views, completions, anonymous_views, anonymous_completions)
-  SELECT film_id, (ts AT TIME ZONE 'UTC')::date,
-         count(*) FILTER (WHERE type = 'view_start' AND user_id IS NOT NULL),
-         count(*) FILTER (WHERE type = 'view_complete' AND user_id IS NOT NULL),
-         count(*) FILTER (WHERE type = 'view_start' AND user_id IS NULL),
-         count(*) FILTER (WHERE type = 'view_complete' AND user_id IS NULL)
-  FROM ins WHERE film_id IS NOT NULL AND type IN ('view_start', 'view_complete')
-  GROUP BY 1, 2 ORDER BY 1, 2
-  ON CONFLICT (film_id, day) DO UPDATE
-    SET views = d.views + EXCLUDED.views, completions = d.completions + EXCLUDED.completions,
-        anonymous_views = d.anonymous_views + EXCLUDED.anonymous_views,
-        anonymous_completions = d.anonymous_completions + EXCLUDED.anonymous_completions
-  RETURNING 1
-)
-SELECT (SELECT count(*) FROM ins)::int AS stored`;
 
 export interface EventSink extends Worker {
   /** Writes one batch; returns how many events were new. */
@@ -63,17 +40,7 @@ export function createEventSink(deps: {
   let subscriptions: Subscription[] = [];
 
   async function write(events: readonly UgcEventRecord[]): Promise<number> {
-    const [row] = await sql.transaction((tx) =>
-      tx.query<{ stored: number }>(INSERT, [
-        events.map((e) => e.event_id),
-        events.map((e) => e.ts),
-        events.map((e) => e.type),
-        events.map((e) => e.user_id),
-        events.map((e) => e.film_id),
-        events.map((e) => JSON.stringify(e.payload)),
-      ]),
-    );
-    return row?.stored ?? 0;
+    return sql.transaction((tx) => createEventRepository(tx).store(events));
   }
 
   async function writeWithRetry(events: readonly UgcEventRecord[]): Promise<number> {
@@ -130,20 +97,12 @@ export function createEventSink(deps: {
       const n = bus.engine === 'nats' ? Math.max(1, deps.concurrency ?? 1) : 1;
       for (let i = 0; i < n; i++) {
         subscriptions.push(
-          await bus.subscribe({
+          await consumeStream({
+            bus,
+            logger,
             group: SINK_GROUP,
             types: ['ugc.events.batch'],
-            handler: async (message, delivery) => {
-              try {
-                await store((message.payload as EventMap['ugc.events.batch']).events);
-              } catch (error) {
-                logger.warn(
-                  { err: error, batch: message.id, attempt: delivery.attempt },
-                  'event batch not stored yet',
-                );
-                throw error;
-              }
-            },
+            handle: async (event) => void (await store(event.payload.events)),
           }),
         );
       }

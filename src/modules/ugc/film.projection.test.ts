@@ -10,7 +10,6 @@ import type { FilmSnapshot } from '../catalog/index.js';
 import { createTestBus, createTestSql, eventually, type TestSql } from '../../../test/helpers/engines.js';
 import { ugcModule } from './index.js';
 import { createFilmProjection } from './film.projection.js';
-import { createFilmRepository } from './film.repository.js';
 
 const logger = createLogger('silent');
 
@@ -54,7 +53,7 @@ describe('ugc film projection', () => {
     sql = t.sql;
     await migrate(sql, [PLATFORM_MIGRATIONS, ...ugcModule.migrations]);
     bus = await createTestBus();
-    worker = createFilmProjection({ bus, sql, logger, films: createFilmRepository(sql) });
+    worker = createFilmProjection({ bus, sql, logger });
     await worker.start();
   });
   afterEach(async () => {

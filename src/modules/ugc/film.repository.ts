@@ -3,9 +3,7 @@
  * show titles, kept from the content module's events. It never reads another module's tables.
  */
 import type { SqlExecutor } from '../../ports/sql.js';
-import { forbidden, notFound } from '../../platform/errors.js';
-import type { Principal } from '../../platform/security.js';
-import { canSee, type AccessLevel, type FilmFacts } from '../catalog/index.js';
+import type { AccessLevel, FilmFacts } from '../catalog/index.js';
 
 export interface FilmRow {
   readonly id: string;
@@ -35,19 +33,10 @@ export function createFilmRepository(db: SqlExecutor) {
       return new Map(rows.map((r) => [r.id, r.access]));
     },
 
-    /** The film if `principal` may see it; 404 FILM_NOT_FOUND or 403 FILM_ACCESS_DENIED otherwise. */
-    async requireVisible(id: string, principal: Principal): Promise<FilmRow> {
-      const film = await this.get(id);
-      if (!film) throw notFound('FILM_NOT_FOUND', `No film ${id}.`);
-      if (!canSee(principal, film.access))
-        throw forbidden('FILM_ACCESS_DENIED', 'Your subscription does not include this film.');
-      return film;
-    },
-
     /** Applies film facts, each unless a newer version is already stored; one statement. */
-    async upsert(tx: SqlExecutor, films: readonly FilmFacts[]): Promise<void> {
+    async upsert(films: readonly FilmFacts[]): Promise<void> {
       if (films.length === 0) return;
-      await tx.execute(
+      await db.execute(
         `INSERT INTO ugc.film (id, title, rating, access, genre_ids, version, stale, updated_at)
          SELECT id, title, rating, access, genre_ids, version, false, now()
          FROM jsonb_to_recordset($1::jsonb)
@@ -71,8 +60,8 @@ export function createFilmRepository(db: SqlExecutor) {
       );
     },
 
-    async remove(tx: SqlExecutor, id: string): Promise<void> {
-      await tx.execute('DELETE FROM ugc.film WHERE id = $1', [id]);
+    async remove(id: string): Promise<void> {
+      await db.execute('DELETE FROM ugc.film WHERE id = $1', [id]);
     },
   };
 }

@@ -4,6 +4,7 @@
  * of deleting rows.
  */
 import type { Sql } from '../../ports/sql.js';
+import { createEventRepository } from './event.repository.js';
 
 const DAY_MS = 86_400_000;
 const NAME = /^events_p(\d{4})(\d{2})(\d{2})$/;
@@ -37,13 +38,11 @@ export function createPartitionManager(sql: Sql): PartitionManager {
       if (missing.length === 0) return;
       await sql.transaction(async (tx) => {
         // Several sinks may start at once: one creates, the others then find the tables.
-        await tx.query('SELECT pg_advisory_xact_lock(4823060)');
+        const events = createEventRepository(tx);
+        await events.lockPartitions();
         for (const day of missing) {
           if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new Error(`bad partition day ${day}`);
-          await tx.exec(
-            `CREATE TABLE IF NOT EXISTS ugc.${partitionName(day)} PARTITION OF ugc.events
-             FOR VALUES FROM ('${day} 00:00:00+00') TO ('${nextDay(day)} 00:00:00+00')`,
-          );
+          await events.createPartition(partitionName(day), day, nextDay(day));
         }
       });
       for (const day of missing) known.add(day);
@@ -60,17 +59,10 @@ export interface PartitionInfo {
 }
 
 export async function listPartitions(sql: Sql): Promise<PartitionInfo[]> {
-  const rows = await sql.query<{ name: string }>(
-    `SELECT c.relname AS name FROM pg_inherits i
-     JOIN pg_class c ON c.oid = i.inhrelid
-     JOIN pg_class p ON p.oid = i.inhparent
-     JOIN pg_namespace n ON n.oid = p.relnamespace
-     WHERE n.nspname = 'ugc' AND p.relname = 'events'
-     ORDER BY c.relname`,
-  );
-  return rows.flatMap((r) => {
-    const m = NAME.exec(r.name);
-    return m ? [{ name: r.name, day: `${m[1]}-${m[2]}-${m[3]}` }] : [];
+  const names = await createEventRepository(sql).partitionNames();
+  return names.flatMap((name) => {
+    const m = NAME.exec(name);
+    return m ? [{ name, day: `${m[1]}-${m[2]}-${m[3]}` }] : [];
   });
 }
 
@@ -86,15 +78,13 @@ export async function prunePartitions(
 ): Promise<string[]> {
   const cutoffDay = utcDay(cutoff);
   const old = (await listPartitions(sql)).filter((p) => nextDay(p.day) <= cutoffDay);
+  const events = createEventRepository(sql);
   for (const p of old) {
-    await sql.exec(`ALTER TABLE ugc.events DETACH PARTITION ugc.${p.name}`);
-    if (!options.keep) await sql.exec(`DROP TABLE ugc.${p.name}`);
+    await events.detachPartition(p.name);
+    if (!options.keep) await events.dropTable(p.name);
     else {
-      const taken = await sql.query(`SELECT 1 FROM pg_tables WHERE schemaname = 'ugc' AND tablename = $1`, [
-        `${p.name}_detached`,
-      ]);
-      const suffix = taken.length === 0 ? 'detached' : `detached_${Date.now()}`;
-      await sql.exec(`ALTER TABLE ugc.${p.name} RENAME TO ${p.name}_${suffix}`);
+      const taken = await events.tableExists(`${p.name}_detached`);
+      await events.renameTable(p.name, `${p.name}_${taken ? `detached_${Date.now()}` : 'detached'}`);
     }
   }
   return old.map((p) => p.name);

@@ -24,9 +24,9 @@ export interface HistoryRow {
 
 const COLUMNS = 'film_id, position_s, duration_s, completed, hidden, updated_at';
 
-export function createProgressRepository() {
+export function createProgressRepository(db: SqlExecutor) {
   return {
-    async get(db: SqlExecutor, userId: string, filmId: string): Promise<ProgressRow | null> {
+    async get(userId: string, filmId: string): Promise<ProgressRow | null> {
       const [row] = await db.query<ProgressRow>(
         `SELECT ${COLUMNS} FROM ugc.progress WHERE user_id = $1 AND film_id = $2`,
         [userId, filmId],
@@ -35,19 +35,14 @@ export function createProgressRepository() {
     },
 
     /** Locks the row (creating it from `initial` when missing) and returns its state before. */
-    async lock(
-      tx: SqlExecutor,
-      userId: string,
-      filmId: string,
-      initial: ProgressState,
-    ): Promise<ProgressRow | null> {
+    async lock(userId: string, filmId: string, initial: ProgressState): Promise<ProgressRow | null> {
       for (;;) {
-        const [existing] = await tx.query<ProgressRow>(
+        const [existing] = await db.query<ProgressRow>(
           `SELECT ${COLUMNS} FROM ugc.progress WHERE user_id = $1 AND film_id = $2 FOR UPDATE`,
           [userId, filmId],
         );
         if (existing) return existing;
-        const inserted = await tx.execute(
+        const inserted = await db.execute(
           `INSERT INTO ugc.progress (user_id, film_id, position_s, duration_s, completed, hidden)
            VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
           [userId, filmId, initial.position_s, initial.duration_s, initial.completed, initial.hidden],
@@ -56,25 +51,25 @@ export function createProgressRepository() {
       }
     },
 
-    async save(tx: SqlExecutor, userId: string, filmId: string, state: ProgressState): Promise<void> {
-      await tx.execute(
+    async save(userId: string, filmId: string, state: ProgressState): Promise<void> {
+      await db.execute(
         `UPDATE ugc.progress SET position_s = $3, duration_s = $4, completed = $5, hidden = $6, updated_at = now()
          WHERE user_id = $1 AND film_id = $2`,
         [userId, filmId, state.position_s, state.duration_s, state.completed, state.hidden],
       );
     },
 
-    async hide(tx: SqlExecutor, userId: string, filmId: string): Promise<boolean> {
+    async hide(userId: string, filmId: string): Promise<boolean> {
       return (
-        (await tx.execute('UPDATE ugc.progress SET hidden = true WHERE user_id = $1 AND film_id = $2', [
+        (await db.execute('UPDATE ugc.progress SET hidden = true WHERE user_id = $1 AND film_id = $2', [
           userId,
           filmId,
         ])) === 1
       );
     },
 
-    async addHistory(tx: SqlExecutor, userId: string, filmId: string, at: Date): Promise<void> {
-      await tx.execute('INSERT INTO ugc.watch_history (user_id, film_id, watched_at) VALUES ($1, $2, $3)', [
+    async addHistory(userId: string, filmId: string, at: Date): Promise<void> {
+      await db.execute('INSERT INTO ugc.watch_history (user_id, film_id, watched_at) VALUES ($1, $2, $3)', [
         userId,
         filmId,
         at,
@@ -82,7 +77,6 @@ export function createProgressRepository() {
     },
 
     async continueWatching(
-      db: SqlExecutor,
       userId: string,
       access: readonly AccessLevel[],
       limit: number,
@@ -99,7 +93,6 @@ export function createProgressRepository() {
     },
 
     async history(
-      db: SqlExecutor,
       userId: string,
       access: readonly AccessLevel[],
       limit: number,

@@ -6,8 +6,9 @@ import { event } from '../../platform/events.js';
 import { emit } from '../../platform/outbox.js';
 import { requireUser, type Principal } from '../../platform/security.js';
 import { visibleLevels } from '../catalog/index.js';
+import { requireVisibleFilm } from './film.access.js';
 import type { FilmRepository } from './film.repository.js';
-import type { ProgressRepository, ProgressRow } from './progress.repository.js';
+import { createProgressRepository, type ProgressRow } from './progress.repository.js';
 import { applyProgress, inContinueWatching } from './progress.rules.js';
 
 export interface ProgressView {
@@ -34,17 +35,13 @@ function toView(row: ProgressRow): ProgressView {
   };
 }
 
-export function createProgressService(deps: {
-  sql: Sql;
-  clock: Clock;
-  films: FilmRepository;
-  progress: ProgressRepository;
-}) {
-  const { sql, clock, films, progress } = deps;
+export function createProgressService(deps: { sql: Sql; clock: Clock; films: FilmRepository }) {
+  const { sql, clock, films } = deps;
+  const progress = createProgressRepository(sql);
 
   async function get(principal: Principal, filmId: string): Promise<ProgressView> {
     requireUser(principal);
-    const row = await progress.get(sql, principal.userId, filmId);
+    const row = await progress.get(principal.userId, filmId);
     if (!row) throw notFound('PROGRESS_NOT_FOUND', 'You have not started this film.');
     return toView(row);
   }
@@ -59,16 +56,16 @@ export function createProgressService(deps: {
         throw badRequest('POSITION_BEYOND_DURATION', 'position_s cannot be larger than duration_s.', [
           { field: '/position_s', message: 'must not exceed duration_s' },
         ]);
-      await films.requireVisible(filmId, principal);
+      await requireVisibleFilm(films, filmId, principal);
       const userId = principal.userId;
       await sql.transaction(async (tx) => {
         const fresh = applyProgress(null, input);
-        const before = await progress.lock(tx, userId, filmId, fresh.next);
+        const before = await createProgressRepository(tx).lock(userId, filmId, fresh.next);
         const change = before ? applyProgress(before, input) : fresh;
-        if (before && !change.unchanged) await progress.save(tx, userId, filmId, change.next);
+        if (before && !change.unchanged) await createProgressRepository(tx).save(userId, filmId, change.next);
         if (change.completedNow) {
           const at = clock.now();
-          await progress.addHistory(tx, userId, filmId, at);
+          await createProgressRepository(tx).addHistory(userId, filmId, at);
           await emit(tx, [
             event('ugc.progress.completed', userId, { userId, filmId, watchedAt: at.toISOString() }),
           ]);
@@ -81,14 +78,13 @@ export function createProgressService(deps: {
     async hide(principal: Principal, filmId: string): Promise<void> {
       requireUser(principal);
       const userId = principal.userId;
-      const found = await sql.transaction((tx) => progress.hide(tx, userId, filmId));
+      const found = await sql.transaction((tx) => createProgressRepository(tx).hide(userId, filmId));
       if (!found) throw notFound('PROGRESS_NOT_FOUND', 'You have not started this film.');
     },
 
     async continueWatching(principal: Principal, pageNumber: number, pageSize: number) {
       requireUser(principal);
       const rows = await progress.continueWatching(
-        sql,
         principal.userId,
         visibleLevels(principal),
         pageSize,
@@ -107,7 +103,6 @@ export function createProgressService(deps: {
     async history(principal: Principal, pageNumber: number, pageSize: number) {
       requireUser(principal);
       const { rows, total } = await progress.history(
-        sql,
         principal.userId,
         visibleLevels(principal),
         pageSize,

@@ -9,27 +9,27 @@ export interface RatingSummary {
   readonly histogram: readonly number[];
 }
 
-export function createRatingRepository() {
+export function createRatingRepository(db: SqlExecutor) {
   return {
     /**
      * Sets the user's score and returns the previous one (null if there was none). Two writes by
      * the same user serialise on the row: the second sees the first's score as its previous.
      */
-    async set(tx: SqlExecutor, userId: string, filmId: string, score: number): Promise<number | null> {
+    async set(userId: string, filmId: string, score: number): Promise<number | null> {
       for (;;) {
-        const inserted = await tx.execute(
+        const inserted = await db.execute(
           `INSERT INTO ugc.rating (user_id, film_id, score) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
           [userId, filmId, score],
         );
         if (inserted === 1) return null;
-        const [row] = await tx.query<{ score: number }>(
+        const [row] = await db.query<{ score: number }>(
           'SELECT score FROM ugc.rating WHERE user_id = $1 AND film_id = $2 FOR UPDATE',
           [userId, filmId],
         );
         // Deleted between the two statements: try the insert again.
         if (!row) continue;
         if (row.score !== score) {
-          await tx.execute(
+          await db.execute(
             'UPDATE ugc.rating SET score = $3, updated_at = now() WHERE user_id = $1 AND film_id = $2',
             [userId, filmId, score],
           );
@@ -39,8 +39,8 @@ export function createRatingRepository() {
     },
 
     /** Removes the user's score and returns it (null if there was none). */
-    async remove(tx: SqlExecutor, userId: string, filmId: string): Promise<number | null> {
-      const [row] = await tx.query<{ score: number }>(
+    async remove(userId: string, filmId: string): Promise<number | null> {
+      const [row] = await db.query<{ score: number }>(
         'DELETE FROM ugc.rating WHERE user_id = $1 AND film_id = $2 RETURNING score',
         [userId, filmId],
       );
@@ -48,10 +48,10 @@ export function createRatingRepository() {
     },
 
     /** Applies vote deltas per score in score order (a fixed lock order: no deadlocks). */
-    async adjust(tx: SqlExecutor, filmId: string, deltas: ReadonlyMap<number, number>): Promise<void> {
+    async adjust(filmId: string, deltas: ReadonlyMap<number, number>): Promise<void> {
       const changes = [...deltas].filter(([, d]) => d !== 0).sort(([a], [b]) => a - b);
       for (const [score, delta] of changes) {
-        await tx.execute(
+        await db.execute(
           `INSERT INTO ugc.rating_count (film_id, score, votes) VALUES ($1, $2, GREATEST($3, 0))
            ON CONFLICT (film_id, score) DO UPDATE SET votes = ugc.rating_count.votes + $3`,
           [filmId, score, delta],
@@ -59,7 +59,7 @@ export function createRatingRepository() {
       }
     },
 
-    async summary(db: SqlExecutor, filmId: string): Promise<RatingSummary> {
+    async summary(filmId: string): Promise<RatingSummary> {
       const rows = await db.query<{ score: number; votes: number }>(
         'SELECT score, votes FROM ugc.rating_count WHERE film_id = $1',
         [filmId],
@@ -75,7 +75,7 @@ export function createRatingRepository() {
       return { votes, total, histogram };
     },
 
-    async userScore(db: SqlExecutor, userId: string, filmId: string): Promise<number | null> {
+    async userScore(userId: string, filmId: string): Promise<number | null> {
       const [row] = await db.query<{ score: number }>(
         'SELECT score FROM ugc.rating WHERE user_id = $1 AND film_id = $2',
         [userId, filmId],

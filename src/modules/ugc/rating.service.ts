@@ -3,8 +3,9 @@ import type { Sql } from '../../ports/sql.js';
 import { event } from '../../platform/events.js';
 import { emit } from '../../platform/outbox.js';
 import { requireUser, type Principal } from '../../platform/security.js';
+import { requireVisibleFilm } from './film.access.js';
 import type { FilmRepository } from './film.repository.js';
-import type { RatingRepository } from './rating.repository.js';
+import { createRatingRepository } from './rating.repository.js';
 
 export interface FilmRating {
   readonly film_id: string;
@@ -13,13 +14,14 @@ export interface FilmRating {
   readonly user_score: number | null;
 }
 
-export function createRatingService(deps: { sql: Sql; films: FilmRepository; ratings: RatingRepository }) {
-  const { sql, films, ratings } = deps;
+export function createRatingService(deps: { sql: Sql; films: FilmRepository }) {
+  const { sql, films } = deps;
+  const ratings = createRatingRepository(sql);
 
   async function get(principal: Principal, filmId: string): Promise<FilmRating> {
-    await films.requireVisible(filmId, principal);
-    const summary = await ratings.summary(sql, filmId);
-    const userScore = principal.userId ? await ratings.userScore(sql, principal.userId, filmId) : null;
+    await requireVisibleFilm(films, filmId, principal);
+    const summary = await ratings.summary(filmId);
+    const userScore = principal.userId ? await ratings.userScore(principal.userId, filmId) : null;
     return {
       film_id: filmId,
       average: summary.votes === 0 ? null : summary.total / summary.votes,
@@ -33,14 +35,14 @@ export function createRatingService(deps: { sql: Sql; films: FilmRepository; rat
 
     async set(principal: Principal, filmId: string, score: number): Promise<FilmRating> {
       requireUser(principal);
-      await films.requireVisible(filmId, principal);
+      await requireVisibleFilm(films, filmId, principal);
       const userId = principal.userId;
       await sql.transaction(async (tx) => {
-        const previous = await ratings.set(tx, userId, filmId, score);
+        const previous = await createRatingRepository(tx).set(userId, filmId, score);
         if (previous === score) return;
         const deltas = new Map<number, number>([[score, 1]]);
         if (previous !== null) deltas.set(previous, -1);
-        await ratings.adjust(tx, filmId, deltas);
+        await createRatingRepository(tx).adjust(filmId, deltas);
         await emit(tx, [event('ugc.rating.set', filmId, { userId, filmId, score, previous })]);
       });
       return get(principal, filmId);
@@ -48,12 +50,12 @@ export function createRatingService(deps: { sql: Sql; films: FilmRepository; rat
 
     async remove(principal: Principal, filmId: string): Promise<void> {
       requireUser(principal);
-      await films.requireVisible(filmId, principal);
+      await requireVisibleFilm(films, filmId, principal);
       const userId = principal.userId;
       await sql.transaction(async (tx) => {
-        const previous = await ratings.remove(tx, userId, filmId);
+        const previous = await createRatingRepository(tx).remove(userId, filmId);
         if (previous === null) return;
-        await ratings.adjust(tx, filmId, new Map([[previous, -1]]));
+        await createRatingRepository(tx).adjust(filmId, new Map([[previous, -1]]));
         await emit(tx, [event('ugc.rating.set', filmId, { userId, filmId, score: null, previous })]);
       });
     },

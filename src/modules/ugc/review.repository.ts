@@ -30,14 +30,17 @@ const ORDER: Record<ReviewSort, string> = {
   '-likes': 'r.likes DESC, r.created_at DESC, r.id',
 };
 
-export function createReviewRepository() {
+export function createReviewRepository(db: SqlExecutor) {
   return {
     /** Inserts a review; false when this author already reviewed the film. */
-    async insert(
-      tx: SqlExecutor,
-      review: { id: string; filmId: string; authorId: string; authorLogin: string; text: string },
-    ): Promise<boolean> {
-      const n = await tx.execute(
+    async insert(review: {
+      id: string;
+      filmId: string;
+      authorId: string;
+      authorLogin: string;
+      text: string;
+    }): Promise<boolean> {
+      const n = await db.execute(
         `INSERT INTO ugc.review (id, film_id, author_id, author_login, text) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (film_id, author_id) DO NOTHING`,
         [review.id, review.filmId, review.authorId, review.authorLogin, review.text],
@@ -45,13 +48,12 @@ export function createReviewRepository() {
       return n === 1;
     },
 
-    async get(db: SqlExecutor, id: string, viewerId: string | null): Promise<ReviewRow | null> {
+    async get(id: string, viewerId: string | null): Promise<ReviewRow | null> {
       const [row] = await db.query<ReviewRow>(`${SELECT} WHERE r.id = $1`, [id, viewerId]);
       return row ?? null;
     },
 
     async list(
-      db: SqlExecutor,
       filmId: string,
       viewerId: string | null,
       sort: ReviewSort,
@@ -69,37 +71,32 @@ export function createReviewRepository() {
       return { rows, total: count?.n ?? 0 };
     },
 
-    async updateText(tx: SqlExecutor, id: string, text: string): Promise<void> {
-      await tx.execute('UPDATE ugc.review SET text = $2, updated_at = now() WHERE id = $1', [id, text]);
+    async updateText(id: string, text: string): Promise<void> {
+      await db.execute('UPDATE ugc.review SET text = $2, updated_at = now() WHERE id = $1', [id, text]);
     },
 
-    async remove(tx: SqlExecutor, id: string): Promise<void> {
-      await tx.execute('DELETE FROM ugc.review WHERE id = $1', [id]);
+    async remove(id: string): Promise<void> {
+      await db.execute('DELETE FROM ugc.review WHERE id = $1', [id]);
     },
 
     /**
      * Sets the user's reaction and returns the previous one (null if none). Concurrent writes of
      * one user serialise on the reaction row.
      */
-    async setReaction(
-      tx: SqlExecutor,
-      reviewId: string,
-      userId: string,
-      value: 1 | -1,
-    ): Promise<number | null> {
+    async setReaction(reviewId: string, userId: string, value: 1 | -1): Promise<number | null> {
       for (;;) {
-        const inserted = await tx.execute(
+        const inserted = await db.execute(
           'INSERT INTO ugc.review_reaction (review_id, user_id, value) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
           [reviewId, userId, value],
         );
         if (inserted === 1) return null;
-        const [row] = await tx.query<{ value: number }>(
+        const [row] = await db.query<{ value: number }>(
           'SELECT value FROM ugc.review_reaction WHERE review_id = $1 AND user_id = $2 FOR UPDATE',
           [reviewId, userId],
         );
         if (!row) continue;
         if (row.value !== value) {
-          await tx.execute(
+          await db.execute(
             'UPDATE ugc.review_reaction SET value = $3 WHERE review_id = $1 AND user_id = $2',
             [reviewId, userId, value],
           );
@@ -108,17 +105,17 @@ export function createReviewRepository() {
       }
     },
 
-    async removeReaction(tx: SqlExecutor, reviewId: string, userId: string): Promise<number | null> {
-      const [row] = await tx.query<{ value: number }>(
+    async removeReaction(reviewId: string, userId: string): Promise<number | null> {
+      const [row] = await db.query<{ value: number }>(
         'DELETE FROM ugc.review_reaction WHERE review_id = $1 AND user_id = $2 RETURNING value',
         [reviewId, userId],
       );
       return row?.value ?? null;
     },
 
-    async addCounts(tx: SqlExecutor, reviewId: string, likes: number, dislikes: number): Promise<void> {
+    async addCounts(reviewId: string, likes: number, dislikes: number): Promise<void> {
       if (likes === 0 && dislikes === 0) return;
-      await tx.execute('UPDATE ugc.review SET likes = likes + $2, dislikes = dislikes + $3 WHERE id = $1', [
+      await db.execute('UPDATE ugc.review SET likes = likes + $2, dislikes = dislikes + $3 WHERE id = $1', [
         reviewId,
         likes,
         dislikes,

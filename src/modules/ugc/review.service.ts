@@ -5,8 +5,9 @@ import { conflict, forbidden, notFound } from '../../platform/errors.js';
 import { event } from '../../platform/events.js';
 import { emit } from '../../platform/outbox.js';
 import { hasPermission, Permission, requireUser, type Principal } from '../../platform/security.js';
+import { requireVisibleFilm } from './film.access.js';
 import type { FilmRepository } from './film.repository.js';
-import type { ReviewRepository, ReviewRow, ReviewSort } from './review.repository.js';
+import { createReviewRepository, type ReviewRow, type ReviewSort } from './review.repository.js';
 
 export type Reaction = 'like' | 'dislike';
 
@@ -46,11 +47,12 @@ export function reactionDelta(
   return { likes, dislikes };
 }
 
-export function createReviewService(deps: { sql: Sql; films: FilmRepository; reviews: ReviewRepository }) {
-  const { sql, films, reviews } = deps;
+export function createReviewService(deps: { sql: Sql; films: FilmRepository }) {
+  const { sql, films } = deps;
+  const reviews = createReviewRepository(sql);
 
   async function load(principal: Principal, id: string): Promise<ReviewRow> {
-    const row = await reviews.get(sql, id, principal.userId);
+    const row = await reviews.get(id, principal.userId);
     if (!row) throw notFound('REVIEW_NOT_FOUND', `No review ${id}.`);
     return row;
   }
@@ -58,12 +60,12 @@ export function createReviewService(deps: { sql: Sql; films: FilmRepository; rev
   return {
     async create(principal: Principal, filmId: string, text: string): Promise<ReviewView> {
       requireUser(principal);
-      await films.requireVisible(filmId, principal);
+      await requireVisibleFilm(films, filmId, principal);
       const id = randomUUID();
       const authorId = principal.userId;
       // Errors are raised after the transaction: the embedded adapter rewraps coded errors thrown inside.
       const created = await sql.transaction(async (tx) => {
-        const inserted = await reviews.insert(tx, {
+        const inserted = await createReviewRepository(tx).insert({
           id,
           filmId,
           authorId,
@@ -85,9 +87,8 @@ export function createReviewService(deps: { sql: Sql; films: FilmRepository; rev
       pageNumber: number,
       pageSize: number,
     ): Promise<{ items: ReviewView[]; total: number }> {
-      await films.requireVisible(filmId, principal);
+      await requireVisibleFilm(films, filmId, principal);
       const { rows, total } = await reviews.list(
-        sql,
         filmId,
         principal.userId,
         sort,
@@ -102,7 +103,7 @@ export function createReviewService(deps: { sql: Sql; films: FilmRepository; rev
       const row = await load(principal, id);
       if (row.author_id !== principal.userId)
         throw forbidden('NOT_REVIEW_AUTHOR', 'Only the author may edit a review.');
-      await sql.transaction((tx) => reviews.updateText(tx, id, text));
+      await sql.transaction((tx) => createReviewRepository(tx).updateText(id, text));
       return toReviewView(await load(principal, id));
     },
 
@@ -111,21 +112,21 @@ export function createReviewService(deps: { sql: Sql; films: FilmRepository; rev
       const row = await load(principal, id);
       if (row.author_id !== principal.userId && !hasPermission(principal, Permission.crudFilms))
         throw forbidden('NOT_REVIEW_AUTHOR', 'Only the author or an admin may delete a review.');
-      await sql.transaction((tx) => reviews.remove(tx, id));
+      await sql.transaction((tx) => createReviewRepository(tx).remove(id));
     },
 
     async react(principal: Principal, id: string, reaction: Reaction): Promise<ReviewView> {
       requireUser(principal);
       const row = await load(principal, id);
-      await films.requireVisible(row.film_id, principal);
+      await requireVisibleFilm(films, row.film_id, principal);
       const userId = principal.userId;
       const value = reaction === 'like' ? 1 : -1;
       await sql
         .transaction(async (tx) => {
-          const before = await reviews.setReaction(tx, id, userId, value);
+          const before = await createReviewRepository(tx).setReaction(id, userId, value);
           if (before === value) return;
           const d = reactionDelta(before, value);
-          await reviews.addCounts(tx, id, d.likes, d.dislikes);
+          await createReviewRepository(tx).addCounts(id, d.likes, d.dislikes);
           if (value === 1 && row.author_id !== userId) {
             await emit(tx, [
               event('ugc.review.liked', row.author_id, {
@@ -151,9 +152,9 @@ export function createReviewService(deps: { sql: Sql; films: FilmRepository; rev
       await load(principal, id);
       const userId = principal.userId;
       await sql.transaction(async (tx) => {
-        const before = await reviews.removeReaction(tx, id, userId);
+        const before = await createReviewRepository(tx).removeReaction(id, userId);
         const d = reactionDelta(before, null);
-        await reviews.addCounts(tx, id, d.likes, d.dislikes);
+        await createReviewRepository(tx).addCounts(id, d.likes, d.dislikes);
       });
     },
   };

@@ -2,7 +2,6 @@
 import type { ModuleContext, ModuleInstance } from '../../platform/module.js';
 import { createAnalyticsRepository } from './analytics.repository.js';
 import { createAnalyticsService } from './analytics.service.js';
-import { createBookmarkRepository } from './bookmark.repository.js';
 import { createBookmarkService } from './bookmark.service.js';
 import { recordDeadLetter } from '../../platform/consumer.js';
 import { createWindowLimiter } from '../../platform/rate-limit.js';
@@ -11,18 +10,15 @@ import { createFilmProjection } from './film.projection.js';
 import { createFilmRepository } from './film.repository.js';
 import { createIngestService } from './ingest.service.js';
 import { createPartitionManager } from './partitions.js';
-import { createProgressRepository } from './progress.repository.js';
 import { createProgressService } from './progress.service.js';
 import { createRatingRepository } from './rating.repository.js';
 import { createRatingService } from './rating.service.js';
-import { createReviewRepository } from './review.repository.js';
 import { createReviewService } from './review.service.js';
 import { ugcRoutes } from './ugc.routes.js';
 
 export async function createUgc(ctx: ModuleContext): Promise<ModuleInstance> {
   const { sql, bus, clock, logger, metrics } = ctx;
   const films = createFilmRepository(sql);
-  const ratings = createRatingRepository();
   const stored = metrics.counter(
     'ugc_events_stored_total',
     'Events written to ugc.events (duplicates excluded).',
@@ -39,10 +35,10 @@ export async function createUgc(ctx: ModuleContext): Promise<ModuleInstance> {
       recordDeadLetter(sql, SINK_GROUP, { id: event.event_id, type: 'ugc.event', payload: event }, error),
   });
   const services = {
-    ratings: createRatingService({ sql, films, ratings }),
-    reviews: createReviewService({ sql, films, reviews: createReviewRepository() }),
-    bookmarks: createBookmarkService({ sql, films, bookmarks: createBookmarkRepository() }),
-    progress: createProgressService({ sql, clock, films, progress: createProgressRepository() }),
+    ratings: createRatingService({ sql, films }),
+    reviews: createReviewService({ sql, films }),
+    bookmarks: createBookmarkService({ sql, films }),
+    progress: createProgressService({ sql, clock, films }),
     ingest: createIngestService({
       bus,
       sql,
@@ -58,8 +54,7 @@ export async function createUgc(ctx: ModuleContext): Promise<ModuleInstance> {
       clock,
       analytics: createAnalyticsRepository(sql),
       films,
-      ratings,
-      sql,
+      ratings: createRatingRepository(sql),
     }),
   };
   metrics.gauge('ugc_sink_lag', 'Event batches waiting for the ugc sink.', () => bus.lag('ugc.sink'));
@@ -68,7 +63,7 @@ export async function createUgc(ctx: ModuleContext): Promise<ModuleInstance> {
     routes: ugcRoutes(services, { ingestBodyLimit: ctx.config.ugcIngestBodyLimit }),
     workers: {
       'ugc-sink': sink,
-      'ugc-films': createFilmProjection({ bus, sql, logger: logger.child({ worker: 'ugc-films' }), films }),
+      'ugc-films': createFilmProjection({ bus, sql, logger: logger.child({ worker: 'ugc-films' }) }),
     },
   };
 }
