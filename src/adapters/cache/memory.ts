@@ -42,7 +42,9 @@ export function createMemoryCache(options: { maxEntries: number; now?: () => num
     async ttl(key) {
       if (!lru.has(key)) return null;
       const remaining = lru.getRemainingTTL(key);
-      return Number.isFinite(remaining) && remaining > 0 ? Math.ceil(remaining / 1000) : null;
+      // Rounded as Redis rounds TTL (a fresh 60 s key answers 60, not 61: the LRU's clock can put a
+      // fraction of a millisecond past the TTL), but never 0 for a key that still exists.
+      return Number.isFinite(remaining) && remaining > 0 ? Math.max(1, Math.round(remaining / 1000)) : null;
     },
     async ping() {},
     async close() {
