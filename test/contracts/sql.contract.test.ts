@@ -73,7 +73,7 @@ for (const engine of engines) {
 
       it('execute returns the number of changed rows', async () => {
         await sql.query(`INSERT INTO item (id, name) VALUES (10, 'ten'), (11, 'eleven')`);
-        expect(await sql.execute('UPDATE item SET n = 5 WHERE id >= $1', [10])).toBe(2);
+        expect(await sql.execute('UPDATE item SET n = 5 WHERE id = ANY($1::int[])', [[10, 11]])).toBe(2);
         expect(await sql.execute('DELETE FROM item WHERE id = $1', [999])).toBe(0);
       });
 

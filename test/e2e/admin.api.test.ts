@@ -223,159 +223,171 @@ describe('admin API', () => {
       expect((await call('GET', `/api/v1/admin/films?${qs}`)).statusCode, qs).toBe(400);
   });
 
+  // The tests below change films; each works on films of its own and deletes them at the end, so
+  // the seeded five stay as they are for the queries above, in whatever order the tests run.
+  const ownFilms = async (...specs: Json[]): Promise<Json[]> => {
+    const made: Json[] = [];
+    for (const spec of specs) {
+      const res = await call('POST', '/api/v1/admin/films', { type: 'movie', access: 'FREE', ...spec });
+      expect(res.statusCode, res.body).toBe(201);
+      made.push(res.json<Json>());
+    }
+    return made;
+  };
+  const removeFilms = async (made: Json[]) => {
+    const ids = made.map((f) => f.id as string);
+    const res = await call('POST', '/api/v1/admin/films/bulk', { ids, action: 'delete' });
+    expect(res.statusCode, res.body).toBe(200);
+  };
+
   it('edits a film with its genres and persons; a stale version answers 409', async () => {
-    const film = films['Bravo Drama']!;
-    const id = film.id as string;
-    const edit = await call('PATCH', `/api/v1/admin/films/${id}`, {
-      version: film.version,
-      title: 'Bravo Drama (restored)',
-      genre_ids: [genres.Drama, genres.Comedy],
-      persons: [
-        { person_id: persons['Ann Actor'], role: 'actor' },
-        { person_id: persons['Ann Actor'], role: 'director' },
-      ],
-    });
-    expect(edit.statusCode, edit.body).toBe(200);
-    const edited = edit.json<{
-      version: number;
-      genres: { name: string }[];
-      persons: { full_name: string; role: string }[];
-    }>();
-    expect(edited.version).toBe((film.version as number) + 1);
-    expect(edit.headers.etag).toBe(`"${edited.version}"`);
-    expect(edited.genres.map((g) => g.name).sort()).toEqual(['Comedy', 'Drama']);
-    expect(edited.persons.map((p) => `${p.full_name}/${p.role}`).sort()).toEqual([
-      'Ann Actor/actor',
-      'Ann Actor/director',
-    ]);
+    const [film] = await ownFilms({ title: 'Foxtrot Edit', access: 'PAID', genre_ids: [genres.Drama] });
+    const id = film!.id as string;
+    try {
+      const edit = await call('PATCH', `/api/v1/admin/films/${id}`, {
+        version: film!.version,
+        title: 'Foxtrot Edit (restored)',
+        genre_ids: [genres.Drama, genres.Comedy],
+        persons: [
+          { person_id: persons['Ann Actor'], role: 'actor' },
+          { person_id: persons['Ann Actor'], role: 'director' },
+        ],
+      });
+      expect(edit.statusCode, edit.body).toBe(200);
+      const edited = edit.json<{
+        version: number;
+        genres: { name: string }[];
+        persons: { full_name: string; role: string }[];
+      }>();
+      expect(edited.version).toBe((film!.version as number) + 1);
+      expect(edit.headers.etag).toBe(`"${edited.version}"`);
+      expect(edited.genres.map((g) => g.name).sort()).toEqual(['Comedy', 'Drama']);
+      expect(edited.persons.map((p) => `${p.full_name}/${p.role}`).sort()).toEqual([
+        'Ann Actor/actor',
+        'Ann Actor/director',
+      ]);
 
-    const stale = await call('PATCH', `/api/v1/admin/films/${id}`, {
-      version: film.version,
-      title: 'Lost update',
-    });
-    expect(stale.statusCode).toBe(409);
-    expect(stale.json()).toMatchObject({ code: 'VERSION_CONFLICT' });
-    const staleIfMatch = await call(
-      'PATCH',
-      `/api/v1/admin/films/${id}`,
-      { title: 'Lost update' },
-      'editor',
-      {
-        'if-match': `"${String(film.version)}"`,
-      },
-    );
-    expect(staleIfMatch.statusCode).toBe(409);
-    const viaIfMatch = await call('PATCH', `/api/v1/admin/films/${id}`, { rating: 7 }, 'editor', {
-      'if-match': `"${edited.version}"`,
-    });
-    expect(viaIfMatch.statusCode).toBe(200);
-    expect(viaIfMatch.json()).toMatchObject({
-      title: 'Bravo Drama (restored)',
-      rating: 7,
-      version: edited.version + 1,
-    });
-    films['Bravo Drama'] = viaIfMatch.json<Json>();
+      const stale = await call('PATCH', `/api/v1/admin/films/${id}`, {
+        version: film!.version,
+        title: 'Lost update',
+      });
+      expect(stale.statusCode).toBe(409);
+      expect(stale.json()).toMatchObject({ code: 'VERSION_CONFLICT' });
+      const staleIfMatch = await call(
+        'PATCH',
+        `/api/v1/admin/films/${id}`,
+        { title: 'Lost update' },
+        'editor',
+        { 'if-match': `"${String(film!.version)}"` },
+      );
+      expect(staleIfMatch.statusCode).toBe(409);
+      const viaIfMatch = await call('PATCH', `/api/v1/admin/films/${id}`, { rating: 7 }, 'editor', {
+        'if-match': `"${edited.version}"`,
+      });
+      expect(viaIfMatch.statusCode).toBe(200);
+      expect(viaIfMatch.json()).toMatchObject({
+        title: 'Foxtrot Edit (restored)',
+        rating: 7,
+        version: edited.version + 1,
+      });
 
-    const unknownGenre = await call('PATCH', `/api/v1/admin/films/${id}`, {
-      version: edited.version + 1,
-      genre_ids: ['00000000-0000-4000-8000-000000000000'],
-    });
-    expect(unknownGenre.statusCode).toBe(400);
-    const missing = await call('GET', '/api/v1/admin/films/00000000-0000-4000-8000-000000000000');
-    expect(missing.statusCode).toBe(404);
-    expect(missing.json()).toMatchObject({ code: 'FILM_NOT_FOUND' });
+      const unknownGenre = await call('PATCH', `/api/v1/admin/films/${id}`, {
+        version: edited.version + 1,
+        genre_ids: ['00000000-0000-4000-8000-000000000000'],
+      });
+      expect(unknownGenre.statusCode).toBe(400);
+      const missing = await call('GET', '/api/v1/admin/films/00000000-0000-4000-8000-000000000000');
+      expect(missing.statusCode).toBe(404);
+      expect(missing.json()).toMatchObject({ code: 'FILM_NOT_FOUND' });
+    } finally {
+      await removeFilms([film!]);
+    }
   });
 
   it('changes the access level of many films at once and logs each change', async () => {
-    const ids = ['Alpha Station', 'Charlie Laughs'].map((t) => films[t]!.id as string);
-    const res = await call('POST', '/api/v1/admin/films/bulk', {
-      ids,
-      action: 'set_access',
-      access: 'ARCHIVED',
-    });
-    expect(res.statusCode, res.body).toBe(200);
-    expect(res.json()).toEqual({ action: 'set_access', ids, affected: 2 });
-    const archived = await call('GET', '/api/v1/admin/films?access=ARCHIVED&sort=title');
-    expect(titles(archived)).toEqual(['Alpha Station', 'Charlie Laughs', 'Delta Archive']);
-    for (const id of ids) {
-      const history = (await call('GET', `/api/v1/admin/films/${id}/history`)).json<
-        {
-          action: string;
-          actor_login: string;
-          diff: Json;
-        }[]
-      >();
-      expect(history[0]).toMatchObject({
-        action: 'update',
-        actor_login: 'editor',
-        diff: { access: { after: 'ARCHIVED' } },
+    const made = await ownFilms({ title: 'Golf One' }, { title: 'Golf Two' });
+    const ids = made.map((f) => f.id as string);
+    try {
+      const res = await call('POST', '/api/v1/admin/films/bulk', {
+        ids,
+        action: 'set_access',
+        access: 'ARCHIVED',
       });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json()).toEqual({ action: 'set_access', ids, affected: 2 });
+      const archived = await call('GET', '/api/v1/admin/films?access=ARCHIVED&sort=title');
+      expect(titles(archived)).toEqual(['Delta Archive', 'Golf One', 'Golf Two']);
+      for (const id of ids) {
+        const history = (await call('GET', `/api/v1/admin/films/${id}/history`)).json<
+          { action: string; actor_login: string; diff: Json }[]
+        >();
+        expect(history[0]).toMatchObject({
+          action: 'update',
+          actor_login: 'editor',
+          diff: { access: { after: 'ARCHIVED' } },
+        });
+      }
+      const noAccess = await call('POST', '/api/v1/admin/films/bulk', { ids, action: 'set_access' });
+      expect(noAccess.statusCode).toBe(400);
+    } finally {
+      await removeFilms(made);
     }
-    const noAccess = await call('POST', '/api/v1/admin/films/bulk', { ids, action: 'set_access' });
-    expect(noAccess.statusCode).toBe(400);
   });
 
   it('records who changed what and when, in the audit log and per object', async () => {
-    const film = films['Echo Station']!;
-    const id = film.id as string;
-    const before = Date.now();
-    const edit = await call('PATCH', `/api/v1/admin/films/${id}`, {
-      version: film.version,
-      title: 'Echo Station Returns',
-    });
-    expect(edit.statusCode).toBe(200);
+    const [film] = await ownFilms({ title: 'Hotel Audit' });
+    const id = film!.id as string;
+    try {
+      const before = Date.now();
+      const edit = await call('PATCH', `/api/v1/admin/films/${id}`, {
+        version: film!.version,
+        title: 'Hotel Audit Returns',
+      });
+      expect(edit.statusCode).toBe(200);
 
-    const history = await call('GET', `/api/v1/admin/films/${id}/history`);
-    const entries = history.json<
-      {
-        action: string;
-        actor_id: string;
-        actor_login: string;
-        at: string;
-        diff: Json;
-      }[]
-    >();
-    expect(entries.map((e) => e.action)).toEqual(['update', 'create']);
-    expect(entries[0]).toMatchObject({
-      actor_id: PRINCIPALS.editor!.userId,
-      actor_login: 'editor',
-      diff: { title: { before: 'Echo Station', after: 'Echo Station Returns' } },
-    });
-    expect(Object.keys(entries[0]!.diff)).toEqual(['title']);
-    expect(Date.parse(entries[0]!.at)).toBeGreaterThanOrEqual(before - 1000);
+      const history = await call('GET', `/api/v1/admin/films/${id}/history`);
+      const entries =
+        history.json<{ action: string; actor_id: string; actor_login: string; at: string; diff: Json }[]>();
+      expect(entries.map((e) => e.action)).toEqual(['update', 'create']);
+      expect(entries[0]).toMatchObject({
+        actor_id: PRINCIPALS.editor!.userId,
+        actor_login: 'editor',
+        diff: { title: { before: 'Hotel Audit', after: 'Hotel Audit Returns' } },
+      });
+      expect(Object.keys(entries[0]!.diff)).toEqual(['title']);
+      expect(Date.parse(entries[0]!.at)).toBeGreaterThanOrEqual(before - 1000);
 
-    const audit = await call('GET', `/api/v1/admin/audit?entity=film&id=${id}`);
-    expect(audit.statusCode).toBe(200);
-    expect(audit.headers['x-total-count']).toBe('2');
-    const all = await call('GET', '/api/v1/admin/audit?page_size=1');
-    expect(all.json()).toHaveLength(1);
-    expect(Number(all.headers['x-total-count'])).toBeGreaterThan(10);
-    const genreAudit = await call('GET', '/api/v1/admin/audit?entity=genre');
-    expect(genreAudit.headers['x-total-count']).toBe('3');
-    const personHistory = await call('GET', `/api/v1/admin/persons/${persons['Cid Writer']}/history`);
-    expect(personHistory.json<{ action: string }[]>().map((e) => e.action)).toEqual(['create']);
+      const audit = await call('GET', `/api/v1/admin/audit?entity=film&id=${id}`);
+      expect(audit.statusCode).toBe(200);
+      expect(audit.headers['x-total-count']).toBe('2');
+      const all = await call('GET', '/api/v1/admin/audit?page_size=1');
+      expect(all.json()).toHaveLength(1);
+      expect(Number(all.headers['x-total-count'])).toBeGreaterThan(10);
+      const genreAudit = await call('GET', '/api/v1/admin/audit?entity=genre');
+      expect(genreAudit.headers['x-total-count']).toBe('3');
+      const personHistory = await call('GET', `/api/v1/admin/persons/${persons['Cid Writer']}/history`);
+      expect(personHistory.json<{ action: string }[]>().map((e) => e.action)).toEqual(['create']);
+    } finally {
+      await removeFilms([film!]);
+    }
   });
 
   it('deletes (bulk and single, with a version check) and the film is gone', async () => {
-    const film = films['Delta Archive']!;
-    const stale = await call('DELETE', `/api/v1/admin/films/${film.id as string}?version=99`);
+    const [single, bulked] = await ownFilms({ title: 'India Gone' }, { title: 'Juliet Gone' });
+    const id = single!.id as string;
+    const stale = await call('DELETE', `/api/v1/admin/films/${id}?version=99`);
     expect(stale.statusCode).toBe(409);
-    const del = await call(
-      'DELETE',
-      `/api/v1/admin/films/${film.id as string}?version=${String(film.version)}`,
-    );
+    const del = await call('DELETE', `/api/v1/admin/films/${id}?version=${String(single!.version)}`);
     expect(del.statusCode).toBe(204);
-    expect((await call('GET', `/api/v1/admin/films/${film.id as string}`)).statusCode).toBe(404);
-    const history = (await call('GET', `/api/v1/admin/films/${film.id as string}/history`)).json<
-      {
-        action: string;
-      }[]
-    >();
+    expect((await call('GET', `/api/v1/admin/films/${id}`)).statusCode).toBe(404);
+    const history = (await call('GET', `/api/v1/admin/films/${id}/history`)).json<{ action: string }[]>();
     expect(history[0]!.action).toBe('delete');
 
-    const bravo = films['Bravo Drama']!.id as string;
-    const bulk = await call('POST', '/api/v1/admin/films/bulk', { ids: [bravo], action: 'delete' });
+    const other = bulked!.id as string;
+    const bulk = await call('POST', '/api/v1/admin/films/bulk', { ids: [other], action: 'delete' });
     expect(bulk.json()).toMatchObject({ affected: 1 });
-    expect((await call('GET', `/api/v1/admin/films/${bravo}`)).statusCode).toBe(404);
+    expect((await call('GET', `/api/v1/admin/films/${other}`)).statusCode).toBe(404);
+    const seeded = await call('GET', '/api/v1/admin/films?sort=title');
+    expect(titles(seeded)).toEqual(Object.keys(films).sort());
   });
 });

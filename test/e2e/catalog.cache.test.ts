@@ -43,6 +43,7 @@ afterEach(() => vi.restoreAllMocks());
 
 describe('catalog response cache', () => {
   it('serves repeated requests from the cache until the read-model version changes', async () => {
+    await publish(film.id, 'Original');
     expect((await titles('/api/v1/films')).titles).toEqual(['Original', 'Other']);
     expect(await detailTitle(film.id)).toBe('Original');
     expect((await titles('/api/v1/films/search?query=original')).titles).toEqual(['Original']);

@@ -119,137 +119,144 @@ let rotated = '';
 
 // The suite runs its own all-in-one processes on embedded engines; a test run on the server
 // engines (DATABASE_URL set) would only repeat it.
-describe.skipIf(Boolean(process.env.DATABASE_URL))('the embedded data folder has one owner', () => {
-  it('is private to its owner, and the first start keeps the admin password out of the output', async () => {
-    server = await start();
-    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
-    const lock = JSON.parse(readFileSync(path.join(dataDir, 'kino.pid'), 'utf8')) as { pid: number };
-    expect(lock.pid).toBe(server.child.pid);
-    // Nothing in the folder is readable by others.
-    const walk = (dir: string): string[] =>
-      readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-        e.isDirectory()
-          ? [path.join(dir, e.name), ...walk(path.join(dir, e.name))]
-          : [path.join(dir, e.name)],
+// The tests are the steps of one scenario on one folder (start, commands beside the server, stop,
+// SIGKILL, restart): each acts on the server the one before left, so they keep their order when a
+// run shuffles (`--sequence.shuffle`); a step that needs no server of this scenario starts its own.
+describe.skipIf(Boolean(process.env.DATABASE_URL))(
+  'the embedded data folder has one owner',
+  { shuffle: false },
+  () => {
+    it('is private to its owner, and the first start keeps the admin password out of the output', async () => {
+      server = await start();
+      expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+      const lock = JSON.parse(readFileSync(path.join(dataDir, 'kino.pid'), 'utf8')) as { pid: number };
+      expect(lock.pid).toBe(server.child.pid);
+      // Nothing in the folder is readable by others.
+      const walk = (dir: string): string[] =>
+        readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+          e.isDirectory()
+            ? [path.join(dir, e.name), ...walk(path.join(dir, e.name))]
+            : [path.join(dir, e.name)],
+        );
+      const open = walk(dataDir).filter((f) => (statSync(f).mode & 0o077) !== 0);
+      expect(open).toEqual([]);
+      const file = path.join(dataDir, 'admin-password.txt');
+      const password = readFileSync(file, 'utf8').trim();
+      expect(password.length).toBeGreaterThanOrEqual(16);
+      expect(server.output()).not.toContain(password);
+      expect(await login(server.base, 'admin', password)).toBe(200);
+    }, 300_000);
+
+    it('`kino createsuperuser` in a second process: the new admin logs in at once', async () => {
+      const result = await kino(['createsuperuser', '--login', boss.login, '--email', 'boss@example.com'], {
+        KINO_ADMIN_PASSWORD: boss.password,
+      });
+      expect(result, result.stderr).toMatchObject({ code: 0 });
+      expect(result.stdout).toContain('Administrator boss created.');
+      expect(await login(server.base, boss.login, boss.password)).toBe(200);
+    }, 300_000);
+
+    it('`kino keys rotate` in a second process: the server publishes the new key', async () => {
+      const before = await kids(server.base);
+      const result = await kino(['keys', 'rotate']);
+      expect(result, result.stderr).toMatchObject({ code: 0 });
+      rotated = /New signing key (\S+);/.exec(result.stdout)![1]!;
+      expect(before).not.toContain(rotated);
+      await expect.poll(() => kids(server.base), { timeout: 5_000 }).toContain(rotated);
+      // Tokens are signed with it too.
+      const res = await fetch(`${server.base}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(boss),
+      });
+      const { access_token } = (await res.json()) as { access_token: string };
+      const header = JSON.parse(Buffer.from(access_token.split('.')[0]!, 'base64url').toString()) as {
+        kid: string;
+      };
+      expect(header.kid).toBe(rotated);
+    }, 300_000);
+
+    it('`kino etl rebuild` in a second process works through the server, which keeps serving its films', async () => {
+      const films = await filmCount(server.base);
+      expect(films).toBeGreaterThan(0);
+      const result = await kino(['etl', 'rebuild']);
+      expect(result, result.stderr).toMatchObject({ code: 0 });
+      // Every film, the ones anonymous callers do not see included.
+      const rebuilt = Number(/Rebuilt the catalog read model: (\d+) films/.exec(result.stdout)?.[1]);
+      expect(rebuilt).toBeGreaterThanOrEqual(films);
+      // The folder still has one owner, the server, which answers as before.
+      const lock = JSON.parse(readFileSync(path.join(dataDir, 'kino.pid'), 'utf8')) as { pid: number };
+      expect(lock.pid).toBe(server.child.pid);
+      expect((await fetch(`${server.base}/ready`)).status).toBe(200);
+      expect(await filmCount(server.base)).toBe(films);
+      // The folder was never opened twice: after a stop it opens again with every film.
+      expect(await stop(server.child, 'SIGINT')).toBe(0);
+      server = await start();
+      expect(await filmCount(server.base)).toBe(films);
+    }, 300_000);
+
+    it('a second `kino start` on the same folder refuses with one clear message', async () => {
+      const result = await kino(['start']);
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain(
+        `kino start: ${dataDir} is in use by kino start (pid ${server.child.pid}). Stop it first`,
       );
-    const open = walk(dataDir).filter((f) => (statSync(f).mode & 0o077) !== 0);
-    expect(open).toEqual([]);
-    const file = path.join(dataDir, 'admin-password.txt');
-    const password = readFileSync(file, 'utf8').trim();
-    expect(password.length).toBeGreaterThanOrEqual(16);
-    expect(server.output()).not.toContain(password);
-    expect(await login(server.base, 'admin', password)).toBe(200);
-  }, 300_000);
+      expect(result.stdout).toBe('');
+      // The running server is untouched.
+      expect((await fetch(`${server.base}/ready`)).status).toBe(200);
+    }, 300_000);
 
-  it('`kino createsuperuser` in a second process: the new admin logs in at once', async () => {
-    const result = await kino(['createsuperuser', '--login', boss.login, '--email', 'boss@example.com'], {
-      KINO_ADMIN_PASSWORD: boss.password,
-    });
-    expect(result, result.stderr).toMatchObject({ code: 0 });
-    expect(result.stdout).toContain('Administrator boss created.');
-    expect(await login(server.base, boss.login, boss.password)).toBe(200);
-  }, 300_000);
+    it('after SIGKILL, a new start takes over the stale lock and the data is intact', async () => {
+      expect(await stop(server.child, 'SIGKILL')).toBeNull();
+      expect(existsSync(path.join(dataDir, 'kino.pid'))).toBe(true); // left behind
+      server = await start();
+      expect(server.output()).toMatch(/taking over/);
+      expect(await login(server.base, boss.login, boss.password)).toBe(200);
+      expect(await kids(server.base)).toContain(rotated);
+      expect(await stop(server.child, 'SIGINT')).toBe(0);
+      expect(existsSync(path.join(dataDir, 'kino.pid'))).toBe(false);
+    }, 300_000);
 
-  it('`kino keys rotate` in a second process: the server publishes the new key', async () => {
-    const before = await kids(server.base);
-    const result = await kino(['keys', 'rotate']);
-    expect(result, result.stderr).toMatchObject({ code: 0 });
-    rotated = /New signing key (\S+);/.exec(result.stdout)![1]!;
-    expect(before).not.toContain(rotated);
-    await expect.poll(() => kids(server.base), { timeout: 5_000 }).toContain(rotated);
-    // Tokens are signed with it too.
-    const res = await fetch(`${server.base}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(boss),
-    });
-    const { access_token } = (await res.json()) as { access_token: string };
-    const header = JSON.parse(Buffer.from(access_token.split('.')[0]!, 'base64url').toString()) as {
-      kid: string;
-    };
-    expect(header.kid).toBe(rotated);
-  }, 300_000);
+    it('with no server running, a command opens the folder itself and leaves it free', async () => {
+      const result = await kino(['keys', 'list']);
+      expect(result, result.stderr).toMatchObject({ code: 0 });
+      expect(result.stdout).toContain(rotated);
+      expect(existsSync(path.join(dataDir, 'kino.pid'))).toBe(false);
+      expect(existsSync(path.join(dataDir, '.s.PGSQL.5432'))).toBe(false);
+    }, 300_000);
 
-  it('`kino etl rebuild` in a second process works through the server, which keeps serving its films', async () => {
-    const films = await filmCount(server.base);
-    expect(films).toBeGreaterThan(0);
-    const result = await kino(['etl', 'rebuild']);
-    expect(result, result.stderr).toMatchObject({ code: 0 });
-    // Every film, the ones anonymous callers do not see included.
-    const rebuilt = Number(/Rebuilt the catalog read model: (\d+) films/.exec(result.stdout)?.[1]);
-    expect(rebuilt).toBeGreaterThanOrEqual(films);
-    // The folder still has one owner, the server, which answers as before.
-    const lock = JSON.parse(readFileSync(path.join(dataDir, 'kino.pid'), 'utf8')) as { pid: number };
-    expect(lock.pid).toBe(server.child.pid);
-    expect((await fetch(`${server.base}/ready`)).status).toBe(200);
-    expect(await filmCount(server.base)).toBe(films);
-    // The folder was never opened twice: after a stop it opens again with every film.
-    expect(await stop(server.child, 'SIGINT')).toBe(0);
-    server = await start();
-    expect(await filmCount(server.base)).toBe(films);
-  }, 300_000);
-
-  it('a second `kino start` on the same folder refuses with one clear message', async () => {
-    const result = await kino(['start']);
-    expect(result.code).not.toBe(0);
-    expect(result.stderr).toContain(
-      `kino start: ${dataDir} is in use by kino start (pid ${server.child.pid}). Stop it first`,
-    );
-    expect(result.stdout).toBe('');
-    // The running server is untouched.
-    expect((await fetch(`${server.base}/ready`)).status).toBe(200);
-  }, 300_000);
-
-  it('after SIGKILL, a new start takes over the stale lock and the data is intact', async () => {
-    expect(await stop(server.child, 'SIGKILL')).toBeNull();
-    expect(existsSync(path.join(dataDir, 'kino.pid'))).toBe(true); // left behind
-    server = await start();
-    expect(server.output()).toMatch(/taking over/);
-    expect(await login(server.base, boss.login, boss.password)).toBe(200);
-    expect(await kids(server.base)).toContain(rotated);
-    expect(await stop(server.child, 'SIGINT')).toBe(0);
-    expect(existsSync(path.join(dataDir, 'kino.pid'))).toBe(false);
-  }, 300_000);
-
-  it('with no server running, a command opens the folder itself and leaves it free', async () => {
-    const result = await kino(['keys', 'list']);
-    expect(result, result.stderr).toMatchObject({ code: 0 });
-    expect(result.stdout).toContain(rotated);
-    expect(existsSync(path.join(dataDir, 'kino.pid'))).toBe(false);
-    expect(existsSync(path.join(dataDir, '.s.PGSQL.5432'))).toBe(false);
-  }, 300_000);
-
-  it('a first `kino start` on a folder that does not exist yet makes it 0700, its password file 0600', async () => {
-    const parent = mkdtempSync(path.join(tmpdir(), 'kino-fresh-'));
-    const fresh = path.join(parent, 'data');
-    try {
-      const own = await start({ KINO_DATA_DIR: fresh });
+    it('a first `kino start` on a folder that does not exist yet makes it 0700, its password file 0600', async () => {
+      const parent = mkdtempSync(path.join(tmpdir(), 'kino-fresh-'));
+      const fresh = path.join(parent, 'data');
       try {
-        expect(mode(fresh)).toBe(0o700);
-        expect(mode(path.join(fresh, 'admin-password.txt'))).toBe(0o600);
+        const own = await start({ KINO_DATA_DIR: fresh });
+        try {
+          expect(mode(fresh)).toBe(0o700);
+          expect(mode(path.join(fresh, 'admin-password.txt'))).toBe(0o600);
+        } finally {
+          expect(await stop(own.child, 'SIGINT')).toBe(0);
+        }
       } finally {
-        expect(await stop(own.child, 'SIGINT')).toBe(0);
+        rmSync(parent, { recursive: true, force: true });
       }
-    } finally {
-      rmSync(parent, { recursive: true, force: true });
-    }
-  }, 300_000);
+    }, 300_000);
 
-  it('`kino start` on an existing 0755 folder leaves it 0700', async () => {
-    const parent = mkdtempSync(path.join(tmpdir(), 'kino-open-'));
-    const folder = path.join(parent, 'data');
-    mkdirSync(folder);
-    chmodSync(folder, 0o755);
-    try {
-      const own = await start({ KINO_DATA_DIR: folder });
+    it('`kino start` on an existing 0755 folder leaves it 0700', async () => {
+      const parent = mkdtempSync(path.join(tmpdir(), 'kino-open-'));
+      const folder = path.join(parent, 'data');
+      mkdirSync(folder);
+      chmodSync(folder, 0o755);
       try {
-        expect(mode(folder)).toBe(0o700);
-        expect(mode(path.join(folder, 'admin-password.txt'))).toBe(0o600);
+        const own = await start({ KINO_DATA_DIR: folder });
+        try {
+          expect(mode(folder)).toBe(0o700);
+          expect(mode(path.join(folder, 'admin-password.txt'))).toBe(0o600);
+        } finally {
+          expect(await stop(own.child, 'SIGINT')).toBe(0);
+        }
       } finally {
-        expect(await stop(own.child, 'SIGINT')).toBe(0);
+        rmSync(parent, { recursive: true, force: true });
       }
-    } finally {
-      rmSync(parent, { recursive: true, force: true });
-    }
-  }, 300_000);
-});
+    }, 300_000);
+  },
+);
