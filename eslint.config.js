@@ -26,13 +26,52 @@ const modules = readdirSync(new URL('./src/modules/', import.meta.url), { withFi
   .filter((d) => d.isDirectory())
   .map((d) => d.name);
 
+/**
+ * Error codes are declared once, in a catalogue (`defineErrors`, src/platform/errors.ts); throw sites
+ * name a code of it. These selectors refuse the ways around a catalogue.
+ */
+const catalogueMessage =
+  "Throw a code of the module's error catalogue (defineErrors in src/platform/errors.ts).";
+export const errorCatalogueRule = [
+  'error',
+  { selector: "NewExpression[callee.name='AppError']", message: catalogueMessage },
+  { selector: "ClassDeclaration[superClass.name='AppError']", message: catalogueMessage },
+  {
+    selector: "CallExpression[callee.name='problem']",
+    message: `${catalogueMessage} For a body, use problemOf().`,
+  },
+  {
+    selector:
+      'ImportSpecifier[imported.name=/^(badRequest|unauthorized|forbidden|notFound|conflict|tooManyRequests|unavailable)$/]',
+    message: catalogueMessage,
+  },
+];
+/** Modules whose throw sites still pass free-string codes. */
+const UNCATALOGUED = [
+  'src/modules/auth/**',
+  'src/modules/admin/**',
+  'src/modules/files/**',
+  'src/modules/notifications/**',
+  'src/modules/ugc/**',
+];
+
 const layer = (regex, message) => ({ regex, message });
 const noAdapters = layer('(^|/)adapters/', 'Only src/runtime/ imports adapters; depend on a port instead.');
 const noRuntime = layer('(^|/)runtime/', 'Nothing imports the runtime; it imports everything else.');
 const noModules = layer('(^|/)modules/', 'Platform, ports and adapters never depend on modules.');
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'web/**', 'coverage/**', 'bench/results/**', 'bench/.data/**', '.kino*/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'web/**',
+      'coverage/**',
+      'bench/results/**',
+      'bench/.data/**',
+      '.kino*/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -65,6 +104,11 @@ export default tseslint.config(
   {
     files: ['src/adapters/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [noRuntime, noModules] }] },
+  },
+  {
+    files: ['src/**/*.ts', 'test/**/*.ts'],
+    ignores: ['src/platform/errors.ts', 'src/platform/http/problem.ts', ...UNCATALOGUED],
+    rules: { 'no-restricted-syntax': errorCatalogueRule },
   },
   ...modules.map((name) => ({
     files: [`src/modules/${name}/**/*.ts`],

@@ -5,7 +5,7 @@
  */
 import type { Cache } from '../ports/cache.js';
 import type { Clock } from './clock.js';
-import { tooManyRequests } from './errors.js';
+import { platformErrors } from './errors.js';
 import type { Logger } from './logger.js';
 
 export interface Budget {
@@ -51,7 +51,7 @@ export function createWindowLimiter(deps: {
     check,
     async hit(budget, caller) {
       const wait = await check(budget, caller);
-      if (wait !== null) throw tooManyRequests('RATE_LIMITED', 'Too many requests; slow down.', wait);
+      if (wait !== null) throw platformErrors.RATE_LIMITED({ retryAfterSeconds: wait });
     },
   };
 }

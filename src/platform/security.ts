@@ -6,7 +6,7 @@
  * The verifier is supplied at start-up (by the auth module in this process, or built from the
  * auth service's JWKS in a split deployment), so modules depend only on this file.
  */
-import { AppError, forbidden, unauthorized } from './errors.js';
+import { AppError, platformErrors } from './errors.js';
 
 export interface Principal {
   readonly kind: 'user' | 'anonymous';
@@ -43,7 +43,7 @@ export interface TokenVerifier {
 /** Until a verifier is installed every token is refused (there is nobody to trust). */
 const refuseAll: TokenVerifier = {
   async verify() {
-    throw unauthorized('TOKEN_UNVERIFIABLE', 'This service cannot verify access tokens yet.');
+    throw platformErrors.TOKEN_UNVERIFIABLE();
   },
 };
 
@@ -64,22 +64,21 @@ export async function principalFromHeader(
 ): Promise<Principal> {
   if (header === undefined || header === '') return ANONYMOUS;
   const match = /^Bearer\s+([A-Za-z0-9\-_.~+/]+=*)\s*$/i.exec(header);
-  if (!match?.[1])
-    throw unauthorized('TOKEN_MALFORMED', 'The Authorization header must be "Bearer <access token>".');
+  if (!match?.[1]) throw platformErrors.TOKEN_MALFORMED();
   return verifier.verify(match[1]);
 }
 
 export function requireUser(
   principal: Principal,
 ): asserts principal is Principal & { kind: 'user'; userId: string; sessionId: string } {
-  if (principal.kind !== 'user') throw unauthorized('AUTHENTICATION_REQUIRED', 'Log in to do this.');
+  if (principal.kind !== 'user') throw platformErrors.AUTHENTICATION_REQUIRED();
 }
 
 export function requirePermission(principal: Principal, ...permissions: string[]): void {
   requireUser(principal);
   const missing = permissions.filter((p) => !principal.permissions.has(p));
   if (missing.length > 0)
-    throw forbidden('PERMISSION_DENIED', `This needs the permission ${missing.join(', ')}.`);
+    throw platformErrors.PERMISSION_DENIED({ detail: `This needs the permission ${missing.join(', ')}.` });
 }
 
 export function hasPermission(principal: Principal, permission: string): boolean {

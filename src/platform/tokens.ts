@@ -17,7 +17,7 @@ import {
 } from 'jose';
 import { LRUCache } from 'lru-cache';
 import type { Cache } from '../ports/cache.js';
-import { unauthorized, unavailable } from './errors.js';
+import { platformErrors } from './errors.js';
 import type { Principal, TokenVerifier } from './security.js';
 
 /** Signature algorithms access tokens may use; anything else (none, HS*) is refused. */
@@ -108,8 +108,7 @@ interface Verified {
   grants: number;
 }
 
-const expired = () => unauthorized('TOKEN_EXPIRED', 'The access token has expired; refresh it.');
-const invalid = (detail = 'The access token is not valid.') => unauthorized('TOKEN_INVALID', detail);
+const invalid = (detail?: string) => platformErrors.TOKEN_INVALID(detail === undefined ? {} : { detail });
 
 export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
   const leeway = options.leewaySeconds ?? 5;
@@ -151,18 +150,19 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
         ...(options.now ? { currentDate: options.now() } : {}),
       }));
     } catch (error) {
-      if (error instanceof errors.JWTExpired) throw expired();
+      if (error instanceof errors.JWTExpired) throw platformErrors.TOKEN_EXPIRED();
       // A retired key leaves the key set once every token it signed has expired: a token naming a
       // key that is gone and an `exp` in the past is expired, whoever signed it. Said before the
       // signature can be checked, but it grants nothing: the answer is a refusal either way.
-      if (error instanceof errors.JWKSNoMatchingKey && expiredBeforeKeyCheck(token)) throw expired();
+      if (error instanceof errors.JWKSNoMatchingKey && expiredBeforeKeyCheck(token))
+        throw platformErrors.TOKEN_EXPIRED();
       // The key set could not be fetched: the token may be fine, so this is not a 401.
       if (error instanceof errors.JWKSTimeout || !(error instanceof errors.JOSEError))
-        throw unavailable('AUTH_KEYS_UNAVAILABLE', 'Access tokens cannot be checked right now.', error);
+        throw platformErrors.AUTH_KEYS_UNAVAILABLE({ cause: error });
       throw invalid();
     }
     const claims = payload as Partial<AccessClaims>;
-    if (claims.type !== 'access') throw unauthorized('TOKEN_WRONG_TYPE', 'This is not an access token.');
+    if (claims.type !== 'access') throw platformErrors.TOKEN_WRONG_TYPE();
     if (
       typeof claims.session_id !== 'string' ||
       typeof claims.sub !== 'string' ||
@@ -202,16 +202,15 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
           // The user's roles or permissions changed after this token was signed: a refresh
           // issues one with the current grants.
           if (session.grants > entry.grants)
-            throw unauthorized(
-              'TOKEN_EXPIRED',
-              'The permissions of this account changed; refresh the token.',
-            );
+            throw platformErrors.TOKEN_EXPIRED({
+              detail: 'The permissions of this account changed; refresh the token.',
+            });
           return entry.principal;
         case 'unavailable':
           return entry.principal;
         case 'revoked':
         case 'unknown':
-          throw unauthorized('TOKEN_REVOKED', 'This session has ended; log in again.');
+          throw platformErrors.TOKEN_REVOKED();
       }
     },
   };

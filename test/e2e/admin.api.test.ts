@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestKino, type TestKino } from '../helpers/kino.js';
-import { unauthorized } from '../../src/platform/errors.js';
+import { platformErrors } from '../../src/platform/errors.js';
 import { installTokenVerifier, type Principal } from '../../src/platform/security.js';
 
 const user = (id: string, login: string, permissions: string[]): Principal => ({
@@ -50,7 +50,7 @@ describe('admin API', () => {
     installTokenVerifier({
       async verify(token) {
         const principal = PRINCIPALS[token];
-        if (!principal) throw unauthorized('TOKEN_INVALID', 'Unknown test token.');
+        if (!principal) throw platformErrors.TOKEN_INVALID();
         return principal;
       },
     });

@@ -11,7 +11,7 @@ import {
   type Principal,
   type TokenVerifier,
 } from '../../src/platform/security.js';
-import { unauthorized } from '../../src/platform/errors.js';
+import { platformErrors } from '../../src/platform/errors.js';
 import type { CatalogModuleService } from '../../src/modules/catalog/index.js';
 import type { TestKino } from '../helpers/kino.js';
 
@@ -157,7 +157,7 @@ export function installTestTokens(): () => void {
   installTokenVerifier({
     async verify(token) {
       const found = PRINCIPALS[token];
-      if (!found) throw unauthorized('TOKEN_INVALID', 'Unknown test token.');
+      if (!found) throw platformErrors.TOKEN_INVALID();
       return found;
     },
   });

@@ -12,7 +12,7 @@ import {
   type Principal,
   type TokenVerifier,
 } from '../../src/platform/security.js';
-import { unauthorized } from '../../src/platform/errors.js';
+import { platformErrors } from '../../src/platform/errors.js';
 import type { NotificationsService } from '../../src/modules/notifications/index.js';
 import { createTestKino, type TestKino, type TestKinoOptions } from '../helpers/kino.js';
 import { eventually } from '../helpers/engines.js';
@@ -55,7 +55,7 @@ export async function startNotifyKino(
   const verifier: TokenVerifier = {
     async verify(token) {
       const p = tokens.get(token);
-      if (!p) throw unauthorized('TOKEN_INVALID', 'unknown test token');
+      if (!p) throw platformErrors.TOKEN_INVALID();
       return p;
     },
   };

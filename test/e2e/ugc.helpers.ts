@@ -11,7 +11,7 @@ import {
   type Principal,
   type TokenVerifier,
 } from '../../src/platform/security.js';
-import { unauthorized } from '../../src/platform/errors.js';
+import { platformErrors } from '../../src/platform/errors.js';
 import type { AccessLevel } from '../../src/modules/catalog/index.js';
 import '../../src/modules/catalog/index.js';
 import '../../src/modules/ugc/index.js';
@@ -35,7 +35,7 @@ export function testUsers() {
   installTokenVerifier({
     async verify(token) {
       const p = principals.get(token);
-      if (!p) throw unauthorized('TOKEN_INVALID', 'Unknown test token.');
+      if (!p) throw platformErrors.TOKEN_INVALID();
       return p;
     },
   });

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal, TokenVerifier } from '../../src/platform/security.js';
 import { installTokenVerifier, tokenVerifier } from '../../src/platform/security.js';
-import { unauthorized } from '../../src/platform/errors.js';
+import { platformErrors } from '../../src/platform/errors.js';
 import { emit } from '../../src/platform/outbox.js';
 import { event } from '../../src/platform/events.js';
 import type { Sql } from '../../src/ports/sql.js';
@@ -37,7 +37,7 @@ export function installTestTokens(): () => void {
     async verify(token) {
       const name = token.replace(/^test-/, '') as keyof typeof TOKENS;
       const principal = TOKENS[name];
-      if (!principal) throw unauthorized('TOKEN_INVALID', 'Unknown test token.');
+      if (!principal) throw platformErrors.TOKEN_INVALID();
       return principal;
     },
   };

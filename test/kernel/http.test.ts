@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpApp, type HttpApp } from '../../src/platform/http/app.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { createMetrics } from '../../src/platform/metrics.js';
-import { notFound } from '../../src/platform/errors.js';
+import { defineErrors } from '../../src/platform/errors.js';
+
+const itemErrors = defineErrors({ ITEM_NOT_FOUND: { status: 404, message: 'No such item.' } });
 
 const lines: Record<string, unknown>[] = [];
 const sink = new Writable({
@@ -54,7 +56,7 @@ beforeAll(async () => {
           '/items/:id',
           { schema: { params: Type.Object({ id: Type.String({ format: 'uuid' }) }) } },
           async () => {
-            throw notFound('ITEM_NOT_FOUND', 'No such item.');
+            throw itemErrors.ITEM_NOT_FOUND();
           },
         );
         app.get('/boom', async () => {

@@ -21,7 +21,10 @@ interface Operation {
   security?: Requirement[];
   parameters?: unknown[];
   requestBody?: { content?: Record<string, Media> };
-  responses: Record<string, { content?: Record<string, Media> }>;
+  responses: Record<
+    string,
+    { description?: string; 'x-error-codes'?: string[]; content?: Record<string, Media> }
+  >;
 }
 interface Doc {
   openapi: string;
@@ -104,6 +107,35 @@ describe('the OpenAPI document of the real app', () => {
         if (media.example === undefined) missing.push(`${name} body ${type}: no example`);
     }
     expect(missing).toEqual([]);
+  });
+
+  it("names each route's error codes under their statuses, a code always under the same status", () => {
+    const film = doc.paths['/api/v1/films/{uuid}']!.get!.responses;
+    expect(film['404']?.['x-error-codes']).toEqual(['FILM_NOT_FOUND']);
+    expect(film['403']?.['x-error-codes']).toEqual(['FILM_ACCESS_DENIED']);
+    expect(film['400']?.['x-error-codes']).toEqual(['VALIDATION_FAILED']);
+    expect(film['401']?.['x-error-codes']).toEqual(
+      expect.arrayContaining(['TOKEN_EXPIRED', 'TOKEN_INVALID']),
+    );
+    expect(film['404']?.content?.['application/problem+json']?.example?.code).toBe('FILM_NOT_FOUND');
+    expect(film['404']?.description).toContain('- `FILM_NOT_FOUND`: There is no film with this id.');
+    const search = doc.paths['/api/v1/films/search']!.get!.responses;
+    expect(search['429']?.['x-error-codes']).toEqual(['SEARCH_RATE_LIMITED']);
+
+    const statusOf = new Map<string, string>();
+    const wrong: string[] = [];
+    for (const [name, op] of operations()) {
+      if ('x-errors' in op) wrong.push(`${name}: x-errors left in the document`);
+      for (const [status, response] of Object.entries(op.responses))
+        for (const code of response['x-error-codes'] ?? []) {
+          const seen = statusOf.get(code) ?? status;
+          if (seen !== status) wrong.push(`${name}: ${code} under ${status}, elsewhere under ${seen}`);
+          if (!response.description?.includes(`\`${code}\``))
+            wrong.push(`${name} ${status}: ${code} not described`);
+          statusOf.set(code, status);
+        }
+    }
+    expect(wrong).toEqual([]);
   });
 
   it('is what Swagger UI loads, and its bearer scheme authorises a request', async () => {

@@ -32,6 +32,7 @@ import type { AccessLevel } from './content.events.js';
 import { normaliseQuery } from './search.js';
 import { createSearchBudget, searchCaller, type SearchBudget } from './search-budget.js';
 import { optionalBearerSecurity } from '../../platform/http/openapi.js';
+import { catalogErrors } from './catalog.errors.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const tags = ['catalog'];
@@ -119,6 +120,7 @@ export function catalogRoutes(deps: {
           summary: 'Full-text search over titles, descriptions, genres and people',
           querystring: SearchQuery,
           response: { 200: FilmList, 429: Problem, ...errors },
+          'x-errors': [catalogErrors.SEARCH_RATE_LIMITED],
         },
       },
       async (request, reply) => {
@@ -146,6 +148,7 @@ export function catalogRoutes(deps: {
           summary: 'One film; 403 when the caller may not see its access level',
           params: IdParams,
           response: { 200: FilmDetail, 403: Problem, 404: Problem, ...errors },
+          'x-errors': [catalogErrors.FILM_NOT_FOUND, catalogErrors.FILM_ACCESS_DENIED],
         },
       },
       async (request, reply) => {
@@ -192,6 +195,7 @@ export function catalogRoutes(deps: {
           summary: 'One genre',
           params: IdParams,
           response: { 200: Genre, 404: Problem, ...errors },
+          'x-errors': [catalogErrors.GENRE_NOT_FOUND],
         },
       },
       async (request, reply) => {
@@ -211,6 +215,7 @@ export function catalogRoutes(deps: {
           summary: 'Search people by name',
           querystring: SearchQuery,
           response: { 200: PersonList, 429: Problem, ...errors },
+          'x-errors': [catalogErrors.SEARCH_RATE_LIMITED],
         },
       },
       async (request, reply) => {
@@ -238,6 +243,7 @@ export function catalogRoutes(deps: {
           summary: 'One person with the roles in each film the caller may see',
           params: IdParams,
           response: { 200: PersonDetail, 404: Problem, ...errors },
+          'x-errors': [catalogErrors.PERSON_NOT_FOUND],
         },
       },
       async (request, reply) => {
@@ -260,6 +266,7 @@ export function catalogRoutes(deps: {
           summary: "The person's films the caller may see, best rated first",
           params: IdParams,
           response: { 200: FilmList, 404: Problem, ...errors },
+          'x-errors': [catalogErrors.PERSON_NOT_FOUND],
         },
       },
       async (request, reply) => {

@@ -2,7 +2,7 @@
  * The catalog query service: what the public read API answers, transport-free. Rules live here
  * (paging, search retries; who sees which access level is access.ts); SQL lives in catalog.repository.ts.
  */
-import { forbidden, notFound } from '../../platform/errors.js';
+import { catalogErrors } from './catalog.errors.js';
 import type { CatalogCache } from './catalog.cache.js';
 import type {
   CatalogRepository,
@@ -35,10 +35,7 @@ const MAX_OFFSET = 10_000_000;
 /** Throws FILM_ACCESS_DENIED (403) unless `level` is among the caller's `levels`. */
 export function assertVisible(level: AccessLevel, levels: readonly AccessLevel[]): void {
   if (!levels.includes(level)) {
-    throw forbidden(
-      'FILM_ACCESS_DENIED',
-      level === 'PAID' ? 'This film needs a subscription.' : 'This film is not available.',
-    );
+    throw catalogErrors.FILM_ACCESS_DENIED(level === 'PAID' ? {} : { detail: 'This film is not available.' });
   }
 }
 
@@ -152,7 +149,7 @@ export function createCatalogQueryService({ repository, cache }: CatalogQueryDep
     /** The film whatever its access level (callers check it with assertVisible). */
     async film(id: string): Promise<FilmDetail> {
       const record = await repository.filmById(id);
-      if (!record) throw notFound('FILM_NOT_FOUND', 'There is no film with this id.');
+      if (!record) throw catalogErrors.FILM_NOT_FOUND();
       return toFilmDetail(record);
     },
 
@@ -168,7 +165,7 @@ export function createCatalogQueryService({ repository, cache }: CatalogQueryDep
 
     async genre(id: string): Promise<Genre> {
       const genre = await repository.genreById(id);
-      if (!genre) throw notFound('GENRE_NOT_FOUND', 'There is no genre with this id.');
+      if (!genre) throw catalogErrors.GENRE_NOT_FOUND();
       return genre;
     },
 
@@ -188,14 +185,14 @@ export function createCatalogQueryService({ repository, cache }: CatalogQueryDep
 
     async person(id: string, levels: readonly AccessLevel[]): Promise<PersonDetail> {
       const person = await repository.personById(id);
-      if (!person) throw notFound('PERSON_NOT_FOUND', 'There is no person with this id.');
+      if (!person) throw catalogErrors.PERSON_NOT_FOUND();
       return toPersonDetail(person, levels);
     },
 
     /** The person's films the caller may see, best rated first. */
     async personFilms(id: string, levels: readonly AccessLevel[]): Promise<FilmListItem[]> {
       const person = await repository.personById(id);
-      if (!person) throw notFound('PERSON_NOT_FOUND', 'There is no person with this id.');
+      if (!person) throw catalogErrors.PERSON_NOT_FOUND();
       return (person.films ?? [])
         .filter((f) => levels.includes(f.access))
         .sort(

@@ -5,7 +5,7 @@
  */
 import { Type, type TSchema, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { badRequest, type FieldError } from '../../platform/errors.js';
+import { platformErrors, type FieldError } from '../../platform/errors.js';
 import { pagingFields } from '../../platform/http/paging.js';
 
 export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
@@ -90,7 +90,7 @@ export function validate<T extends TSchema>(schema: T, value: unknown, prefix = 
     if (!errors.some((e) => e.field === field)) errors.push({ field, message: error.message });
     if (errors.length >= 20) break;
   }
-  throw badRequest('VALIDATION_FAILED', 'The input is not valid.', errors);
+  throw platformErrors.VALIDATION_FAILED({ errors });
 }
 
 /** Checks a real calendar date (the pattern alone accepts 2024-02-31). */
@@ -98,7 +98,7 @@ export function checkDate(value: string | null | undefined, field: string): void
   if (value === null || value === undefined) return;
   const d = new Date(`${value}T00:00:00Z`);
   if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== value)
-    throw badRequest('VALIDATION_FAILED', 'The input is not valid.', [
-      { field, message: 'must be a real date YYYY-MM-DD' },
-    ]);
+    throw platformErrors.VALIDATION_FAILED({
+      errors: [{ field, message: 'must be a real date YYYY-MM-DD' }],
+    });
 }

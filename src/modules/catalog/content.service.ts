@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Sql, SqlExecutor } from '../../ports/sql.js';
 import { isSqlError, SqlState } from '../../ports/sql.js';
-import { badRequest, conflict, notFound } from '../../platform/errors.js';
+import { platformErrors } from '../../platform/errors.js';
+import { catalogErrors } from './catalog.errors.js';
 import { event, type NewEvent } from '../../platform/events.js';
 import { emit } from '../../platform/outbox.js';
 import * as repo from './content.repository.js';
@@ -112,25 +113,19 @@ function orderBy(sort: string | undefined, columns: Record<string, string>, fall
   const desc = s.startsWith('-');
   const col = columns[desc ? s.slice(1) : s];
   if (!col)
-    throw badRequest('VALIDATION_FAILED', 'The input is not valid.', [
-      {
-        field: '/sort',
-        message: `must be one of ${Object.keys(columns).join(', ')} (prefix - for descending)`,
-      },
-    ]);
+    throw fieldError('/sort', `must be one of ${Object.keys(columns).join(', ')} (prefix - for descending)`);
   return `${col} ${desc ? 'DESC' : 'ASC'} NULLS LAST, ${idCol}`;
 }
 
 function versionCheck(entity: string, current: number, expected: number | undefined): void {
   if (expected !== undefined && expected !== current)
-    throw conflict(
-      'VERSION_CONFLICT',
-      `The ${entity} was changed by someone else (version ${current}, yours ${expected}); reload and retry.`,
-    );
+    throw catalogErrors.VERSION_CONFLICT({
+      detail: `The ${entity} was changed by someone else (version ${current}, yours ${expected}); reload and retry.`,
+    });
 }
 
 function fieldError(field: string, message: string) {
-  return badRequest('VALIDATION_FAILED', 'The input is not valid.', [{ field, message }]);
+  return platformErrors.VALIDATION_FAILED({ errors: [{ field, message }] });
 }
 
 export function createContentService(deps: ContentServiceDeps): ContentService {
@@ -167,7 +162,7 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
       return await fn();
     } catch (error) {
       if (isSqlError(error, SqlState.uniqueViolation) && error.constraint === 'genre_name_key')
-        throw conflict('GENRE_NAME_TAKEN', 'A genre with this name already exists.');
+        throw catalogErrors.GENRE_NAME_TAKEN();
       throw error;
     }
   }
@@ -206,7 +201,7 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
     checkId(id);
     await sql.transaction(async (tx) => {
       const current = await byId(kind, tx, id, true);
-      if (!current) throw notFound(`${kind.toUpperCase()}_NOT_FOUND`, `No ${kind} with id ${id}.`);
+      if (!current) throw catalogErrors[kind === 'genre' ? 'GENRE_NOT_FOUND' : 'PERSON_NOT_FOUND']();
       versionCheck(kind, current.version, expectedVersion);
       const filmIds = await repo.linkedFilmIds(tx, kind, id);
       await repo.deleteNamed(tx, kind, id);
@@ -242,8 +237,7 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
       checkId(filmId);
       return sql.transaction(async (tx) => {
         await checkRefs(tx, data);
-        if (await repo.filmById(tx, filmId))
-          throw conflict('FILM_EXISTS', `A film with id ${filmId} exists.`);
+        if (await repo.filmById(tx, filmId)) throw catalogErrors.FILM_EXISTS();
         await repo.insertFilm(tx, {
           id: filmId,
           title: data.title,
@@ -284,7 +278,7 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
       return sql
         .transaction(async (tx) => {
           const current = await repo.filmById(tx, id, true);
-          if (!current) throw notFound('FILM_NOT_FOUND', `No film with id ${id}.`);
+          if (!current) throw catalogErrors.FILM_NOT_FOUND();
           versionCheck('film', current.version, expectedVersion);
           await checkRefs(tx, data);
           const next = {
@@ -338,7 +332,7 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
       checkId(id);
       await sql.transaction(async (tx) => {
         const current = await repo.filmById(tx, id, true);
-        if (!current) throw notFound('FILM_NOT_FOUND', `No film with id ${id}.`);
+        if (!current) throw catalogErrors.FILM_NOT_FOUND();
         versionCheck('film', current.version, expectedVersion);
         await repo.deleteFilms(tx, [id]);
         const before = filmState(current);
@@ -436,10 +430,8 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
       checkId(genreId);
       return guardGenreName(() =>
         sql.transaction(async (tx) => {
-          if (await repo.genreNameTaken(tx, data.name))
-            throw conflict('GENRE_NAME_TAKEN', 'A genre with this name already exists.');
-          if (await repo.genreById(tx, genreId))
-            throw conflict('GENRE_EXISTS', `A genre with id ${genreId} exists.`);
+          if (await repo.genreNameTaken(tx, data.name)) throw catalogErrors.GENRE_NAME_TAKEN();
+          if (await repo.genreById(tx, genreId)) throw catalogErrors.GENRE_EXISTS();
           await repo.insertGenre(tx, { id: genreId, name: data.name, description: data.description ?? null });
           const genre = (await repo.genreById(tx, genreId))!;
           const after = namedState('genre', genre);
@@ -470,7 +462,7 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
       return guardGenreName(() =>
         sql.transaction(async (tx) => {
           const current = await repo.genreById(tx, id, true);
-          if (!current) throw notFound('GENRE_NOT_FOUND', `No genre with id ${id}.`);
+          if (!current) throw catalogErrors.GENRE_NOT_FOUND();
           versionCheck('genre', current.version, expectedVersion);
           const next = {
             id,
@@ -483,7 +475,7 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
           });
           if (Object.keys(diff).length === 0) return current;
           if (data.name !== undefined && (await repo.genreNameTaken(tx, data.name, id)))
-            throw conflict('GENRE_NAME_TAKEN', 'A genre with this name already exists.');
+            throw catalogErrors.GENRE_NAME_TAKEN();
           await repo.updateGenreRow(tx, next);
           const genre = (await repo.genreById(tx, id))!;
           await logAndEmit(
@@ -531,8 +523,7 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
       const personId = (id ?? newId()).toLowerCase();
       checkId(personId);
       return sql.transaction(async (tx) => {
-        if (await repo.personById(tx, personId))
-          throw conflict('PERSON_EXISTS', `A person with id ${personId} exists.`);
+        if (await repo.personById(tx, personId)) throw catalogErrors.PERSON_EXISTS();
         await repo.insertPerson(tx, { id: personId, full_name: data.full_name });
         const person = (await repo.personById(tx, personId))!;
         const after = namedState('person', person);
@@ -561,7 +552,7 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
       const data = validate(PersonPatchSchema, patch);
       return sql.transaction(async (tx) => {
         const current = await repo.personById(tx, id, true);
-        if (!current) throw notFound('PERSON_NOT_FOUND', `No person with id ${id}.`);
+        if (!current) throw catalogErrors.PERSON_NOT_FOUND();
         versionCheck('person', current.version, expectedVersion);
         const next = { id, full_name: data.full_name ?? current.full_name };
         const diff = diffOf(namedState('person', current), { full_name: next.full_name });

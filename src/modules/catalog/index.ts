@@ -12,6 +12,7 @@ export { filmFactSource } from './film-facts.js';
 export type * from './content.types.js';
 export { createContentService } from './content.service.js';
 export { canSee, visibleLevels } from './access.js';
+export { catalogErrors, type CatalogErrorCode } from './catalog.errors.js';
 export { createReadModel, DROPPED_INDEXES_KEY, READ_MODEL_VERSION_KEY } from './read-model.js';
 export * as contentSchemas from './content.schemas.js';
 

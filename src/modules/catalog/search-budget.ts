@@ -9,7 +9,7 @@
  */
 import type { Cache } from '../../ports/cache.js';
 import type { Clock } from '../../platform/clock.js';
-import { tooManyRequests } from '../../platform/errors.js';
+import { catalogErrors } from './catalog.errors.js';
 import type { Logger } from '../../platform/logger.js';
 import type { Principal } from '../../platform/security.js';
 
@@ -52,11 +52,7 @@ export function createSearchBudget(deps: {
         return;
       }
       if (n > perWindow)
-        throw tooManyRequests(
-          'SEARCH_RATE_LIMITED',
-          'Too many new searches from this caller; repeat searches are still answered. Slow down.',
-          (window + 1) * WINDOW_SECONDS - now,
-        );
+        throw catalogErrors.SEARCH_RATE_LIMITED({ retryAfterSeconds: (window + 1) * WINDOW_SECONDS - now });
     },
   };
 }

@@ -15,8 +15,9 @@ import swaggerUi from '@fastify/swagger-ui';
 import { redactUrl, type Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { runWithContext } from '../context.js';
+import { platformErrors } from '../errors.js';
 import { ANONYMOUS, principalFromHeader, type Principal } from '../security.js';
-import { problem, sendProblem, toProblem } from './problem.js';
+import { problemOf, sendProblem, toProblem } from './problem.js';
 import { completeDocument, securitySchemes } from './openapi.js';
 import { docsContentSecurityPolicy } from './docs-csp.js';
 import { guardInput } from './input-guard.js';
@@ -132,13 +133,14 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
         socket.destroy();
         return;
       }
-      const [status, code, detail] =
+      const refusal =
         error.code === 'HPE_HEADER_OVERFLOW'
-          ? [431, 'HEADERS_TOO_LARGE', 'The request line or headers are larger than this server accepts.']
+          ? platformErrors.HEADERS_TOO_LARGE
           : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-            ? [408, 'REQUEST_TIMEOUT', 'The request was not received in time.']
-            : [400, 'BAD_REQUEST', 'The request is not valid HTTP.'];
-      const body = JSON.stringify(problem(status, code, detail));
+            ? platformErrors.REQUEST_TIMEOUT
+            : platformErrors.BAD_REQUEST;
+      const { status } = refusal;
+      const body = JSON.stringify(problemOf(refusal));
       socket.end(
         `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\n` +
           `Content-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
@@ -203,7 +205,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   app.setNotFoundHandler((request, reply) =>
     sendProblem(
       reply,
-      problem(404, 'ROUTE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0] ?? ''}.`, {
+      problemOf(platformErrors.ROUTE_NOT_FOUND, {
+        detail: `No route ${request.method} ${request.url.split('?')[0] ?? ''}.`,
         instance: request.url,
       }),
     ),

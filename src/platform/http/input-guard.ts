@@ -11,7 +11,7 @@
  * `integer` type check.
  */
 import type { FastifyRequest } from 'fastify';
-import { badRequest, type FieldError } from '../errors.js';
+import { platformErrors, type FieldError } from '../errors.js';
 
 const TEXT_MESSAGE = 'must be well-formed Unicode text without NUL (U+0000) or unpaired surrogates';
 const NUMBER_MESSAGE = `must be a finite number between -${Number.MAX_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}`;
@@ -74,5 +74,5 @@ export function guardInput(request: FastifyRequest, _reply: unknown, done: (erro
     findBadInput(request.query, 'querystring') ??
     (request.routeOptions.config.bodyCheckedPerItem ? null : findBadInput(request.body, 'body'));
   if (!bad) return done();
-  done(badRequest('VALIDATION_FAILED', `${bad.field} ${bad.message}`, [bad]));
+  done(platformErrors.VALIDATION_FAILED({ detail: `${bad.field} ${bad.message}`, errors: [bad] }));
 }

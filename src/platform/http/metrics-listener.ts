@@ -11,7 +11,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logger.js';
 import type { Registry } from '../metrics.js';
-import { problem } from './problem.js';
+import { platformErrors, type ErrorFactory } from '../errors.js';
+import { problemOf } from './problem.js';
 
 export interface MetricsListener {
   /** Where Prometheus scrapes, e.g. `http://127.0.0.1:9464/metrics`. */
@@ -29,9 +30,9 @@ export interface MetricsListenerOptions {
   readonly logger: Logger;
 }
 
-function sendProblem(res: ServerResponse, status: number, code: string, detail: string): void {
-  const body = JSON.stringify(problem(status, code, detail));
-  res.writeHead(status, {
+function sendProblem(res: ServerResponse, error: ErrorFactory, detail: string): void {
+  const body = JSON.stringify(problemOf(error, { detail }));
+  res.writeHead(error.status, {
     'content-type': 'application/problem+json',
     'content-length': Buffer.byteLength(body),
     'x-content-type-options': 'nosniff',
@@ -45,7 +46,7 @@ export async function listenMetrics(options: MetricsListenerOptions): Promise<Me
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
-      sendProblem(res, 404, 'ROUTE_NOT_FOUND', `No route ${req.method ?? ''} ${path ?? ''}.`);
+      sendProblem(res, platformErrors.ROUTE_NOT_FOUND, `No route ${req.method ?? ''} ${path ?? ''}.`);
       return;
     }
     registry.metrics().then(
@@ -60,7 +61,7 @@ export async function listenMetrics(options: MetricsListenerOptions): Promise<Me
       },
       (error: unknown) => {
         logger.error({ err: error }, 'metrics collection failed');
-        sendProblem(res, 500, 'INTERNAL_ERROR', 'The metrics could not be collected.');
+        sendProblem(res, platformErrors.INTERNAL_ERROR, 'The metrics could not be collected.');
       },
     );
   };

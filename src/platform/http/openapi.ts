@@ -6,7 +6,18 @@
  * here, once, so the document cannot drift route by route.
  */
 import { Type } from '@sinclair/typebox';
-import { STATUS_TITLES } from '../errors.js';
+import { platformErrors, STATUS_TITLES, tokenErrors, type ErrorFactory } from '../errors.js';
+
+declare module 'fastify' {
+  interface FastifySchema {
+    /**
+     * The catalogue codes this route may answer on purpose (`catalogErrors.FILM_NOT_FOUND`, …).
+     * The document names them under their statuses; the codes every route shares (a bad input,
+     * a bad token) are added by `completeDocument` and need not be listed.
+     */
+    'x-errors'?: readonly ErrorFactory[];
+  }
+}
 
 /** The name of the bearer-token scheme in `components.securitySchemes`. */
 export const BEARER_SCHEME = 'bearer';
@@ -73,41 +84,66 @@ const ERROR_STATUSES: Readonly<Record<string, { description: string; code: strin
   },
 };
 
-function problemExample(status: string): Record<string, unknown> {
-  const meta = ERROR_STATUSES[status]!;
-  const numeric = status === 'default' ? 429 : Number(status);
+/** A code as the document names it. */
+interface CodeDoc {
+  readonly code: string;
+  readonly status: number;
+  readonly message: string;
+}
+
+function problemExample(status: string, first: CodeDoc | undefined): Record<string, unknown> {
+  const meta = ERROR_STATUSES[status in ERROR_STATUSES ? status : 'default']!;
+  const numeric = first?.status ?? (status === 'default' ? 429 : Number(status));
+  const code = first?.code ?? meta.code;
+  const fieldErrors = code === platformErrors.VALIDATION_FAILED.code;
   return {
-    type: `https://kinoservice.dev/problems/${meta.code.toLowerCase().replace(/_/g, '-')}`,
+    type: `https://kinoservice.dev/problems/${code.toLowerCase().replace(/_/g, '-')}`,
     title: STATUS_TITLES[numeric] ?? 'Error',
     status: numeric,
-    detail: meta.detail,
-    code: meta.code,
-    ...(numeric === 400 ? { errors: [{ field: 'querystring/page_size', message: 'must be <= 100' }] } : {}),
+    detail: fieldErrors || !first ? meta.detail : first.message,
+    code,
+    ...(fieldErrors ? { errors: [{ field: 'querystring/page_size', message: 'must be <= 100' }] } : {}),
   };
 }
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** A problem response: the schema a route declared for the status (if any), else the shared one. */
-function problemResponse(status: string, declared: Json | undefined): Json {
+/**
+ * A problem response: the schema a route declared for the status (if any), else the shared one;
+ * the codes it may carry are listed in `x-error-codes` and in its description.
+ */
+function problemResponse(status: string, declared: Json | undefined, codes: readonly CodeDoc[]): Json {
   const content = isObject(declared?.content) ? declared.content : {};
   const media = Object.values(content).find(isObject);
   const schema = isObject(media?.schema) ? media.schema : Problem;
+  const description =
+    typeof declared?.description === 'string' && declared.description !== 'Default Response'
+      ? declared.description
+      : (ERROR_STATUSES[status]?.description ?? 'An error, as problem+json.');
+  const list = codes.map((c) => `- \`${c.code}\`: ${c.message}`);
   return {
-    description:
-      typeof declared?.description === 'string' && declared.description !== 'Default Response'
-        ? declared.description
-        : (ERROR_STATUSES[status]?.description ?? 'An error, as problem+json.'),
+    description: list.length > 0 ? `${description}\n\n${list.join('\n')}` : description,
     ...(isObject(declared?.headers) ? { headers: declared.headers } : {}),
+    ...(codes.length > 0 ? { 'x-error-codes': codes.map((c) => c.code) } : {}),
     content: {
       [PROBLEM_MEDIA_TYPE]: {
         schema,
-        example: problemExample(status in ERROR_STATUSES ? status : 'default'),
+        example: problemExample(status, codes[0]),
       },
     },
   };
 }
+
+const asCode = (error: unknown): CodeDoc | null => {
+  const e = error as Partial<CodeDoc> | null;
+  return (typeof e === 'function' || isObject(e)) &&
+    typeof e.code === 'string' &&
+    typeof e.status === 'number' &&
+    typeof e.message === 'string'
+    ? { code: e.code, status: e.status, message: e.message }
+    : null;
+};
 
 const SAMPLE_UUID = '3fa85f64-5717-4562-b3fc-2c963f66afa6';
 
@@ -226,15 +262,30 @@ function completeOperation(
   const namesBearer = security.some((s) => BEARER_SCHEME in s);
   const needsToken = namesBearer && !security.some((s) => Object.keys(s).length === 0);
 
+  // The codes the route declared, then those every such route shares.
+  const codes: CodeDoc[] = [];
+  const declaredCodes = operation['x-errors'];
+  delete operation['x-errors'];
+  for (const error of Array.isArray(declaredCodes) ? declaredCodes : []) {
+    const code = asCode(error);
+    if (code) codes.push(code);
+  }
+  const takesInput = parameters.length > 0 || operation.requestBody !== undefined;
+  if (takesInput) codes.push(platformErrors.VALIDATION_FAILED);
+  if (namesBearer)
+    codes.push(...tokenErrors.filter((e) => needsToken || e !== platformErrors.AUTHENTICATION_REQUIRED));
+
   const statuses: string[] = ['default'];
-  if (parameters.length > 0 || operation.requestBody !== undefined) statuses.push('400');
+  if (takesInput) statuses.push('400');
   if (namesBearer) statuses.push('401');
   if (needsToken) statuses.push('403');
   if (parameters.some((p) => p.in === 'path')) statuses.push('404');
+  for (const { status } of codes) statuses.push(String(status));
   for (const status of Object.keys(responses)) if (/^[45]\d\d$/.test(status)) statuses.push(status);
   for (const status of new Set(statuses)) {
     const declared = responses[status];
-    responses[status] = problemResponse(status, isObject(declared) ? declared : undefined);
+    const here = uniqueCodes(codes.filter((c) => String(c.status) === status));
+    responses[status] = problemResponse(status, isObject(declared) ? declared : undefined, here);
   }
 
   for (const [status, response] of Object.entries(responses)) {
@@ -242,6 +293,10 @@ function completeOperation(
     addExamples(response, resolve);
   }
   if (isObject(operation.requestBody)) addExamples(operation.requestBody, resolve);
+}
+
+function uniqueCodes(codes: readonly CodeDoc[]): CodeDoc[] {
+  return [...new Map(codes.map((c) => [c.code, c])).values()];
 }
 
 function addExamples(holder: Json, resolve: (ref: string) => unknown): void {

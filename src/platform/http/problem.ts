@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, STATUS_TITLES, type FieldError } from '../errors.js';
+import { AppError, platformErrors, STATUS_TITLES, type ErrorFactory, type FieldError } from '../errors.js';
 
 export interface Problem {
   type: string;
@@ -11,37 +11,23 @@ export interface Problem {
   errors?: FieldError[];
 }
 
-/** Fastify's own 4xx errors, mapped to stable codes. */
-const FASTIFY_CODES: Record<string, { status: number; code: string; detail?: string }> = {
-  FST_ERR_CTP_INVALID_JSON_BODY: {
-    status: 400,
-    code: 'INVALID_JSON',
-    detail: 'The request body is not valid JSON.',
-  },
+/**
+ * Fastify's own 4xx errors, mapped to platform codes. `detail: 'fastify'` answers Fastify's own
+ * message; a string replaces the code's message.
+ */
+const FASTIFY_CODES: Record<string, { error: ErrorFactory; detail?: string }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: { error: platformErrors.INVALID_JSON },
   FST_ERR_CTP_EMPTY_JSON_BODY: {
-    status: 400,
-    code: 'INVALID_JSON',
+    error: platformErrors.INVALID_JSON,
     detail: 'The request body is empty but its type is JSON.',
   },
-  FST_ERR_CTP_BODY_TOO_LARGE: {
-    status: 413,
-    code: 'BODY_TOO_LARGE',
-    detail: 'The request body is larger than this endpoint accepts.',
-  },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
-    status: 415,
-    code: 'UNSUPPORTED_MEDIA_TYPE',
-    detail: 'The request body has a media type this endpoint does not accept.',
-  },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'INVALID_CONTENT_LENGTH' },
-  FST_ERR_INVALID_URL: { status: 400, code: 'INVALID_URL' },
-  FST_ERR_BAD_URL: { status: 400, code: 'INVALID_URL', detail: 'The request path is not valid.' },
-  FST_ERR_MAX_PARAM_LENGTH: {
-    status: 414,
-    code: 'URI_TOO_LONG',
-    detail: 'A path parameter is longer than this API accepts.',
-  },
-  FST_ERR_ASYNC_CONSTRAINT: { status: 400, code: 'BAD_REQUEST' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { error: platformErrors.BODY_TOO_LARGE },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { error: platformErrors.UNSUPPORTED_MEDIA_TYPE },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { error: platformErrors.INVALID_CONTENT_LENGTH, detail: 'fastify' },
+  FST_ERR_INVALID_URL: { error: platformErrors.INVALID_URL, detail: 'fastify' },
+  FST_ERR_BAD_URL: { error: platformErrors.INVALID_URL },
+  FST_ERR_MAX_PARAM_LENGTH: { error: platformErrors.URI_TOO_LONG },
+  FST_ERR_ASYNC_CONSTRAINT: { error: platformErrors.BAD_REQUEST, detail: 'fastify' },
 };
 
 const problemType = (code: string) =>
@@ -62,6 +48,13 @@ export function problem(
     ...(extra.instance ? { instance: extra.instance } : {}),
     ...(extra.errors ? { errors: [...extra.errors] } : {}),
   };
+}
+
+/** The problem of a catalogue code, for answers written outside the error handler. */
+export function problemOf(error: ErrorFactory, extra: { detail?: string; instance?: string } = {}): Problem {
+  return problem(error.status, error.code, extra.detail ?? error.message, {
+    ...(extra.instance !== undefined ? { instance: extra.instance } : {}),
+  });
 }
 
 function validationErrors(error: FastifyError): FieldError[] {
@@ -110,7 +103,7 @@ export function toProblem(
     return {
       problem: problem(
         400,
-        'VALIDATION_FAILED',
+        platformErrors.VALIDATION_FAILED.code,
         errors.map((e) => `${e.field} ${e.message}`).join('; ') || 'The request is invalid.',
         { errors },
       ),
@@ -121,33 +114,29 @@ export function toProblem(
   const known = fe?.code ? FASTIFY_CODES[fe.code] : undefined;
   if (known) {
     return {
-      problem: problem(known.status, known.code, known.detail ?? fe.message),
+      problem: problemOf(known.error, { detail: known.detail === 'fastify' ? fe.message : known.detail }),
       headers: {},
       log: 'info',
     };
   }
   if (fe && typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-    return { problem: problem(fe.statusCode, 'BAD_REQUEST', fe.message), headers: {}, log: 'info' };
+    return {
+      problem: problem(fe.statusCode, platformErrors.BAD_REQUEST.code, fe.message),
+      headers: {},
+      log: 'info',
+    };
   }
   const code = (error as { code?: unknown })?.code;
   if (typeof code === 'string' && UNAVAILABLE.has(code)) {
     return {
-      problem: problem(
-        503,
-        'DEPENDENCY_UNAVAILABLE',
-        'A service this request needs is not available. Try again shortly.',
-      ),
+      problem: problemOf(platformErrors.DEPENDENCY_UNAVAILABLE),
       headers: { 'retry-after': '5' },
       log: 'error',
     };
   }
   void request;
   return {
-    problem: problem(
-      500,
-      'INTERNAL_ERROR',
-      'Something went wrong on our side. The request id identifies it in our logs.',
-    ),
+    problem: problemOf(platformErrors.INTERNAL_ERROR),
     headers: {},
     log: 'error',
   };
