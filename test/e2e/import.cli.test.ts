@@ -187,7 +187,17 @@ describe.skipIf(!existsSync(DUMP))('kino import in a second process', { timeout:
   });
 
   it('a 160 MB line with no newline ends the import with a message, nothing written', async () => {
-    // A small valid import first, so the database exists and holds one film of this run.
+    // A data home of its own (the other test counts the films of `empty`), and a small valid
+    // import first, so the database exists and holds one film of this run.
+    const own = await instance();
+    try {
+      await longLine(own);
+    } finally {
+      await own.close();
+    }
+  });
+
+  async function longLine(home: Instance): Promise<void> {
     const small = path.join(dir, 'small.sql');
     writeFileSync(
       small,
@@ -198,7 +208,7 @@ describe.skipIf(!existsSync(DUMP))('kino import in a second process', { timeout:
         '',
       ].join('\n'),
     );
-    const first = await kino(['import', 'practicum-sql', small], empty.env);
+    const first = await kino(['import', 'practicum-sql', small], home.env);
     expect(first.code, first.stderr).toBe(0);
 
     const long = path.join(dir, 'long.sql');
@@ -211,7 +221,7 @@ describe.skipIf(!existsSync(DUMP))('kino import in a second process', { timeout:
     out.end();
     await once(out, 'finish');
 
-    const run = await kino(['import', 'practicum-sql', long], empty.env);
+    const run = await kino(['import', 'practicum-sql', long], home.env);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(
       /line 3 of .* is longer than 1048576 bytes \(the line limit\); nothing was imported/,
@@ -219,7 +229,7 @@ describe.skipIf(!existsSync(DUMP))('kino import in a second process', { timeout:
     expect(run.stderr).not.toMatch(/RangeError/);
     // How far the reader gets and what it holds: line-reader.test.ts, from the reader itself.
 
-    const sql = await empty.open();
+    const sql = await home.open();
     try {
       const rows = await sql.query<{ id: string }>(
         `SELECT id FROM content.film_work WHERE id::text LIKE '5e0e4a8a-0000-4000-8000-00000000000%' ORDER BY id`,
@@ -228,5 +238,5 @@ describe.skipIf(!existsSync(DUMP))('kino import in a second process', { timeout:
     } finally {
       await sql.close();
     }
-  });
+  }
 });
