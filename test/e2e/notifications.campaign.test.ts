@@ -49,18 +49,18 @@ describe('notifications: campaigns', () => {
     (
       await n.kino.app.inject({ url: `/api/v1/admin/notifications/campaigns/${id}`, headers: admin })
     ).json<CampaignView>();
-  const recipients = createRecipientRepository();
   const addUsers = async (count: number, extra: { timeZone?: string; roles?: string[] } = {}) => {
     const ids = Array.from({ length: count }, () => randomUUID());
     await n.kino.kernel.engines.sql.transaction(async (tx) => {
+      const recipients = createRecipientRepository(tx);
       for (const id of ids) {
-        await recipients.touch(tx, {
+        await recipients.touch({
           userId: id,
           login: `u${id.slice(0, 8)}`,
           email: `u${id.slice(0, 8)}@example.com`,
         });
-        if (extra.timeZone) await recipients.patch(tx, id, { timeZone: extra.timeZone });
-        if (extra.roles) await recipients.setRoles(tx, id, extra.roles);
+        if (extra.timeZone) await recipients.patch(id, { timeZone: extra.timeZone });
+        if (extra.roles) await recipients.setRoles(id, extra.roles);
       }
     });
     return ids;
@@ -203,8 +203,8 @@ describe('notifications: campaigns', () => {
       mail: counting,
       clock: n.clock,
       logger: createLogger('silent'),
-      deliveries: createDeliveryRepository(),
-      recipients,
+      deliveries: createDeliveryRepository(n.kino.kernel.engines.sql),
+      recipients: createRecipientRepository(n.kino.kernel.engines.sql),
       signer: createSigner(loadSigningKey(undefined, n.kino.dataDir)),
       live: { push: () => undefined },
       baseUrl: 'https://cinema.test',
@@ -373,8 +373,8 @@ describe('notifications: admin templates and dead letters', () => {
     const user = registered();
     n.clock.set('2026-03-02T09:15:00Z');
     await n.kino.kernel.engines.sql.transaction(async (tx) => {
-      await createRecipientRepository().upsertRegistered(tx, user);
-      await createDeliveryRepository().enqueue(tx, [
+      await createRecipientRepository(tx).upsertRegistered(user);
+      await createDeliveryRepository(tx).enqueue([
         {
           source: randomUUID(),
           userId: user.userId,

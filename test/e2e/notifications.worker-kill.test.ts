@@ -45,17 +45,16 @@ describe.skipIf(!serverUrls.database)(
 
     const USERS = 400;
     it('ends with exactly 400 deliveries per channel', async () => {
-      const recipients = createRecipientRepository();
-      const deliveries = createDeliveryRepository();
+      const deliveries = createDeliveryRepository(sql);
       await sql.transaction(async (tx) => {
+        const recipients = createRecipientRepository(tx);
         for (let i = 0; i < USERS; i++) {
           const id = randomUUID();
-          await recipients.touch(tx, { userId: id, login: `u${i}`, email: `u${i}@example.com` });
+          await recipients.touch({ userId: id, login: `u${i}`, email: `u${i}@example.com` });
         }
       });
       const campaignId = randomUUID();
       await deliveries.insertCampaign(
-        sql,
         {
           id: campaignId,
           template: 'announcement',
@@ -106,7 +105,7 @@ describe.skipIf(!serverUrls.database)(
         clock: new ManualClock(new Date(Date.now() + 61_000)),
         logger: createLogger('silent'),
         deliveries,
-        recipients,
+        recipients: createRecipientRepository(sql),
         signer: createSigner(Buffer.from('test-signing-key-test-signing-key')),
         live: { push: () => undefined },
         baseUrl: 'https://cinema.test',

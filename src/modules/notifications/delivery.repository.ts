@@ -53,12 +53,12 @@ export interface CampaignRow {
 const DELIVERY_COLUMNS =
   'id, source, user_id, channel, category, template, data, campaign_id, status, attempts, next_attempt_at, last_error, created_at, finished_at';
 
-export function createDeliveryRepository() {
+export function createDeliveryRepository(db: SqlExecutor) {
   return {
     /** Inserts deliveries; one already there for (source, user, channel) is kept. Returns how many are new. */
-    async enqueue(tx: SqlExecutor, rows: readonly NewDelivery[]): Promise<number> {
+    async enqueue(rows: readonly NewDelivery[]): Promise<number> {
       if (rows.length === 0) return 0;
-      return tx.execute(
+      return db.execute(
         `INSERT INTO notify.delivery (id, source, user_id, channel, category, template, data, next_attempt_at)
          SELECT gen_random_uuid(), u.source, u.user_id, u.channel, u.category, u.template, u.data, u.at
          FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::timestamptz[])
@@ -76,13 +76,8 @@ export function createDeliveryRepository() {
       );
     },
 
-    async addDigestItem(
-      tx: SqlExecutor,
-      digest: string,
-      userId: string,
-      data: Record<string, unknown>,
-    ): Promise<void> {
-      await tx.execute('INSERT INTO notify.digest_item (digest, user_id, data) VALUES ($1, $2, $3)', [
+    async addDigestItem(digest: string, userId: string, data: Record<string, unknown>): Promise<void> {
+      await db.execute('INSERT INTO notify.digest_item (digest, user_id, data) VALUES ($1, $2, $3)', [
         digest,
         userId,
         JSON.stringify(data),
@@ -95,11 +90,10 @@ export function createDeliveryRepository() {
      * in their time zone. Returns how many users were reached.
      */
     async enqueueFilmDigests(
-      tx: SqlExecutor,
       film: { id: string; title: string; genreIds: readonly string[] },
       now: Date,
     ): Promise<number> {
-      const rows = await tx.query<{ n: number }>(
+      const rows = await db.query<{ n: number }>(
         `WITH users AS (
            SELECT user_id FROM notify.bookmark WHERE film_id = $1
            UNION
@@ -131,12 +125,11 @@ export function createDeliveryRepository() {
     },
 
     async digestItems(
-      tx: SqlExecutor,
       keys: readonly { digest: string; userId: string }[],
     ): Promise<Map<string, Record<string, unknown>[]>> {
       const out = new Map<string, Record<string, unknown>[]>();
       if (keys.length === 0) return out;
-      const rows = await tx.query<{ digest: string; user_id: string; data: Record<string, unknown> }>(
+      const rows = await db.query<{ digest: string; user_id: string; data: Record<string, unknown> }>(
         `SELECT i.digest, i.user_id, i.data FROM notify.digest_item i
          JOIN unnest($1::text[], $2::uuid[]) AS k(digest, user_id) ON k.digest = i.digest AND k.user_id = i.user_id
          ORDER BY i.id`,
@@ -153,14 +146,8 @@ export function createDeliveryRepository() {
      * Claims up to `limit` due deliveries (pending and due, or sending with an expired lease) for
      * `leaseMs`. Concurrent callers never get the same row (FOR UPDATE SKIP LOCKED).
      */
-    async claim(
-      tx: SqlExecutor,
-      claim: string,
-      now: Date,
-      leaseMs: number,
-      limit: number,
-    ): Promise<DeliveryRow[]> {
-      return tx.query<DeliveryRow>(
+    async claim(claim: string, now: Date, leaseMs: number, limit: number): Promise<DeliveryRow[]> {
+      return db.query<DeliveryRow>(
         `UPDATE notify.delivery d
          SET status = 'sending', claim = $1, locked_until = $2, attempts = d.attempts + 1
          WHERE d.id IN (
@@ -177,9 +164,9 @@ export function createDeliveryRepository() {
     },
 
     /** Records outcomes of rows this claim still holds. Security data (links) is dropped once final. */
-    async finish(tx: SqlExecutor, claim: string, now: Date, outcomes: readonly Outcome[]): Promise<number> {
+    async finish(claim: string, now: Date, outcomes: readonly Outcome[]): Promise<number> {
       if (outcomes.length === 0) return 0;
-      return tx.execute(
+      return db.execute(
         `UPDATE notify.delivery d SET
            status = u.status,
            next_attempt_at = coalesce(u.next_at, d.next_attempt_at),
@@ -206,32 +193,40 @@ export function createDeliveryRepository() {
       );
     },
 
+    /** Deliveries due at `now` and not yet sent. */
+    async dueCount(now: Date): Promise<number> {
+      const [row] = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM notify.delivery WHERE status = 'pending' AND next_attempt_at <= $1`,
+        [now],
+      );
+      return row?.n ?? 0;
+    },
+
     /** Extends the lease of rows this claim still holds (slow mail servers). */
-    async renew(tx: SqlExecutor, claim: string, until: Date): Promise<number> {
-      return tx.execute(
+    async renew(claim: string, until: Date): Promise<number> {
+      return db.execute(
         `UPDATE notify.delivery SET locked_until = $2 WHERE claim = $1 AND status = 'sending'`,
         [claim, until],
       );
     },
 
     async deadLetters(
-      tx: SqlExecutor,
       limit: number,
       offset: number,
     ): Promise<{ rows: (DeliveryRow & { last_error: string | null })[]; total: number }> {
-      const rows = await tx.query<DeliveryRow>(
+      const rows = await db.query<DeliveryRow>(
         `SELECT ${DELIVERY_COLUMNS} FROM notify.delivery WHERE status = 'dead'
          ORDER BY finished_at DESC, id LIMIT $1 OFFSET $2`,
         [limit, offset],
       );
-      const [count] = await tx.query<{ n: number }>(
+      const [count] = await db.query<{ n: number }>(
         "SELECT count(*)::int AS n FROM notify.delivery WHERE status = 'dead'",
       );
       return { rows, total: count?.n ?? 0 };
     },
 
-    async retryDead(tx: SqlExecutor, id: string, now: Date): Promise<boolean> {
-      const n = await tx.execute(
+    async retryDead(id: string, now: Date): Promise<boolean> {
+      const n = await db.execute(
         `UPDATE notify.delivery SET status = 'pending', attempts = 0, next_attempt_at = $2, finished_at = NULL
          WHERE id = $1 AND status = 'dead'`,
         [id, now],
@@ -239,14 +234,14 @@ export function createDeliveryRepository() {
       return n === 1;
     },
 
-    async templates(tx: SqlExecutor, keys?: readonly string[]): Promise<TemplateRow[]> {
+    async templates(keys?: readonly string[]): Promise<TemplateRow[]> {
       return keys
-        ? tx.query<TemplateRow>('SELECT * FROM notify.template WHERE key = ANY($1::text[])', [keys])
-        : tx.query<TemplateRow>('SELECT * FROM notify.template ORDER BY key, locale');
+        ? db.query<TemplateRow>('SELECT * FROM notify.template WHERE key = ANY($1::text[])', [keys])
+        : db.query<TemplateRow>('SELECT * FROM notify.template ORDER BY key, locale');
     },
 
-    async template(tx: SqlExecutor, key: string, locale: string): Promise<TemplateRow | undefined> {
-      const [row] = await tx.query<TemplateRow>(
+    async template(key: string, locale: string): Promise<TemplateRow | undefined> {
+      const [row] = await db.query<TemplateRow>(
         'SELECT * FROM notify.template WHERE key = $1 AND locale = $2',
         [key, locale],
       );
@@ -254,7 +249,6 @@ export function createDeliveryRepository() {
     },
 
     async putTemplate(
-      tx: SqlExecutor,
       t: {
         key: string;
         locale: string;
@@ -265,7 +259,7 @@ export function createDeliveryRepository() {
       },
       now: Date,
     ): Promise<{ row: TemplateRow; created: boolean }> {
-      const [row] = await tx.query<TemplateRow & { created: boolean }>(
+      const [row] = await db.query<TemplateRow & { created: boolean }>(
         `INSERT INTO notify.template (key, locale, category, subject, body_text, body_html, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (key, locale) DO UPDATE SET category = EXCLUDED.category, subject = EXCLUDED.subject,
@@ -277,16 +271,15 @@ export function createDeliveryRepository() {
       return { row: rest, created };
     },
 
-    async deleteTemplate(tx: SqlExecutor, key: string, locale: string): Promise<number> {
-      return tx.execute('DELETE FROM notify.template WHERE key = $1 AND locale = $2', [key, locale]);
+    async deleteTemplate(key: string, locale: string): Promise<number> {
+      return db.execute('DELETE FROM notify.template WHERE key = $1 AND locale = $2', [key, locale]);
     },
 
     async insertCampaign(
-      tx: SqlExecutor,
       c: Omit<CampaignRow, 'status' | 'cursor' | 'created_at' | 'cancelled_at'>,
       now: Date,
     ): Promise<CampaignRow> {
-      const [row] = await tx.query<CampaignRow>(
+      const [row] = await db.query<CampaignRow>(
         `INSERT INTO notify.campaign (id, template, category, audience, channels, data, send_at, local_time, created_by, created_at)
          VALUES ($1, $2, $3, $4, $5::text[], $6, $7, $8, $9, $10) RETURNING *`,
         [
@@ -305,27 +298,23 @@ export function createDeliveryRepository() {
       return row!;
     },
 
-    async campaign(tx: SqlExecutor, id: string): Promise<CampaignRow | undefined> {
-      const [row] = await tx.query<CampaignRow>('SELECT * FROM notify.campaign WHERE id = $1', [id]);
+    async campaign(id: string): Promise<CampaignRow | undefined> {
+      const [row] = await db.query<CampaignRow>('SELECT * FROM notify.campaign WHERE id = $1', [id]);
       return row;
     },
 
-    async campaigns(
-      tx: SqlExecutor,
-      limit: number,
-      offset: number,
-    ): Promise<{ rows: CampaignRow[]; total: number }> {
-      const rows = await tx.query<CampaignRow>(
+    async campaigns(limit: number, offset: number): Promise<{ rows: CampaignRow[]; total: number }> {
+      const rows = await db.query<CampaignRow>(
         'SELECT * FROM notify.campaign ORDER BY created_at DESC, id LIMIT $1 OFFSET $2',
         [limit, offset],
       );
-      const [count] = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM notify.campaign');
+      const [count] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM notify.campaign');
       return { rows, total: count?.n ?? 0 };
     },
 
     /** Delivery counts by status for each campaign. */
-    async progress(tx: SqlExecutor, ids: readonly string[]): Promise<Map<string, Record<string, number>>> {
-      const rows = await tx.query<{ campaign_id: string; status: string; n: number }>(
+    async progress(ids: readonly string[]): Promise<Map<string, Record<string, number>>> {
+      const rows = await db.query<{ campaign_id: string; status: string; n: number }>(
         `SELECT campaign_id, status, count(*)::int AS n FROM notify.delivery
          WHERE campaign_id = ANY($1::uuid[]) GROUP BY campaign_id, status`,
         [ids],
@@ -335,14 +324,14 @@ export function createDeliveryRepository() {
       return out;
     },
 
-    async cancelCampaign(tx: SqlExecutor, id: string, now: Date): Promise<boolean> {
-      const n = await tx.execute(
+    async cancelCampaign(id: string, now: Date): Promise<boolean> {
+      const n = await db.execute(
         `UPDATE notify.campaign SET status = 'cancelled', cancelled_at = $2
          WHERE id = $1 AND status IN ('scheduled', 'expanding', 'expanded')`,
         [id, now],
       );
       if (n === 0) return false;
-      await tx.execute(
+      await db.execute(
         `UPDATE notify.delivery SET status = 'cancelled', finished_at = $2
          WHERE campaign_id = $1 AND status = 'pending'`,
         [id, now],
@@ -355,8 +344,8 @@ export function createDeliveryRepository() {
      * Local-time campaigns start 14 h early (the earliest zone) and schedule each delivery at the
      * wall-clock time of send_at in the recipient's zone. Returns false when nothing was due.
      */
-    async expandDueCampaign(tx: SqlExecutor, now: Date, batch: number): Promise<boolean> {
-      const [c] = await tx.query<CampaignRow>(
+    async expandDueCampaign(now: Date, batch: number): Promise<boolean> {
+      const [c] = await db.query<CampaignRow>(
         `SELECT * FROM notify.campaign
          WHERE status IN ('scheduled', 'expanding')
            AND send_at - CASE WHEN local_time THEN interval '14 hours' ELSE interval '0' END <= $1
@@ -364,7 +353,7 @@ export function createDeliveryRepository() {
         [now],
       );
       if (!c) return false;
-      const [last] = await tx.query<{ last: string | null; n: number }>(
+      const [last] = await db.query<{ last: string | null; n: number }>(
         `WITH batch AS (
            SELECT r.user_id, r.time_zone FROM notify.recipient r
            WHERE ($2::uuid IS NULL OR r.user_id > $2::uuid)
@@ -396,7 +385,7 @@ export function createDeliveryRepository() {
         ],
       );
       const done = (last?.n ?? 0) < batch;
-      await tx.execute(
+      await db.execute(
         'UPDATE notify.campaign SET status = $2, cursor = coalesce($3::uuid, cursor) WHERE id = $1',
         [c.id, done ? 'expanded' : 'expanding', last?.last ?? null],
       );

@@ -15,8 +15,17 @@ import type { Sql } from '../../ports/sql.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Logger } from '../../platform/logger.js';
 import { createPollLoop } from '../../platform/poll-loop.js';
-import type { DeliveryRepository, Outcome, TemplateRow } from './delivery.repository.js';
-import type { RecipientRepository, NewInboxEntry } from './recipient.repository.js';
+import {
+  createDeliveryRepository,
+  type DeliveryRepository,
+  type Outcome,
+  type TemplateRow,
+} from './delivery.repository.js';
+import {
+  createRecipientRepository,
+  type RecipientRepository,
+  type NewInboxEntry,
+} from './recipient.repository.js';
 import {
   MANDATORY_CATEGORIES,
   quietUntil,
@@ -93,7 +102,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
     let batches = 0;
     while (
       batches < 20 &&
-      (await sql.transaction((tx) => deliveries.expandDueCampaign(tx, now, expandBatchSize)))
+      (await sql.transaction((tx) => createDeliveryRepository(tx).expandDueCampaign(now, expandBatchSize)))
     )
       batches++;
     return batches;
@@ -124,15 +133,16 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
 
   async function deliverBatch(now: Date): Promise<number> {
     const claim = randomUUID();
-    const rows = await sql.transaction((tx) => deliveries.claim(tx, claim, now, leaseMs, batchSize));
+    const rows = await sql.transaction((tx) =>
+      createDeliveryRepository(tx).claim(claim, now, leaseMs, batchSize),
+    );
     if (rows.length === 0) return 0;
     const userIds = [...new Set(rows.map((r) => r.user_id))];
     const [people, prefs, templates, digests] = await Promise.all([
-      recipients.many(sql, userIds),
-      recipients.preferences(sql, userIds),
-      deliveries.templates(sql, [...new Set(rows.map((r) => r.template))]),
+      recipients.many(userIds),
+      recipients.preferences(userIds),
+      deliveries.templates([...new Set(rows.map((r) => r.template))]),
       deliveries.digestItems(
-        sql,
         rows
           .filter((r) => r.source.startsWith('digest:'))
           .map((r) => ({ digest: r.source, userId: r.user_id })),
@@ -157,9 +167,9 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
           for (const o of group) count('email', o);
           await sql.transaction(async (tx) => {
             const at = clock.now();
-            await deliveries.finish(tx, claim, at, group);
+            await createDeliveryRepository(tx).finish(claim, at, group);
             // The rest of the batch is still being sent: keep other workers off it.
-            await deliveries.renew(tx, claim, new Date(at.getTime() + leaseMs));
+            await createDeliveryRepository(tx).renew(claim, new Date(at.getTime() + leaseMs));
           });
         });
       return flushing;
@@ -267,8 +277,8 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
     const channelOf = new Map(rows.map((r) => [r.id, r.channel]));
     for (const o of outcomes) count(channelOf.get(o.id) ?? 'in_app', o);
     const inserted = await sql.transaction(async (tx) => {
-      const added = await recipients.insertInbox(tx, inbox);
-      await deliveries.finish(tx, claim, now, outcomes);
+      const added = await createRecipientRepository(tx).insertInbox(inbox);
+      await createDeliveryRepository(tx).finish(claim, now, outcomes);
       return added;
     });
     if (inserted.length > 0) deps.live.push(inserted);

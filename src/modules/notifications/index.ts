@@ -37,15 +37,14 @@ export const notificationsModule: ModuleDefinition = {
     const { sql, clock, config, logger } = ctx;
     const mail = (ctx.extras.mail as Mail | undefined) ?? noMail;
     const signer = createSigner(loadSigningKey(config.notifySigningKey, config.dataDir));
-    const deliveries = createDeliveryRepository();
-    const recipients = createRecipientRepository();
+    const deliveries = createDeliveryRepository(sql);
+    const recipients = createRecipientRepository(sql);
     const outcomes = ctx.metrics.counter(
       'kino_notifications_deliveries_total',
       'Delivery attempts by channel and outcome (sent, skipped, dead, retry, deferred).',
       ['channel', 'outcome'] as const,
     );
     const hub = createLiveHub({
-      sql,
       recipients,
       logger,
       verifier: tokenVerifier,
@@ -69,13 +68,9 @@ export const notificationsModule: ModuleDefinition = {
     ctx.metrics.gauge('kino_notifications_sockets', 'Open notification WebSockets in this process.', () =>
       hub.connections(),
     );
-    ctx.metrics.gauge('kino_notifications_due', 'Notifications due now and not yet sent.', async () => {
-      const [row] = await sql.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM notify.delivery WHERE status = 'pending' AND next_attempt_at <= $1`,
-        [clock.now()],
-      );
-      return row?.n ?? null;
-    });
+    ctx.metrics.gauge('kino_notifications_due', 'Notifications due now and not yet sent.', () =>
+      deliveries.dueCount(clock.now()),
+    );
     const kick = () => setTimeout(() => worker.kick(), 5).unref();
     const service: NotificationsService = createNotificationsService({
       sql,
@@ -87,8 +82,6 @@ export const notificationsModule: ModuleDefinition = {
       kick,
     });
     const handle = createTriggerHandler({
-      deliveries,
-      recipients,
       clock,
       baseUrl: config.baseUrl,
       resetUrl: config.notifyResetUrl ?? `${config.baseUrl}/account/reset-password`,

@@ -4,7 +4,6 @@
  * inbox (only while sockets are open) when it runs elsewhere. A socket closes when its session
  * is revoked (event, in the worker's process) or its token stops verifying (checked periodically).
  */
-import type { Sql } from '../../ports/sql.js';
 import type { Logger } from '../../platform/logger.js';
 import type { TokenVerifier } from '../../platform/security.js';
 import type { InboxRow } from './notify.model.js';
@@ -44,7 +43,6 @@ export interface Registration {
 }
 
 export interface HubOptions {
-  readonly sql: Sql;
   readonly recipients: RecipientRepository;
   readonly logger: Logger;
   readonly verifier: () => TokenVerifier;
@@ -69,7 +67,7 @@ export function toView(row: InboxRow) {
 }
 
 export function createLiveHub(options: HubOptions) {
-  const { sql, recipients, logger } = options;
+  const { recipients, logger } = options;
   const pollMs = options.pollMs ?? 500;
   const reverifyMs = options.reverifyMs ?? 15_000;
   const byUser = new Map<string, Set<Connection>>();
@@ -96,7 +94,7 @@ export function createLiveHub(options: HubOptions) {
     polling = true;
     try {
       // Rows may commit out of sequence order: look a little behind the cursor.
-      const rows = await recipients.inboxSince(sql, Math.max(0, cursor - 200), [...byUser.keys()]);
+      const rows = await recipients.inboxSince(Math.max(0, cursor - 200), [...byUser.keys()]);
       deliver(rows);
       if (Date.now() - lastVerify >= reverifyMs) {
         lastVerify = Date.now();
@@ -133,7 +131,7 @@ export function createLiveHub(options: HubOptions) {
      * cap check and the registration happen together, after the only await.
      */
     async attach(conn: Omit<Connection, 'pushed' | 'floor'>): Promise<Registration | null> {
-      const floor = Number(await recipients.lastSeq(sql));
+      const floor = Number(await recipients.lastSeq());
       if (floor > cursor) cursor = floor;
       const set = byUser.get(conn.userId) ?? new Set<Connection>();
       if (set.size >= maxPerUser) return null;

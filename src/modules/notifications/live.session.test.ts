@@ -10,7 +10,6 @@ import type { Principal } from '../../platform/security.js';
 import { createLiveHub, type LiveHub } from './live.hub.js';
 import { openLiveSession, type LiveSession } from './live.session.js';
 import type { RecipientRepository } from './recipient.repository.js';
-import type { Sql } from '../../ports/sql.js';
 
 const RUNS = 1_000;
 const SOCKETS = 5;
@@ -92,7 +91,6 @@ async function run(steps: readonly Step[]): Promise<void> {
     inboxSince: async () => [],
   } as unknown as RecipientRepository;
   const hub: LiveHub = createLiveHub({
-    sql: {} as Sql,
     recipients,
     logger: { warn: () => undefined } as never,
     verifier: () => ({ verify: async () => principal('u1') }),

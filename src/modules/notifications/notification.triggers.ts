@@ -6,8 +6,8 @@
 import type { SqlExecutor } from '../../ports/sql.js';
 import type { Clock } from '../../platform/clock.js';
 import type { EventType, ReceivedEvent } from '../../platform/events.js';
-import type { DeliveryRepository } from './delivery.repository.js';
-import type { RecipientRepository } from './recipient.repository.js';
+import { createDeliveryRepository } from './delivery.repository.js';
+import { createRecipientRepository } from './recipient.repository.js';
 
 export const TRIGGER_TYPES = [
   'auth.user.registered',
@@ -41,8 +41,6 @@ export const TRIGGER_GROUPS: readonly { group: string; pattern: string }[] = [
 ];
 
 export interface TriggerDeps {
-  readonly deliveries: DeliveryRepository;
-  readonly recipients: RecipientRepository;
   readonly clock: Clock;
   readonly baseUrl: string;
   readonly resetUrl: string;
@@ -54,25 +52,27 @@ export interface TriggerDeps {
 const hourBucket = (at: Date) => at.toISOString().slice(0, 13);
 
 export function createTriggerHandler(deps: TriggerDeps) {
-  const { deliveries, recipients, clock } = deps;
+  const { clock } = deps;
 
   return async function handle(event: ReceivedEvent<TriggerType>, tx: SqlExecutor): Promise<void> {
     if (!(TRIGGER_TYPES as readonly string[]).includes(event.type)) return;
+    const deliveries = createDeliveryRepository(tx);
+    const recipients = createRecipientRepository(tx);
     const now = clock.now();
     const one = (userId: string, channel: string, category: string, template: string, data = {}) =>
-      deliveries.enqueue(tx, [{ source: event.id, userId, channel, category, template, data, at: now }]);
+      deliveries.enqueue([{ source: event.id, userId, channel, category, template, data, at: now }]);
 
     switch (event.type) {
       case 'auth.user.registered': {
         const p = (event as ReceivedEvent<'auth.user.registered'>).payload;
-        await recipients.upsertRegistered(tx, p);
+        await recipients.upsertRegistered(p);
         await one(p.userId, 'email', 'account', 'welcome');
         await one(p.userId, 'in_app', 'account', 'welcome');
         return;
       }
       case 'auth.email_verification.requested': {
         const p = (event as ReceivedEvent<'auth.email_verification.requested'>).payload;
-        await recipients.touch(tx, { userId: p.userId, login: p.login, email: p.email, locale: p.locale });
+        await recipients.touch({ userId: p.userId, login: p.login, email: p.email, locale: p.locale });
         // A page that confirms by a POST from its button: following the link spends nothing.
         const link = `${deps.baseUrl}/account/verify-email?token=${encodeURIComponent(p.token)}`;
         // To the address being verified, which may differ from the one on record.
@@ -85,7 +85,7 @@ export function createTriggerHandler(deps: TriggerDeps) {
       }
       case 'auth.password_reset.requested': {
         const p = (event as ReceivedEvent<'auth.password_reset.requested'>).payload;
-        await recipients.touch(tx, { userId: p.userId, login: p.login, email: p.email, locale: p.locale });
+        await recipients.touch({ userId: p.userId, login: p.login, email: p.email, locale: p.locale });
         const sep = deps.resetUrl.includes('?') ? '&' : '?';
         const link = `${deps.resetUrl}${sep}token=${encodeURIComponent(p.token)}`;
         // To the address the link was issued for (a verified one), not whatever is on record.
@@ -98,7 +98,7 @@ export function createTriggerHandler(deps: TriggerDeps) {
       }
       case 'auth.email.changed': {
         const p = (event as ReceivedEvent<'auth.email.changed'>).payload;
-        await recipients.touch(tx, { userId: p.userId, login: p.login, email: p.newEmail, locale: p.locale });
+        await recipients.touch({ userId: p.userId, login: p.login, email: p.newEmail, locale: p.locale });
         const link = `${deps.baseUrl}/account/email-change?token=${encodeURIComponent(p.token)}`;
         // To the previous address: its owner learns of the change and can undo it.
         await one(p.userId, 'email', 'security', 'email_changed', {
@@ -111,16 +111,16 @@ export function createTriggerHandler(deps: TriggerDeps) {
       }
       case 'auth.email.restored': {
         const p = (event as ReceivedEvent<'auth.email.restored'>).payload;
-        await recipients.touch(tx, { userId: p.userId, email: p.email });
+        await recipients.touch({ userId: p.userId, email: p.email });
         return;
       }
       case 'auth.user.roles_changed': {
         const p = (event as ReceivedEvent<'auth.user.roles_changed'>).payload;
-        await recipients.setRoles(tx, p.userId, p.roles);
+        await recipients.setRoles(p.userId, p.roles);
         return;
       }
       case 'auth.user.deleted':
-        await recipients.forget(tx, (event as ReceivedEvent<'auth.user.deleted'>).payload.userId);
+        await recipients.forget((event as ReceivedEvent<'auth.user.deleted'>).payload.userId);
         return;
       case 'auth.session.revoked':
         deps.onSessionsRevoked((event as ReceivedEvent<'auth.session.revoked'>).payload.sessionIds);
@@ -128,16 +128,16 @@ export function createTriggerHandler(deps: TriggerDeps) {
       case 'ugc.review.liked': {
         const p = (event as ReceivedEvent<'ugc.review.liked'>).payload;
         if (p.authorId === p.likerId) return;
-        await recipients.touch(tx, { userId: p.authorId });
-        const filmTitle = await recipients.filmTitle(tx, p.filmId);
+        await recipients.touch({ userId: p.authorId });
+        const filmTitle = await recipients.filmTitle(p.filmId);
         const data = { review_id: p.reviewId, film_id: p.filmId, film_title: filmTitle };
         await one(p.authorId, 'in_app', 'social', 'review_liked', data);
         // One email per author per clock hour, sent when the hour is over.
         const bucket = hourBucket(now);
         const digest = `digest:review_likes:${bucket}`;
-        await deliveries.addDigestItem(tx, digest, p.authorId, data);
+        await deliveries.addDigestItem(digest, p.authorId, data);
         const hourEnd = new Date(Date.parse(`${bucket}:00:00Z`) + 3_600_000);
-        await deliveries.enqueue(tx, [
+        await deliveries.enqueue([
           {
             source: digest,
             userId: p.authorId,
@@ -153,17 +153,17 @@ export function createTriggerHandler(deps: TriggerDeps) {
       case 'ugc.bookmark.added':
       case 'ugc.bookmark.removed': {
         const p = (event as ReceivedEvent<'ugc.bookmark.added'>).payload;
-        await recipients.setBookmark(tx, p.userId, p.filmId, event.type === 'ugc.bookmark.added');
+        await recipients.setBookmark(p.userId, p.filmId, event.type === 'ugc.bookmark.added');
         return;
       }
       case 'ugc.rating.set': {
         const p = (event as ReceivedEvent<'ugc.rating.set'>).payload;
-        await recipients.setRating(tx, p.userId, p.filmId, p.score);
+        await recipients.setRating(p.userId, p.filmId, p.score);
         return;
       }
       case 'content.film.upserted': {
         const { film, previous } = (event as ReceivedEvent<'content.film.upserted'>).payload;
-        await recipients.upsertFilm(tx, {
+        await recipients.upsertFilm({
           id: film.id,
           title: film.title,
           access: film.access,
@@ -172,14 +172,13 @@ export function createTriggerHandler(deps: TriggerDeps) {
         const becameFree = film.access === 'FREE' && (previous === null || previous.access !== 'FREE');
         if (becameFree)
           await deliveries.enqueueFilmDigests(
-            tx,
             { id: film.id, title: film.title, genreIds: film.genre_ids },
             now,
           );
         return;
       }
       case 'content.film.deleted':
-        await recipients.deleteFilm(tx, (event as ReceivedEvent<'content.film.deleted'>).payload.filmId);
+        await recipients.deleteFilm((event as ReceivedEvent<'content.film.deleted'>).payload.filmId);
         return;
       default:
         // Other events under a subscribed prefix are not triggers.

@@ -6,8 +6,13 @@ import { randomUUID } from 'node:crypto';
 import type { Sql } from '../../ports/sql.js';
 import type { Clock } from '../../platform/clock.js';
 import { badRequest, conflict, notFound } from '../../platform/errors.js';
-import type { CampaignRow, DeliveryRepository, TemplateRow } from './delivery.repository.js';
-import type { RecipientRepository } from './recipient.repository.js';
+import {
+  createDeliveryRepository,
+  type CampaignRow,
+  type DeliveryRepository,
+  type TemplateRow,
+} from './delivery.repository.js';
+import { createRecipientRepository, type RecipientRepository } from './recipient.repository.js';
 import {
   CATEGORIES,
   CHANNELS,
@@ -82,12 +87,12 @@ export function createNotificationsService(deps: ServiceDeps) {
   const { sql, clock, deliveries, recipients } = deps;
 
   async function ensureRecipient(userId: string, login: string | null): Promise<void> {
-    await recipients.touch(sql, { userId, login });
+    await recipients.touch({ userId, login });
   }
 
   async function preferences(userId: string): Promise<Preferences> {
-    const r = await recipients.get(sql, userId);
-    const explicit = await recipients.preferences(sql, [userId]);
+    const r = await recipients.get(userId);
+    const explicit = await recipients.preferences([userId]);
     const categories: Preferences['categories'] = {};
     for (const c of CATEGORIES) {
       const entry = {} as Record<Channel, boolean>;
@@ -143,7 +148,7 @@ export function createNotificationsService(deps: ServiceDeps) {
 
   return {
     async list(userId: string, q: { unread: boolean; page_number: number; page_size: number }) {
-      return recipients.inbox(sql, userId, {
+      return recipients.inbox(userId, {
         unread: q.unread,
         limit: q.page_size,
         offset: (q.page_number - 1) * q.page_size,
@@ -151,15 +156,15 @@ export function createNotificationsService(deps: ServiceDeps) {
     },
 
     async markRead(userId: string, id: string): Promise<void> {
-      if (!(await recipients.markRead(sql, userId, id, clock.now())))
+      if (!(await recipients.markRead(userId, id, clock.now())))
         throw notFound('NOTIFICATION_NOT_FOUND', 'There is no such notification in your inbox.');
     },
 
     async markAllRead(userId: string): Promise<number> {
-      return recipients.markAllRead(sql, userId, clock.now());
+      return recipients.markAllRead(userId, clock.now());
     },
 
-    unreadCount: (userId: string) => recipients.unreadCount(sql, userId),
+    unreadCount: (userId: string) => recipients.unreadCount(userId),
 
     preferences,
 
@@ -198,12 +203,12 @@ export function createNotificationsService(deps: ServiceDeps) {
             : { start: parseHhMm(patch.quiet_hours.start), end: parseHhMm(patch.quiet_hours.end) };
       await ensureRecipient(userId, login);
       await sql.transaction(async (tx) => {
-        await recipients.patch(tx, userId, {
+        await createRecipientRepository(tx).patch(userId, {
           ...(patch.locale === undefined ? {} : { locale: toLocale(patch.locale) }),
           ...(patch.time_zone === undefined ? {} : { timeZone: patch.time_zone }),
           ...(quiet === undefined ? {} : { quiet }),
         });
-        await recipients.setPreferences(tx, userId, entries);
+        await createRecipientRepository(tx).setPreferences(userId, entries);
       });
       return preferences(userId);
     },
@@ -220,20 +225,19 @@ export function createNotificationsService(deps: ServiceDeps) {
         )
       )
         throw badRequest('UNSUBSCRIBE_TOKEN_INVALID', 'This unsubscribe link is not valid.');
-      const exists = await recipients.get(sql, claim.userId);
+      const exists = await recipients.get(claim.userId);
       if (exists)
         await recipients.setPreferences(
-          sql,
           claim.userId,
           categories.map((category) => ({ category, channel: 'email', enabled: false })),
         );
       return { category: claim.category };
     },
 
-    templates: () => deliveries.templates(sql),
+    templates: () => deliveries.templates(),
 
     async template(key: string, locale: string): Promise<TemplateRow> {
-      const row = await deliveries.template(sql, key, locale);
+      const row = await deliveries.template(key, locale);
       if (!row) throw notFound('TEMPLATE_NOT_FOUND', `There is no template ${key} in ${locale}.`);
       return row;
     },
@@ -252,15 +256,15 @@ export function createNotificationsService(deps: ServiceDeps) {
           `Unknown category ${input.category}; known: ${CATEGORIES.join(', ')}.`,
         );
       validateTemplate(input);
-      return deliveries.putTemplate(sql, input, clock.now());
+      return deliveries.putTemplate(input, clock.now());
     },
 
     async deleteTemplate(key: string, locale: string): Promise<void> {
-      const row = await deliveries.template(sql, key, locale);
+      const row = await deliveries.template(key, locale);
       if (!row) throw notFound('TEMPLATE_NOT_FOUND', `There is no template ${key} in ${locale}.`);
       if (row.builtin)
         throw conflict('TEMPLATE_BUILTIN', 'Built-in templates can be edited but not deleted.');
-      await deliveries.deleteTemplate(sql, key, locale);
+      await deliveries.deleteTemplate(key, locale);
     },
 
     /** Renders a stored template (optionally with unsaved parts) against sample data. */
@@ -269,7 +273,7 @@ export function createNotificationsService(deps: ServiceDeps) {
       locale: string,
       input: { data?: Record<string, unknown>; subject?: string; body_text?: string; body_html?: string },
     ): Promise<Rendered> {
-      const stored = await deliveries.template(sql, key, locale);
+      const stored = await deliveries.template(key, locale);
       const source = {
         subject: input.subject ?? stored?.subject,
         body_text: input.body_text ?? stored?.body_text,
@@ -296,7 +300,7 @@ export function createNotificationsService(deps: ServiceDeps) {
     },
 
     async createCampaign(input: CampaignInput, createdBy: string | null): Promise<CampaignView> {
-      const templates = (await deliveries.templates(sql, [input.template])).filter(
+      const templates = (await deliveries.templates([input.template])).filter(
         (t) => t.key === input.template,
       );
       if (templates.length === 0)
@@ -319,7 +323,6 @@ export function createNotificationsService(deps: ServiceDeps) {
             ? { kind: 'role' as const, role: input.audience.role! }
             : { kind: 'users' as const, user_ids: [...new Set(input.audience.user_ids)] };
       const row = await deliveries.insertCampaign(
-        sql,
         {
           id: randomUUID(),
           template: input.template,
@@ -339,38 +342,36 @@ export function createNotificationsService(deps: ServiceDeps) {
 
     async campaigns(page: { page_number: number; page_size: number }) {
       const { rows, total } = await deliveries.campaigns(
-        sql,
         page.page_size,
         (page.page_number - 1) * page.page_size,
       );
-      const counts = await deliveries.progress(
-        sql,
-        rows.map((r) => r.id),
-      );
+      const counts = await deliveries.progress(rows.map((r) => r.id));
       return { rows: rows.map((r) => campaignView(r, counts.get(r.id))), total };
     },
 
     async campaign(id: string): Promise<CampaignView> {
-      const row = await deliveries.campaign(sql, id);
+      const row = await deliveries.campaign(id);
       if (!row) throw notFound('CAMPAIGN_NOT_FOUND', 'There is no such campaign.');
-      return campaignView(row, (await deliveries.progress(sql, [id])).get(id));
+      return campaignView(row, (await deliveries.progress([id])).get(id));
     },
 
     async cancelCampaign(id: string): Promise<CampaignView> {
-      let row = await deliveries.campaign(sql, id);
+      let row = await deliveries.campaign(id);
       if (!row) throw notFound('CAMPAIGN_NOT_FOUND', 'There is no such campaign.');
-      const cancelled = await sql.transaction((tx) => deliveries.cancelCampaign(tx, id, clock.now()));
+      const cancelled = await sql.transaction((tx) =>
+        createDeliveryRepository(tx).cancelCampaign(id, clock.now()),
+      );
       if (!cancelled) throw conflict('CAMPAIGN_NOT_CANCELLABLE', `The campaign is already ${row.status}.`);
-      row = (await deliveries.campaign(sql, id))!;
-      return campaignView(row, (await deliveries.progress(sql, [id])).get(id));
+      row = (await deliveries.campaign(id))!;
+      return campaignView(row, (await deliveries.progress([id])).get(id));
     },
 
     async deadLetters(page: { page_number: number; page_size: number }) {
-      return deliveries.deadLetters(sql, page.page_size, (page.page_number - 1) * page.page_size);
+      return deliveries.deadLetters(page.page_size, (page.page_number - 1) * page.page_size);
     },
 
     async retryDeadLetter(id: string): Promise<void> {
-      if (!(await deliveries.retryDead(sql, id, clock.now())))
+      if (!(await deliveries.retryDead(id, clock.now())))
         throw notFound('DEAD_LETTER_NOT_FOUND', 'There is no such dead-lettered notification.');
       deps.kick();
     },

@@ -22,13 +22,16 @@ export interface RecipientPatch {
   readonly quiet?: { start: number; end: number } | null;
 }
 
-export function createRecipientRepository() {
+export function createRecipientRepository(db: SqlExecutor) {
   return {
-    async upsertRegistered(
-      tx: SqlExecutor,
-      r: { userId: string; login: string; email: string; firstName: string | null; locale: string },
-    ): Promise<void> {
-      await tx.execute(
+    async upsertRegistered(r: {
+      userId: string;
+      login: string;
+      email: string;
+      firstName: string | null;
+      locale: string;
+    }): Promise<void> {
+      await db.execute(
         `INSERT INTO notify.recipient (user_id, login, email, first_name, locale) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (user_id) DO UPDATE SET login = EXCLUDED.login, email = EXCLUDED.email,
            first_name = EXCLUDED.first_name, locale = EXCLUDED.locale, updated_at = now()`,
@@ -37,11 +40,13 @@ export function createRecipientRepository() {
     },
 
     /** Makes sure a row exists (events may name a user before the registration arrives). */
-    async touch(
-      tx: SqlExecutor,
-      r: { userId: string; login?: string | null; email?: string | null; locale?: string },
-    ): Promise<void> {
-      await tx.execute(
+    async touch(r: {
+      userId: string;
+      login?: string | null;
+      email?: string | null;
+      locale?: string;
+    }): Promise<void> {
+      await db.execute(
         `INSERT INTO notify.recipient (user_id, login, email, locale) VALUES ($1, $2, $3, coalesce($4, 'en'))
          ON CONFLICT (user_id) DO UPDATE SET login = coalesce(EXCLUDED.login, notify.recipient.login),
            email = coalesce(EXCLUDED.email, notify.recipient.email), updated_at = now()`,
@@ -49,8 +54,8 @@ export function createRecipientRepository() {
       );
     },
 
-    async setRoles(tx: SqlExecutor, userId: string, roles: readonly string[]): Promise<void> {
-      await tx.execute(
+    async setRoles(userId: string, roles: readonly string[]): Promise<void> {
+      await db.execute(
         `INSERT INTO notify.recipient (user_id, roles) VALUES ($1, $2::text[])
          ON CONFLICT (user_id) DO UPDATE SET roles = EXCLUDED.roles, updated_at = now()`,
         [userId, roles],
@@ -58,35 +63,35 @@ export function createRecipientRepository() {
     },
 
     /** Forgets a user: their recipient row, preferences, inbox, digests and pending messages. */
-    async forget(tx: SqlExecutor, userId: string): Promise<void> {
+    async forget(userId: string): Promise<void> {
       for (const table of ['inbox', 'digest_item', 'bookmark', 'high_rating'])
-        await tx.execute(`DELETE FROM notify.${table} WHERE user_id = $1`, [userId]);
-      await tx.execute(
+        await db.execute(`DELETE FROM notify.${table} WHERE user_id = $1`, [userId]);
+      await db.execute(
         `UPDATE notify.delivery SET status = 'cancelled', data = '{}'::jsonb, finished_at = now()
          WHERE user_id = $1 AND status IN ('pending', 'sending')`,
         [userId],
       );
-      await tx.execute('DELETE FROM notify.recipient WHERE user_id = $1', [userId]);
+      await db.execute('DELETE FROM notify.recipient WHERE user_id = $1', [userId]);
     },
 
-    async get(tx: SqlExecutor, userId: string): Promise<Recipient | undefined> {
-      const [row] = await tx.query<Recipient>(
+    async get(userId: string): Promise<Recipient | undefined> {
+      const [row] = await db.query<Recipient>(
         `SELECT ${RECIPIENT_COLUMNS} FROM notify.recipient WHERE user_id = $1`,
         [userId],
       );
       return row;
     },
 
-    async many(tx: SqlExecutor, userIds: readonly string[]): Promise<Map<string, Recipient>> {
-      const rows = await tx.query<Recipient>(
+    async many(userIds: readonly string[]): Promise<Map<string, Recipient>> {
+      const rows = await db.query<Recipient>(
         `SELECT ${RECIPIENT_COLUMNS} FROM notify.recipient WHERE user_id = ANY($1::uuid[])`,
         [userIds],
       );
       return new Map(rows.map((r) => [r.user_id, r]));
     },
 
-    async patch(tx: SqlExecutor, userId: string, patch: RecipientPatch): Promise<void> {
-      await tx.execute(
+    async patch(userId: string, patch: RecipientPatch): Promise<void> {
+      await db.execute(
         `UPDATE notify.recipient SET
            locale = coalesce($2, locale),
            time_zone = coalesce($3, time_zone),
@@ -106,8 +111,8 @@ export function createRecipientRepository() {
     },
 
     /** Explicit preferences of these users: `${user}|${category}|${channel}` → enabled. */
-    async preferences(tx: SqlExecutor, userIds: readonly string[]): Promise<Map<string, boolean>> {
-      const rows = await tx.query<{ user_id: string; category: string; channel: string; enabled: boolean }>(
+    async preferences(userIds: readonly string[]): Promise<Map<string, boolean>> {
+      const rows = await db.query<{ user_id: string; category: string; channel: string; enabled: boolean }>(
         'SELECT user_id, category, channel, enabled FROM notify.preference WHERE user_id = ANY($1::uuid[])',
         [userIds],
       );
@@ -115,12 +120,11 @@ export function createRecipientRepository() {
     },
 
     async setPreferences(
-      tx: SqlExecutor,
       userId: string,
       entries: readonly { category: string; channel: string; enabled: boolean }[],
     ): Promise<void> {
       if (entries.length === 0) return;
-      await tx.execute(
+      await db.execute(
         `INSERT INTO notify.preference (user_id, category, channel, enabled)
          SELECT $1, u.category, u.channel, u.enabled
          FROM unnest($2::text[], $3::text[], $4::boolean[]) AS u(category, channel, enabled)
@@ -134,9 +138,9 @@ export function createRecipientRepository() {
       );
     },
 
-    async insertInbox(tx: SqlExecutor, entries: readonly NewInboxEntry[]): Promise<InboxRow[]> {
+    async insertInbox(entries: readonly NewInboxEntry[]): Promise<InboxRow[]> {
       if (entries.length === 0) return [];
-      return tx.query<InboxRow>(
+      return db.query<InboxRow>(
         `INSERT INTO notify.inbox (id, user_id, delivery_id, category, title, body, data, created_at)
          SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::timestamptz[])
          ON CONFLICT (delivery_id) DO NOTHING
@@ -155,106 +159,107 @@ export function createRecipientRepository() {
     },
 
     async inbox(
-      tx: SqlExecutor,
       userId: string,
       options: { unread: boolean; limit: number; offset: number },
     ): Promise<{ rows: InboxRow[]; total: number }> {
       const filter = options.unread ? 'AND read_at IS NULL' : '';
-      const rows = await tx.query<InboxRow>(
+      const rows = await db.query<InboxRow>(
         `SELECT seq, id, user_id, category, title, body, data, created_at, read_at FROM notify.inbox
          WHERE user_id = $1 ${filter} ORDER BY seq DESC LIMIT $2 OFFSET $3`,
         [userId, options.limit, options.offset],
       );
-      const [count] = await tx.query<{ n: number }>(
+      const [count] = await db.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM notify.inbox WHERE user_id = $1 ${filter}`,
         [userId],
       );
       return { rows, total: count?.n ?? 0 };
     },
 
-    async unreadCount(tx: SqlExecutor, userId: string): Promise<number> {
-      const [row] = await tx.query<{ n: number }>(
+    async unreadCount(userId: string): Promise<number> {
+      const [row] = await db.query<{ n: number }>(
         'SELECT count(*)::int AS n FROM notify.inbox WHERE user_id = $1 AND read_at IS NULL',
         [userId],
       );
       return row?.n ?? 0;
     },
 
-    async lastSeq(tx: SqlExecutor): Promise<number> {
-      const [row] = await tx.query<{ n: number }>(
+    async lastSeq(): Promise<number> {
+      const [row] = await db.query<{ n: number }>(
         'SELECT coalesce(max(seq), 0)::int8 AS n FROM notify.inbox',
       );
       return row?.n ?? 0;
     },
 
     /** Inbox rows after `seq` for these users (live push across processes). */
-    async inboxSince(tx: SqlExecutor, seq: number, userIds: readonly string[]): Promise<InboxRow[]> {
-      return tx.query<InboxRow>(
+    async inboxSince(seq: number, userIds: readonly string[]): Promise<InboxRow[]> {
+      return db.query<InboxRow>(
         `SELECT seq, id, user_id, category, title, body, data, created_at, read_at FROM notify.inbox
          WHERE seq > $1 AND user_id = ANY($2::uuid[]) ORDER BY seq LIMIT 1000`,
         [seq, userIds],
       );
     },
 
-    async markRead(tx: SqlExecutor, userId: string, id: string, at: Date): Promise<boolean> {
-      const [row] = await tx.query<{ id: string }>(
+    async markRead(userId: string, id: string, at: Date): Promise<boolean> {
+      const [row] = await db.query<{ id: string }>(
         `UPDATE notify.inbox SET read_at = coalesce(read_at, $3) WHERE user_id = $1 AND id = $2 RETURNING id`,
         [userId, id, at],
       );
       return row !== undefined;
     },
 
-    async markAllRead(tx: SqlExecutor, userId: string, at: Date): Promise<number> {
-      return tx.execute('UPDATE notify.inbox SET read_at = $2 WHERE user_id = $1 AND read_at IS NULL', [
+    async markAllRead(userId: string, at: Date): Promise<number> {
+      return db.execute('UPDATE notify.inbox SET read_at = $2 WHERE user_id = $1 AND read_at IS NULL', [
         userId,
         at,
       ]);
     },
 
-    async upsertFilm(
-      tx: SqlExecutor,
-      film: { id: string; title: string; access: string; genreIds: readonly string[] },
-    ): Promise<void> {
-      await tx.execute(
+    async upsertFilm(film: {
+      id: string;
+      title: string;
+      access: string;
+      genreIds: readonly string[];
+    }): Promise<void> {
+      await db.execute(
         `INSERT INTO notify.film (id, title, access, genre_ids) VALUES ($1, $2, $3, $4::uuid[])
          ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, access = EXCLUDED.access, genre_ids = EXCLUDED.genre_ids`,
         [film.id, film.title, film.access, film.genreIds],
       );
     },
 
-    async deleteFilm(tx: SqlExecutor, filmId: string): Promise<void> {
-      await tx.execute('DELETE FROM notify.film WHERE id = $1', [filmId]);
-      await tx.execute('DELETE FROM notify.bookmark WHERE film_id = $1', [filmId]);
-      await tx.execute('DELETE FROM notify.high_rating WHERE film_id = $1', [filmId]);
+    async deleteFilm(filmId: string): Promise<void> {
+      await db.execute('DELETE FROM notify.film WHERE id = $1', [filmId]);
+      await db.execute('DELETE FROM notify.bookmark WHERE film_id = $1', [filmId]);
+      await db.execute('DELETE FROM notify.high_rating WHERE film_id = $1', [filmId]);
     },
 
-    async filmTitle(tx: SqlExecutor, filmId: string): Promise<string | null> {
-      const [row] = await tx.query<{ title: string }>('SELECT title FROM notify.film WHERE id = $1', [
+    async filmTitle(filmId: string): Promise<string | null> {
+      const [row] = await db.query<{ title: string }>('SELECT title FROM notify.film WHERE id = $1', [
         filmId,
       ]);
       return row?.title ?? null;
     },
 
-    async setBookmark(tx: SqlExecutor, userId: string, filmId: string, on: boolean): Promise<void> {
+    async setBookmark(userId: string, filmId: string, on: boolean): Promise<void> {
       if (on)
-        await tx.execute(
+        await db.execute(
           'INSERT INTO notify.bookmark (user_id, film_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
           [userId, filmId],
         );
       else
-        await tx.execute('DELETE FROM notify.bookmark WHERE user_id = $1 AND film_id = $2', [userId, filmId]);
+        await db.execute('DELETE FROM notify.bookmark WHERE user_id = $1 AND film_id = $2', [userId, filmId]);
     },
 
     /** Keeps only ratings of 8 and above: the ones that say "more like this". */
-    async setRating(tx: SqlExecutor, userId: string, filmId: string, score: number | null): Promise<void> {
+    async setRating(userId: string, filmId: string, score: number | null): Promise<void> {
       if (score !== null && score >= 8)
-        await tx.execute(
+        await db.execute(
           `INSERT INTO notify.high_rating (user_id, film_id, score) VALUES ($1, $2, $3)
            ON CONFLICT (user_id, film_id) DO UPDATE SET score = EXCLUDED.score`,
           [userId, filmId, score],
         );
       else
-        await tx.execute('DELETE FROM notify.high_rating WHERE user_id = $1 AND film_id = $2', [
+        await db.execute('DELETE FROM notify.high_rating WHERE user_id = $1 AND film_id = $2', [
           userId,
           filmId,
         ]);
