@@ -9,7 +9,7 @@ import { platformErrors } from '../../platform/errors.js';
 import { catalogErrors } from './catalog.errors.js';
 import { event, type NewEvent } from '../../platform/events.js';
 import { emit } from '../../platform/outbox.js';
-import * as repo from './content.repository.js';
+import { createContentRepository, type ChangeInput } from './content.repository.js';
 import {
   AuditQuerySchema,
   BulkIdsSchema,
@@ -131,11 +131,13 @@ function fieldError(field: string, message: string) {
 export function createContentService(deps: ContentServiceDeps): ContentService {
   const { sql } = deps;
   const newId = deps.newId ?? randomUUID;
+  /** The content repository bound to `db` (the pool, or a transaction). */
+  const repo = (db: SqlExecutor) => createContentRepository(db);
 
   async function checkRefs(tx: SqlExecutor, input: Partial<FilmInput>): Promise<void> {
-    const genres = await repo.missingIds(tx, 'genre', [...new Set(input.genre_ids ?? [])]);
+    const genres = await repo(tx).missingIds('genre', [...new Set(input.genre_ids ?? [])]);
     if (genres.length > 0) throw fieldError('/genre_ids', `unknown genre id(s): ${genres.join(', ')}`);
-    const persons = await repo.missingIds(tx, 'person', [
+    const persons = await repo(tx).missingIds('person', [
       ...new Set((input.persons ?? []).map((p) => p.person_id)),
     ]);
     if (persons.length > 0) throw fieldError('/persons', `unknown person id(s): ${persons.join(', ')}`);
@@ -151,8 +153,8 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
     });
   }
 
-  async function logAndEmit(tx: SqlExecutor, changes: repo.ChangeInput[], events: NewEvent[]): Promise<void> {
-    await repo.logChanges(tx, changes);
+  async function logAndEmit(tx: SqlExecutor, changes: ChangeInput[], events: NewEvent[]): Promise<void> {
+    await repo(tx).logChanges(changes);
     await emit(tx, events);
   }
 
@@ -195,7 +197,7 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
   }
 
   const byId = (kind: 'genre' | 'person', db: SqlExecutor, id: string, lock = false) =>
-    kind === 'genre' ? repo.genreById(db, id, lock) : repo.personById(db, id, lock);
+    kind === 'genre' ? repo(db).genreById(id, lock) : repo(db).personById(id, lock);
 
   async function deleteNamed(kind: 'genre' | 'person', id: string, actor: Actor, expectedVersion?: number) {
     checkId(id);
@@ -203,8 +205,8 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
       const current = await byId(kind, tx, id, true);
       if (!current) throw catalogErrors[kind === 'genre' ? 'GENRE_NOT_FOUND' : 'PERSON_NOT_FOUND']();
       versionCheck(kind, current.version, expectedVersion);
-      const filmIds = await repo.linkedFilmIds(tx, kind, id);
-      await repo.deleteNamed(tx, kind, id);
+      const filmIds = await repo(tx).linkedFilmIds(kind, id);
+      await repo(tx).deleteNamed(kind, id);
       const before = namedState(kind, current);
       await logAndEmit(
         tx,
@@ -237,8 +239,8 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
       checkId(filmId);
       return sql.transaction(async (tx) => {
         await checkRefs(tx, data);
-        if (await repo.filmById(tx, filmId)) throw catalogErrors.FILM_EXISTS();
-        await repo.insertFilm(tx, {
+        if (await repo(tx).filmById(filmId)) throw catalogErrors.FILM_EXISTS();
+        await repo(tx).insertFilm({
           id: filmId,
           title: data.title,
           description: data.description ?? null,
@@ -247,9 +249,9 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
           type: data.type ?? 'movie',
           access: data.access ?? 'FREE',
         });
-        await repo.replaceFilmGenres(tx, filmId, [...new Set(data.genre_ids ?? [])]);
-        await repo.replaceFilmPersons(tx, filmId, dedupePersons(data.persons));
-        const film = (await repo.filmById(tx, filmId))!;
+        await repo(tx).replaceFilmGenres(filmId, [...new Set(data.genre_ids ?? [])]);
+        await repo(tx).replaceFilmPersons(filmId, dedupePersons(data.persons));
+        const film = (await repo(tx).filmById(filmId))!;
         const after = filmState(film);
         await logAndEmit(
           tx,
@@ -277,7 +279,7 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
       checkDate(data.creation_date, '/creation_date');
       return sql
         .transaction(async (tx) => {
-          const current = await repo.filmById(tx, id, true);
+          const current = await repo(tx).filmById(id, true);
           if (!current) throw catalogErrors.FILM_NOT_FOUND();
           versionCheck('film', current.version, expectedVersion);
           await checkRefs(tx, data);
@@ -290,10 +292,10 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
             type: data.type ?? current.type,
             access: data.access ?? current.access,
           };
-          await repo.updateFilmRow(tx, next);
-          if (data.genre_ids) await repo.replaceFilmGenres(tx, id, [...new Set(data.genre_ids)]);
-          if (data.persons) await repo.replaceFilmPersons(tx, id, dedupePersons(data.persons));
-          const film = (await repo.filmById(tx, id))!;
+          await repo(tx).updateFilmRow(next);
+          if (data.genre_ids) await repo(tx).replaceFilmGenres(id, [...new Set(data.genre_ids)]);
+          if (data.persons) await repo(tx).replaceFilmPersons(id, dedupePersons(data.persons));
+          const film = (await repo(tx).filmById(id))!;
           const diff = diffOf(filmState(current), filmState(film));
           if (Object.keys(diff).length === 0) {
             // Nothing changed: undo the version bump by rolling back, report the current state.
@@ -331,10 +333,10 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
     async deleteFilm(id, actor, expectedVersion) {
       checkId(id);
       await sql.transaction(async (tx) => {
-        const current = await repo.filmById(tx, id, true);
+        const current = await repo(tx).filmById(id, true);
         if (!current) throw catalogErrors.FILM_NOT_FOUND();
         versionCheck('film', current.version, expectedVersion);
-        await repo.deleteFilms(tx, [id]);
+        await repo(tx).deleteFilms([id]);
         const before = filmState(current);
         await logAndEmit(
           tx,
@@ -357,29 +359,28 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
 
     async getFilm(id) {
       if (!new RegExp(Uuid.pattern!).test(id)) return null;
-      return repo.filmById(sql, id);
+      return repo(sql).filmById(id);
     },
 
     async listFilms(query) {
       const q = validate(FilmListQuerySchema, query);
       const order = orderBy(q.sort, FILM_SORTS, '-modified', 'f.id');
-      const { ids, total } = await repo.searchFilmIds(
-        sql,
+      const { ids, total } = await repo(sql).searchFilmIds(
         q,
         order,
         q.page_size,
         (q.page_number - 1) * q.page_size,
       );
-      return { items: await repo.filmsByIds(sql, ids), total };
+      return { items: await repo(sql).filmsByIds(ids), total };
     },
 
     async bulkSetAccess(ids, access, actor) {
       const list = [...new Set(validate(BulkIdsSchema, ids, '/ids').map((i) => i.toLowerCase()))];
       validate(AccessLevelSchema, access, '/access');
       return sql.transaction(async (tx) => {
-        const changed = await repo.setAccess(tx, list, access);
+        const changed = await repo(tx).setAccess(list, access);
         const ids = changed.map((c) => c.id);
-        const films = await repo.filmFactsOf(tx, ids);
+        const films = await repo(tx).filmFactsOf(ids);
         await logAndEmit(
           tx,
           changed.map((c) => ({
@@ -401,11 +402,8 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
     async bulkDeleteFilms(ids, actor) {
       const list = [...new Set(validate(BulkIdsSchema, ids, '/ids').map((i) => i.toLowerCase()))];
       return sql.transaction(async (tx) => {
-        const current = await repo.filmsByIds(tx, list, true);
-        const deleted = await repo.deleteFilms(
-          tx,
-          current.map((f) => f.id),
-        );
+        const current = await repo(tx).filmsByIds(list, true);
+        const deleted = await repo(tx).deleteFilms(current.map((f) => f.id));
         await logAndEmit(
           tx,
           current.map((f) => ({
@@ -430,10 +428,10 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
       checkId(genreId);
       return guardGenreName(() =>
         sql.transaction(async (tx) => {
-          if (await repo.genreNameTaken(tx, data.name)) throw catalogErrors.GENRE_NAME_TAKEN();
-          if (await repo.genreById(tx, genreId)) throw catalogErrors.GENRE_EXISTS();
-          await repo.insertGenre(tx, { id: genreId, name: data.name, description: data.description ?? null });
-          const genre = (await repo.genreById(tx, genreId))!;
+          if (await repo(tx).genreNameTaken(data.name)) throw catalogErrors.GENRE_NAME_TAKEN();
+          if (await repo(tx).genreById(genreId)) throw catalogErrors.GENRE_EXISTS();
+          await repo(tx).insertGenre({ id: genreId, name: data.name, description: data.description ?? null });
+          const genre = (await repo(tx).genreById(genreId))!;
           const after = namedState('genre', genre);
           await logAndEmit(
             tx,
@@ -461,7 +459,7 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
       const data = validate(GenrePatchSchema, patch);
       return guardGenreName(() =>
         sql.transaction(async (tx) => {
-          const current = await repo.genreById(tx, id, true);
+          const current = await repo(tx).genreById(id, true);
           if (!current) throw catalogErrors.GENRE_NOT_FOUND();
           versionCheck('genre', current.version, expectedVersion);
           const next = {
@@ -474,10 +472,10 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
             description: next.description,
           });
           if (Object.keys(diff).length === 0) return current;
-          if (data.name !== undefined && (await repo.genreNameTaken(tx, data.name, id)))
+          if (data.name !== undefined && (await repo(tx).genreNameTaken(data.name, id)))
             throw catalogErrors.GENRE_NAME_TAKEN();
-          await repo.updateGenreRow(tx, next);
-          const genre = (await repo.genreById(tx, id))!;
+          await repo(tx).updateGenreRow(next);
+          const genre = (await repo(tx).genreById(id))!;
           await logAndEmit(
             tx,
             [
@@ -503,13 +501,12 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
 
     async getGenre(id) {
       if (!new RegExp(Uuid.pattern!).test(id)) return null;
-      return repo.genreById(sql, id);
+      return repo(sql).genreById(id);
     },
 
     async listGenres(query) {
       const q = validate(NamedListQuerySchema, query);
-      return repo.listNamed<GenreRecord>(
-        sql,
+      return repo(sql).listNamed<GenreRecord>(
         'genre',
         q.q,
         orderBy(q.sort, NAMED_SORTS.genre, 'name', 'id'),
@@ -523,9 +520,9 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
       const personId = (id ?? newId()).toLowerCase();
       checkId(personId);
       return sql.transaction(async (tx) => {
-        if (await repo.personById(tx, personId)) throw catalogErrors.PERSON_EXISTS();
-        await repo.insertPerson(tx, { id: personId, full_name: data.full_name });
-        const person = (await repo.personById(tx, personId))!;
+        if (await repo(tx).personById(personId)) throw catalogErrors.PERSON_EXISTS();
+        await repo(tx).insertPerson({ id: personId, full_name: data.full_name });
+        const person = (await repo(tx).personById(personId))!;
         const after = namedState('person', person);
         await logAndEmit(
           tx,
@@ -551,14 +548,14 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
       checkId(id);
       const data = validate(PersonPatchSchema, patch);
       return sql.transaction(async (tx) => {
-        const current = await repo.personById(tx, id, true);
+        const current = await repo(tx).personById(id, true);
         if (!current) throw catalogErrors.PERSON_NOT_FOUND();
         versionCheck('person', current.version, expectedVersion);
         const next = { id, full_name: data.full_name ?? current.full_name };
         const diff = diffOf(namedState('person', current), { full_name: next.full_name });
         if (Object.keys(diff).length === 0) return current;
-        await repo.updatePersonRow(tx, next);
-        const person = (await repo.personById(tx, id))!;
+        await repo(tx).updatePersonRow(next);
+        const person = (await repo(tx).personById(id))!;
         await logAndEmit(
           tx,
           [
@@ -583,13 +580,12 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
 
     async getPerson(id) {
       if (!new RegExp(Uuid.pattern!).test(id)) return null;
-      return repo.personById(sql, id);
+      return repo(sql).personById(id);
     },
 
     async listPersons(query) {
       const q = validate(NamedListQuerySchema, query);
-      return repo.listNamed<PersonRecord>(
-        sql,
+      return repo(sql).listNamed<PersonRecord>(
         'person',
         q.q,
         orderBy(q.sort, NAMED_SORTS.person, 'full_name', 'id'),
@@ -601,12 +597,12 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
     async history(entity, id) {
       checkId(id);
       validate(AuditQuerySchema.properties.entity, entity, '/entity');
-      return (await repo.changes(sql, { entity, id }, 1000, 0)).items;
+      return (await repo(sql).changes({ entity, id }, 1000, 0)).items;
     },
 
     async audit(query) {
       const q = validate(AuditQuerySchema, query);
-      return repo.changes(sql, q, q.page_size, (q.page_number - 1) * q.page_size);
+      return repo(sql).changes(q, q.page_size, (q.page_number - 1) * q.page_size);
     },
   };
   return service;

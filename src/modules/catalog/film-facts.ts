@@ -8,11 +8,12 @@
 import type { Sql } from '../../ports/sql.js';
 import type { FactSource } from '../../platform/projection.js';
 import type { FilmFacts } from './content.events.js';
-import { filmFactsMark, filmFactsPage } from './content.repository.js';
+import { createContentRepository } from './content.repository.js';
 
 export function filmFactSource(sql: Sql): FactSource<FilmFacts> {
+  const content = createContentRepository(sql);
   return {
-    mark: () => filmFactsMark(sql),
-    page: (after, limit) => filmFactsPage(sql, after, limit),
+    mark: () => content.filmFactsMark(),
+    page: (after, limit) => content.filmFactsPage(after, limit),
   };
 }

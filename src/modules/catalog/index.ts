@@ -1,6 +1,7 @@
 import './content.events.js';
 import type { ModuleDefinition } from '../../platform/module.js';
 import { createCatalogReadApi } from './catalog.routes.js';
+import { createContentRepository } from './content.repository.js';
 import { createContentService } from './content.service.js';
 import { createReadModel } from './read-model.js';
 import type { CatalogModuleService } from './content.types.js';
@@ -37,10 +38,7 @@ export const catalogModule: ModuleDefinition = {
       // cached before it are stale.
       refresh: () => service.readModel.bumpVersion(),
       async seed() {
-        const [row] = await ctx.sql.query<{ any: boolean }>(
-          'SELECT EXISTS (SELECT 1 FROM content.film_work) AS any',
-        );
-        if (row?.any) return [];
+        if (await createContentRepository(ctx.sql).anyFilm()) return [];
         const started = Date.now();
         const counts = await generateCatalog(ctx.sql, DEMO_CATALOGUE);
         await service.readModel.rebuild();

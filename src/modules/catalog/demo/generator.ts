@@ -6,6 +6,7 @@
  */
 import type { Sql } from '../../../ports/sql.js';
 import * as w from './words.js';
+import { createDemoRepository } from './demo.repository.js';
 
 export interface GenerateOptions {
   films: number;
@@ -172,29 +173,15 @@ export function demoData(options: GenerateOptions) {
 export async function generateCatalog(sql: Sql, options: GenerateOptions): Promise<GeneratedCounts> {
   const batchSize = options.batchSize ?? 5000;
   const { genres, persons, film } = demoData(options);
-  const [role] = await sql.query<{ superuser: boolean }>(
-    'SELECT rolsuper AS superuser FROM pg_roles WHERE rolname = current_user',
-  );
-  const superuser = role?.superuser === true;
-  await sql.execute(
-    `INSERT INTO content.genre (id, name, description)
-     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING`,
-    [genres.map((g) => g.id), genres.map((g) => g.name), genres.map((g) => g.description)],
-  );
+  const demo = createDemoRepository(sql);
+  const superuser = await demo.isSuperuser();
+  await demo.insertGenres(genres);
   // A genre name that already exists keeps its row: link films to that one.
-  const existing = await sql.query<{ id: string; name: string }>(
-    'SELECT id, lower(name) AS name FROM content.genre WHERE lower(name) = ANY($1::text[])',
-    [genres.map((g) => g.name.toLowerCase())],
-  );
+  const existing = await demo.genresByLowerName(genres.map((g) => g.name.toLowerCase()));
   const genreIds = new Map(existing.map((g) => [g.name, g.id]));
   const genreId = (i: number) => genreIds.get(genres[i]!.name.toLowerCase()) ?? genres[i]!.id;
-  for (let i = 0; i < persons.length; i += batchSize * 4) {
-    const part = persons.slice(i, i + batchSize * 4);
-    await sql.execute(
-      `INSERT INTO content.person (id, full_name) SELECT * FROM unnest($1::uuid[], $2::text[]) ON CONFLICT DO NOTHING`,
-      [part.map((p) => p.id), part.map((p) => p.full_name)],
-    );
-  }
+  for (let i = 0; i < persons.length; i += batchSize * 4)
+    await demo.insertPersons(persons.slice(i, i + batchSize * 4));
   let genreLinks = 0;
   let personLinks = 0;
   let done = 0;
@@ -204,34 +191,13 @@ export async function generateCatalog(sql: Sql, options: GenerateOptions): Promi
     const gl = films.flatMap((f) => f.genres.map((g) => [f.id, genreId(g)] as const));
     const pl = films.flatMap((f) => f.persons.map((p) => [f.id, persons[p.index]!.id, p.role] as const));
     await sql.transaction(async (tx) => {
+      const batch = createDemoRepository(tx);
       // The rows are consistent by construction: skip the per-row foreign-key triggers, which
       // cost more than the inserts themselves (needs a superuser; otherwise they stay on).
-      if (superuser) await tx.execute('SET LOCAL session_replication_role = replica');
-      await tx.execute(
-        `INSERT INTO content.film_work (id, title, description, creation_date, rating, type, access)
-         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::date[], $5::float8[], $6::text[], $7::text[])
-         ON CONFLICT DO NOTHING`,
-        [
-          films.map((f) => f.id),
-          films.map((f) => f.title),
-          films.map((f) => f.description),
-          films.map((f) => f.creation_date),
-          films.map((f) => f.rating),
-          films.map((f) => f.type),
-          films.map((f) => f.access),
-        ],
-      );
-      await tx.execute(
-        `INSERT INTO content.genre_film_work (id, film_work_id, genre_id)
-         SELECT gen_random_uuid(), f, g FROM unnest($1::uuid[], $2::uuid[]) AS u(f, g) ON CONFLICT DO NOTHING`,
-        [gl.map((l) => l[0]), gl.map((l) => l[1])],
-      );
-      await tx.execute(
-        `INSERT INTO content.person_film_work (id, film_work_id, person_id, role)
-         SELECT gen_random_uuid(), f, p, r FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS u(f, p, r)
-         ON CONFLICT DO NOTHING`,
-        [pl.map((l) => l[0]), pl.map((l) => l[1]), pl.map((l) => l[2])],
-      );
+      if (superuser) await batch.skipForeignKeyTriggers();
+      await batch.insertFilms(films);
+      await batch.insertGenreLinks(gl);
+      await batch.insertPersonLinks(pl);
     });
     genreLinks += gl.length;
     personLinks += pl.length;

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import type { Command, CommandContext } from '../../../platform/module.js';
 import { emit } from '../../../platform/outbox.js';
 import { event } from '../../../platform/events.js';
-import { filmFactsOf } from '../content.repository.js';
+import { createContentRepository } from '../content.repository.js';
 import type { CatalogModuleService } from '../content.types.js';
 import { importElasticdump } from './elasticdump.js';
 import { DEFAULT_LIMITS, ImportAborted, type ImportLimits, type ImportReport } from './importer.js';
@@ -112,9 +112,10 @@ export const importCommand: Command = {
       // Other modules (and an etl worker elsewhere) hear about the films through the outbox.
       const ids = [...result.touched.films];
       await sql.transaction(async (tx) => {
+        const content = createContentRepository(tx);
         for (let i = 0; i < ids.length; i += 1000) {
           const filmIds = ids.slice(i, i + 1000);
-          const films = await filmFactsOf(tx, filmIds);
+          const films = await content.filmFactsOf(filmIds);
           await emit(tx, [event('content.films.bulk_changed', 'import', { filmIds, films })]);
         }
       });
