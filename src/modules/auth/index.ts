@@ -19,6 +19,8 @@ import { createKeyStore, type KeyStore } from './keys.js';
 import { createOAuth } from './oauth.js';
 import { checkPassword, createPasswordHasher } from './passwords.js';
 import { createRateLimiter } from './rate-limit.js';
+import { createRoleRepository } from './role.repository.js';
+import { createUserRepository } from './user.repository.js';
 import { createRolesService, type RolesService } from './roles.service.js';
 
 export type { AuthService } from './auth.service.js';
@@ -98,12 +100,7 @@ export const authModule: ModuleDefinition = {
     await auth.ensurePartitions();
     const maintenance = setInterval(() => {
       auth.ensurePartitions().catch((e: unknown) => logger.warn({ err: e }, 'login history partitions'));
-      sql
-        .execute(
-          `DELETE FROM auth.one_time_tokens WHERE expires_at < now() - interval '1 day';
-           `.trim(),
-        )
-        .catch(() => 0);
+      auth.pruneTokens().catch(() => 0);
       auth.pruneThrottle().catch(() => 0);
     }, MAINTENANCE_MS);
     maintenance.unref();
@@ -113,17 +110,10 @@ export const authModule: ModuleDefinition = {
       email: string;
       password: string;
     }): Promise<'created' | 'promoted' | 'unchanged'> {
-      const [existing] = await sql.query<{ id: string; is_admin: boolean }>(
-        `SELECT u.id, EXISTS (SELECT 1 FROM auth.user_roles r WHERE r.user_id = u.id AND r.role_code = 'ADMIN') AS is_admin
-         FROM auth.users u WHERE lower(u.login) = lower($1)`,
-        [input.login],
-      );
+      const existing = await createUserRepository(sql).adminStatus(input.login);
       if (existing) {
         if (existing.is_admin) return 'unchanged';
-        await sql.query(
-          `INSERT INTO auth.user_roles (user_id, role_code) VALUES ($1, 'ADMIN') ON CONFLICT DO NOTHING`,
-          [existing.id],
-        );
+        await createRoleRepository(sql).grantAdmin(existing.id);
         return 'promoted';
       }
       checkPassword(input.password, { login: input.login, email: input.email });
@@ -150,10 +140,7 @@ export const authModule: ModuleDefinition = {
       // `kino keys rotate` beside a running server: publish and sign with the new key now.
       refresh: () => keys.reload(),
       async seed(options = { terminal: false }) {
-        const [row] = await sql.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM auth.user_roles WHERE role_code = 'ADMIN'`,
-        );
-        if ((row?.n ?? 0) > 0) return [];
+        if ((await createRoleRepository(sql).holderCount('ADMIN')) > 0) return [];
         const login = 'admin';
         const password = randomToken(15);
         await ensureSuperuser({ login, email: 'admin@kinoservice.local', password });

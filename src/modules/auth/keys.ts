@@ -29,6 +29,7 @@ import {
   type TokenAlgorithm,
 } from '../../platform/tokens.js';
 import type { Sealer } from './crypto.js';
+import { createKeyRepository, type KeyRow } from './key.repository.js';
 
 interface LoadedKey {
   kid: string;
@@ -39,15 +40,6 @@ interface LoadedKey {
   sign: (claims: Record<string, unknown>) => string;
   createdAt: Date;
   retiredAt: Date | null;
-}
-
-interface KeyRow {
-  kid: string;
-  alg: TokenAlgorithm;
-  public_jwk: JWK;
-  private_enc: string;
-  created_at: Date;
-  retired_at: Date | null;
 }
 
 export interface KeyStore {
@@ -78,6 +70,7 @@ export interface KeyStoreDeps {
 
 export function createKeyStore(deps: KeyStoreDeps): KeyStore {
   const { sql, sealer, clock, logger } = deps;
+  const repo = createKeyRepository(sql);
   let keys: LoadedKey[] = [];
   let lastReload = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -101,11 +94,7 @@ export function createKeyStore(deps: KeyStoreDeps): KeyStore {
   }
 
   async function reload(): Promise<void> {
-    const rows = await sql.query<KeyRow>(
-      `SELECT kid, alg, public_jwk, private_enc, created_at, retired_at FROM auth.signing_keys
-       WHERE publish_until IS NULL OR publish_until > $1 ORDER BY created_at DESC, kid`,
-      [clock.now()],
-    );
+    const rows = await repo.published(clock.now());
     const loaded: LoadedKey[] = [];
     for (const row of rows) {
       const known = keys.find((k) => k.kid === row.kid);
@@ -155,16 +144,11 @@ export function createKeyStore(deps: KeyStoreDeps): KeyStore {
     async init() {
       await sql.transaction(async (tx) => {
         // Replicas starting together: one creates the first key, the others then see it.
-        await tx.query(`SELECT pg_advisory_xact_lock(4823030)`);
-        const [row] = await tx.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM auth.signing_keys WHERE retired_at IS NULL`,
-        );
-        if ((row?.n ?? 0) === 0) {
+        const keySet = createKeyRepository(tx);
+        await keySet.lockKeySet();
+        if ((await keySet.activeCount()) === 0) {
           const key = await generate(deps.algorithm);
-          await tx.query(
-            `INSERT INTO auth.signing_keys (kid, alg, public_jwk, private_enc, created_at) VALUES ($1, $2, $3::jsonb, $4, $5)`,
-            [key.kid, key.alg, JSON.stringify(key.public_jwk), key.private_enc, key.created_at],
-          );
+          await keySet.insert(key);
           logger.info({ kid: key.kid, alg: key.alg }, 'signing key generated');
         }
       });
@@ -203,15 +187,9 @@ export function createKeyStore(deps: KeyStoreDeps): KeyStore {
     async rotate() {
       const key = await generate(deps.algorithm);
       await sql.transaction(async (tx) => {
-        await tx.query(
-          `UPDATE auth.signing_keys SET retired_at = $1, publish_until = $1::timestamptz + make_interval(secs => $2)
-           WHERE retired_at IS NULL`,
-          [clock.now(), deps.publishSeconds],
-        );
-        await tx.query(
-          `INSERT INTO auth.signing_keys (kid, alg, public_jwk, private_enc, created_at) VALUES ($1, $2, $3::jsonb, $4, $5)`,
-          [key.kid, key.alg, JSON.stringify(key.public_jwk), key.private_enc, key.created_at],
-        );
+        const keySet = createKeyRepository(tx);
+        await keySet.retireActive(clock.now(), deps.publishSeconds);
+        await keySet.insert(key);
       });
       await reload();
       return key.kid;

@@ -15,12 +15,13 @@ import type { Clock } from '../../platform/clock.js';
 import type { Config, OAuthProviderConfig } from '../../platform/config.js';
 import { AppError, badRequest, notFound, unauthorized, unavailable } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
-import { users } from './auth.repository.js';
 import { clientOf } from './auth.routes.js';
 import type { AuthService, TokenPair } from './auth.service.js';
 import { hashToken, randomToken } from './crypto.js';
+import { createOAuthRepository } from './oauth.repository.js';
 import type { RateLimiter } from './rate-limit.js';
 import * as S from './auth.schemas.js';
+import { createUserRepository } from './user.repository.js';
 
 const STATE_SECONDS = 600;
 
@@ -189,6 +190,8 @@ export function createOAuth(deps: {
   limiter: RateLimiter;
 }) {
   const { sql, clock, logger, config, auth, limiter } = deps;
+  const users = createUserRepository(sql);
+  const repo = createOAuthRepository(sql);
   const providers = new Map<string, Provider>();
   for (const [name, c] of Object.entries(config.authOauthProviders ?? {}))
     providers.set(name, buildProvider(name, c, logger));
@@ -217,19 +220,15 @@ export function createOAuth(deps: {
     const verifier = client.randomPKCECodeVerifier();
     const nonce = client.randomNonce();
     const browser = randomToken(32);
-    await sql.query(
-      `INSERT INTO auth.oauth_states (state_hash, provider, code_verifier, nonce, return_to, expires_at, browser_hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [
-        hashToken(state),
-        name,
-        verifier,
-        nonce,
-        returnTo ?? null,
-        new Date(clock.now().getTime() + STATE_SECONDS * 1000),
-        hashToken(browser),
-      ],
-    );
+    await repo.insertState({
+      stateHash: hashToken(state),
+      provider: name,
+      codeVerifier: verifier,
+      nonce,
+      returnTo: returnTo ?? null,
+      expiresAt: new Date(clock.now().getTime() + STATE_SECONDS * 1000),
+      browserHash: hashToken(browser),
+    });
     const params: Record<string, string> = {
       redirect_uri: callbackUrl(name),
       scope: p.scope,
@@ -255,15 +254,10 @@ export function createOAuth(deps: {
     const browser = state ? readCookie(cookies, bindingCookieName(state, secureCookie)) : null;
     // Single use, and only in the browser that started it: the row is deleted by the first
     // callback that presents the state together with that browser's cookie.
-    const [row] =
+    const row =
       state && browser
-        ? await sql.query<{ code_verifier: string; nonce: string; return_to: string | null }>(
-            `DELETE FROM auth.oauth_states
-             WHERE state_hash = $1 AND provider = $2 AND expires_at > $3 AND browser_hash = $4
-             RETURNING code_verifier, nonce, return_to`,
-            [hashToken(state), name, clock.now(), hashToken(browser)],
-          )
-        : [];
+        ? await repo.takeState(hashToken(state), name, hashToken(browser), clock.now())
+        : undefined;
     if (!row || !state)
       throw badRequest('OAUTH_STATE_INVALID', 'The login attempt is unknown or has expired; start again.');
     if (url.searchParams.has('error'))
@@ -315,17 +309,14 @@ export function createOAuth(deps: {
   }
 
   async function findOrCreateUser(name: string, profile: Profile) {
-    const [linked] = await sql.query<{ user_id: string }>(
-      'SELECT user_id FROM auth.identities WHERE provider = $1 AND subject = $2',
-      [name, profile.subject],
-    );
+    const linked = await repo.linkedUser(name, profile.subject);
     if (linked) {
-      const user = await users.byId(sql, linked.user_id);
+      const user = await users.byId(linked);
       if (user?.is_active) return user;
       throw unauthorized('USER_NOT_FOUND', 'This account no longer exists.');
     }
     // Link to an existing account only when both sides proved the address (no pre-hijacking).
-    let user = profile.email && profile.emailVerified ? await users.byEmail(sql, profile.email) : undefined;
+    let user = profile.email && profile.emailVerified ? await users.byEmail(profile.email) : undefined;
     if (user && user.email_verified_at === null) user = undefined;
     if (!user) {
       const base = (profile.username ?? profile.email?.split('@')[0] ?? name)
@@ -333,7 +324,7 @@ export function createOAuth(deps: {
         .replace(/^[^A-Za-z0-9]+/, '')
         .slice(0, 40);
       const email =
-        profile.email && !(await users.byEmail(sql, profile.email))
+        profile.email && !(await users.byEmail(profile.email))
           ? profile.email
           : `${name}-${randomUUID()}@users.invalid`;
       user = await auth.createUser({
@@ -345,10 +336,7 @@ export function createOAuth(deps: {
         emailVerified: email === profile.email && profile.emailVerified,
       });
     }
-    await sql.query(
-      `INSERT INTO auth.identities (provider, subject, user_id, email) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-      [name, profile.subject, user.id, profile.email],
-    );
+    await repo.link(name, profile.subject, user.id, profile.email);
     return user;
   }
 

@@ -11,14 +11,12 @@ import { conflict, forbidden, notFound } from '../../platform/errors.js';
 import { event } from '../../platform/events.js';
 import { emit } from '../../platform/outbox.js';
 import type { Principal } from '../../platform/security.js';
-import { sessions, users, type SessionGrants, type UserRow } from './auth.repository.js';
-import { toPublicUser, type PublicUser } from './auth.service.js';
+import { toPublicUser, type PublicUser } from './account.model.js';
+import { createRoleRepository, type Role } from './role.repository.js';
+import { createSessionRepository, type SessionGrants } from './session.repository.js';
+import { createUserRepository, type UserRow } from './user.repository.js';
 
-export interface Role {
-  code: string;
-  description: string;
-  permissions: string[];
-}
+export type { Role } from './role.repository.js';
 
 /** Roles the product relies on: they cannot be deleted. */
 export const BUILT_IN_ROLES = ['ADMIN', 'SUB_USER', 'UNSUB_USER', 'ANONYMOUS'] as const;
@@ -39,16 +37,8 @@ export type RolesService = ReturnType<typeof createRolesService>;
 
 export function createRolesService(deps: RolesServiceDeps) {
   const { sql, clock } = deps;
-
-  async function loadRoles(db: SqlExecutor, code?: string): Promise<Role[]> {
-    return db.query<Role>(
-      `SELECT r.code, r.description,
-         coalesce(array_agg(rp.permission_code ORDER BY rp.permission_code) FILTER (WHERE rp.permission_code IS NOT NULL), '{}') AS permissions
-       FROM auth.roles r LEFT JOIN auth.role_permissions rp ON rp.role_code = r.code
-       WHERE $1::text IS NULL OR r.code = $1 GROUP BY r.code ORDER BY r.code`,
-      [code ?? null],
-    );
-  }
+  const users = createUserRepository(sql);
+  const rolesRepo = createRoleRepository(sql);
 
   function mustHold(actor: Principal, permissions: readonly string[]): void {
     const missing = permissions.filter((p) => !actor.permissions.has(p));
@@ -61,7 +51,7 @@ export function createRolesService(deps: RolesServiceDeps) {
 
   /** Acting on a user (roles, sessions) needs every permission that user holds. */
   async function mustOutrank(actor: Principal, userId: string): Promise<void> {
-    const { permissions } = await users.rolesAndPermissions(sql, userId);
+    const { permissions } = await users.rolesAndPermissions(userId);
     const missing = permissions.filter((p) => !actor.permissions.has(p));
     if (missing.length > 0)
       throw forbidden(
@@ -71,57 +61,47 @@ export function createRolesService(deps: RolesServiceDeps) {
   }
 
   async function checkPermissionsExist(db: SqlExecutor, permissions: readonly string[]): Promise<void> {
-    const rows = await db.query<{ code: string }>(
-      'SELECT code FROM auth.permissions WHERE code = ANY($1::text[])',
-      [[...permissions]],
-    );
-    const unknown = permissions.filter((p) => !rows.some((r) => r.code === p));
+    const existing = await createRoleRepository(db).existingPermissions(permissions);
+    const unknown = permissions.filter((p) => !existing.includes(p));
     if (unknown.length > 0)
       throw notFound('PERMISSION_NOT_FOUND', `Unknown permission(s): ${unknown.join(', ')}.`);
   }
 
   async function getRole(code: string, db: SqlExecutor = sql): Promise<Role> {
-    const [role] = await loadRoles(db, code);
+    const [role] = await createRoleRepository(db).list(code);
     if (!role) throw notFound('ROLE_NOT_FOUND', `No role ${code}.`);
     return role;
   }
 
   async function findUser(id: string): Promise<UserRow> {
-    const user = await users.byId(sql, id);
+    const user = await users.byId(id);
     if (!user) throw notFound('USER_NOT_FOUND', 'No user with this id.');
     return user;
   }
 
   async function emitRoles(tx: SqlExecutor, userId: string): Promise<void> {
-    const { roles } = await users.rolesAndPermissions(tx, userId);
+    const { roles } = await createUserRepository(tx).rolesAndPermissions(userId);
     await emit(tx, [event('auth.user.roles_changed', userId, { userId, roles })]);
   }
 
   return {
-    listRoles: () => loadRoles(sql),
+    listRoles: () => rolesRepo.list(),
     getRole,
-    async listPermissions(): Promise<{ code: string; description: string }[]> {
-      return sql.query('SELECT code, description FROM auth.permissions ORDER BY code');
-    },
+    listPermissions: () => rolesRepo.permissions(),
 
     async createRole(actor: Principal, input: Role): Promise<Role> {
       mustHold(actor, input.permissions);
       return sql.transaction(async (tx) => {
+        const txRoles = createRoleRepository(tx);
         await checkPermissionsExist(tx, input.permissions);
         try {
-          await tx.query(
-            'INSERT INTO auth.roles (code, description, created_at, updated_at) VALUES ($1, $2, $3, $3)',
-            [input.code, input.description, clock.now()],
-          );
+          await txRoles.insert(input.code, input.description, clock.now());
         } catch (error) {
           if (isSqlError(error, SqlState.uniqueViolation))
             throw conflict('ROLE_EXISTS', `Role ${input.code} exists.`);
           throw error;
         }
-        await tx.query(
-          'INSERT INTO auth.role_permissions (role_code, permission_code) SELECT $1, unnest($2::text[])',
-          [input.code, [...new Set(input.permissions)]],
-        );
+        await txRoles.addPermissions(input.code, input.permissions);
         return getRole(input.code, tx);
       });
     },
@@ -143,25 +123,19 @@ export function createRolesService(deps: RolesServiceDeps) {
         mustHold(actor, changed);
       }
       const { role, bumped } = await sql.transaction(async (tx) => {
+        const txRoles = createRoleRepository(tx);
         if (input.description !== undefined)
-          await tx.execute('UPDATE auth.roles SET description = $2, updated_at = $3 WHERE code = $1', [
-            code,
-            input.description,
-            clock.now(),
-          ]);
+          await txRoles.setDescription(code, input.description, clock.now());
         let bumped: SessionGrants[] = [];
         if (input.permissions) {
           await checkPermissionsExist(tx, input.permissions);
-          await tx.execute('DELETE FROM auth.role_permissions WHERE role_code = $1', [code]);
-          await tx.query(
-            'INSERT INTO auth.role_permissions (role_code, permission_code) SELECT $1, unnest($2::text[])',
-            [code, [...new Set(input.permissions)]],
-          );
+          await txRoles.clearPermissions(code);
+          await txRoles.addPermissions(code, input.permissions);
           const next = await getRole(code, tx);
           // Holders' tokens carry the old set until they refresh: the same transaction bumps
           // their sessions, so a refresh sees either the old grants and version or both new.
           if (next.permissions.join() !== current.permissions.join())
-            bumped = await sessions.bumpGrants(tx, { roleCode: code }, clock.now());
+            bumped = await createSessionRepository(tx).bumpGrants({ roleCode: code }, clock.now());
         }
         return { role: await getRole(code, tx), bumped };
       });
@@ -174,12 +148,9 @@ export function createRolesService(deps: RolesServiceDeps) {
       if ((BUILT_IN_ROLES as readonly string[]).includes(code))
         throw conflict('ROLE_PROTECTED', `${code} is a built-in role and cannot be deleted.`);
       mustHold(actor, role.permissions);
-      const holders = await sql.query<{ user_id: string }>(
-        'SELECT user_id FROM auth.user_roles WHERE role_code = $1',
-        [code],
-      );
-      await sql.execute('DELETE FROM auth.roles WHERE code = $1', [code]);
-      for (const h of holders) await deps.endSessions(h.user_id, 'role_removed');
+      const holders = await rolesRepo.holders(code);
+      await rolesRepo.delete(code);
+      for (const userId of holders) await deps.endSessions(userId, 'role_removed');
     },
 
     async listUsers(
@@ -187,30 +158,19 @@ export function createRolesService(deps: RolesServiceDeps) {
       page: number,
       size: number,
     ): Promise<{ rows: PublicUser[]; total: number }> {
-      const pattern = query ? `%${query.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
-      const where = `$1::text IS NULL OR login ILIKE $1 OR email ILIKE $1 OR first_name ILIKE $1 OR last_name ILIKE $1`;
-      const rows = await sql.query<UserRow>(
-        `SELECT id, login, email, password_hash, first_name, last_name, locale, email_verified_at, is_active,
-           failed_logins, locked_until, totp_secret, totp_enabled, created_at
-         FROM auth.users WHERE ${where} ORDER BY created_at, id LIMIT $2 OFFSET $3`,
-        [pattern, size, (page - 1) * size],
-      );
-      const [count] = await sql.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM auth.users WHERE ${where}`,
-        [pattern],
-      );
-      return { rows: rows.map(toPublicUser), total: count?.n ?? 0 };
+      const { rows, total } = await users.search(query, size, (page - 1) * size);
+      return { rows: rows.map(toPublicUser), total };
     },
 
     async getUser(id: string): Promise<PublicUser & { roles: string[] }> {
       const user = await findUser(id);
-      const { roles } = await users.rolesAndPermissions(sql, id);
+      const { roles } = await users.rolesAndPermissions(id);
       return { ...toPublicUser(user), roles };
     },
 
     async userPermissions(id: string): Promise<{ roles: string[]; permissions: string[] }> {
       await findUser(id);
-      return users.rolesAndPermissions(sql, id);
+      return users.rolesAndPermissions(id);
     },
 
     async assignRole(actor: Principal, userId: string, code: string): Promise<string[]> {
@@ -224,24 +184,16 @@ export function createRolesService(deps: RolesServiceDeps) {
       // Taking a role away counts as granting its permissions, as in removeRole.
       for (const other of exclusive) mustHold(actor, (await getRole(other)).permissions);
       const { roles, bumped } = await sql.transaction(async (tx) => {
-        const added = await tx.execute(
-          `INSERT INTO auth.user_roles (user_id, role_code, granted_at, granted_by) VALUES ($1, $2, $3, $4)
-           ON CONFLICT DO NOTHING`,
-          [userId, code, clock.now(), actor.userId],
-        );
-        const removed =
-          exclusive.length === 0
-            ? 0
-            : await tx.execute(
-                'DELETE FROM auth.user_roles WHERE user_id = $1 AND role_code = ANY($2::text[])',
-                [userId, exclusive],
-              );
+        const txRoles = createRoleRepository(tx);
+        const txUsers = createUserRepository(tx);
+        const added = await txRoles.grant(userId, code, clock.now(), actor.userId);
+        const removed = exclusive.length === 0 ? 0 : await txRoles.revoke(userId, exclusive);
         if (added === 0 && removed === 0)
-          return { roles: (await users.rolesAndPermissions(tx, userId)).roles, bumped: [] };
+          return { roles: (await txUsers.rolesAndPermissions(userId)).roles, bumped: [] };
         await emitRoles(tx, userId);
         return {
-          roles: (await users.rolesAndPermissions(tx, userId)).roles,
-          bumped: await sessions.bumpGrants(tx, { userId }, clock.now()),
+          roles: (await txUsers.rolesAndPermissions(userId)).roles,
+          bumped: await createSessionRepository(tx).bumpGrants({ userId }, clock.now()),
         };
       });
       await deps.grantsChanged(bumped);
@@ -266,31 +218,16 @@ export function createRolesService(deps: RolesServiceDeps) {
           'An account is subscribed (SUB_USER) or not (UNSUB_USER); assign SUB_USER instead.',
         );
       const roles = await sql.transaction(async (tx) => {
-        if (code === 'ADMIN') {
-          // Serialise ADMIN removals so two admins cannot remove each other at once.
-          await tx.query(`SELECT code FROM auth.roles WHERE code = 'ADMIN' FOR UPDATE`);
-          const [row] = await tx.query<{ n: number }>(
-            `SELECT count(*)::int AS n FROM auth.user_roles ur JOIN auth.users u ON u.id = ur.user_id
-             WHERE ur.role_code = 'ADMIN' AND u.is_active AND ur.user_id <> $1`,
-            [userId],
-          );
-          if ((row?.n ?? 0) === 0)
-            throw conflict('LAST_ADMIN', 'The last administrator cannot lose the ADMIN role.');
-        }
-        const removed = await tx.execute(
-          'DELETE FROM auth.user_roles WHERE user_id = $1 AND role_code = $2',
-          [userId, code],
-        );
+        const txRoles = createRoleRepository(tx);
+        // Serialise ADMIN removals so two admins cannot remove each other at once.
+        if (code === 'ADMIN' && (await txRoles.lockOtherAdmins(userId)) === 0)
+          throw conflict('LAST_ADMIN', 'The last administrator cannot lose the ADMIN role.');
+        const removed = await txRoles.revoke(userId, [code]);
         if (removed === 0) throw notFound('ROLE_NOT_ASSIGNED', `The user does not have the role ${code}.`);
         // Losing the subscription leaves the account unsubscribed, never without either role.
-        if (code === 'SUB_USER')
-          await tx.query(
-            `INSERT INTO auth.user_roles (user_id, role_code, granted_at, granted_by)
-             VALUES ($1, 'UNSUB_USER', $2, $3) ON CONFLICT DO NOTHING`,
-            [userId, clock.now(), actor.userId],
-          );
+        if (code === 'SUB_USER') await txRoles.grant(userId, 'UNSUB_USER', clock.now(), actor.userId);
         await emitRoles(tx, userId);
-        return (await users.rolesAndPermissions(tx, userId)).roles;
+        return (await createUserRepository(tx).rolesAndPermissions(userId)).roles;
       });
       await deps.endSessions(userId, 'role_removed');
       return roles;
