@@ -16,7 +16,8 @@ import { authRoutes } from './auth.routes.js';
 import { createAuthService, type AuthService } from './auth.service.js';
 import { createSealer, masterSecret, randomToken } from './crypto.js';
 import { createKeyStore, type KeyStore } from './keys.js';
-import { createOAuth } from './oauth.js';
+import { oauthRoutes } from './oauth.routes.js';
+import { createOAuthService } from './oauth.service.js';
 import { checkPassword, createPasswordHasher } from './passwords.js';
 import { createRateLimiter } from './rate-limit.js';
 import { createRoleRepository } from './role.repository.js';
@@ -77,7 +78,7 @@ export const authModule: ModuleDefinition = {
       enabled: config.rateLimit,
       perMinute: config.authRateLimit,
     });
-    const oauth = createOAuth({ sql, clock, logger, config, auth, limiter });
+    const oauth = createOAuthService({ sql, clock, logger, config, accounts: auth, sessions: auth });
 
     // Verified against the same clock the tokens are signed with. The verifier is process-wide:
     // closing this module puts back the one it replaced, so a kernel started and stopped beside
@@ -132,7 +133,7 @@ export const authModule: ModuleDefinition = {
       await app.register(authRoutes({ auth, keys, limiter }));
       await app.register(accountRoutes({ auth, limiter }));
       await app.register(adminRoutes({ roles, auth }));
-      await app.register(oauth.routes);
+      await app.register(oauthRoutes({ oauth, limiter, config }));
     };
     return {
       service,
