@@ -1,5 +1,5 @@
 /** The only SQL of the files module: file metadata and the film projection, schema `files`. */
-import type { Sql, SqlExecutor } from '../../ports/sql.js';
+import type { SqlExecutor } from '../../ports/sql.js';
 import type { AccessLevel } from '../catalog/index.js';
 import type { FileKind } from './files.ingest.js';
 
@@ -29,10 +29,10 @@ export interface ListQuery {
 const COLUMNS =
   'f.id, f.short_name, f.blob_key, f.filename, f.size, f.content_type, f.sha256, f.kind, f.film_id, f.created_by, f.created_at';
 
-export function createFilesRepository(sql: Sql) {
+export function createFilesRepository(db: SqlExecutor) {
   return {
-    async insert(tx: SqlExecutor, row: NewFileRow): Promise<FileRow> {
-      const [created] = await tx.query<FileRow>(
+    async insert(row: NewFileRow): Promise<FileRow> {
+      const [created] = await db.query<FileRow>(
         `INSERT INTO files.file AS f (id, short_name, blob_key, filename, size, content_type, sha256, kind, film_id, created_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${COLUMNS}`,
         [
@@ -51,11 +51,8 @@ export function createFilesRepository(sql: Sql) {
       return created!;
     },
 
-    async find(
-      id: string,
-      tx: SqlExecutor = sql,
-    ): Promise<(FileRow & { access: AccessLevel | null }) | null> {
-      const [row] = await tx.query<FileRow & { access: AccessLevel | null }>(
+    async find(id: string): Promise<(FileRow & { access: AccessLevel | null }) | null> {
+      const [row] = await db.query<FileRow & { access: AccessLevel | null }>(
         `SELECT ${COLUMNS}, fm.access FROM files.file f LEFT JOIN files.film fm ON fm.id = f.film_id WHERE f.id = $1`,
         [id],
       );
@@ -73,20 +70,20 @@ export function createFilesRepository(sql: Sql) {
       const where = `($1::uuid IS NULL OR f.film_id = $1) AND ($2::text IS NULL OR f.kind = $2)
         AND (f.kind = 'poster' OR COALESCE(fm.access, 'ARCHIVED') = ANY($3::text[]))`;
       const params = [query.filmId ?? null, query.kind ?? null, levels];
-      const rows = await sql.query<FileRow>(
+      const rows = await db.query<FileRow>(
         `SELECT ${COLUMNS} FROM files.file f LEFT JOIN files.film fm ON fm.id = f.film_id
          WHERE ${where} ORDER BY f.created_at DESC, f.id LIMIT $4 OFFSET $5`,
         [...params, query.limit, query.offset],
       );
-      const [count] = await sql.query<{ n: number }>(
+      const [count] = await db.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM files.file f LEFT JOIN files.film fm ON fm.id = f.film_id WHERE ${where}`,
         params,
       );
       return { rows, total: count?.n ?? 0 };
     },
 
-    async remove(tx: SqlExecutor, id: string): Promise<FileRow | null> {
-      const [row] = await tx.query<FileRow>(
+    async remove(id: string): Promise<FileRow | null> {
+      const [row] = await db.query<FileRow>(
         `DELETE FROM files.file AS f WHERE f.id = $1 RETURNING ${COLUMNS}`,
         [id],
       );
@@ -94,8 +91,8 @@ export function createFilesRepository(sql: Sql) {
     },
 
     /** The film's current poster: the newest one uploaded. */
-    async currentPoster(tx: SqlExecutor, filmId: string): Promise<FileRow | null> {
-      const [row] = await tx.query<FileRow>(
+    async currentPoster(filmId: string): Promise<FileRow | null> {
+      const [row] = await db.query<FileRow>(
         `SELECT ${COLUMNS} FROM files.file f WHERE f.film_id = $1 AND f.kind = 'poster'
          ORDER BY f.created_at DESC, f.id DESC LIMIT 1`,
         [filmId],
@@ -104,19 +101,16 @@ export function createFilesRepository(sql: Sql) {
     },
 
     async filmAccess(filmId: string): Promise<AccessLevel | null> {
-      const [row] = await sql.query<{ access: AccessLevel }>('SELECT access FROM files.film WHERE id = $1', [
+      const [row] = await db.query<{ access: AccessLevel }>('SELECT access FROM files.film WHERE id = $1', [
         filmId,
       ]);
       return row?.access ?? null;
     },
 
     /** Applies films' access levels, each unless a newer version is already known; one statement. */
-    async upsertFilms(
-      tx: SqlExecutor,
-      films: readonly { id: string; access: AccessLevel; version: number }[],
-    ): Promise<void> {
+    async upsertFilms(films: readonly { id: string; access: AccessLevel; version: number }[]): Promise<void> {
       if (films.length === 0) return;
-      await tx.execute(
+      await db.execute(
         `INSERT INTO files.film (id, access, version)
          SELECT id, access, version FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, access text, version int)
          ON CONFLICT (id) DO UPDATE SET access = EXCLUDED.access, version = EXCLUDED.version, updated_at = now()
@@ -125,14 +119,14 @@ export function createFilesRepository(sql: Sql) {
       );
     },
 
-    async deleteFilm(tx: SqlExecutor, filmId: string): Promise<void> {
-      await tx.execute('DELETE FROM files.film WHERE id = $1', [filmId]);
+    async deleteFilm(filmId: string): Promise<void> {
+      await db.execute('DELETE FROM files.film WHERE id = $1', [filmId]);
     },
 
     /** Which of `keys` have a file row. */
     async knownKeys(keys: readonly string[]): Promise<Set<string>> {
       if (keys.length === 0) return new Set();
-      const rows = await sql.query<{ blob_key: string }>(
+      const rows = await db.query<{ blob_key: string }>(
         'SELECT blob_key FROM files.file WHERE blob_key = ANY($1::text[])',
         [keys],
       );
@@ -141,7 +135,7 @@ export function createFilesRepository(sql: Sql) {
 
     /** Every file row, a page at a time in id order (for gc). */
     async page(after: string | null, limit: number): Promise<FileRow[]> {
-      return sql.query<FileRow>(
+      return db.query<FileRow>(
         `SELECT ${COLUMNS} FROM files.file f WHERE ($1::uuid IS NULL OR f.id > $1) ORDER BY f.id LIMIT $2`,
         [after, limit],
       );

@@ -15,7 +15,7 @@ import { canSee, visibleLevels, type AccessLevel } from '../catalog/index.js';
 import { contentDisposition } from './files.http.js';
 import { sanitizeFilename, sniff, type FileKind } from './files.ingest.js';
 import type { LinkSigner } from './files.links.js';
-import type { FileRow, FilesRepository } from './files.repository.js';
+import { createFilesRepository, type FileRow, type FilesRepository } from './files.repository.js';
 
 export interface FilesServiceDeps {
   readonly sql: Sql;
@@ -75,7 +75,7 @@ export function createFilesService(deps: FilesServiceDeps) {
   }
 
   async function posterEvent(tx: SqlExecutor, filmId: string) {
-    const current = await repo.currentPoster(tx, filmId);
+    const current = await createFilesRepository(tx).currentPoster(filmId);
     await emit(tx, [
       event('files.poster.changed', filmId, {
         filmId,
@@ -113,7 +113,7 @@ export function createFilesService(deps: FilesServiceDeps) {
       const { size, sha256 } = sniffed.result();
       try {
         return await sql.transaction(async (tx) => {
-          const row = await repo.insert(tx, {
+          const row = await createFilesRepository(tx).insert({
             id,
             short_name: shortName(),
             blob_key: key,
@@ -157,7 +157,7 @@ export function createFilesService(deps: FilesServiceDeps) {
     async remove(id: string, principal: Principal): Promise<void> {
       requirePermission(principal, Permission.crudFilms);
       const removed = await sql.transaction(async (tx) => {
-        const row = await repo.remove(tx, id);
+        const row = await createFilesRepository(tx).remove(id);
         if (row?.kind === 'poster' && row.film_id) await posterEvent(tx, row.film_id);
         return row;
       });

@@ -105,7 +105,6 @@ export const filesModule: ModuleDefinition = {
           bus: ctx.bus,
           sql: ctx.sql,
           logger: ctx.logger.child({ worker: 'files-films' }),
-          repo,
         }),
       },
     };
