@@ -4,7 +4,7 @@
  * filters use film_genre_ids_idx, searches film_search_idx / person_search_idx, typo lookups
  * search_word_trgm_idx (nearest-neighbour).
  */
-import type { Sql } from '../../ports/sql.js';
+import type { SqlExecutor } from '../../ports/sql.js';
 import type { AccessLevel } from './content.events.js';
 import type { SearchPlan } from './search.js';
 
@@ -79,7 +79,7 @@ const SEARCH_QUERY = 'catalog.search_tsquery($1::text[], $2::int[], $3::boolean[
 
 export type CatalogRepository = ReturnType<typeof createCatalogRepository>;
 
-export function createCatalogRepository(sql: Sql) {
+export function createCatalogRepository(db: SqlExecutor) {
   const filmFilter = (genres: readonly string[]) =>
     genres.length > 0 ? 'access = ANY($1::text[]) AND genre_ids && $2::uuid[]' : 'access = ANY($1::text[])';
   const filmFilterParams = (access: readonly AccessLevel[], genres: readonly string[]) =>
@@ -93,7 +93,7 @@ export function createCatalogRepository(sql: Sql) {
     ): Promise<FilmListItem[]> {
       const params = filmFilterParams(filter.access, filter.genres);
       const n = params.length;
-      return sql.query<FilmListItem>(
+      return db.query<FilmListItem>(
         `SELECT id AS uuid, title, imdb_rating FROM catalog.film
          WHERE ${filmFilter(filter.genres)}
          ORDER BY ${ORDER[filter.sort]} LIMIT $${n + 1} OFFSET $${n + 2}`,
@@ -104,13 +104,13 @@ export function createCatalogRepository(sql: Sql) {
     /** No genre or one genre: the trigger-kept totals (migration 0004); several genres: a count. */
     async countFilms(filter: { access: readonly AccessLevel[]; genres: readonly string[] }): Promise<number> {
       if (filter.genres.length <= 1) {
-        const [kept] = await sql.query<{ n: number | null }>(
+        const [kept] = await db.query<{ n: number | null }>(
           'SELECT sum(n)::int8 AS n FROM catalog.film_count WHERE genre_id = $1 AND access = ANY($2::text[])',
           [filter.genres[0] ?? ALL_FILMS, filter.access],
         );
         return kept?.n ?? 0;
       }
-      const [row] = await sql.query<{ n: number }>(
+      const [row] = await db.query<{ n: number }>(
         `SELECT count(*) AS n FROM catalog.film WHERE ${filmFilter(filter.genres)}`,
         filmFilterParams(filter.access, filter.genres),
       );
@@ -129,7 +129,7 @@ export function createCatalogRepository(sql: Sql) {
       access: readonly AccessLevel[],
       window: Window,
     ): Promise<PageRows<FilmListItem>> {
-      const rows = await sql.query<FilmListItem & { total: number }>(
+      const rows = await db.query<FilmListItem & { total: number }>(
         `WITH q AS MATERIALIZED (
            SELECT ${SEARCH_QUERY} AS tq,
                   catalog.search_tsquery($1::text[], $2::int[], array_fill(false, ARRAY[cardinality($1::text[])]),
@@ -156,7 +156,7 @@ export function createCatalogRepository(sql: Sql) {
     },
 
     async countSearchFilms(plan: SearchPlan, access: readonly AccessLevel[]): Promise<number> {
-      const [row] = await sql.query<{ n: number }>(
+      const [row] = await db.query<{ n: number }>(
         `SELECT count(*) AS n FROM catalog.film
          WHERE search @@ ${SEARCH_QUERY} AND access = ANY($5::text[])`,
         [...planParams(plan), access],
@@ -168,7 +168,7 @@ export function createCatalogRepository(sql: Sql) {
     async nearestWords(words: readonly string[], perWord = 12): Promise<Map<string, string[]>> {
       const nearest = new Map<string, string[]>(words.map((w) => [w, []]));
       if (words.length === 0) return nearest;
-      const rows = await sql.query<{ w: string; word: string }>(
+      const rows = await db.query<{ w: string; word: string }>(
         `SELECT q.w, c.word
          FROM unnest($1::text[]) AS q(w)
          CROSS JOIN LATERAL (
@@ -185,7 +185,7 @@ export function createCatalogRepository(sql: Sql) {
     },
 
     async filmById(id: string): Promise<FilmRecord | null> {
-      const [row] = await sql.query<FilmRecord>(
+      const [row] = await db.query<FilmRecord>(
         'SELECT document, poster_url, access FROM catalog.film WHERE id = $1',
         [id],
       );
@@ -194,26 +194,26 @@ export function createCatalogRepository(sql: Sql) {
 
     async listGenres(window: Window | null): Promise<Genre[]> {
       return window
-        ? sql.query<Genre>(
-            'SELECT id AS uuid, name FROM catalog.genre ORDER BY name, id LIMIT $1 OFFSET $2',
-            [window.limit, window.offset],
-          )
-        : sql.query<Genre>('SELECT id AS uuid, name FROM catalog.genre ORDER BY name, id');
+        ? db.query<Genre>('SELECT id AS uuid, name FROM catalog.genre ORDER BY name, id LIMIT $1 OFFSET $2', [
+            window.limit,
+            window.offset,
+          ])
+        : db.query<Genre>('SELECT id AS uuid, name FROM catalog.genre ORDER BY name, id');
     },
 
     async countGenres(): Promise<number> {
-      const [row] = await sql.query<{ n: number }>('SELECT count(*) AS n FROM catalog.genre');
+      const [row] = await db.query<{ n: number }>('SELECT count(*) AS n FROM catalog.genre');
       return row?.n ?? 0;
     },
 
     async genreById(id: string): Promise<Genre | null> {
-      const [row] = await sql.query<Genre>('SELECT id AS uuid, name FROM catalog.genre WHERE id = $1', [id]);
+      const [row] = await db.query<Genre>('SELECT id AS uuid, name FROM catalog.genre WHERE id = $1', [id]);
       return row ?? null;
     },
 
     /** The exact name first, then text rank, then name. */
     async searchPersons(plan: SearchPlan, window: Window): Promise<PageRows<PersonRecord>> {
-      const rows = await sql.query<PersonRecord & { total: number }>(
+      const rows = await db.query<PersonRecord & { total: number }>(
         `WITH q AS MATERIALIZED (SELECT ${SEARCH_QUERY} AS tq),
          m AS MATERIALIZED (
            SELECT p.id, p.full_name, lower(p.full_name) = $5 AS exact, ts_rank(p.search, (SELECT tq FROM q)) AS rank
@@ -237,7 +237,7 @@ export function createCatalogRepository(sql: Sql) {
     },
 
     async countSearchPersons(plan: SearchPlan): Promise<number> {
-      const [row] = await sql.query<{ n: number }>(
+      const [row] = await db.query<{ n: number }>(
         `SELECT count(*) AS n FROM catalog.person WHERE search @@ ${SEARCH_QUERY}`,
         planParams(plan),
       );
@@ -245,7 +245,7 @@ export function createCatalogRepository(sql: Sql) {
     },
 
     async personById(id: string): Promise<PersonRecord | null> {
-      const [row] = await sql.query<PersonRecord>(
+      const [row] = await db.query<PersonRecord>(
         'SELECT id AS uuid, full_name, films FROM catalog.person WHERE id = $1',
         [id],
       );

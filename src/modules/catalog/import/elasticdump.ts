@@ -227,7 +227,8 @@ export async function importElasticdump(
           sql,
           batch,
           async (tx, rows) => {
-            for (const [from, to] of (await writer.upsertGenres(tx, rows)).aliases) aliases.set(from, to);
+            for (const [from, to] of (await writer.createImportRepository(tx).upsertGenres(rows)).aliases)
+              aliases.set(from, to);
           },
           report,
         );
@@ -240,7 +241,11 @@ export async function importElasticdump(
         const ok = await writeBatch(
           sql,
           batch,
-          (tx, rows) => writer.upsertPersons(tx, rows).then(() => undefined),
+          (tx, rows) =>
+            writer
+              .createImportRepository(tx)
+              .upsertPersons(rows)
+              .then(() => undefined),
           report,
         );
         ok.forEach((r) => touched.persons.add(r.id));
@@ -252,6 +257,7 @@ export async function importElasticdump(
         sql,
         batch,
         async (tx, docs) => {
+          const write = writer.createImportRepository(tx);
           // Genres and persons named by the films, so links always have both sides.
           const genreRows = new Map<string, writer.GenreImportRow>();
           const personRows = new Map<string, { id: string; full_name: string }>();
@@ -259,26 +265,18 @@ export async function importElasticdump(
             for (const g of d.genres) genreRows.set(g.id, { id: g.id, name: g.name, description: undefined });
             for (const p of d.persons) personRows.set(p.id, { id: p.id, full_name: p.name });
           }
-          const res = await writer.upsertGenres(tx, [...genreRows.values()]);
+          const res = await write.upsertGenres([...genreRows.values()]);
           for (const [from, to] of res.aliases) aliases.set(from, to);
-          await writer.upsertPersons(tx, [...personRows.values()]);
-          await writer.upsertFilms(
-            tx,
-            docs.map((d) => d.film),
-          );
-          await writer.clearLinks(
-            tx,
-            docs.map((d) => d.film.id),
-          );
-          await writer.insertLinks(
-            tx,
+          await write.upsertPersons([...personRows.values()]);
+          await write.upsertFilms(docs.map((d) => d.film));
+          await write.clearLinks(docs.map((d) => d.film.id));
+          await write.insertLinks(
             'genre',
             docs.flatMap((d) =>
               d.genres.map((g) => ({ id: null, film_id: d.film.id, ref_id: aliases.get(g.id) ?? g.id })),
             ),
           );
-          await writer.insertLinks(
-            tx,
+          await write.insertLinks(
             'person',
             docs.flatMap((d) =>
               d.persons.map((p) => ({ id: null, film_id: d.film.id, ref_id: p.id, role: p.role })),

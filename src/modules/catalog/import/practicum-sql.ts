@@ -229,7 +229,11 @@ export async function importPracticumSql(
     const f = await writeBatch(
       sql,
       films.splice(0),
-      (tx, rows) => writer.upsertFilms(tx, rows).then(() => undefined),
+      (tx, rows) =>
+        writer
+          .createImportRepository(tx)
+          .upsertFilms(rows)
+          .then(() => undefined),
       report,
     );
     f.forEach((r) => touched.films.add(r.id));
@@ -239,7 +243,8 @@ export async function importPracticumSql(
       genres.splice(0),
       async (tx, rows) => {
         // The same id maps to the same stored genre on every try, so a retried half is harmless.
-        for (const [from, to] of (await writer.upsertGenres(tx, rows)).aliases) aliases.set(from, to);
+        for (const [from, to] of (await writer.createImportRepository(tx).upsertGenres(rows)).aliases)
+          aliases.set(from, to);
       },
       report,
     );
@@ -248,7 +253,11 @@ export async function importPracticumSql(
     const p = await writeBatch(
       sql,
       persons.splice(0),
-      (tx, rows) => writer.upsertPersons(tx, rows).then(() => undefined),
+      (tx, rows) =>
+        writer
+          .createImportRepository(tx)
+          .upsertPersons(rows)
+          .then(() => undefined),
       report,
     );
     p.forEach((r) => touched.persons.add(r.id));
@@ -271,7 +280,7 @@ export async function importPracticumSql(
       sql,
       links[kind].splice(0),
       async (tx, batch) => {
-        const left = new Set((await writer.insertLinks(tx, kind, batch)).missing);
+        const left = new Set((await writer.createImportRepository(tx).insertLinks(kind, batch)).missing);
         batch.forEach((r, i) => (left.has(i) ? missing.add(r) : missing.delete(r)));
       },
       report,
