@@ -3,6 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { readdirSync } from 'node:fs';
 import globals from 'globals';
+import kino from './scripts/lint/plugin.mjs';
 
 /** Engine drivers: only files under src/adapters/ may import them (DESIGN §3). */
 const DRIVERS = [
@@ -109,6 +110,18 @@ export default tseslint.config(
     files: ['src/**/*.ts', 'test/**/*.ts'],
     ignores: ['src/platform/errors.ts', 'src/platform/http/problem.ts', ...UNCATALOGUED],
     rules: { 'no-restricted-syntax': errorCatalogueRule },
+  },
+  // SQL lives in repositories (and the sql engine adapters); only platform subscribes to the bus.
+  { plugins: { kino } },
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['**/*.repository.ts', 'src/adapters/sql/**', '**/*.test.ts'],
+    rules: { 'kino/sql-in-repositories': 'error' },
+  },
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/platform/**'],
+    rules: { 'kino/bus-subscribe-in-platform': 'error' },
   },
   ...modules.map((name) => ({
     files: [`src/modules/${name}/**/*.ts`],
