@@ -19,6 +19,7 @@ import { createKeyStore, type KeyStore } from './keys.js';
 import { oauthRoutes } from './oauth.routes.js';
 import { createOAuthService } from './oauth.service.js';
 import { checkPassword, createPasswordHasher } from './passwords.js';
+import { createMaintenanceWorker, MAINTENANCE_WORKER } from './maintenance.worker.js';
 import { createRateLimiter } from './rate-limit.js';
 import { createRoleRepository } from './role.repository.js';
 import { createUserRepository } from './user.repository.js';
@@ -99,12 +100,15 @@ export const authModule: ModuleDefinition = {
     registryTimer.unref();
 
     await auth.ensurePartitions();
-    const maintenance = setInterval(() => {
-      auth.ensurePartitions().catch((e: unknown) => logger.warn({ err: e }, 'login history partitions'));
-      auth.pruneTokens().catch(() => 0);
-      auth.pruneThrottle().catch(() => 0);
-    }, MAINTENANCE_MS);
-    maintenance.unref();
+    const maintenance = createMaintenanceWorker({
+      tasks: {
+        'login history partitions': auth.ensurePartitions,
+        'expired single-use tokens': auth.pruneTokens,
+        'login throttle': auth.pruneThrottle,
+      },
+      intervalMs: MAINTENANCE_MS,
+      logger: logger.child({ worker: MAINTENANCE_WORKER }),
+    });
 
     async function ensureSuperuser(input: {
       login: string;
@@ -138,6 +142,7 @@ export const authModule: ModuleDefinition = {
     return {
       service,
       routes,
+      workers: { [MAINTENANCE_WORKER]: maintenance },
       // `kino keys rotate` beside a running server: publish and sign with the new key now.
       refresh: () => keys.reload(),
       async seed(options = { terminal: false }) {
@@ -158,7 +163,6 @@ export const authModule: ModuleDefinition = {
         ];
       },
       async close() {
-        clearInterval(maintenance);
         clearInterval(registryTimer);
         await auth.settle();
         keys.close();
