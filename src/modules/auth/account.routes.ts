@@ -8,7 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { AppError } from '../../platform/errors.js';
 import { renderPage, STYLESHEET, type Form, type Page } from './account.pages.js';
-import { FORGOT_STATUS, RESEND_STATUS } from './auth.routes.js';
+import { FORGOT_STATUS, RESEND_STATUS } from './profile.routes.js';
 import type { AuthService } from './auth.service.js';
 import type { RateLimiter } from './rate-limit.js';
 

@@ -13,6 +13,8 @@ import { accountRoutes } from './account.routes.js';
 import { adminRoutes } from './admin.routes.js';
 import { createSuperuserCommand, keysCommand } from './auth.commands.js';
 import { authRoutes } from './auth.routes.js';
+import { mfaRoutes } from './mfa.routes.js';
+import { profileRoutes } from './profile.routes.js';
 import { createAuthService, type AuthService } from './auth.service.js';
 import { createSealer, masterSecret, randomToken } from './crypto.js';
 import { createKeyStore, type KeyStore } from './keys.js';
@@ -135,6 +137,8 @@ export const authModule: ModuleDefinition = {
     const service: AuthModuleService = { auth, roles, keys, ensureSuperuser };
     const routes: FastifyPluginAsync = async (app) => {
       await app.register(authRoutes({ auth, keys, limiter }));
+      await app.register(profileRoutes({ auth, limiter }));
+      await app.register(mfaRoutes({ auth, limiter }));
       await app.register(accountRoutes({ auth, limiter }));
       await app.register(adminRoutes({ roles, auth }));
       await app.register(oauthRoutes({ oauth, limiter, config }));

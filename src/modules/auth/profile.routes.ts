@@ -1,0 +1,191 @@
+/** HTTP routes of /api/v1/users/me*, and of password reset and email verification under /api/v1/auth/*. */
+import type { FastifyPluginAsync } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { bearerSecurity } from '../../platform/http/openapi.js';
+import { requireUser } from '../../platform/security.js';
+import type { AuthService } from './auth.service.js';
+import type { RateLimiter } from './rate-limit.js';
+import * as S from './auth.schemas.js';
+
+const tags = ['auth'];
+const bearer = bearerSecurity;
+const NoContent = { 204: Type.Null() };
+/** The same answer whether or not the address has an account. */
+export const FORGOT_STATUS = 'If the address belongs to a confirmed account, a reset link is on its way.';
+export const RESEND_STATUS = 'If the address belongs to an unconfirmed account, a new link is on its way.';
+
+export function profileRoutes(deps: { auth: AuthService; limiter: RateLimiter }): FastifyPluginAsync {
+  const { auth, limiter } = deps;
+  return async (fastify) => {
+    const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+
+    app.get(
+      '/api/v1/users/me',
+      { schema: { tags, security: bearer, response: { 200: S.User } } },
+      async (request) => {
+        const p = request.principal;
+        requireUser(p);
+        return auth.me(p.userId);
+      },
+    );
+
+    app.patch(
+      '/api/v1/users/me',
+      {
+        schema: {
+          tags,
+          security: bearer,
+          body: Type.Object(
+            {
+              first_name: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 100 })])),
+              last_name: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 100 })])),
+              email: Type.Optional(S.Email),
+              current_password: Type.Optional(S.Password),
+              mfa_code: Type.Optional(Type.String({ minLength: 6, maxLength: 20 })),
+            },
+            { additionalProperties: false },
+          ),
+          response: { 200: S.User },
+        },
+      },
+      async (request) => {
+        const p = request.principal;
+        requireUser(p);
+        return auth.updateMe(p.userId, request.body);
+      },
+    );
+
+    app.put(
+      '/api/v1/users/me/login',
+      {
+        schema: {
+          tags,
+          security: bearer,
+          body: Type.Object({ login: S.Login, password: S.Password }, { additionalProperties: false }),
+          response: { 200: S.User },
+        },
+      },
+      async (request) => {
+        const p = request.principal;
+        requireUser(p);
+        return auth.changeLogin(p.userId, request.body.login, request.body.password);
+      },
+    );
+
+    app.put(
+      '/api/v1/users/me/password',
+      {
+        schema: {
+          tags,
+          security: bearer,
+          body: Type.Object(
+            { old_password: S.Password, new_password: S.Password },
+            { additionalProperties: false },
+          ),
+          response: NoContent,
+        },
+      },
+      async (request, reply) => {
+        const p = request.principal;
+        requireUser(p);
+        await auth.changePassword(
+          p.userId,
+          p.sessionId,
+          request.body.old_password,
+          request.body.new_password,
+        );
+        return reply.code(204).send(null);
+      },
+    );
+
+    app.post(
+      '/api/v1/auth/password/forgot',
+      {
+        schema: {
+          tags,
+          body: Type.Object({ email: S.Email }, { additionalProperties: false }),
+          response: { 202: Type.Object({ status: Type.String() }) },
+        },
+      },
+      async (request, reply) => {
+        await limiter.hit('reset', request.ip);
+        auth.forgotPassword(request.body.email);
+        return reply.code(202).send({ status: FORGOT_STATUS });
+      },
+    );
+
+    app.post(
+      '/api/v1/auth/password/reset',
+      {
+        schema: {
+          tags,
+          body: Type.Object(
+            { token: Type.String({ minLength: 1, maxLength: 200 }), new_password: S.Password },
+            { additionalProperties: false },
+          ),
+          response: NoContent,
+        },
+      },
+      async (request, reply) => {
+        await limiter.hit('reset', request.ip);
+        await auth.resetPassword(request.body.token, request.body.new_password);
+        return reply.code(204).send(null);
+      },
+    );
+
+    // Links mailed before the confirmation page existed: show the page, never spend the token
+    // on a GET (mail scanners follow links).
+    app.get(
+      '/api/v1/auth/verify-email',
+      { schema: { tags, querystring: S.TokenQuery, response: { 303: Type.Null() } } },
+      async (request, reply) =>
+        reply
+          .code(303)
+          .header('location', `/account/verify-email?token=${encodeURIComponent(request.query.token)}`)
+          .send(null),
+    );
+
+    app.post(
+      '/api/v1/auth/verify-email',
+      {
+        schema: {
+          tags,
+          body: S.TokenBody,
+          response: { 200: Type.Object({ email_verified: Type.Boolean() }) },
+        },
+      },
+      async (request) => {
+        await limiter.hit('verify', request.ip);
+        await auth.verifyEmail(request.body.token);
+        return { email_verified: true };
+      },
+    );
+
+    app.post(
+      '/api/v1/auth/verify-email/resend',
+      {
+        schema: {
+          tags,
+          body: Type.Object({ email: S.Email }, { additionalProperties: false }),
+          response: { 202: Type.Object({ status: Type.String() }) },
+        },
+      },
+      async (request, reply) => {
+        await limiter.hit('verify', request.ip);
+        auth.resendVerification(request.body.email);
+        return reply.code(202).send({ status: RESEND_STATUS });
+      },
+    );
+
+    app.post(
+      '/api/v1/auth/email/revert',
+      { schema: { tags, body: S.TokenBody, response: NoContent } },
+      async (request, reply) => {
+        await limiter.hit('verify', request.ip);
+        await auth.revertEmail(request.body.token);
+        return reply.code(204).send(null);
+      },
+    );
+  };
+}
