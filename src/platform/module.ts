@@ -3,8 +3,10 @@
  * one public service other modules may call when they run in the same process.
  */
 import type { FastifyPluginAsync } from 'fastify';
+import type { BlobStore } from '../ports/blob.js';
 import type { Bus } from '../ports/bus.js';
 import type { Cache } from '../ports/cache.js';
+import type { Mail } from '../ports/mail.js';
 import type { Sql } from '../ports/sql.js';
 import type { Clock } from './clock.js';
 import type { Config, ModuleName } from './config.js';
@@ -18,11 +20,31 @@ export interface Worker {
   stop(): Promise<void>;
 }
 
+/**
+ * The public service of each module, by name. Empty here: a module that offers a service adds its
+ * entry where it defines it, by declaration merging (as events do with `EventMap`):
+ *
+ *   declare module '../../platform/module.js' {
+ *     interface ServiceMap { catalog: CatalogModuleService }
+ *   }
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled by declaration merging
+export interface ServiceMap {}
+
 /** Public services of the modules running in this process, by module name. */
 export interface ServiceRegistry {
-  get<T>(module: ModuleName): T | undefined;
-  require<T>(module: ModuleName): T;
+  /** The service of `module`, or undefined when it does not run in this process. */
+  get<K extends keyof ServiceMap>(module: K): ServiceMap[K] | undefined;
+  /** The service of `module`; throws when it does not run in this process. */
+  require<K extends keyof ServiceMap>(module: K): ServiceMap[K];
 }
+
+/** Engines beyond sql, cache and bus, built only for the modules that declare they need them. */
+export interface ModuleExtras {
+  readonly blob?: BlobStore;
+  readonly mail?: Mail;
+}
+export type ExtraName = keyof ModuleExtras;
 
 /** Engines and platform services a module receives. */
 export interface ModuleContext {
@@ -34,8 +56,8 @@ export interface ModuleContext {
   readonly clock: Clock;
   readonly metrics: Metrics;
   readonly services: ServiceRegistry;
-  /** Extra engines (blob, mail) the runtime built on request; see runtime/container.ts. */
-  readonly extras: Readonly<Record<string, unknown>>;
+  /** The extra engines this module declared in `needs`, built by the runtime (runtime/container.ts). */
+  readonly extras: ModuleExtras;
 }
 
 export interface SeedOptions {
@@ -78,6 +100,8 @@ export interface ModuleDefinition {
   readonly migrations: readonly MigrationSet[];
   /** Modules whose services this one calls when they share the process. */
   readonly uses?: readonly ModuleName[];
+  /** Extra engines this module needs (`blob` for files, `mail` for notifications). */
+  readonly needs?: readonly ExtraName[];
   create(ctx: ModuleContext): Promise<ModuleInstance>;
   /** Subcommands of `kino` this module provides (`kino import …`, `kino createsuperuser`). */
   readonly commands?: Readonly<Record<string, Command>>;

@@ -3,8 +3,7 @@
  * `kino start`, `kino serve`, `kino worker` and the tests all build through here.
  */
 import { readFileSync } from 'node:fs';
-import type { BlobStore } from '../ports/blob.js';
-import type { Config, ModuleName } from '../platform/config.js';
+import { MODULE_NAMES, type Config, type ModuleName } from '../platform/config.js';
 import type { Logger } from '../platform/logger.js';
 import { createMetrics, type Metrics } from '../platform/metrics.js';
 import { systemClock, type Clock } from '../platform/clock.js';
@@ -16,6 +15,7 @@ import { createHttpApp, type HttpApp } from '../platform/http/app.js';
 import type {
   ModuleContext,
   ModuleDefinition,
+  ModuleExtras,
   ModuleInstance,
   ServiceRegistry,
   Worker,
@@ -24,9 +24,6 @@ import { installTokenVerifier } from '../platform/security.js';
 import { cacheSessionCheck, createJwksKeySource, createJwtVerifier } from '../platform/tokens.js';
 import { createBlob, createEngines, createMail, type Engines } from './container.js';
 import { loadModules, MODULES } from './modules.js';
-
-const isBlob = (x: unknown): x is BlobStore =>
-  typeof x === 'object' && x !== null && typeof (x as BlobStore).ping === 'function';
 
 export const VERSION: string = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -54,8 +51,8 @@ export interface KernelOptions {
   dataFolder?: 'own' | 'join';
   clock?: Clock;
   engines?: Engines;
-  /** Extra engines for modules (blob, mail), by name. */
-  extras?: Record<string, unknown>;
+  /** Extra engines for modules (blob, mail) supplied by the caller instead of built from config. */
+  extras?: ModuleExtras;
 }
 
 export interface Kernel {
@@ -96,7 +93,7 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
   const metrics = createMetrics({
-    service: options.modules.length === 7 ? 'kino' : options.modules.join('+'),
+    service: MODULE_NAMES.every((m) => options.modules.includes(m)) ? 'kino' : options.modules.join('+'),
   });
   const engines =
     options.engines ?? (await createEngines(config, logger, { dataFolder: options.dataFolder ?? 'own' }));
@@ -104,28 +101,23 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
     const defs = await loadModules(options.modules);
     if (options.migrate) await migrate(engines.sql, migrationSets(defs), logger);
 
-    // Extra engines are built only for the modules that need them: files → blob, notifications → mail
-    // (mail loads its driver on first use). A caller (tests) may supply its own.
-    const extras: Record<string, unknown> = { ...options.extras };
+    // Extra engines are built only for what the loaded modules declare in `needs` (files: blob,
+    // notifications: mail, which loads its driver on first use). A caller (tests) may supply its own.
+    const needed = new Set(defs.flatMap((d) => d.needs ?? []));
+    const blob = options.extras?.blob ?? (needed.has('blob') ? await createBlob(config, logger) : undefined);
+    const mail = options.extras?.mail ?? (needed.has('mail') ? createMail(config, logger) : undefined);
+    const extras: ModuleExtras = { ...(blob ? { blob } : {}), ...(mail ? { mail } : {}) };
     const ownedExtras: { close(): Promise<void> }[] = [];
-    if (options.modules.includes('files') && extras.blob === undefined) {
-      const blob = await createBlob(config, logger);
-      extras.blob = blob;
-      ownedExtras.push(blob);
-    }
-    if (options.modules.includes('notifications') && extras.mail === undefined) {
-      const mail = createMail(config, logger);
-      extras.mail = mail;
-      ownedExtras.push(mail);
-    }
+    if (blob && blob !== options.extras?.blob) ownedExtras.push(blob);
+    if (mail && mail !== options.extras?.mail) ownedExtras.push(mail);
 
     const services = new Map<ModuleName, unknown>();
     const registry: ServiceRegistry = {
-      get: <T>(name: ModuleName) => services.get(name) as T | undefined,
-      require: <T>(name: ModuleName) => {
+      get: (name) => services.get(name) as never,
+      require: (name) => {
         const service = services.get(name);
         if (service === undefined) throw new Error(`module ${name} is not running in this process`);
-        return service as T;
+        return service as never;
       },
     };
     // Groups this process consumes, for the kino_consumer_lag gauge.
@@ -221,9 +213,7 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
           version: VERSION,
           readiness: [
             { name: `sql:${engines.sql.engine}`, check: () => engines.sql.ping() },
-            ...(isBlob(extras.blob)
-              ? [{ name: `blob:${extras.blob.engine}`, check: () => (extras.blob as BlobStore).ping() }]
-              : []),
+            ...(blob ? [{ name: `blob:${blob.engine}`, check: () => blob.ping() }] : []),
             // Fail-open engines: reported, but a replica stays in rotation without them.
             { name: `cache:${engines.cache.engine}`, check: () => engines.cache.ping(), required: false },
             { name: `bus:${engines.bus.engine}`, check: () => engines.bus.ping(), required: false },

@@ -7,7 +7,6 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/platform/clock.js';
-import type { AuthModuleService } from '../../src/modules/auth/index.js';
 import { createTestKino, type TestKino } from '../helpers/kino.js';
 import { eventually } from '../helpers/engines.js';
 import { parseMail, type ParsedMail } from '../helpers/smtp-server.js';
@@ -98,9 +97,9 @@ async function mails(): Promise<ParsedMail[]> {
  * they queued (sent here; rows the delivery worker's own loop is sending are waited for).
  */
 const settle = async () => {
-  await kino.kernel.services.require<AuthModuleService>('auth').auth.settle();
+  await kino.kernel.services.require('auth').auth.settle();
   await kino.settle();
-  const mailer = kino.kernel.services.require<{ deliverNow(): Promise<number> }>('notifications');
+  const mailer = kino.kernel.services.require('notifications');
   await eventually(
     async () => {
       await mailer.deliverNow();

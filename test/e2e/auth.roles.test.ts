@@ -5,7 +5,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestKino, type TestKino } from '../helpers/kino.js';
-import type { AuthModuleService } from '../../src/modules/auth/index.js';
 
 let kino: TestKino;
 let base = '';
@@ -64,7 +63,7 @@ beforeAll(async () => {
   const address = kino.app.server.address();
   base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   await kino.kernel.services
-    .require<AuthModuleService>('auth')
+    .require('auth')
     .ensureSuperuser({ login: 'boss', email: 'boss@example.com', password: PASSWORD });
   const res = await call('POST', '/api/v1/auth/login', undefined, { login: 'boss', password: PASSWORD });
   const me = await call('GET', '/api/v1/users/me', (res.body as unknown as Tokens).access_token);

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate } from 'otplib';
 import { createTestKino, type TestKino } from '../helpers/kino.js';
-import type { AuthModuleService } from '../../src/modules/auth/index.js';
 
 let kino: TestKino;
 let n = 0;
@@ -310,7 +309,7 @@ describe('profile and passwords', () => {
     expect(unknown.statusCode).toBe(202);
     expect(known.statusCode).toBe(202);
     expect(known.body).toBe(unknown.body);
-    await kino.kernel.services.require<AuthModuleService>('auth').auth.settle();
+    await kino.kernel.services.require('auth').auth.settle();
     const [ev] = await kino.kernel.engines.sql.query<{ payload: { token: string } }>(
       `SELECT payload FROM platform.outbox WHERE type = 'auth.password_reset.requested' AND key = $1`,
       [a.user.id],
@@ -427,7 +426,7 @@ describe('TOTP', () => {
 describe('administration', () => {
   let admin: Tokens & { user: { id: string } };
   beforeAll(async () => {
-    const service = kino.kernel.services.require<AuthModuleService>('auth');
+    const service = kino.kernel.services.require('auth');
     expect(
       await service.ensureSuperuser({ login: 'root', email: 'root@example.com', password: PASSWORD }),
     ).toBe('created');

@@ -67,7 +67,7 @@ function claims(): Omit<AccessClaims, 'iss'> {
 
 beforeAll(async () => {
   kino = await createTestKino({ modules: ['auth'], env: { KINO_RATE_LIMIT: 'off' } });
-  service = kino.kernel.services.require<AuthModuleService>('auth');
+  service = kino.kernel.services.require('auth');
   const res = await kino.app.inject({
     method: 'POST',
     url: '/api/v1/auth/register',

@@ -4,14 +4,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestKino, type TestKino } from '../helpers/kino.js';
-import type { CatalogModuleService } from '../../src/modules/catalog/index.js';
 
 let kino: TestKino;
 const ids: Record<'FREE' | 'PAID' | 'ARCHIVED', string> = { FREE: '', PAID: '', ARCHIVED: '' };
 
 beforeAll(async () => {
   kino = await createTestKino({ modules: ['auth', 'catalog', 'etl'], env: { KINO_RATE_LIMIT: 'off' } });
-  const { content } = kino.kernel.services.require<CatalogModuleService>('catalog');
+  const { content } = kino.kernel.services.require('catalog');
   const actor = { id: null, login: 'test' };
   for (const access of ['FREE', 'PAID', 'ARCHIVED'] as const) {
     ids[access] = (await content.createFilm({ title: `Token film ${access}`, rating: 7, access }, actor)).id;

@@ -12,7 +12,6 @@ import {
   type TokenVerifier,
 } from '../../src/platform/security.js';
 import { platformErrors } from '../../src/platform/errors.js';
-import type { CatalogModuleService } from '../../src/modules/catalog/index.js';
 import type { TestKino } from '../helpers/kino.js';
 
 export type Access = 'FREE' | 'PAID' | 'ARCHIVED';
@@ -172,7 +171,7 @@ export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
  * shows it.
  */
 export function contentFixtures(kino: TestKino): ReturnType<typeof readModelFixtures> {
-  const { content, readModel } = kino.kernel.services.require<CatalogModuleService>('catalog');
+  const { content, readModel } = kino.kernel.services.require('catalog');
   const sql = kino.kernel.engines.sql;
   const actor = { id: null, login: 'test' };
   const shows = async (check: string, params: unknown[]) => {

@@ -8,7 +8,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CatalogModuleService } from '../../src/modules/catalog/index.js';
 import { importPracticumSql } from '../../src/modules/catalog/index.js';
 import { createTestKino, type TestKino } from '../helpers/kino.js';
 
@@ -48,7 +47,7 @@ describe.skipIf(!existsSync(DUMP))(
       kino = await createTestKino({ modules: ['catalog'], workers: false });
       const { report, touched } = await importPracticumSql(kino.kernel.engines.sql, DUMP);
       expect(report.skipped_count).toBe(0);
-      await kino.kernel.services.require<CatalogModuleService>('catalog').readModel.refresh(touched);
+      await kino.kernel.services.require('catalog').readModel.refresh(touched);
       films = await kino.kernel.engines.sql.query<{ uuid: string; title: string }>(
         'SELECT id AS uuid, title FROM catalog.film ORDER BY id',
       );

@@ -11,7 +11,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BlobStore } from '../../src/ports/blob.js';
 import { createLocalBlobStore } from '../../src/adapters/blob/local.js';
 import { createS3BlobStore } from '../../src/adapters/blob/s3.js';
-import type { FilesModuleService } from '../../src/modules/files/index.js';
 import { createTestKino, type TestKino } from '../helpers/kino.js';
 import { uniq } from '../helpers/engines.js';
 import { startTestS3, type TestS3 } from '../helpers/s3.js';
@@ -483,7 +482,7 @@ for (const engine of ['local', 's3'] as const) {
     });
 
     it('gc removes blobs without metadata and reports metadata without blobs', async () => {
-      const service = kino.kernel.services.require<FilesModuleService>('files');
+      const service = kino.kernel.services.require('files');
       const orphan = `files/zz/${randomUUID()}`;
       await blob.put(orphan, Readable.from([Buffer.from('orphan')]));
       const lost = (

@@ -49,7 +49,7 @@ export async function startNotifyKino(
     ...(options.workers === undefined ? {} : { workers: options.workers }),
     ...(options.extras ? { extras: options.extras } : {}),
   });
-  const service = kino.kernel.services.require<Service>('notifications');
+  const service = kino.kernel.services.require('notifications');
   const tokens = new Map<string, Principal>();
   const previous = tokenVerifier();
   const verifier: TokenVerifier = {

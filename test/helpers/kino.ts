@@ -11,6 +11,7 @@ import type { Clock } from '../../src/platform/clock.js';
 import { createKernel, migrationSets, type Kernel } from '../../src/runtime/kernel.js';
 import { loadModules } from '../../src/runtime/modules.js';
 import type { HttpApp } from '../../src/platform/http/app.js';
+import type { ModuleExtras } from '../../src/platform/module.js';
 import { createMigratedTestSql, createTestBus, createTestCache, eventually } from './engines.js';
 
 export interface TestKino {
@@ -35,7 +36,7 @@ export interface TestKinoOptions {
   clock?: Clock;
   /** Run module workers (consumers) and the relay loop, as `kino start` does. Default true. */
   workers?: boolean;
-  extras?: Record<string, unknown>;
+  extras?: ModuleExtras;
 }
 
 export async function createTestKino(options: TestKinoOptions = {}): Promise<TestKino> {

@@ -4,7 +4,6 @@
  * outbox alone returned while the etl worker still had most of a burst of edits to apply.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CatalogModuleService } from '../../src/modules/catalog/index.js';
 import { eventually } from '../helpers/engines.js';
 import { createTestKino, type TestKino } from '../helpers/kino.js';
 
@@ -16,7 +15,7 @@ describe('test process settle()', () => {
   afterAll(async () => kino?.close());
 
   it('returns only once every consumer group has applied a burst of events', async () => {
-    const { content } = kino.kernel.services.require<CatalogModuleService>('catalog');
+    const { content } = kino.kernel.services.require('catalog');
     const actor = { id: null, login: 'test' };
     const before = await kino.kernel.relay.backlog();
     for (let i = 0; i < 100; i++) await content.createFilm({ title: `Burst film ${i}` }, actor);

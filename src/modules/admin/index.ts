@@ -9,7 +9,7 @@ import type { HttpApp } from '../../platform/http/app.js';
 import type { ModuleDefinition } from '../../platform/module.js';
 import { unavailable } from '../../platform/errors.js';
 import { auditRoutes } from './audit.routes.js';
-import type { CatalogModuleService, ContentService } from './content.port.js';
+import type { ContentService } from './content.port.js';
 import { filmRoutes } from './films.routes.js';
 import { genreRoutes, personRoutes } from './taxonomy.routes.js';
 import { webRoutes } from './web.routes.js';
@@ -41,7 +41,7 @@ export const adminModule: ModuleDefinition = {
   uses: ['catalog', 'auth'],
   async create(ctx) {
     const content = () => {
-      const catalog = ctx.services.get<CatalogModuleService>('catalog');
+      const catalog = ctx.services.get('catalog');
       if (!catalog)
         throw unavailable(
           'CATALOG_NOT_IN_PROCESS',

@@ -3,7 +3,6 @@ import { createInterface } from 'node:readline/promises';
 import { Writable } from 'node:stream';
 import type { Command, CommandContext } from '../../platform/module.js';
 import { AppError } from '../../platform/errors.js';
-import type { AuthModuleService } from './index.js';
 
 function option(args: readonly string[], name: string): string | undefined {
   const i = args.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
@@ -49,7 +48,7 @@ export const createSuperuserCommand: Command = {
     }
     const kernel = await ctx.kernel(['auth']);
     try {
-      const auth = kernel.services.require<AuthModuleService>('auth');
+      const auth = kernel.services.require('auth');
       const result = await auth.ensureSuperuser({ login, email, password });
       await kernel.flushOutbox();
       ctx.stdout.write(
@@ -84,7 +83,7 @@ export const keysCommand: Command = {
     }
     const kernel = await ctx.kernel(['auth']);
     try {
-      const auth = kernel.services.require<AuthModuleService>('auth');
+      const auth = kernel.services.require('auth');
       if (sub === 'rotate')
         ctx.stdout.write(
           `New signing key ${await auth.keys.rotate()}; running replicas switch within a minute.\n`,

@@ -46,6 +46,12 @@ export interface AuthModuleService {
   }): Promise<'created' | 'promoted' | 'unchanged'>;
 }
 
+declare module '../../platform/module.js' {
+  interface ServiceMap {
+    auth: AuthModuleService;
+  }
+}
+
 const MAINTENANCE_MS = 6 * 60 * 60 * 1000;
 const REGISTRY_SECONDS = 300;
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestKino, type TestKino } from '../../../test/helpers/kino.js';
 import { AppError } from '../../platform/errors.js';
-import type { Actor, CatalogModuleService, ContentService } from './index.js';
+import type { Actor, ContentService } from './index.js';
 
 const EDITOR_ID = '7b7c3b0e-1f7e-4e1a-9a55-2a0f3b1c9d01';
 const editor: Actor = { id: EDITOR_ID, login: 'editor' };
@@ -22,7 +22,7 @@ describe('content service', () => {
 
   beforeAll(async () => {
     kino = await createTestKino({ modules: ['catalog'], workers: false });
-    content = kino.kernel.services.require<CatalogModuleService>('catalog').content;
+    content = kino.kernel.services.require('catalog').content;
   }, 180_000);
   afterAll(async () => {
     await kino?.close();

@@ -209,7 +209,7 @@ export interface ReadModel {
   bumpVersion(): Promise<void>;
 }
 
-/** The catalog module's public service (`ctx.services.get<CatalogModuleService>('catalog')`). */
+/** The catalog module's public service (`ctx.services.get('catalog')`). */
 export interface CatalogModuleService {
   content: ContentService;
   readModel: ReadModel;

@@ -17,6 +17,12 @@ export { catalogErrors, type CatalogErrorCode } from './catalog.errors.js';
 export { createReadModel, DROPPED_INDEXES_KEY, READ_MODEL_VERSION_KEY } from './read-model.js';
 export * as contentSchemas from './content.schemas.js';
 
+declare module '../../platform/module.js' {
+  interface ServiceMap {
+    catalog: CatalogModuleService;
+  }
+}
+
 /** What `kino start` generates into an empty database. */
 export const DEMO_CATALOGUE = { films: 1000, genres: 24, persons: 3200, seed: 1895 } as const;
 

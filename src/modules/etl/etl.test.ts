@@ -3,7 +3,7 @@ import { createTestKino, type TestKino } from '../../../test/helpers/kino.js';
 import { eventually } from '../../../test/helpers/engines.js';
 import { emit } from '../../platform/outbox.js';
 import { event } from '../../platform/events.js';
-import type { Actor, CatalogModuleService, ContentService } from '../catalog/index.js';
+import type { Actor, ContentService } from '../catalog/index.js';
 import { createReadModel, DROPPED_INDEXES_KEY, READ_MODEL_VERSION_KEY } from '../catalog/index.js';
 
 const actor: Actor = { id: null, login: 'system' };
@@ -26,7 +26,7 @@ describe('etl worker and read-model projector', { timeout: 120_000 }, () => {
 
   beforeAll(async () => {
     kino = await createTestKino({ modules: ['catalog', 'etl'] });
-    content = kino.kernel.services.require<CatalogModuleService>('catalog').content;
+    content = kino.kernel.services.require('catalog').content;
   }, 180_000);
   afterAll(async () => {
     await kino?.close();
@@ -191,7 +191,7 @@ describe('etl worker and read-model projector', { timeout: 120_000 }, () => {
        VALUES ('00000000-0000-4000-8000-0000000000aa', 'Orphan', 'FREE', 'movie', '{}', 1)`,
     );
     await sql().execute('DELETE FROM catalog.film WHERE title = $1', ['Star Wars']);
-    const { readModel } = kino.kernel.services.require<CatalogModuleService>('catalog');
+    const { readModel } = kino.kernel.services.require('catalog');
     const seen: number[] = [];
     const result = await readModel.rebuild((done) => seen.push(done));
     const [counts] = await sql().query<{ films: number; content: number }>(
@@ -255,7 +255,7 @@ describe('etl worker and read-model projector', { timeout: 120_000 }, () => {
       JSON.stringify([{ name: 'film_search_idx', def: search!.def }]),
     ]);
     await sql().exec('DROP INDEX catalog.film_search_idx');
-    const { readModel } = kino.kernel.services.require<CatalogModuleService>('catalog');
+    const { readModel } = kino.kernel.services.require('catalog');
     await readModel.reconcile();
     expect(await secondaryIndexes()).toEqual(indexes);
     expect(await sql().query('SELECT 1 FROM catalog.state WHERE key = $1', [DROPPED_INDEXES_KEY])).toEqual(

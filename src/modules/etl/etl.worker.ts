@@ -10,7 +10,7 @@ import type { SqlExecutor } from '../../ports/sql.js';
 import { consume } from '../../platform/consumer.js';
 import type { EventMap, EventType } from '../../platform/events.js';
 import type { ModuleContext, Worker } from '../../platform/module.js';
-import type { CatalogModuleService, ReadModel } from '../catalog/index.js';
+import type { ReadModel } from '../catalog/index.js';
 
 export const ETL_GROUP = 'etl.catalog';
 const TYPES = ['content.>', 'files.poster.changed'] as const;
@@ -64,7 +64,7 @@ export function createEtlWorker(ctx: ModuleContext): Worker {
   let subscription: Subscription | undefined;
   let catchUp: Promise<void> | undefined;
 
-  const readModel = () => ctx.services.require<CatalogModuleService>('catalog').readModel;
+  const readModel = () => ctx.services.require('catalog').readModel;
 
   metrics.gauge(
     'kino_etl_lag_seconds',

@@ -4,7 +4,6 @@
  * catalog projector to re-project what they touch. `kino etl rebuild` recomputes everything.
  */
 import type { ModuleDefinition } from '../../platform/module.js';
-import type { CatalogModuleService } from '../catalog/index.js';
 import { createProgress } from '../catalog/index.js';
 import { createEtlWorker } from './etl.worker.js';
 
@@ -26,7 +25,7 @@ export const etlModule: ModuleDefinition = {
         }
         const kernel = await ctx.kernel(['catalog']);
         try {
-          const { readModel } = kernel.services.require<CatalogModuleService>('catalog');
+          const { readModel } = kernel.services.require('catalog');
           const started = Date.now();
           let progress: ReturnType<typeof createProgress> | undefined;
           const result = await readModel.rebuild((done, total) => {

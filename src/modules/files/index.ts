@@ -1,6 +1,5 @@
 import './files.events.js';
 import { parseArgs } from 'node:util';
-import type { BlobStore } from '../../ports/blob.js';
 import type { Command, ModuleDefinition } from '../../platform/module.js';
 import { collectGarbage } from './files.gc.js';
 import { createLinkSigner, loadLinkSecret } from './files.links.js';
@@ -18,6 +17,12 @@ export interface FilesModuleService extends FilesService {
   gc(options: { dryRun: boolean; graceSeconds: number }): ReturnType<typeof collectGarbage>;
   /** Removes unfinished tus uploads past their 24 h expiry; returns how many. */
   cleanUploads(): Promise<number>;
+}
+
+declare module '../../platform/module.js' {
+  interface ServiceMap {
+    files: FilesModuleService;
+  }
 }
 
 const gcCommand: Command = {
@@ -41,7 +46,7 @@ const gcCommand: Command = {
     }
     const kernel = await ctx.kernel(['files']);
     try {
-      const service = kernel.services.require<FilesModuleService>('files');
+      const service = kernel.services.require('files');
       const dryRun = values['dry-run'] === true;
       const report = await service.gc({ dryRun, graceSeconds: grace * 60 });
       const verb = dryRun ? 'would remove' : 'removed';
@@ -67,9 +72,10 @@ const gcCommand: Command = {
 
 export const filesModule: ModuleDefinition = {
   name: 'files',
+  needs: ['blob'],
   migrations: [{ module: 'files', schema: 'files', dir: new URL('./migrations/', import.meta.url) }],
   async create(ctx) {
-    const blob = ctx.extras.blob as BlobStore | undefined;
+    const blob = ctx.extras.blob;
     if (!blob) throw new Error('the files module needs a blob store (extras.blob)');
     const { config } = ctx;
     const repo = createFilesRepository(ctx.sql);

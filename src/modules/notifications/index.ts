@@ -30,12 +30,22 @@ const noMail: Mail = {
   close: async () => undefined,
 };
 
+/** The notifications module's public service: the service, and delivery of what is due now. */
+export type NotificationsModuleService = NotificationsService & { deliverNow(): Promise<number> };
+
+declare module '../../platform/module.js' {
+  interface ServiceMap {
+    notifications: NotificationsModuleService;
+  }
+}
+
 export const notificationsModule: ModuleDefinition = {
   name: 'notifications',
+  needs: ['mail'],
   migrations: [{ module: 'notify', schema: 'notify', dir: new URL('./migrations/notify/', import.meta.url) }],
   async create(ctx) {
     const { sql, clock, config, logger } = ctx;
-    const mail = (ctx.extras.mail as Mail | undefined) ?? noMail;
+    const mail = ctx.extras.mail ?? noMail;
     const signer = createSigner(loadSigningKey(config.notifySigningKey, config.dataDir));
     const deliveries = createDeliveryRepository(sql);
     const recipients = createRecipientRepository(sql);
@@ -90,7 +100,9 @@ export const notificationsModule: ModuleDefinition = {
     let subscriptions: Subscription[] = [];
 
     return {
-      service: Object.assign(service, { deliverNow: () => worker.drain() }),
+      service: Object.assign(service, {
+        deliverNow: () => worker.drain(),
+      }) satisfies NotificationsModuleService,
       routes: notificationsRoutes({
         service,
         hub,

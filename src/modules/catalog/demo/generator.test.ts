@@ -4,7 +4,6 @@ import { createMigratedTestSql } from '../../../../test/helpers/engines.js';
 import { migrate, PLATFORM_MIGRATIONS } from '../../../platform/migrations.js';
 import { createLogger } from '../../../platform/logger.js';
 import { catalogModule } from '../index.js';
-import type { CatalogModuleService } from '../content.types.js';
 import { demoData, generateCatalog } from './generator.js';
 
 describe('demo catalogue generator', () => {
@@ -73,7 +72,7 @@ describe('demo catalogue in the database', { timeout: 180_000 }, () => {
     expect(await instance.seed!()).toEqual([]);
 
     // The generated films are ordinary content: the content service edits them.
-    const { content } = kino.kernel.services.require<CatalogModuleService>('catalog');
+    const { content } = kino.kernel.services.require('catalog');
     const page = await content.listFilms({ sort: '-rating', page_number: 1, page_size: 5 });
     expect(page.total).toBe(1000);
     expect(page.items[0]!.persons.length).toBeGreaterThan(0);

@@ -9,7 +9,6 @@ import type { Command, CommandContext } from '../../../platform/module.js';
 import { emit } from '../../../platform/outbox.js';
 import { event } from '../../../platform/events.js';
 import { createContentRepository } from '../content.repository.js';
-import type { CatalogModuleService } from '../content.types.js';
 import { importElasticdump } from './elasticdump.js';
 import { DEFAULT_LIMITS, ImportAborted, type ImportLimits, type ImportReport } from './importer.js';
 import { importPracticumSql, type Touched } from './practicum-sql.js';
@@ -102,7 +101,7 @@ export const importCommand: Command = {
       progress.stop();
       printReport(ctx, result.report, (Date.now() - started) / 1000);
 
-      const { readModel } = kernel.services.require<CatalogModuleService>('catalog');
+      const { readModel } = kernel.services.require('catalog');
       let bar: Progress | undefined;
       const projected = await readModel.refresh(result.touched, (done, total) => {
         bar ??= createProgress(ctx.stderr, 'Updating the catalog', total, 'films');

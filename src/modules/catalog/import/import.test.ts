@@ -5,7 +5,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestKino, type TestKino } from '../../../../test/helpers/kino.js';
-import type { CatalogModuleService } from '../content.types.js';
 import { decodeCopyField } from './copy-text.js';
 import { importElasticdump } from './elasticdump.js';
 import { importPracticumSql } from './practicum-sql.js';
@@ -40,7 +39,7 @@ describe('imports', () => {
     await kino?.close();
   });
   const sql = () => kino.kernel.engines.sql;
-  const readModel = () => kino.kernel.services.require<CatalogModuleService>('catalog').readModel;
+  const readModel = () => kino.kernel.services.require('catalog').readModel;
   /** Links of the given films only. */
   const count = async (table: string, films: [string[]]) =>
     (
@@ -201,7 +200,7 @@ describe.skipIf(!hasData)(
     afterAll(async () => {
       await kino?.close();
     });
-    const readModel = (k: TestKino) => k.kernel.services.require<CatalogModuleService>('catalog').readModel;
+    const readModel = (k: TestKino) => k.kernel.services.require('catalog').readModel;
     async function importContentDump(k: TestKino) {
       const { report, touched } = await importPracticumSql(
         k.kernel.engines.sql,
