@@ -100,57 +100,76 @@ function call(
   });
 }
 
-describe.skipIf(!NGINX)('nginx edge config', () => {
+interface Edge {
+  stubs: Stub[];
+  prefix: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** The real nginx with the shipped config in front of two stub replicas of every service. */
+async function startEdge(): Promise<Edge> {
   const stubs: Stub[] = [];
+  for (const service of SERVICES) {
+    stubs.push(await startStub(service, 1), await startStub(service, 2));
+  }
+  const prefix = mkdtempSync(path.join(tmpdir(), 'kino-nginx-test-'));
+  preparePrefix(prefix);
+  const port = await freePort();
+  const upstreams = Object.fromEntries(
+    SERVICES.map((s) => [s, stubs.filter((x) => x.service === s).map((x) => `127.0.0.1:${x.port}`)]),
+  );
+  const conf = generateNginxConf({
+    prefix,
+    listen: `127.0.0.1:${port}`,
+    upstreams,
+  });
+  writeFileSync(path.join(prefix, 'nginx.conf'), conf);
+  const nginx = (...args: string[]) =>
+    spawnSync(NGINX!, ['-p', prefix, '-e', path.join(prefix, 'error.log'), '-c', 'nginx.conf', ...args]);
+  execFileSync(NGINX!, ['-p', prefix, '-e', path.join(prefix, 'error.log'), '-c', 'nginx.conf'], {
+    stdio: 'pipe',
+  });
+  // nginx daemonises; wait until it answers.
+  for (let i = 0; i < 50; i++) {
+    try {
+      if ((await call(port, 'GET', '/nginx-health')).status === 200) break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return {
+    stubs,
+    prefix,
+    port,
+    async stop() {
+      if (existsSync(path.join(prefix, 'nginx.pid'))) nginx('-s', 'stop');
+      await Promise.all(stubs.map((s) => new Promise((r) => s.server.close(r))));
+      for (const s of stubs) s.server.closeAllConnections();
+      rmSync(prefix, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Stops the stub replicas of `service` (or one replica); nginx is left to find out. */
+async function kill(edge: Edge, service: string, replica?: number): Promise<void> {
+  for (const s of edge.stubs.filter((x) => x.service === service && (replica ?? x.replica) === x.replica)) {
+    await new Promise((r) => s.server.close(r));
+    s.server.closeAllConnections();
+  }
+}
+
+describe.skipIf(!NGINX)('nginx edge config', () => {
+  let edge: Edge;
   let prefix = '';
   let port = 0;
 
   beforeAll(async () => {
-    for (const service of SERVICES) {
-      stubs.push(await startStub(service, 1), await startStub(service, 2));
-    }
-    prefix = mkdtempSync(path.join(tmpdir(), 'kino-nginx-test-'));
-    preparePrefix(prefix);
-    port = await freePort();
-    const upstreams = Object.fromEntries(
-      SERVICES.map((s) => [s, stubs.filter((x) => x.service === s).map((x) => `127.0.0.1:${x.port}`)]),
-    );
-    const conf = generateNginxConf({
-      prefix,
-      listen: `127.0.0.1:${port}`,
-      upstreams,
-    });
-    writeFileSync(path.join(prefix, 'nginx.conf'), conf);
-    execFileSync(NGINX!, ['-p', prefix, '-e', path.join(prefix, 'error.log'), '-c', 'nginx.conf'], {
-      stdio: 'pipe',
-    });
-    // nginx daemonises; wait until it answers.
-    for (let i = 0; i < 50; i++) {
-      try {
-        if ((await call(port, 'GET', '/nginx-health')).status === 200) break;
-      } catch {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    edge = await startEdge();
+    ({ prefix, port } = edge);
   });
 
-  afterAll(async () => {
-    if (prefix && existsSync(path.join(prefix, 'nginx.pid'))) {
-      spawnSync(NGINX!, [
-        '-p',
-        prefix,
-        '-e',
-        path.join(prefix, 'error.log'),
-        '-c',
-        'nginx.conf',
-        '-s',
-        'stop',
-      ]);
-    }
-    await Promise.all(stubs.map((s) => new Promise((r) => s.server.close(r))));
-    for (const s of stubs) s.server.closeAllConnections();
-    if (prefix) rmSync(prefix, { recursive: true, force: true });
-  });
+  afterAll(async () => edge?.stop());
 
   const ROUTES: [string, string, string][] = [
     ['POST', '/api/v1/auth/login', 'auth'],
@@ -277,30 +296,40 @@ describe.skipIf(!NGINX)('nginx edge config', () => {
     expect(status).toEqual({ code: 101, service: 'notifications' });
   });
 
+  // The next two stop replicas, so each runs on an edge of its own: the shared one keeps every
+  // replica for the other tests, in whatever order they run.
   it('routes around a dead replica: every GET still answers 200', async () => {
-    const victim = stubs.find((s) => s.service === 'catalog' && s.replica === 1)!;
-    await new Promise((r) => victim.server.close(r));
-    victim.server.closeAllConnections();
-    const answers = await Promise.all(Array.from({ length: 40 }, () => call(port, 'GET', '/api/v1/films')));
-    expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
-    expect(new Set(answers.map((a) => a.json.replica))).toEqual(new Set([2]));
+    const own = await startEdge();
+    try {
+      await kill(own, 'catalog', 1);
+      const answers = await Promise.all(
+        Array.from({ length: 40 }, () => call(own.port, 'GET', '/api/v1/films')),
+      );
+      expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
+      expect(new Set(answers.map((a) => a.json.replica))).toEqual(new Set([2]));
+    } finally {
+      await own.stop();
+    }
   });
 
   it('answers 503 problem+json when no replica of a service is left', async () => {
-    for (const s of stubs.filter((x) => x.service === 'admin')) {
-      await new Promise((r) => s.server.close(r));
-      s.server.closeAllConnections();
+    const own = await startEdge();
+    try {
+      await kill(own, 'admin');
+      const answer = await call(own.port, 'GET', '/api/v1/admin/films');
+      expect(answer.status).toBe(503);
+      expect(answer.headers['content-type']).toContain('application/problem+json');
+      expect(answer.headers['x-request-id']).toBeTruthy();
+      expect(JSON.parse(answer.body)).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    } finally {
+      await own.stop();
     }
-    const answer = await call(port, 'GET', '/api/v1/admin/films');
-    expect(answer.status).toBe(503);
-    expect(answer.headers['content-type']).toContain('application/problem+json');
-    expect(answer.headers['x-request-id']).toBeTruthy();
-    expect(JSON.parse(answer.body)).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
   });
 
-  it('writes JSON access log lines with the request id', () => {
+  it('writes JSON access log lines with the request id', async () => {
+    await call(port, 'GET', '/api/v1/genres', { headers: { 'x-request-id': 'log-line-42' } });
     const lines = readFileSync(path.join(prefix, 'access.log'), 'utf8').trim().split('\n');
-    const entry = JSON.parse(lines.find((l) => l.includes('abc-123'))!) as Record<string, unknown>;
-    expect(entry).toMatchObject({ request_id: 'abc-123', method: 'GET', status: 200 });
+    const entry = JSON.parse(lines.find((l) => l.includes('log-line-42'))!) as Record<string, unknown>;
+    expect(entry).toMatchObject({ request_id: 'log-line-42', method: 'GET', status: 200 });
   });
 });
