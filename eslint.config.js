@@ -5,7 +5,7 @@ import { readdirSync } from 'node:fs';
 import globals from 'globals';
 import kino from './scripts/lint/plugin.mjs';
 
-/** Engine drivers: only files under src/adapters/ may import them (DESIGN §3). */
+/** Engine drivers: only files under src/adapters/ may import them (ADR 0001). */
 const DRIVERS = [
   'pg',
   'ioredis',

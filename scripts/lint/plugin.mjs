@@ -5,7 +5,7 @@ import { isSqlText, literalText } from './sql-text.mjs';
 const sqlInRepositories = {
   meta: {
     type: 'problem',
-    docs: { description: 'SQL statements live in *.repository.ts files (DESIGN §4).' },
+    docs: { description: 'SQL statements live in *.repository.ts files (ADR 0002).' },
     schema: [],
     messages: {
       sql: 'SQL statement outside a repository: move it into a *.repository.ts file of this module.',

@@ -1,7 +1,7 @@
 /**
  * Configuration: read from the environment in this one place, validated once, typed and frozen.
  * Every variable has a working default, so an empty environment gives the all-in-one shape.
- * An engine is chosen by its URL being set (DESIGN §2). `.env.example` is generated from SPEC
+ * An engine is chosen by its URL being set (ADR 0001). `.env.example` is generated from SPEC
  * (`kino config example`) and a test keeps the two in step.
  */
 import path from 'node:path';

@@ -17,7 +17,7 @@ export interface Principal {
   readonly permissions: ReadonlySet<string>;
 }
 
-/** Permission names used across modules (seed data, DESIGN §6). */
+/** Permission names used across modules (seed data, docs/modules/auth.md). */
 export const Permission = {
   crudRole: 'CRUD_ROLE',
   assignRole: 'ASSIGN_ROLE',

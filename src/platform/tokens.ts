@@ -1,5 +1,5 @@
 /**
- * Access token verification shared by every module (DESIGN §6, RFC 8725): a JWT signed by the
+ * Access token verification shared by every module (ADR 0030, RFC 8725): a JWT signed by the
  * auth module with an asymmetric key, checked locally with its public key plus one cache lookup
  * in the session registry (docs/adr/0032). Keys come either from the auth module in this process
  * or from the auth service's JWKS (`createJwksKeySource`), fetched once, cached and refetched on

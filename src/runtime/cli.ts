@@ -194,7 +194,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     out.write(`${VERSION}\n`);
     return 0;
   }
-  const [name, ...rest] = positionals;
+  const [name] = positionals;
   const commands = await moduleCommands();
   if (!name || values.help || name === 'help') {
     out.write(help(commands) + '\n');
@@ -221,7 +221,6 @@ export async function main(argv: readonly string[]): Promise<number> {
   // the account that runs it.
   process.umask(0o077);
   const args = argv.slice(argv.indexOf(name) + 1);
-  void rest;
   const ctx: CommandContext = {
     config,
     logger,

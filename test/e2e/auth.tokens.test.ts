@@ -81,7 +81,7 @@ afterAll(async () => {
 });
 
 describe('access token verification', () => {
-  it('accepts a good token and carries the claims of DESIGN §6', async () => {
+  it('accepts a good token and carries the claims of docs/modules/auth.md', async () => {
     expect((await me(good.access_token)).statusCode).toBe(200);
     const [header, payload] = good.access_token
       .split('.')

@@ -1,4 +1,4 @@
-/** Access levels (DESIGN §6) for anonymous, UNSUB_USER, SUB_USER and ADMIN callers. */
+/** Access levels (ADR 0005) for anonymous, UNSUB_USER, SUB_USER and ADMIN callers. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestKino, type TestKino } from '../helpers/kino.js';
 import {

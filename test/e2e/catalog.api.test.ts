@@ -1,4 +1,4 @@
-/** The catalog read API contract (DESIGN §7): routes, paging, sorting, filters and validation. */
+/** The catalog read API contract (docs/modules/catalog-api.md): routes, paging, sorting, filters and validation. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestKino, type TestKino } from '../helpers/kino.js';
 import { contentFixtures, type FilmRow, type GenreRow, type PersonRow } from './catalog.fixtures.js';

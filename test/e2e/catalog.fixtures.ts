@@ -137,7 +137,7 @@ const principal = (role: string, permissions: string[]): Principal => ({
   permissions: new Set(permissions),
 });
 
-/** Fixed bearer tokens for each role of DESIGN §6. */
+/** Fixed bearer tokens for each role of docs/modules/auth.md. */
 export const TOKENS = {
   unsub: 'unsub-user-token',
   sub: 'sub-user-token',

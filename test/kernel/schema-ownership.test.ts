@@ -1,6 +1,6 @@
 /**
  * A module never reads another module's tables: the SQL in a module's files names only the
- * schemas it owns (DESIGN §4). Cross-module data flows through services, HTTP and events.
+ * schemas it owns (ADR 0001). Cross-module data flows through services, HTTP and events.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';

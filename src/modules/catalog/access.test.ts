@@ -1,4 +1,4 @@
-/** The one access rule every module decides film visibility with (DESIGN §6). */
+/** The one access rule every module decides film visibility with (ADR 0005). */
 import { describe, expect, it } from 'vitest';
 import { ANONYMOUS, Permission, type Principal } from '../../platform/security.js';
 import { canSee, visibleLevels } from './access.js';

@@ -1,5 +1,5 @@
 /**
- * The film access rule (DESIGN §6), written once: FREE for everyone, PAID with PAID_FILMS or
+ * The film access rule (ADR 0005), written once: FREE for everyone, PAID with PAID_FILMS or
  * CRUD_FILMS, ARCHIVED with CRUD_FILMS. Catalog, ugc and files all decide through it, so a change
  * of the rule is one change.
  */

@@ -1,5 +1,5 @@
 /**
- * The public catalog read API (DESIGN §7, the Practicum "Async API" contract). Handlers validate
+ * The public catalog read API (docs/modules/catalog-api.md, the Practicum "Async API" contract). Handlers validate
  * by schema, work out what the caller may see, and answer from the response cache or the query
  * service. Lists are bare JSON arrays with the total in X-Total-Count.
  */

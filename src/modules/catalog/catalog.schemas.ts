@@ -1,5 +1,5 @@
 /**
- * TypeBox schemas of the public catalog API (the Practicum "Async API" contract, DESIGN §7).
+ * TypeBox schemas of the public catalog API (the Practicum "Async API" contract, docs/modules/catalog-api.md).
  * Query and path schemas validate and coerce input; response schemas drive fast serialisation
  * and the OpenAPI document.
  */

@@ -122,7 +122,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     // Errors raised before routing (a path that is not valid UTF-8 once decoded, a path parameter
     // over maxParamLength) are answered as problem+json too, not as Fastify's own JSON.
     frameworkErrors: (error, request, reply) => {
-      const { problem: p, headers } = toProblem(error, request);
+      const { problem: p, headers } = toProblem(error);
       reply.headers(securityHeaders).header('x-request-id', request.id);
       void sendProblem(reply, { ...p, instance: request.url }, headers);
     },
@@ -196,7 +196,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   });
 
   app.setErrorHandler((error, request, reply) => {
-    const { problem: p, headers, log } = toProblem(error, request);
+    const { problem: p, headers, log } = toProblem(error);
     if (log === 'error') request.log.error({ err: error }, 'request failed');
     else request.log[log]({ code: p.code, status: p.status, detail: p.detail }, 'request refused');
     return sendProblem(reply, { ...p, instance: redactUrl(request.url) }, headers);

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply } from 'fastify';
 import { AppError, platformErrors, STATUS_TITLES, type ErrorFactory, type FieldError } from '../errors.js';
 
 export interface Problem {
@@ -84,10 +84,11 @@ const UNAVAILABLE = new Set([
 ]);
 
 /** Turns any error into a problem; `log` says how loud the log line should be. */
-export function toProblem(
-  error: unknown,
-  request: FastifyRequest,
-): { problem: Problem; headers: Record<string, string>; log: 'info' | 'warn' | 'error' } {
+export function toProblem(error: unknown): {
+  problem: Problem;
+  headers: Record<string, string>;
+  log: 'info' | 'warn' | 'error';
+} {
   if (error instanceof AppError) {
     return {
       problem: problem(error.status, error.code, error.message, {
@@ -134,7 +135,6 @@ export function toProblem(
       log: 'error',
     };
   }
-  void request;
   return {
     problem: problemOf(platformErrors.INTERNAL_ERROR),
     headers: {},
