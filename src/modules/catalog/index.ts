@@ -57,7 +57,6 @@ export const catalogModule: ModuleDefinition = {
   },
   commands: { import: importCommand },
 };
-export { createProgress, type Progress } from './import/progress.js';
 export { importPracticumSql } from './import/practicum-sql.js';
 export { importElasticdump } from './import/elasticdump.js';
 export type { ImportReport } from './import/importer.js';

@@ -4,7 +4,7 @@
  * catalog projector to re-project what they touch. `kino etl rebuild` recomputes everything.
  */
 import type { ModuleDefinition } from '../../platform/module.js';
-import { createProgress } from '../catalog/index.js';
+import { createProgress } from '../../platform/progress.js';
 import { createEtlWorker } from './etl.worker.js';
 
 export const etlModule: ModuleDefinition = {

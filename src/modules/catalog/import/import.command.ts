@@ -12,7 +12,7 @@ import { createContentRepository } from '../content.repository.js';
 import { importElasticdump } from './elasticdump.js';
 import { DEFAULT_LIMITS, ImportAborted, type ImportLimits, type ImportReport } from './importer.js';
 import { importPracticumSql, type Touched } from './practicum-sql.js';
-import { createProgress, type Progress } from './progress.js';
+import { createProgress, type Progress } from '../../../platform/progress.js';
 
 const USAGE = [
   'kino import practicum-sql <dump.sql> [--max-bad-rows N]',
