@@ -173,35 +173,35 @@ export function ugcRoutes(s: UgcServices, options: { ingestBodyLimit: number }):
 
     // Bookmarks
     app.put(
-      '/api/v1/bookmarks/:film_id',
+      '/api/v1/bookmarks/:id',
       {
         schema: {
           tags: ['ugc'],
           summary: 'Bookmark a film (201 when new)',
           security: bearer,
-          params: S.FilmIdParams,
+          params: S.FilmParams,
           body: Type.Optional(S.BookmarkBody),
           response: { 200: Empty, 201: Empty },
         },
       },
       async (req, reply) => {
-        const added = await s.bookmarks.put(req.principal, req.params.film_id, req.body?.note ?? null);
+        const added = await s.bookmarks.put(req.principal, req.params.id, req.body?.note ?? null);
         return reply.code(added ? 201 : 200).send(null);
       },
     );
     app.delete(
-      '/api/v1/bookmarks/:film_id',
+      '/api/v1/bookmarks/:id',
       {
         schema: {
           tags: ['ugc'],
           summary: 'Remove a bookmark',
           security: bearer,
-          params: S.FilmIdParams,
+          params: S.FilmParams,
           response: { 204: Empty },
         },
       },
       async (req, reply) => {
-        await s.bookmarks.remove(req.principal, req.params.film_id);
+        await s.bookmarks.remove(req.principal, req.params.id);
         return reply.code(204).send(null);
       },
     );
@@ -228,31 +228,31 @@ export function ugcRoutes(s: UgcServices, options: { ingestBodyLimit: number }):
 
     // Watch progress
     app.put(
-      '/api/v1/progress/:film_id',
+      '/api/v1/progress/:id',
       {
         schema: {
           tags: ['ugc'],
           summary: 'Report the playback position (last write wins)',
           security: bearer,
-          params: S.FilmIdParams,
+          params: S.FilmParams,
           body: S.ProgressBody,
           response: { 200: S.Progress },
         },
       },
-      async (req) => s.progress.put(req.principal, req.params.film_id, req.body),
+      async (req) => s.progress.put(req.principal, req.params.id, req.body),
     );
     app.get(
-      '/api/v1/progress/:film_id',
+      '/api/v1/progress/:id',
       {
         schema: {
           tags: ['ugc'],
           summary: 'Your position in a film',
           security: bearer,
-          params: S.FilmIdParams,
+          params: S.FilmParams,
           response: { 200: S.Progress },
         },
       },
-      async (req) => s.progress.get(req.principal, req.params.film_id),
+      async (req) => s.progress.get(req.principal, req.params.id),
     );
     app.get(
       '/api/v1/continue-watching',
@@ -268,18 +268,18 @@ export function ugcRoutes(s: UgcServices, options: { ingestBodyLimit: number }):
       async (req) => s.progress.continueWatching(req.principal, req.query.page_number, req.query.page_size),
     );
     app.delete(
-      '/api/v1/continue-watching/:film_id',
+      '/api/v1/continue-watching/:id',
       {
         schema: {
           tags: ['ugc'],
           summary: 'Hide a film from continue-watching (progress and history stay)',
           security: bearer,
-          params: S.FilmIdParams,
+          params: S.FilmParams,
           response: { 204: Empty },
         },
       },
       async (req, reply) => {
-        await s.progress.hide(req.principal, req.params.film_id);
+        await s.progress.hide(req.principal, req.params.id);
         return reply.code(204).send(null);
       },
     );

@@ -15,8 +15,8 @@ export const EVENT_TYPES = [
 const Uuid = Type.String({ format: 'uuid' });
 const DateTime = Type.String({ format: 'date-time' });
 
-export const FilmParams = Type.Object({ id: Uuid });
-export const FilmIdParams = Type.Object({ film_id: Uuid });
+/** Every film route names the film's id `id`, whether or not `films` is in its path. */
+export const FilmParams = Type.Object({ id: Type.String({ format: 'uuid', description: "the film's id" }) });
 export const ReviewParams = Type.Object({ id: Uuid });
 
 export const Page = pagingFields();
