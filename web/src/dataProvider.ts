@@ -5,14 +5,12 @@
  * from, so a concurrent change answers 409 instead of being overwritten.
  */
 import type { DataProvider, GetListParams, Identifier } from 'react-admin';
+import { SORT_COLUMNS } from '../../src/modules/catalog/content.sorts';
 import { api } from './http';
 
 const CONTENT = new Set(['films', 'genres', 'persons']);
-const SORTS: Record<string, readonly string[]> = {
-  films: ['title', 'rating', 'creation_date', 'created', 'modified', 'access', 'type'],
-  genres: ['name', 'created', 'modified', 'film_count'],
-  persons: ['full_name', 'created', 'modified', 'film_count'],
-};
+/** The columns the API sorts each list by: the server's own list, not a copy. */
+const SORTS: Record<string, readonly string[]> = SORT_COLUMNS;
 
 export type Entity = 'film' | 'genre' | 'person';
 

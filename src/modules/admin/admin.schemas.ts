@@ -3,7 +3,8 @@
  * and so does the OpenAPI document.
  */
 import { Type, type NumberOptions, type Static, type StringOptions } from '@sinclair/typebox';
-import { pagingFields } from '../../platform/http/paging.js';
+import { pagingFields, sortSchema } from '../../platform/http/paging.js';
+import { SORT_COLUMNS } from '../catalog/index.js';
 
 const Uuid = Type.String({ format: 'uuid' });
 /**
@@ -27,23 +28,6 @@ export type IdParams = Static<typeof IdParams>;
 const page = pagingFields({ default: 25 });
 const q = Type.String({ maxLength: 200, description: 'Text search.' });
 
-export const FILM_SORTS = [
-  'title',
-  'rating',
-  'creation_date',
-  'created',
-  'modified',
-  'access',
-  'type',
-] as const;
-const sortEnum = (columns: readonly string[]) =>
-  Type.Union(
-    columns.flatMap((c) => [Type.Literal(c), Type.Literal(`-${c}`)]),
-    {
-      description: 'Column to sort by; a leading minus sorts descending.',
-    },
-  );
-
 export const FilmListQuery = Type.Object(
   {
     q: Type.Optional(q),
@@ -54,23 +38,20 @@ export const FilmListQuery = Type.Object(
     year_to: Type.Optional(Type.Integer({ minimum: 1800, maximum: 3000 })),
     rating_min: Type.Optional(Type.Number({ minimum: 0, maximum: 10 })),
     rating_max: Type.Optional(Type.Number({ minimum: 0, maximum: 10 })),
-    sort: Type.Optional(sortEnum(FILM_SORTS)),
+    sort: Type.Optional(sortSchema(SORT_COLUMNS.films)),
     ...page,
   },
   { additionalProperties: false },
 );
 export type FilmListQuery = Static<typeof FilmListQuery>;
 
-export const NAMED_SORTS = ['name', 'created', 'modified', 'film_count'] as const;
-export const PERSON_SORTS = ['full_name', 'created', 'modified', 'film_count'] as const;
-
 export const GenreListQuery = Type.Object(
-  { q: Type.Optional(q), sort: Type.Optional(sortEnum(NAMED_SORTS)), ...page },
+  { q: Type.Optional(q), sort: Type.Optional(sortSchema(SORT_COLUMNS.genres)), ...page },
   { additionalProperties: false },
 );
 export type GenreListQuery = Static<typeof GenreListQuery>;
 export const PersonListQuery = Type.Object(
-  { q: Type.Optional(q), sort: Type.Optional(sortEnum(PERSON_SORTS)), ...page },
+  { q: Type.Optional(q), sort: Type.Optional(sortSchema(SORT_COLUMNS.persons)), ...page },
   { additionalProperties: false },
 );
 export type PersonListQuery = Static<typeof PersonListQuery>;

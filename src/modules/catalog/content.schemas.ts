@@ -6,7 +6,8 @@
 import { Type, type TSchema, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { platformErrors, type FieldError } from '../../platform/errors.js';
-import { pagingFields } from '../../platform/http/paging.js';
+import { pagingFields, sortSchema } from '../../platform/http/paging.js';
+import { SORT_COLUMNS } from './content.sorts.js';
 
 export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 export const Uuid = Type.String({ pattern: UUID_PATTERN });
@@ -65,14 +66,17 @@ export const FilmListQuerySchema = Type.Object({
   year_to: Type.Optional(Type.Integer({ minimum: 1800, maximum: 3000 })),
   rating_min: Type.Optional(Type.Number({ minimum: 0, maximum: 10 })),
   rating_max: Type.Optional(Type.Number({ minimum: 0, maximum: 10 })),
-  sort: Type.Optional(Type.String({ maxLength: 40 })),
+  sort: Type.Optional(sortSchema(SORT_COLUMNS.films)),
   ...pageFields,
 });
-export const NamedListQuerySchema = Type.Object({
-  q: Type.Optional(Type.String({ maxLength: 200 })),
-  sort: Type.Optional(Type.String({ maxLength: 40 })),
-  ...pageFields,
-});
+const namedListQuery = (columns: readonly string[]) =>
+  Type.Object({
+    q: Type.Optional(Type.String({ maxLength: 200 })),
+    sort: Type.Optional(sortSchema(columns)),
+    ...pageFields,
+  });
+export const GenreListQuerySchema = namedListQuery(SORT_COLUMNS.genres);
+export const PersonListQuerySchema = namedListQuery(SORT_COLUMNS.persons);
 export const AuditQuerySchema = Type.Object({
   entity: Type.Optional(Type.Union([Type.Literal('film'), Type.Literal('genre'), Type.Literal('person')])),
   id: Type.Optional(Uuid),

@@ -10,6 +10,7 @@ import { catalogErrors } from './catalog.errors.js';
 import { event, type NewEvent } from '../../platform/events.js';
 import { emit } from '../../platform/outbox.js';
 import { createContentRepository, type ChangeInput } from './content.repository.js';
+import type { SortColumn } from './content.sorts.js';
 import {
   AuditQuerySchema,
   BulkIdsSchema,
@@ -19,7 +20,8 @@ import {
   FilmPatchSchema,
   GenreInputSchema,
   GenrePatchSchema,
-  NamedListQuerySchema,
+  GenreListQuerySchema,
+  PersonListQuerySchema,
   PersonInputSchema,
   PersonPatchSchema,
   Uuid,
@@ -89,7 +91,8 @@ export function snapshotOf(f: FilmRecord): FilmSnapshot {
   };
 }
 
-const FILM_SORTS: Record<string, string> = {
+/** The SQL each sort column orders by; the columns themselves are SORT_COLUMNS. */
+const FILM_SORTS: Record<SortColumn<'films'>, string> = {
   title: 'f.title',
   rating: 'f.rating',
   creation_date: 'f.creation_date',
@@ -98,7 +101,10 @@ const FILM_SORTS: Record<string, string> = {
   access: 'f.access',
   type: 'f.type',
 };
-const NAMED_SORTS = {
+const NAMED_SORTS: {
+  genre: Record<SortColumn<'genres'>, string>;
+  person: Record<SortColumn<'persons'>, string>;
+} = {
   genre: { name: 'lower(name)', created: 'created', modified: 'modified', film_count: 'film_count' },
   person: {
     full_name: 'lower(full_name)',
@@ -106,7 +112,7 @@ const NAMED_SORTS = {
     modified: 'modified',
     film_count: 'film_count',
   },
-} as const;
+};
 
 function orderBy(sort: string | undefined, columns: Record<string, string>, fallback: string, idCol: string) {
   const s = sort ?? fallback;
@@ -505,7 +511,7 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
     },
 
     async listGenres(query) {
-      const q = validate(NamedListQuerySchema, query);
+      const q = validate(GenreListQuerySchema, query);
       return repo(sql).listNamed<GenreRecord>(
         'genre',
         q.q,
@@ -584,7 +590,7 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
     },
 
     async listPersons(query) {
-      const q = validate(NamedListQuerySchema, query);
+      const q = validate(PersonListQuerySchema, query);
       return repo(sql).listNamed<PersonRecord>(
         'person',
         q.q,

@@ -67,3 +67,4 @@ export {
   type GenerateOptions,
   type GeneratedCounts,
 } from './demo/generator.js';
+export { SORT_COLUMNS, type SortColumn } from './content.sorts.js';

@@ -47,3 +47,11 @@ export function pagingFields(options: PageSizeOptions & { numberDefault?: number
     page_size: pageSizeSchema(options),
   };
 }
+
+/** A `sort` parameter: one of `columns`, a leading minus for descending. */
+export function sortSchema(columns: readonly string[]) {
+  return Type.Union(
+    columns.flatMap((c) => [Type.Literal(c), Type.Literal(`-${c}`)]),
+    { description: 'Column to sort by; a leading minus sorts descending.' },
+  );
+}
