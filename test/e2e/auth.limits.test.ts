@@ -85,8 +85,15 @@ describe('rate limits', () => {
 });
 
 describe('administrator bootstrap', () => {
+  /** Each test starts from a database without the seeded admin and a folder without its file. */
+  const noAdmin = async () => {
+    await kino.kernel.engines.sql.execute(`DELETE FROM auth.users WHERE login = 'admin'`);
+    rmSync(path.join(kino.dataDir, ADMIN_PASSWORD_FILE), { force: true });
+  };
+
   it('seed creates an admin once and shows the generated password on the terminal banner', async () => {
     const instance = kino.kernel.instances.get('auth')!;
+    await noAdmin();
     const lines = await instance.seed!({ terminal: true });
     expect(lines).toHaveLength(1);
     const password = /password "([^"]+)"/.exec(lines[0]!)![1]!;
@@ -104,7 +111,7 @@ describe('administrator bootstrap', () => {
 
   it('without a terminal, seed leaves the password in a private file, never in the output', async () => {
     const instance = kino.kernel.instances.get('auth')!;
-    await kino.kernel.engines.sql.execute(`DELETE FROM auth.users WHERE login = 'admin'`);
+    await noAdmin();
     const lines = await instance.seed!({ terminal: false });
     const file = path.join(kino.dataDir, ADMIN_PASSWORD_FILE);
     expect(lines).toEqual([expect.stringContaining(file)]);
