@@ -53,7 +53,6 @@ const UNCATALOGUED = [
   'src/modules/admin/**',
   'src/modules/files/**',
   'src/modules/notifications/**',
-  'src/modules/ugc/**',
 ];
 
 const layer = (regex, message) => ({ regex, message });

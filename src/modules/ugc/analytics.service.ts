@@ -1,10 +1,10 @@
 /** Film analytics for admins (CRUD_FILMS): top films and one film's views, completions and ratings. */
 import type { Clock } from '../../platform/clock.js';
-import { notFound } from '../../platform/errors.js';
 import { Permission, requirePermission, type Principal } from '../../platform/security.js';
 import type { AnalyticsRepository } from './analytics.repository.js';
 import type { FilmRepository } from './film.repository.js';
 import { daysFrom, utcDay } from './partitions.js';
+import { catalogErrors } from '../catalog/index.js';
 import type { RatingRepository } from './rating.repository.js';
 
 export type Metric = 'views' | 'completions' | 'rating';
@@ -39,7 +39,7 @@ export function createAnalyticsService(deps: {
     async film(principal: Principal, filmId: string, days: number) {
       requirePermission(principal, Permission.crudFilms);
       const film = await films.get(filmId);
-      if (!film) throw notFound('FILM_NOT_FOUND', `No film ${filmId}.`);
+      if (!film) throw catalogErrors.FILM_NOT_FOUND();
       const since = firstDay(days);
       const stored = new Map((await analytics.days(filmId, utcDay(since))).map((d) => [d.day, d]));
       const perDay = daysFrom(since, days).map((day) => ({

@@ -1,7 +1,6 @@
 /** Which films of the ugc projection a caller may act on. */
-import { forbidden, notFound } from '../../platform/errors.js';
 import type { Principal } from '../../platform/security.js';
-import { canSee } from '../catalog/index.js';
+import { canSee, catalogErrors } from '../catalog/index.js';
 import type { FilmRepository, FilmRow } from './film.repository.js';
 
 /** The film if `principal` may see it; 404 FILM_NOT_FOUND or 403 FILM_ACCESS_DENIED otherwise. */
@@ -11,8 +10,7 @@ export async function requireVisibleFilm(
   principal: Principal,
 ): Promise<FilmRow> {
   const film = await films.get(id);
-  if (!film) throw notFound('FILM_NOT_FOUND', `No film ${id}.`);
-  if (!canSee(principal, film.access))
-    throw forbidden('FILM_ACCESS_DENIED', 'Your subscription does not include this film.');
+  if (!film) throw catalogErrors.FILM_NOT_FOUND();
+  if (!canSee(principal, film.access)) throw catalogErrors.FILM_ACCESS_DENIED();
   return film;
 }

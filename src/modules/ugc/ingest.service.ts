@@ -13,7 +13,7 @@ import type { Bus, BusMessage } from '../../ports/bus.js';
 import type { Sql } from '../../ports/sql.js';
 import type { Clock } from '../../platform/clock.js';
 import { currentHeaders } from '../../platform/context.js';
-import { badRequest, type FieldError } from '../../platform/errors.js';
+import type { FieldError } from '../../platform/errors.js';
 import { event } from '../../platform/events.js';
 import type { Logger } from '../../platform/logger.js';
 import type { Metrics } from '../../platform/metrics.js';
@@ -25,6 +25,7 @@ import { canSee } from '../catalog/index.js';
 import type { FilmRepository } from './film.repository.js';
 import type { WindowLimiter } from '../../platform/rate-limit.js';
 import { IncomingEvent, MAX_EVENTS_PER_REQUEST } from './ugc.schemas.js';
+import { ugcErrors } from './ugc.errors.js';
 
 /** Events older than this are refused (they would land in a partition about to be pruned). */
 export const MAX_EVENT_AGE_MS = 7 * 86_400_000;
@@ -213,8 +214,7 @@ export function createIngestService(deps: {
     async ingest(principal: Principal, body: unknown, address: string): Promise<IngestResult> {
       await deps.limiter.hit(budget, principal.userId ? `u:${principal.userId}` : `ip:${address}`);
       const items = Array.isArray(body) ? (body as unknown[]) : [body];
-      if (items.length > MAX_EVENTS_PER_REQUEST)
-        throw badRequest('TOO_MANY_EVENTS', `Send at most ${MAX_EVENTS_PER_REQUEST} events per request.`);
+      if (items.length > MAX_EVENTS_PER_REQUEST) throw ugcErrors.TOO_MANY_EVENTS();
       const now = clock.now();
       const checked = items.map((item) => checkItem(item, principal.userId, now.getTime()));
       const filmIds = new Set<string>();

@@ -1,7 +1,6 @@
 /** Watch progress, continue-watching and history (rules in progress.rules.ts). */
 import type { Sql } from '../../ports/sql.js';
 import type { Clock } from '../../platform/clock.js';
-import { badRequest, notFound } from '../../platform/errors.js';
 import { event } from '../../platform/events.js';
 import { emit } from '../../platform/outbox.js';
 import { requireUser, type Principal } from '../../platform/security.js';
@@ -10,6 +9,7 @@ import { requireVisibleFilm } from './film.access.js';
 import type { FilmRepository } from './film.repository.js';
 import { createProgressRepository, type ProgressRow } from './progress.repository.js';
 import { applyProgress, inContinueWatching } from './progress.rules.js';
+import { ugcErrors } from './ugc.errors.js';
 
 export interface ProgressView {
   readonly film_id: string;
@@ -42,7 +42,7 @@ export function createProgressService(deps: { sql: Sql; clock: Clock; films: Fil
   async function get(principal: Principal, filmId: string): Promise<ProgressView> {
     requireUser(principal);
     const row = await progress.get(principal.userId, filmId);
-    if (!row) throw notFound('PROGRESS_NOT_FOUND', 'You have not started this film.');
+    if (!row) throw ugcErrors.PROGRESS_NOT_FOUND();
     return toView(row);
   }
 
@@ -53,9 +53,9 @@ export function createProgressService(deps: { sql: Sql; clock: Clock; films: Fil
     async put(principal: Principal, filmId: string, input: { position_s: number; duration_s: number }) {
       requireUser(principal);
       if (input.position_s > input.duration_s)
-        throw badRequest('POSITION_BEYOND_DURATION', 'position_s cannot be larger than duration_s.', [
-          { field: '/position_s', message: 'must not exceed duration_s' },
-        ]);
+        throw ugcErrors.POSITION_BEYOND_DURATION({
+          errors: [{ field: '/position_s', message: 'must not exceed duration_s' }],
+        });
       await requireVisibleFilm(films, filmId, principal);
       const userId = principal.userId;
       await sql.transaction(async (tx) => {
@@ -79,7 +79,7 @@ export function createProgressService(deps: { sql: Sql; clock: Clock; films: Fil
       requireUser(principal);
       const userId = principal.userId;
       const found = await sql.transaction((tx) => createProgressRepository(tx).hide(userId, filmId));
-      if (!found) throw notFound('PROGRESS_NOT_FOUND', 'You have not started this film.');
+      if (!found) throw ugcErrors.PROGRESS_NOT_FOUND();
     },
 
     async continueWatching(principal: Principal, pageNumber: number, pageSize: number) {

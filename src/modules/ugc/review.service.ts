@@ -1,11 +1,11 @@
 /** Reviews: one per user and film, with one like or dislike per user and review. */
 import { randomUUID } from 'node:crypto';
 import { isSqlError, SqlState, type Sql } from '../../ports/sql.js';
-import { conflict, forbidden, notFound } from '../../platform/errors.js';
 import { event } from '../../platform/events.js';
 import { emit } from '../../platform/outbox.js';
 import { hasPermission, Permission, requireUser, type Principal } from '../../platform/security.js';
 import { requireVisibleFilm } from './film.access.js';
+import { ugcErrors } from './ugc.errors.js';
 import type { FilmRepository } from './film.repository.js';
 import { createReviewRepository, type ReviewRow, type ReviewSort } from './review.repository.js';
 
@@ -53,7 +53,7 @@ export function createReviewService(deps: { sql: Sql; films: FilmRepository }) {
 
   async function load(principal: Principal, id: string): Promise<ReviewRow> {
     const row = await reviews.get(id, principal.userId);
-    if (!row) throw notFound('REVIEW_NOT_FOUND', `No review ${id}.`);
+    if (!row) throw ugcErrors.REVIEW_NOT_FOUND();
     return row;
   }
 
@@ -76,7 +76,7 @@ export function createReviewService(deps: { sql: Sql; films: FilmRepository }) {
           await emit(tx, [event('ugc.review.created', filmId, { reviewId: id, filmId, authorId })]);
         return inserted;
       });
-      if (!created) throw conflict('REVIEW_EXISTS', 'You have already reviewed this film; edit that review.');
+      if (!created) throw ugcErrors.REVIEW_EXISTS();
       return toReviewView(await load(principal, id));
     },
 
@@ -101,8 +101,7 @@ export function createReviewService(deps: { sql: Sql; films: FilmRepository }) {
     async update(principal: Principal, id: string, text: string): Promise<ReviewView> {
       requireUser(principal);
       const row = await load(principal, id);
-      if (row.author_id !== principal.userId)
-        throw forbidden('NOT_REVIEW_AUTHOR', 'Only the author may edit a review.');
+      if (row.author_id !== principal.userId) throw ugcErrors.NOT_REVIEW_AUTHOR();
       await sql.transaction((tx) => createReviewRepository(tx).updateText(id, text));
       return toReviewView(await load(principal, id));
     },
@@ -111,7 +110,7 @@ export function createReviewService(deps: { sql: Sql; films: FilmRepository }) {
       requireUser(principal);
       const row = await load(principal, id);
       if (row.author_id !== principal.userId && !hasPermission(principal, Permission.crudFilms))
-        throw forbidden('NOT_REVIEW_AUTHOR', 'Only the author or an admin may delete a review.');
+        throw ugcErrors.NOT_REVIEW_AUTHOR();
       await sql.transaction((tx) => createReviewRepository(tx).remove(id));
     },
 
@@ -140,8 +139,7 @@ export function createReviewService(deps: { sql: Sql; films: FilmRepository }) {
         })
         .catch((error: unknown) => {
           // The review was deleted meanwhile.
-          if (isSqlError(error, SqlState.foreignKeyViolation))
-            throw notFound('REVIEW_NOT_FOUND', `No review ${id}.`);
+          if (isSqlError(error, SqlState.foreignKeyViolation)) throw ugcErrors.REVIEW_NOT_FOUND();
           throw error;
         });
       return toReviewView(await load(principal, id));
