@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { fileTypeFromBuffer } from 'file-type';
-import { AppError } from '../../platform/errors.js';
+import { filesErrors } from './files.errors.js';
 
 export const FILE_KINDS = ['poster', 'video', 'other'] as const;
 export type FileKind = (typeof FILE_KINDS)[number];
@@ -38,14 +38,10 @@ const PROGRAMS = new Set([
 const SNIFF_BYTES = 4100;
 
 export const tooLarge = (limit: number) =>
-  new AppError(
-    413,
-    'FILE_TOO_LARGE',
-    `The file is larger than the ${limit} bytes this kind of file may have.`,
-    {
-      headers: { connection: 'close' },
-    },
-  );
+  filesErrors.FILE_TOO_LARGE({
+    detail: `The file is larger than the ${limit} bytes this kind of file may have.`,
+    headers: { connection: 'close' },
+  });
 
 export interface Sniffed {
   readonly contentType: string;
@@ -85,13 +81,12 @@ export async function sniff(
   const accepted = kind === 'other' ? !PROGRAMS.has(mime) : ACCEPTED[kind].includes(mime);
   if (!accepted) {
     await iterator.return?.();
-    throw new AppError(
-      415,
-      'UNSUPPORTED_FILE_TYPE',
-      kind === 'other'
-        ? `Programs (${mime}) are not accepted.`
-        : `A ${kind} must be one of ${ACCEPTED[kind].join(', ')}; this file is ${detected ? mime : 'of an unknown type'}.`,
-    );
+    throw filesErrors.UNSUPPORTED_FILE_TYPE({
+      detail:
+        kind === 'other'
+          ? `Programs (${mime}) are not accepted.`
+          : `A ${kind} must be one of ${ACCEPTED[kind].join(', ')}; this file is ${detected ? mime : 'of an unknown type'}.`,
+    });
   }
 
   const hash = createHash('sha256');

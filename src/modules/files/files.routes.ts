@@ -2,10 +2,12 @@
 import multipart from '@fastify/multipart';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, badRequest } from '../../platform/errors.js';
+import { platformErrors } from '../../platform/errors.js';
 import type { HttpApp } from '../../platform/http/app.js';
 import { Permission, requirePermission } from '../../platform/security.js';
 import { etagMatches, parseRange } from './files.http.js';
+import { catalogErrors } from '../catalog/index.js';
+import { filesErrors } from './files.errors.js';
 import { FILE_KINDS, type FileKind } from './files.ingest.js';
 import {
   ContentQuery,
@@ -22,6 +24,12 @@ import type { TusHandler } from './files.tus.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const tags = ['files'];
+/** Reading a file (its metadata, a link, its bytes) needs a caller whose access covers its film. */
+const readErrors = [
+  filesErrors.FILE_NOT_FOUND,
+  platformErrors.AUTHENTICATION_REQUIRED,
+  catalogErrors.FILM_ACCESS_DENIED,
+];
 
 function fieldValue(fields: Record<string, unknown>, name: string): string | undefined {
   const raw = fields[name];
@@ -55,27 +63,36 @@ export function filesRoutes(service: FilesService, tus: TusHandler): FastifyPlug
           summary: 'Upload a file (multipart/form-data: kind, film_id, then file)',
           consumes: ['multipart/form-data'],
           querystring: UploadQuery,
+          'x-errors': [
+            platformErrors.AUTHENTICATION_REQUIRED,
+            platformErrors.PERMISSION_DENIED,
+            filesErrors.MULTIPART_REQUIRED,
+            filesErrors.FILE_REQUIRED,
+            filesErrors.INVALID_KIND,
+            catalogErrors.FILM_NOT_FOUND,
+            filesErrors.FILE_TOO_LARGE,
+            filesErrors.UNSUPPORTED_FILE_TYPE,
+          ],
           response: { 201: FileSchema },
         },
       },
       async (request, reply) => {
         requirePermission(request.principal, Permission.crudFilms);
-        if (!request.isMultipart())
-          throw new AppError(415, 'MULTIPART_REQUIRED', 'Send the file as multipart/form-data.');
+        if (!request.isMultipart()) throw filesErrors.MULTIPART_REQUIRED();
         const part = await request.file();
-        if (!part) throw badRequest('FILE_REQUIRED', 'The form has no file part.');
+        if (!part) throw filesErrors.FILE_REQUIRED();
         const kind = fieldValue(part.fields, 'kind') ?? request.query.kind;
         const filmId = fieldValue(part.fields, 'film_id') ?? request.query.film_id ?? null;
         if (!kind || !(FILE_KINDS as readonly string[]).includes(kind))
-          throw badRequest(
-            'INVALID_KIND',
-            `kind must be one of ${FILE_KINDS.join(', ')}, sent before the file.`,
-            [{ field: 'body/kind', message: `must be one of ${FILE_KINDS.join(', ')}` }],
-          );
+          throw filesErrors.INVALID_KIND({
+            detail: `kind must be one of ${FILE_KINDS.join(', ')}, sent before the file.`,
+            errors: [{ field: 'body/kind', message: `must be one of ${FILE_KINDS.join(', ')}` }],
+          });
         if (filmId !== null && !UUID.test(filmId))
-          throw badRequest('VALIDATION_FAILED', 'film_id must be a UUID.', [
-            { field: 'body/film_id', message: 'must be a UUID' },
-          ]);
+          throw platformErrors.VALIDATION_FAILED({
+            detail: 'film_id must be a UUID.',
+            errors: [{ field: 'body/film_id', message: 'must be a UUID' }],
+          });
         // Refused mid-body (413, 415), Node answers with Connection: close and hangs up.
         const row = await service.upload({
           source: part.file,
@@ -115,13 +132,32 @@ export function filesRoutes(service: FilesService, tus: TusHandler): FastifyPlug
 
     app.get(
       '/api/v1/files/:id',
-      { schema: { tags, summary: 'File metadata', params: IdParams, response: { 200: FileSchema } } },
+      {
+        schema: {
+          tags,
+          summary: 'File metadata',
+          params: IdParams,
+          'x-errors': readErrors,
+          response: { 200: FileSchema },
+        },
+      },
       async (request) => toDto(await service.get(request.params.id, request.principal)),
     );
 
     app.delete(
       '/api/v1/files/:id',
-      { schema: { tags, summary: 'Delete a file (blob and metadata)', params: IdParams } },
+      {
+        schema: {
+          tags,
+          summary: 'Delete a file (blob and metadata)',
+          params: IdParams,
+          'x-errors': [
+            platformErrors.AUTHENTICATION_REQUIRED,
+            platformErrors.PERMISSION_DENIED,
+            filesErrors.FILE_NOT_FOUND,
+          ],
+        },
+      },
       async (request, reply) => {
         await service.remove(request.params.id, request.principal);
         return reply.code(204).send();
@@ -136,6 +172,7 @@ export function filesRoutes(service: FilesService, tus: TusHandler): FastifyPlug
           summary: 'A temporary download link',
           params: IdParams,
           body: LinkBody,
+          'x-errors': readErrors,
           response: { 200: LinkResponse },
         },
       },
@@ -157,6 +194,13 @@ export function filesRoutes(service: FilesService, tus: TusHandler): FastifyPlug
           summary: 'File content: Range, ETag/If-None-Match, signed links',
           params: IdParams,
           querystring: ContentQuery,
+          'x-errors': [
+            ...readErrors,
+            filesErrors.LINK_INVALID,
+            filesErrors.LINK_EXPIRED,
+            filesErrors.FILE_CONTENT_MISSING,
+            filesErrors.RANGE_NOT_SATISFIABLE,
+          ],
         },
       },
       async (request, reply) =>
@@ -170,7 +214,23 @@ export function filesRoutes(service: FilesService, tus: TusHandler): FastifyPlug
         method: ['POST', 'HEAD', 'PATCH', 'DELETE', 'OPTIONS', 'GET'],
         url,
         exposeHeadRoute: false,
-        schema: { tags, summary: 'tus 1.0 resumable uploads (Upload-Metadata: filename, kind, film_id)' },
+        schema: {
+          tags,
+          summary: 'tus 1.0 resumable uploads (Upload-Metadata: filename, kind, film_id)',
+          'x-errors': [
+            platformErrors.AUTHENTICATION_REQUIRED,
+            platformErrors.PERMISSION_DENIED,
+            platformErrors.VALIDATION_FAILED,
+            filesErrors.UPLOAD_NOT_FOUND,
+            filesErrors.INVALID_KIND,
+            filesErrors.UPLOAD_LENGTH_REQUIRED,
+            catalogErrors.FILM_NOT_FOUND,
+            filesErrors.FILE_TOO_LARGE,
+            filesErrors.UPLOAD_QUOTA_EXCEEDED,
+            filesErrors.UNSUPPORTED_FILE_TYPE,
+            filesErrors.TOO_MANY_UPLOADS,
+          ],
+        },
         handler: async (request, reply) => {
           if (request.method !== 'OPTIONS') requirePermission(request.principal, Permission.crudFilms);
           await tus.handle(request, reply);
@@ -207,7 +267,8 @@ async function serveContent(
       ? parseRange(headers.range, file.size)
       : ({ kind: 'full' } as const);
   if (range.kind === 'unsatisfiable') {
-    throw new AppError(416, 'RANGE_NOT_SATISFIABLE', `The file has ${file.size} bytes.`, {
+    throw filesErrors.RANGE_NOT_SATISFIABLE({
+      detail: `The file has ${file.size} bytes.`,
       headers: { 'content-range': `bytes */${file.size}` },
     });
   }

@@ -6,12 +6,13 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { BlobRead, BlobStore, ByteRange } from '../../ports/blob.js';
 import type { Sql, SqlExecutor } from '../../ports/sql.js';
 import type { Clock } from '../../platform/clock.js';
-import { AppError, forbidden, notFound, unauthorized } from '../../platform/errors.js';
+import { platformErrors } from '../../platform/errors.js';
 import { event } from '../../platform/events.js';
 import type { Logger } from '../../platform/logger.js';
 import { emit } from '../../platform/outbox.js';
 import { Permission, requirePermission, type Principal } from '../../platform/security.js';
-import { canSee, visibleLevels, type AccessLevel } from '../catalog/index.js';
+import { canSee, catalogErrors, visibleLevels, type AccessLevel } from '../catalog/index.js';
+import { filesErrors } from './files.errors.js';
 import { contentDisposition } from './files.http.js';
 import { sanitizeFilename, sniff, type FileKind } from './files.ingest.js';
 import type { LinkSigner } from './files.links.js';
@@ -65,11 +66,10 @@ export function createFilesService(deps: FilesServiceDeps) {
 
   async function readable(id: string, principal: Principal): Promise<FileRow> {
     const file = await repo.find(id);
-    if (!file) throw notFound('FILE_NOT_FOUND', `There is no file ${id}.`);
+    if (!file) throw filesErrors.FILE_NOT_FOUND();
     if (!mayRead(principal, file.kind, file.access)) {
-      if (principal.kind === 'anonymous')
-        throw unauthorized('AUTHENTICATION_REQUIRED', 'Log in to get this file.');
-      throw forbidden('FILM_ACCESS_DENIED', "Your subscription does not include this film's files.");
+      if (principal.kind === 'anonymous') throw platformErrors.AUTHENTICATION_REQUIRED();
+      throw catalogErrors.FILM_ACCESS_DENIED();
     }
     return file;
   }
@@ -88,8 +88,7 @@ export function createFilesService(deps: FilesServiceDeps) {
   /** Checks what can be checked before any byte arrives (permission, film). */
   async function checkUpload(principal: Principal, filmId: string | null): Promise<void> {
     requirePermission(principal, Permission.crudFilms);
-    if (filmId !== null && (await repo.filmAccess(filmId)) === null)
-      throw notFound('FILM_NOT_FOUND', `There is no film ${filmId}.`);
+    if (filmId !== null && (await repo.filmAccess(filmId)) === null) throw catalogErrors.FILM_NOT_FOUND();
   }
 
   return {
@@ -161,7 +160,7 @@ export function createFilesService(deps: FilesServiceDeps) {
         if (row?.kind === 'poster' && row.film_id) await posterEvent(tx, row.film_id);
         return row;
       });
-      if (!removed) throw notFound('FILE_NOT_FOUND', `There is no file ${id}.`);
+      if (!removed) throw filesErrors.FILE_NOT_FOUND();
       // A blob left by a crash here is found and removed by `kino files gc`.
       await blob.delete(removed.blob_key);
     },
@@ -172,12 +171,10 @@ export function createFilesService(deps: FilesServiceDeps) {
       who: { principal: Principal } | { expires: number; signature: string },
     ): Promise<FileRow> {
       if ('principal' in who) return readable(id, who.principal);
-      if (!deps.links.verify(id, who.expires, who.signature))
-        throw forbidden('LINK_INVALID', 'This link is not valid.');
-      if (clock.now().getTime() > who.expires * 1000)
-        throw forbidden('LINK_EXPIRED', 'This link has expired.');
+      if (!deps.links.verify(id, who.expires, who.signature)) throw filesErrors.LINK_INVALID();
+      if (clock.now().getTime() > who.expires * 1000) throw filesErrors.LINK_EXPIRED();
       const file = await repo.find(id);
-      if (!file) throw notFound('FILE_NOT_FOUND', `There is no file ${id}.`);
+      if (!file) throw filesErrors.FILE_NOT_FOUND();
       return file;
     },
 
@@ -185,7 +182,7 @@ export function createFilesService(deps: FilesServiceDeps) {
       const read = await blob.get(file.blob_key, range);
       if (!read) {
         logger.error({ file_id: file.id, key: file.blob_key }, 'file metadata without blob');
-        throw new AppError(404, 'FILE_CONTENT_MISSING', 'The content of this file is missing.');
+        throw filesErrors.FILE_CONTENT_MISSING();
       }
       return read;
     },

@@ -10,11 +10,12 @@ import path from 'node:path';
 import { FileStore } from '@tus/file-store';
 import { Server, type Upload } from '@tus/server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError } from '../../platform/errors.js';
+import { AppError, platformErrors } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
-import { problem } from '../../platform/http/problem.js';
+import { problemOf } from '../../platform/http/problem.js';
 import type { Principal } from '../../platform/security.js';
-import { FILE_KINDS, type FileKind } from './files.ingest.js';
+import { filesErrors } from './files.errors.js';
+import { FILE_KINDS, tooLarge, type FileKind } from './files.ingest.js';
 import type { FilesService } from './files.service.js';
 
 export interface TusHandler {
@@ -29,13 +30,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 class TusRefusal extends Error {
   readonly status_code: number;
   readonly body: string;
-  constructor(status: number, code: string, detail: string) {
-    super(detail);
-    this.status_code = status;
-    this.body = JSON.stringify(problem(status, code, detail));
+  constructor(error: AppError) {
+    super(error.message);
+    this.status_code = error.status;
+    this.body = JSON.stringify(problemOf(error));
   }
 }
-const refuse = (status: number, code: string, detail: string) => new TusRefusal(status, code, detail);
+const refuse = (error: AppError) => new TusRefusal(error);
 
 /** Upload-Metadata key holding the creator's user id (set by the server, never by the client). */
 const OWNER = 'kino_owner';
@@ -99,48 +100,44 @@ export function createTusHandler(deps: {
       const owner = (await datastore.configstore.get(id))?.metadata?.[OWNER];
       const principal = principalOf(req);
       if (!owner || !principal?.userId || owner !== principal.userId)
-        throw refuse(404, 'UPLOAD_NOT_FOUND', 'No such upload.');
+        throw refuse(filesErrors.UPLOAD_NOT_FOUND());
     },
     async onUploadCreate(req, upload) {
       const { kind, filmId } = metadataOf(upload);
       if (!kind || !(FILE_KINDS as readonly string[]).includes(kind))
-        throw refuse(400, 'INVALID_KIND', `Upload-Metadata needs kind (${FILE_KINDS.join(', ')}).`);
-      if (filmId !== null && !UUID.test(filmId))
-        throw refuse(400, 'VALIDATION_FAILED', 'film_id must be a UUID.');
-      if (upload.size === undefined)
-        throw refuse(400, 'UPLOAD_LENGTH_REQUIRED', 'Send Upload-Length: deferred lengths are not accepted.');
-      const limit = service.limitOf(kind as FileKind);
-      if (upload.size > limit)
         throw refuse(
-          413,
-          'FILE_TOO_LARGE',
-          `The file is larger than the ${limit} bytes this kind of file may have.`,
+          filesErrors.INVALID_KIND({ detail: `Upload-Metadata needs kind (${FILE_KINDS.join(', ')}).` }),
         );
+      if (filmId !== null && !UUID.test(filmId))
+        throw refuse(platformErrors.VALIDATION_FAILED({ detail: 'film_id must be a UUID.' }));
+      if (upload.size === undefined) throw refuse(filesErrors.UPLOAD_LENGTH_REQUIRED());
+      const limit = service.limitOf(kind as FileKind);
+      if (upload.size > limit) throw refuse(tooLarge(limit));
       const principal = principalOf(req);
-      if (!principal) throw refuse(401, 'AUTHENTICATION_REQUIRED', 'Log in to upload.');
+      if (!principal) throw refuse(platformErrors.AUTHENTICATION_REQUIRED());
       try {
         await service.checkUpload(principal, filmId);
       } catch (error) {
-        if (error instanceof AppError) throw refuse(error.status, error.code, error.message);
+        if (error instanceof AppError) throw refuse(error);
         throw error;
       }
       const owner = principal.userId;
-      if (!owner) throw refuse(401, 'AUTHENTICATION_REQUIRED', 'Log in to upload.');
+      if (!owner) throw refuse(platformErrors.AUTHENTICATION_REQUIRED());
       const size = upload.size;
       return serialised(async () => {
         const open = await openUploadsOf(owner);
         if (open.length >= limits.openPerUser)
           throw refuse(
-            429,
-            'TOO_MANY_UPLOADS',
-            `At most ${limits.openPerUser} unfinished uploads per user; finish or delete one first.`,
+            filesErrors.TOO_MANY_UPLOADS({
+              detail: `At most ${limits.openPerUser} unfinished uploads per user; finish or delete one first.`,
+            }),
           );
         const staged = open.reduce((n, u) => n + (u.size ?? 0), 0);
         if (staged + size > limits.stagedBytesPerUser)
           throw refuse(
-            413,
-            'UPLOAD_QUOTA_EXCEEDED',
-            `Unfinished uploads of one user may add up to ${limits.stagedBytesPerUser} bytes.`,
+            filesErrors.UPLOAD_QUOTA_EXCEEDED({
+              detail: `Unfinished uploads of one user may add up to ${limits.stagedBytesPerUser} bytes.`,
+            }),
           );
         return { metadata: { ...upload.metadata, [OWNER]: owner } };
       });
@@ -148,7 +145,7 @@ export function createTusHandler(deps: {
     async onUploadFinish(req, upload) {
       const { kind, filmId, filename } = metadataOf(upload);
       const principal = principalOf(req);
-      if (!principal) throw refuse(401, 'AUTHENTICATION_REQUIRED', 'Log in to upload.');
+      if (!principal) throw refuse(platformErrors.AUTHENTICATION_REQUIRED());
       try {
         const row = await service.upload({
           id: upload.id,
@@ -164,7 +161,7 @@ export function createTusHandler(deps: {
         if (error instanceof AppError) {
           // The bytes can never become a file: drop the staged copy.
           await datastore.remove(upload.id).catch(() => undefined);
-          throw refuse(error.status, error.code, error.message);
+          throw refuse(error);
         }
         logger.error({ err: error, upload_id: upload.id }, 'tus upload could not be stored');
         throw error;

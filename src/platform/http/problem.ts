@@ -50,10 +50,17 @@ export function problem(
   };
 }
 
-/** The problem of a catalogue code, for answers written outside the error handler. */
-export function problemOf(error: ErrorFactory, extra: { detail?: string; instance?: string } = {}): Problem {
+/**
+ * The problem of a catalogue code (or of an error made from one), for answers written outside the
+ * error handler.
+ */
+export function problemOf(
+  error: ErrorFactory | AppError,
+  extra: { detail?: string; instance?: string } = {},
+): Problem {
   return problem(error.status, error.code, extra.detail ?? error.message, {
     ...(extra.instance !== undefined ? { instance: extra.instance } : {}),
+    ...(error instanceof AppError && error.errors ? { errors: error.errors } : {}),
   });
 }
 
@@ -91,9 +98,7 @@ export function toProblem(error: unknown): {
 } {
   if (error instanceof AppError) {
     return {
-      problem: problem(error.status, error.code, error.message, {
-        ...(error.errors ? { errors: error.errors } : {}),
-      }),
+      problem: problemOf(error),
       headers: { ...(error.headers ?? {}) },
       log: error.status >= 500 ? 'error' : 'info',
     };
