@@ -51,7 +51,6 @@ export const errorCatalogueRule = [
 const UNCATALOGUED = [
   'src/modules/auth/**',
   'src/modules/admin/**',
-  'src/modules/notifications/**',
 ];
 
 const layer = (regex, message) => ({ regex, message });

@@ -4,7 +4,8 @@ import websocket from '@fastify/websocket';
 import type { HttpApp } from '../../platform/http/app.js';
 import { Permission, requirePermission, requireUser, type TokenVerifier } from '../../platform/security.js';
 import type { Logger } from '../../platform/logger.js';
-import { tooManyRequests } from '../../platform/errors.js';
+import { notificationsErrors } from './notifications.errors.js';
+import { platformErrors } from '../../platform/errors.js';
 import type { WindowLimiter } from '../../platform/rate-limit.js';
 import { CloseCode, toView, type LiveHub } from './live.hub.js';
 import { openLiveSession } from './live.session.js';
@@ -76,6 +77,7 @@ export function notificationsRoutes(deps: RouteDeps): FastifyPluginAsync {
       '/api/v1/notifications',
       {
         schema: {
+          'x-errors': [platformErrors.AUTHENTICATION_REQUIRED],
           tags,
           querystring: S.InboxQuery,
           response: { 200: { type: 'array', items: S.Notification } },
@@ -91,7 +93,13 @@ export function notificationsRoutes(deps: RouteDeps): FastifyPluginAsync {
 
     app.post(
       '/api/v1/notifications/:id/read',
-      { schema: { tags, params: S.IdParams } },
+      {
+        schema: {
+          'x-errors': [platformErrors.AUTHENTICATION_REQUIRED, notificationsErrors.NOTIFICATION_NOT_FOUND],
+          tags,
+          params: S.IdParams,
+        },
+      },
       async (request, reply) => {
         requireUser(request.principal);
         await service.markRead(request.principal.userId, request.params.id);
@@ -99,15 +107,25 @@ export function notificationsRoutes(deps: RouteDeps): FastifyPluginAsync {
       },
     );
 
-    app.post('/api/v1/notifications/read-all', { schema: { tags } }, async (request, reply) => {
-      requireUser(request.principal);
-      await service.markAllRead(request.principal.userId);
-      return reply.code(204).send();
-    });
+    app.post(
+      '/api/v1/notifications/read-all',
+      { schema: { 'x-errors': [platformErrors.AUTHENTICATION_REQUIRED], tags } },
+      async (request, reply) => {
+        requireUser(request.principal);
+        await service.markAllRead(request.principal.userId);
+        return reply.code(204).send();
+      },
+    );
 
     app.get(
       '/api/v1/notifications/preferences',
-      { schema: { tags, response: { 200: S.PreferencesBody } } },
+      {
+        schema: {
+          'x-errors': [platformErrors.AUTHENTICATION_REQUIRED],
+          tags,
+          response: { 200: S.PreferencesBody },
+        },
+      },
       async (request) => {
         requireUser(request.principal);
         return service.preferences(request.principal.userId);
@@ -116,7 +134,19 @@ export function notificationsRoutes(deps: RouteDeps): FastifyPluginAsync {
 
     app.put(
       '/api/v1/notifications/preferences',
-      { schema: { tags, body: S.PreferencesPatch, response: { 200: S.PreferencesBody } } },
+      {
+        schema: {
+          'x-errors': [
+            platformErrors.AUTHENTICATION_REQUIRED,
+            notificationsErrors.TIME_ZONE_UNKNOWN,
+            notificationsErrors.CATEGORY_UNKNOWN,
+            notificationsErrors.CATEGORY_REQUIRED,
+          ],
+          tags,
+          body: S.PreferencesPatch,
+          response: { 200: S.PreferencesBody },
+        },
+      },
       async (request) => {
         requireUser(request.principal);
         return service.updatePreferences(request.principal.userId, request.principal.login, request.body);
@@ -142,7 +172,13 @@ export function notificationsRoutes(deps: RouteDeps): FastifyPluginAsync {
 
     app.post(
       '/api/v1/notifications/unsubscribe',
-      { schema: { tags, querystring: S.UnsubscribeQuery } },
+      {
+        schema: {
+          'x-errors': [notificationsErrors.UNSUBSCRIBE_TOKEN_INVALID],
+          tags,
+          querystring: S.UnsubscribeQuery,
+        },
+      },
       async (request, reply) => {
         const { category } = await service.unsubscribe(request.query.token);
         const what = category === 'all' ? 'optional emails' : `“${category}” emails`;
@@ -167,7 +203,7 @@ export function notificationsRoutes(deps: RouteDeps): FastifyPluginAsync {
         preHandler: async (request) => {
           await deps.limiter.hit(upgradeBudget, request.ip);
           if ((perIp.get(request.ip) ?? 0) >= limits.perIp)
-            throw tooManyRequests('TOO_MANY_SOCKETS', 'Too many open sockets from this address.', 60);
+            throw notificationsErrors.TOO_MANY_SOCKETS({ retryAfterSeconds: 60 });
         },
       },
       (socket, request) => {
@@ -206,7 +242,13 @@ export function notificationsRoutes(deps: RouteDeps): FastifyPluginAsync {
 
     app.get(
       '/api/v1/admin/notifications/templates',
-      { schema: { tags: admin, response: { 200: { type: 'array', items: S.Template } } } },
+      {
+        schema: {
+          'x-errors': [platformErrors.AUTHENTICATION_REQUIRED, platformErrors.PERMISSION_DENIED],
+          tags: admin,
+          response: { 200: { type: 'array', items: S.Template } },
+        },
+      },
       async (request) => {
         adminOnly(request);
         return (await service.templates()).map(templateView);
@@ -214,7 +256,18 @@ export function notificationsRoutes(deps: RouteDeps): FastifyPluginAsync {
     );
     app.get(
       '/api/v1/admin/notifications/templates/:key/:locale',
-      { schema: { tags: admin, params: S.TemplateKeyParams, response: { 200: S.Template } } },
+      {
+        schema: {
+          'x-errors': [
+            platformErrors.AUTHENTICATION_REQUIRED,
+            platformErrors.PERMISSION_DENIED,
+            notificationsErrors.TEMPLATE_NOT_FOUND,
+          ],
+          tags: admin,
+          params: S.TemplateKeyParams,
+          response: { 200: S.Template },
+        },
+      },
       async (request) => {
         adminOnly(request);
         return templateView(await service.template(request.params.key, request.params.locale));
@@ -224,6 +277,12 @@ export function notificationsRoutes(deps: RouteDeps): FastifyPluginAsync {
       '/api/v1/admin/notifications/templates/:key/:locale',
       {
         schema: {
+          'x-errors': [
+            platformErrors.AUTHENTICATION_REQUIRED,
+            platformErrors.PERMISSION_DENIED,
+            notificationsErrors.CATEGORY_UNKNOWN,
+            notificationsErrors.TEMPLATE_INVALID,
+          ],
           tags: admin,
           params: S.TemplateKeyParams,
           body: S.TemplateBody,
@@ -238,7 +297,18 @@ export function notificationsRoutes(deps: RouteDeps): FastifyPluginAsync {
     );
     app.delete(
       '/api/v1/admin/notifications/templates/:key/:locale',
-      { schema: { tags: admin, params: S.TemplateKeyParams } },
+      {
+        schema: {
+          'x-errors': [
+            platformErrors.AUTHENTICATION_REQUIRED,
+            platformErrors.PERMISSION_DENIED,
+            notificationsErrors.TEMPLATE_NOT_FOUND,
+            notificationsErrors.TEMPLATE_BUILTIN,
+          ],
+          tags: admin,
+          params: S.TemplateKeyParams,
+        },
+      },
       async (request, reply) => {
         adminOnly(request);
         await service.deleteTemplate(request.params.key, request.params.locale);
@@ -249,6 +319,13 @@ export function notificationsRoutes(deps: RouteDeps): FastifyPluginAsync {
       '/api/v1/admin/notifications/templates/:key/:locale/preview',
       {
         schema: {
+          'x-errors': [
+            platformErrors.AUTHENTICATION_REQUIRED,
+            platformErrors.PERMISSION_DENIED,
+            notificationsErrors.TEMPLATE_NOT_FOUND,
+            notificationsErrors.TEMPLATE_INVALID,
+            notificationsErrors.TEMPLATE_RENDER_FAILED,
+          ],
           tags: admin,
           params: S.TemplateKeyParams,
           body: S.PreviewBody,
@@ -263,7 +340,21 @@ export function notificationsRoutes(deps: RouteDeps): FastifyPluginAsync {
 
     app.post(
       '/api/v1/admin/notifications/campaigns',
-      { schema: { tags: admin, body: S.CampaignBody, response: { 201: S.Campaign } } },
+      {
+        schema: {
+          'x-errors': [
+            platformErrors.AUTHENTICATION_REQUIRED,
+            platformErrors.PERMISSION_DENIED,
+            notificationsErrors.TEMPLATE_NOT_FOUND,
+            notificationsErrors.CATEGORY_NOT_ALLOWED,
+            notificationsErrors.AUDIENCE_INVALID,
+            notificationsErrors.SEND_AT_INVALID,
+          ],
+          tags: admin,
+          body: S.CampaignBody,
+          response: { 201: S.Campaign },
+        },
+      },
       async (request, reply) => {
         adminOnly(request);
         const created = await service.createCampaign(request.body, request.principal.userId);
@@ -277,6 +368,7 @@ export function notificationsRoutes(deps: RouteDeps): FastifyPluginAsync {
       '/api/v1/admin/notifications/campaigns',
       {
         schema: {
+          'x-errors': [platformErrors.AUTHENTICATION_REQUIRED, platformErrors.PERMISSION_DENIED],
           tags: admin,
           querystring: S.PageQuery,
           response: { 200: { type: 'array', items: S.Campaign } },
@@ -291,7 +383,18 @@ export function notificationsRoutes(deps: RouteDeps): FastifyPluginAsync {
     );
     app.get(
       '/api/v1/admin/notifications/campaigns/:id',
-      { schema: { tags: admin, params: S.IdParams, response: { 200: S.Campaign } } },
+      {
+        schema: {
+          'x-errors': [
+            platformErrors.AUTHENTICATION_REQUIRED,
+            platformErrors.PERMISSION_DENIED,
+            notificationsErrors.CAMPAIGN_NOT_FOUND,
+          ],
+          tags: admin,
+          params: S.IdParams,
+          response: { 200: S.Campaign },
+        },
+      },
       async (request) => {
         adminOnly(request);
         return service.campaign(request.params.id);
@@ -299,7 +402,19 @@ export function notificationsRoutes(deps: RouteDeps): FastifyPluginAsync {
     );
     app.post(
       '/api/v1/admin/notifications/campaigns/:id/cancel',
-      { schema: { tags: admin, params: S.IdParams, response: { 200: S.Campaign } } },
+      {
+        schema: {
+          'x-errors': [
+            platformErrors.AUTHENTICATION_REQUIRED,
+            platformErrors.PERMISSION_DENIED,
+            notificationsErrors.CAMPAIGN_NOT_FOUND,
+            notificationsErrors.CAMPAIGN_NOT_CANCELLABLE,
+          ],
+          tags: admin,
+          params: S.IdParams,
+          response: { 200: S.Campaign },
+        },
+      },
       async (request) => {
         adminOnly(request);
         return service.cancelCampaign(request.params.id);
@@ -310,6 +425,7 @@ export function notificationsRoutes(deps: RouteDeps): FastifyPluginAsync {
       '/api/v1/admin/notifications/dead-letters',
       {
         schema: {
+          'x-errors': [platformErrors.AUTHENTICATION_REQUIRED, platformErrors.PERMISSION_DENIED],
           tags: admin,
           querystring: S.PageQuery,
           response: { 200: { type: 'array', items: S.DeadLetter } },
@@ -324,7 +440,17 @@ export function notificationsRoutes(deps: RouteDeps): FastifyPluginAsync {
     );
     app.post(
       '/api/v1/admin/notifications/dead-letters/:id/retry',
-      { schema: { tags: admin, params: S.IdParams } },
+      {
+        schema: {
+          'x-errors': [
+            platformErrors.AUTHENTICATION_REQUIRED,
+            platformErrors.PERMISSION_DENIED,
+            notificationsErrors.DEAD_LETTER_NOT_FOUND,
+          ],
+          tags: admin,
+          params: S.IdParams,
+        },
+      },
       async (request, reply) => {
         adminOnly(request);
         await service.retryDeadLetter(request.params.id);

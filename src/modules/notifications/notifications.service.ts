@@ -5,7 +5,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Sql } from '../../ports/sql.js';
 import type { Clock } from '../../platform/clock.js';
-import { badRequest, conflict, notFound } from '../../platform/errors.js';
 import {
   createDeliveryRepository,
   type CampaignRow,
@@ -13,6 +12,7 @@ import {
   type TemplateRow,
 } from './delivery.repository.js';
 import { createRecipientRepository, type RecipientRepository } from './recipient.repository.js';
+import { notificationsErrors } from './notifications.errors.js';
 import {
   CATEGORIES,
   CHANNELS,
@@ -157,7 +157,7 @@ export function createNotificationsService(deps: ServiceDeps) {
 
     async markRead(userId: string, id: string): Promise<void> {
       if (!(await recipients.markRead(userId, id, clock.now())))
-        throw notFound('NOTIFICATION_NOT_FOUND', 'There is no such notification in your inbox.');
+        throw notificationsErrors.NOTIFICATION_NOT_FOUND();
     },
 
     async markAllRead(userId: string): Promise<number> {
@@ -174,24 +174,19 @@ export function createNotificationsService(deps: ServiceDeps) {
       patch: PreferencesPatch,
     ): Promise<Preferences> {
       if (patch.time_zone !== undefined && !isTimeZone(patch.time_zone))
-        throw badRequest(
-          'TIME_ZONE_UNKNOWN',
-          `Unknown time zone ${patch.time_zone}; use an IANA name such as Europe/Moscow.`,
-        );
+        throw notificationsErrors.TIME_ZONE_UNKNOWN();
       const entries: { category: string; channel: string; enabled: boolean }[] = [];
       for (const [category, channels] of Object.entries(patch.categories ?? {})) {
         if (!(CATEGORIES as readonly string[]).includes(category))
-          throw badRequest(
-            'CATEGORY_UNKNOWN',
-            `Unknown category ${category}; known: ${CATEGORIES.join(', ')}.`,
-          );
+          throw notificationsErrors.CATEGORY_UNKNOWN({
+            detail: `Unknown category ${category}; known: ${CATEGORIES.join(', ')}.`,
+          });
         for (const [channel, enabled] of Object.entries(channels)) {
           if (enabled === undefined) continue;
           if (MANDATORY_CATEGORIES.has(category) && !enabled)
-            throw badRequest(
-              'CATEGORY_REQUIRED',
-              `${category} messages are sent only when you ask for them and cannot be turned off.`,
-            );
+            throw notificationsErrors.CATEGORY_REQUIRED({
+              detail: `${category} messages are sent only when you ask for them and cannot be turned off.`,
+            });
           entries.push({ category, channel, enabled });
         }
       }
@@ -216,7 +211,7 @@ export function createNotificationsService(deps: ServiceDeps) {
     /** One-click unsubscribe: turns email off for the token's category (or every optional one). */
     async unsubscribe(token: string): Promise<{ category: string }> {
       const claim = deps.signer.verify(token);
-      if (!claim) throw badRequest('UNSUBSCRIBE_TOKEN_INVALID', 'This unsubscribe link is not valid.');
+      if (!claim) throw notificationsErrors.UNSUBSCRIBE_TOKEN_INVALID();
       const categories =
         claim.category === 'all' ? CATEGORIES.filter((c) => !MANDATORY_CATEGORIES.has(c)) : [claim.category];
       if (
@@ -224,7 +219,7 @@ export function createNotificationsService(deps: ServiceDeps) {
           (c) => (CATEGORIES as readonly string[]).includes(c) && !MANDATORY_CATEGORIES.has(c),
         )
       )
-        throw badRequest('UNSUBSCRIBE_TOKEN_INVALID', 'This unsubscribe link is not valid.');
+        throw notificationsErrors.UNSUBSCRIBE_TOKEN_INVALID();
       const exists = await recipients.get(claim.userId);
       if (exists)
         await recipients.setPreferences(
@@ -238,7 +233,7 @@ export function createNotificationsService(deps: ServiceDeps) {
 
     async template(key: string, locale: string): Promise<TemplateRow> {
       const row = await deliveries.template(key, locale);
-      if (!row) throw notFound('TEMPLATE_NOT_FOUND', `There is no template ${key} in ${locale}.`);
+      if (!row) throw notificationsErrors.TEMPLATE_NOT_FOUND();
       return row;
     },
 
@@ -251,19 +246,17 @@ export function createNotificationsService(deps: ServiceDeps) {
       body_html: string;
     }) {
       if (!(CATEGORIES as readonly string[]).includes(input.category))
-        throw badRequest(
-          'CATEGORY_UNKNOWN',
-          `Unknown category ${input.category}; known: ${CATEGORIES.join(', ')}.`,
-        );
+        throw notificationsErrors.CATEGORY_UNKNOWN({
+          detail: `Unknown category ${input.category}; known: ${CATEGORIES.join(', ')}.`,
+        });
       validateTemplate(input);
       return deliveries.putTemplate(input, clock.now());
     },
 
     async deleteTemplate(key: string, locale: string): Promise<void> {
       const row = await deliveries.template(key, locale);
-      if (!row) throw notFound('TEMPLATE_NOT_FOUND', `There is no template ${key} in ${locale}.`);
-      if (row.builtin)
-        throw conflict('TEMPLATE_BUILTIN', 'Built-in templates can be edited but not deleted.');
+      if (!row) throw notificationsErrors.TEMPLATE_NOT_FOUND();
+      if (row.builtin) throw notificationsErrors.TEMPLATE_BUILTIN();
       await deliveries.deleteTemplate(key, locale);
     },
 
@@ -280,10 +273,9 @@ export function createNotificationsService(deps: ServiceDeps) {
         body_html: input.body_html ?? stored?.body_html,
       };
       if (source.subject === undefined || source.body_text === undefined || source.body_html === undefined)
-        throw notFound(
-          'TEMPLATE_NOT_FOUND',
-          `There is no template ${key} in ${locale}; send every part to preview a new one.`,
-        );
+        throw notificationsErrors.TEMPLATE_NOT_FOUND({
+          detail: 'There is no such template; send every part to preview a new one.',
+        });
       const full = source as { subject: string; body_text: string; body_html: string };
       validateTemplate(full);
       return renderTemplate(full, {
@@ -292,10 +284,9 @@ export function createNotificationsService(deps: ServiceDeps) {
         unsubscribe_url: `${deps.baseUrl}/api/v1/notifications/unsubscribe?token=preview`,
         ...input.data,
       }).catch((error: unknown) => {
-        throw badRequest(
-          'TEMPLATE_RENDER_FAILED',
-          `The template does not render: ${(error as Error).message}`,
-        );
+        throw notificationsErrors.TEMPLATE_RENDER_FAILED({
+          detail: `The template does not render: ${(error as Error).message}`,
+        });
       });
     },
 
@@ -303,19 +294,19 @@ export function createNotificationsService(deps: ServiceDeps) {
       const templates = (await deliveries.templates([input.template])).filter(
         (t) => t.key === input.template,
       );
-      if (templates.length === 0)
-        throw badRequest('TEMPLATE_NOT_FOUND', `There is no template ${input.template}.`);
+      if (templates.length === 0) throw notificationsErrors.TEMPLATE_NOT_FOUND();
       const category = templates.find((t) => t.locale === 'en')?.category ?? templates[0]!.category;
       if (MANDATORY_CATEGORIES.has(category))
-        throw badRequest('CATEGORY_NOT_ALLOWED', `Campaigns cannot use ${category} templates.`);
+        throw notificationsErrors.CATEGORY_NOT_ALLOWED({
+          detail: `Campaigns cannot use ${category} templates.`,
+        });
       if (input.audience.kind === 'role' && !input.audience.role)
-        throw badRequest('AUDIENCE_INVALID', 'A role audience names the role.');
+        throw notificationsErrors.AUDIENCE_INVALID();
       if (input.audience.kind === 'users' && !input.audience.user_ids?.length)
-        throw badRequest('AUDIENCE_INVALID', 'A users audience lists at least one user id.');
+        throw notificationsErrors.AUDIENCE_INVALID();
       const now = clock.now();
       const sendAt = input.send_at ? new Date(input.send_at) : now;
-      if (Number.isNaN(sendAt.getTime()))
-        throw badRequest('SEND_AT_INVALID', 'send_at must be an ISO 8601 time.');
+      if (Number.isNaN(sendAt.getTime())) throw notificationsErrors.SEND_AT_INVALID();
       const audience =
         input.audience.kind === 'all'
           ? { kind: 'all' as const }
@@ -351,17 +342,20 @@ export function createNotificationsService(deps: ServiceDeps) {
 
     async campaign(id: string): Promise<CampaignView> {
       const row = await deliveries.campaign(id);
-      if (!row) throw notFound('CAMPAIGN_NOT_FOUND', 'There is no such campaign.');
+      if (!row) throw notificationsErrors.CAMPAIGN_NOT_FOUND();
       return campaignView(row, (await deliveries.progress([id])).get(id));
     },
 
     async cancelCampaign(id: string): Promise<CampaignView> {
       let row = await deliveries.campaign(id);
-      if (!row) throw notFound('CAMPAIGN_NOT_FOUND', 'There is no such campaign.');
+      if (!row) throw notificationsErrors.CAMPAIGN_NOT_FOUND();
       const cancelled = await sql.transaction((tx) =>
         createDeliveryRepository(tx).cancelCampaign(id, clock.now()),
       );
-      if (!cancelled) throw conflict('CAMPAIGN_NOT_CANCELLABLE', `The campaign is already ${row.status}.`);
+      if (!cancelled)
+        throw notificationsErrors.CAMPAIGN_NOT_CANCELLABLE({
+          detail: `The campaign is already ${row.status}.`,
+        });
       row = (await deliveries.campaign(id))!;
       return campaignView(row, (await deliveries.progress([id])).get(id));
     },
@@ -371,8 +365,7 @@ export function createNotificationsService(deps: ServiceDeps) {
     },
 
     async retryDeadLetter(id: string): Promise<void> {
-      if (!(await deliveries.retryDead(id, clock.now())))
-        throw notFound('DEAD_LETTER_NOT_FOUND', 'There is no such dead-lettered notification.');
+      if (!(await deliveries.retryDead(id, clock.now()))) throw notificationsErrors.DEAD_LETTER_NOT_FOUND();
       deps.kick();
     },
   };

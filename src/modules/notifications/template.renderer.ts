@@ -5,7 +5,7 @@
  */
 import { Liquid, type Template } from 'liquidjs';
 import { LRUCache } from 'lru-cache';
-import { badRequest } from '../../platform/errors.js';
+import { notificationsErrors } from './notifications.errors.js';
 
 const common = {
   templates: {},
@@ -67,9 +67,10 @@ export function validateTemplate(source: TemplateSource): void {
     try {
       parse(engine, field, text);
     } catch (error) {
-      throw badRequest('TEMPLATE_INVALID', `The ${field} template does not parse.`, [
-        { field: `/${field}`, message: (error as Error).message.split('\n')[0] ?? 'invalid' },
-      ]);
+      throw notificationsErrors.TEMPLATE_INVALID({
+        detail: `The ${field} template does not parse.`,
+        errors: [{ field: `/${field}`, message: (error as Error).message.split('\n')[0] ?? 'invalid' }],
+      });
     }
   }
 }
