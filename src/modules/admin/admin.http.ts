@@ -1,8 +1,12 @@
 /** Small HTTP helpers shared by the admin routes. */
 import type { FastifyRequest } from 'fastify';
-import { badRequest, notFound } from '../../platform/errors.js';
+import { platformErrors, type ErrorFactory } from '../../platform/errors.js';
 import { Permission, requirePermission } from '../../platform/security.js';
+import { adminErrors } from './admin.errors.js';
 import type { Actor } from './content.port.js';
+
+/** What every admin content route may answer besides its own codes: see `editor` and `content()`. */
+export const editorErrors = [platformErrors.PERMISSION_DENIED, adminErrors.CATALOG_NOT_IN_PROCESS];
 
 /** Authorises a content edit and names who makes it (for the audit log). */
 export function editor(request: FastifyRequest): Actor {
@@ -26,15 +30,10 @@ export function expectedVersion(
   const header = request.headers['if-match'];
   if (typeof header === 'string' && header !== '') {
     const match = IF_MATCH.exec(header);
-    if (!match?.[1])
-      throw badRequest('INVALID_IF_MATCH', 'If-Match must be the ETag of the object ("<version>").');
+    if (!match?.[1]) throw adminErrors.INVALID_IF_MATCH();
     return Number(match[1]);
   }
-  if (required)
-    throw badRequest(
-      'VERSION_REQUIRED',
-      'Send the version you edited (`version` in the body or an If-Match header).',
-    );
+  if (required) throw adminErrors.VERSION_REQUIRED();
   return undefined;
 }
 
@@ -47,8 +46,8 @@ export function defined<T extends object>(value: T): { [K in keyof T]: Exclude<T
   };
 }
 
-/** The content service answers `null` for an unknown id; the API answers 404 with a stable code. */
-export function found<T>(value: T | null, code: string, what: string): T {
-  if (value === null) throw notFound(code, `No ${what} with this id.`);
+/** The content service answers `null` for an unknown id; the API answers `missing` (a 404). */
+export function found<T>(value: T | null, missing: ErrorFactory): T {
+  if (value === null) throw missing();
   return value;
 }

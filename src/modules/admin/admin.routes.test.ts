@@ -11,7 +11,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHttpApp, type HttpApp } from '../../platform/http/app.js';
 import { createLogger } from '../../platform/logger.js';
 import { createMetrics } from '../../platform/metrics.js';
-import { conflict, unauthorized } from '../../platform/errors.js';
+import { platformErrors } from '../../platform/errors.js';
+import { catalogErrors } from './content.port.js';
 import { installTokenVerifier, type Principal } from '../../platform/security.js';
 import type { ContentService, FilmRecord, FilmListQuery } from './content.port.js';
 import { adminRoutes } from './index.js';
@@ -64,7 +65,7 @@ function fakeContent(calls: Call[]): ContentService {
   return {
     createFilm: rec('createFilm', (input) => film({ title: (input as { title: string }).title, version: 1 })),
     updateFilm: rec('updateFilm', (_id, patch, expected) => {
-      if (expected !== current.version) throw conflict('VERSION_CONFLICT', 'stale');
+      if (expected !== current.version) throw catalogErrors.VERSION_CONFLICT({ detail: 'stale' });
       current = film({ ...(patch as object), version: current.version + 1 });
       return current;
     }),
@@ -113,7 +114,7 @@ describe('admin routes', () => {
     installTokenVerifier({
       async verify(token) {
         const p = TOKENS[token];
-        if (!p) throw unauthorized('TOKEN_INVALID', 'bad token');
+        if (!p) throw platformErrors.TOKEN_INVALID({ detail: 'bad token' });
         return p;
       },
     });

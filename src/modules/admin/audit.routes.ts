@@ -2,7 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import type { HttpApp } from '../../platform/http/app.js';
 import { AuditQuery, ChangeLogEntry, IdParams } from './admin.schemas.js';
-import { defined, editor } from './admin.http.js';
+import { defined, editor, editorErrors } from './admin.http.js';
 import type { AuditEntity, ContentService } from './content.port.js';
 import { bearerSecurity } from '../../platform/http/openapi.js';
 
@@ -20,6 +20,7 @@ export function auditRoutes(app: HttpApp, content: () => ContentService): void {
     '/api/v1/admin/audit',
     {
       schema: {
+        'x-errors': [...editorErrors],
         tags,
         security,
         summary: 'Change log, newest first (total in X-Total-Count)',
@@ -40,6 +41,7 @@ export function auditRoutes(app: HttpApp, content: () => ContentService): void {
       `/api/v1/admin/${segment}/:id/history`,
       {
         schema: {
+          'x-errors': [...editorErrors],
           tags,
           security,
           summary: `Every recorded change of one ${entity}`,

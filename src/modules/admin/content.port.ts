@@ -15,3 +15,5 @@ export type {
   GenreRecord,
   PersonRecord,
 } from '../catalog/index.js';
+/** What the content service answers, by code: an unknown film, genre or person, a stale version. */
+export { catalogErrors } from '../catalog/index.js';

@@ -1,7 +1,8 @@
 /** /api/v1/admin/films: the film editor's API. Thin: authorise, call the content service, map. */
 import { Type } from '@sinclair/typebox';
 import type { HttpApp } from '../../platform/http/app.js';
-import { badRequest } from '../../platform/errors.js';
+import { adminErrors } from './admin.errors.js';
+
 import {
   BulkBody,
   BulkResult,
@@ -12,8 +13,8 @@ import {
   FilmPatch,
   IdParams,
 } from './admin.schemas.js';
-import { defined, editor, etag, expectedVersion, found } from './admin.http.js';
-import type { ContentService } from './content.port.js';
+import { defined, editor, editorErrors, etag, expectedVersion, found } from './admin.http.js';
+import { catalogErrors, type ContentService } from './content.port.js';
 import { bearerSecurity } from '../../platform/http/openapi.js';
 
 const tags = ['admin'];
@@ -24,6 +25,7 @@ export function filmRoutes(app: HttpApp, content: () => ContentService): void {
     '/api/v1/admin/films',
     {
       schema: {
+        'x-errors': [...editorErrors, adminErrors.INVALID_RANGE],
         tags,
         security,
         summary: 'Films with search, filters, sort and pagination (total in X-Total-Count)',
@@ -35,9 +37,9 @@ export function filmRoutes(app: HttpApp, content: () => ContentService): void {
       editor(request);
       const { genre, q, ...rest } = request.query;
       if (rest.year_from !== undefined && rest.year_to !== undefined && rest.year_from > rest.year_to)
-        throw badRequest('INVALID_RANGE', 'year_from must not be after year_to.');
+        throw adminErrors.INVALID_RANGE({ detail: 'year_from must not be after year_to.' });
       if (rest.rating_min !== undefined && rest.rating_max !== undefined && rest.rating_min > rest.rating_max)
-        throw badRequest('INVALID_RANGE', 'rating_min must not be above rating_max.');
+        throw adminErrors.INVALID_RANGE({ detail: 'rating_min must not be above rating_max.' });
       const text = q?.trim();
       const page = await content().listFilms(
         defined({ ...rest, q: text === '' ? undefined : text, genre_ids: genre }),
@@ -49,10 +51,18 @@ export function filmRoutes(app: HttpApp, content: () => ContentService): void {
 
   app.get(
     '/api/v1/admin/films/:id',
-    { schema: { tags, security, params: IdParams, response: { 200: Film } } },
+    {
+      schema: {
+        'x-errors': [...editorErrors, catalogErrors.FILM_NOT_FOUND],
+        tags,
+        security,
+        params: IdParams,
+        response: { 200: Film },
+      },
+    },
     async (request, reply) => {
       editor(request);
-      const film = found(await content().getFilm(request.params.id), 'FILM_NOT_FOUND', 'film');
+      const film = found(await content().getFilm(request.params.id), catalogErrors.FILM_NOT_FOUND);
       reply.header('etag', etag(film.version));
       return film;
     },
@@ -60,7 +70,15 @@ export function filmRoutes(app: HttpApp, content: () => ContentService): void {
 
   app.post(
     '/api/v1/admin/films',
-    { schema: { tags, security, body: FilmCreate, response: { 201: Film } } },
+    {
+      schema: {
+        'x-errors': [...editorErrors, catalogErrors.FILM_EXISTS],
+        tags,
+        security,
+        body: FilmCreate,
+        response: { 201: Film },
+      },
+    },
     async (request, reply) => {
       const actor = editor(request);
       const { id, ...input } = request.body as FilmCreate;
@@ -74,6 +92,13 @@ export function filmRoutes(app: HttpApp, content: () => ContentService): void {
     '/api/v1/admin/films/:id',
     {
       schema: {
+        'x-errors': [
+          ...editorErrors,
+          catalogErrors.FILM_NOT_FOUND,
+          catalogErrors.VERSION_CONFLICT,
+          adminErrors.VERSION_REQUIRED,
+          adminErrors.INVALID_IF_MATCH,
+        ],
         tags,
         security,
         summary: 'Edit a film (with its genres and persons); a stale version answers 409',
@@ -94,7 +119,20 @@ export function filmRoutes(app: HttpApp, content: () => ContentService): void {
 
   app.delete(
     '/api/v1/admin/films/:id',
-    { schema: { tags, security, params: IdParams, querystring: DeleteQuery } },
+    {
+      schema: {
+        'x-errors': [
+          ...editorErrors,
+          catalogErrors.FILM_NOT_FOUND,
+          catalogErrors.VERSION_CONFLICT,
+          adminErrors.INVALID_IF_MATCH,
+        ],
+        tags,
+        security,
+        params: IdParams,
+        querystring: DeleteQuery,
+      },
+    },
     async (request, reply) => {
       const actor = editor(request);
       const expected = expectedVersion(request, request.query.version, false);
@@ -107,6 +145,7 @@ export function filmRoutes(app: HttpApp, content: () => ContentService): void {
     '/api/v1/admin/films/bulk',
     {
       schema: {
+        'x-errors': [...editorErrors, adminErrors.ACCESS_REQUIRED],
         tags,
         security,
         summary: 'Set the access level of, or delete, many films at once',
@@ -118,8 +157,7 @@ export function filmRoutes(app: HttpApp, content: () => ContentService): void {
       const actor = editor(request);
       const { ids, action, access } = request.body;
       if (action === 'set_access') {
-        if (!access)
-          throw badRequest('ACCESS_REQUIRED', 'set_access needs `access` (FREE, PAID or ARCHIVED).');
+        if (!access) throw adminErrors.ACCESS_REQUIRED();
         const { updated } = await content().bulkSetAccess(ids, access, actor);
         return { action, ids, affected: updated };
       }

@@ -7,7 +7,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { HttpApp } from '../../platform/http/app.js';
 import type { ModuleDefinition } from '../../platform/module.js';
-import { unavailable } from '../../platform/errors.js';
+import { adminErrors } from './admin.errors.js';
 import { auditRoutes } from './audit.routes.js';
 import type { ContentService } from './content.port.js';
 import { filmRoutes } from './films.routes.js';
@@ -42,11 +42,7 @@ export const adminModule: ModuleDefinition = {
   async create(ctx) {
     const content = () => {
       const catalog = ctx.services.get('catalog');
-      if (!catalog)
-        throw unavailable(
-          'CATALOG_NOT_IN_PROCESS',
-          'The admin API needs the catalog module in the same process (SERVICES=admin,catalog,…).',
-        );
+      if (!catalog) throw adminErrors.CATALOG_NOT_IN_PROCESS();
       return catalog.content;
     };
     if (!ctx.services.get('catalog'))

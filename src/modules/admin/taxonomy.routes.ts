@@ -13,8 +13,9 @@ import {
   PersonListQuery,
   PersonPatch,
 } from './admin.schemas.js';
-import { defined, editor, etag, expectedVersion, found } from './admin.http.js';
-import type { ContentService } from './content.port.js';
+import { defined, editor, editorErrors, etag, expectedVersion, found } from './admin.http.js';
+import { adminErrors } from './admin.errors.js';
+import { catalogErrors, type ContentService } from './content.port.js';
 import { bearerSecurity } from '../../platform/http/openapi.js';
 
 const tags = ['admin'];
@@ -26,6 +27,7 @@ export function genreRoutes(app: HttpApp, content: () => ContentService): void {
     path,
     {
       schema: {
+        'x-errors': [...editorErrors],
         tags,
         security,
         summary: 'Genres (total in X-Total-Count)',
@@ -43,17 +45,33 @@ export function genreRoutes(app: HttpApp, content: () => ContentService): void {
   );
   app.get(
     `${path}/:id`,
-    { schema: { tags, security, params: IdParams, response: { 200: Genre } } },
+    {
+      schema: {
+        'x-errors': [...editorErrors, catalogErrors.GENRE_NOT_FOUND],
+        tags,
+        security,
+        params: IdParams,
+        response: { 200: Genre },
+      },
+    },
     async (request, reply) => {
       editor(request);
-      const genre = found(await content().getGenre(request.params.id), 'GENRE_NOT_FOUND', 'genre');
+      const genre = found(await content().getGenre(request.params.id), catalogErrors.GENRE_NOT_FOUND);
       reply.header('etag', etag(genre.version));
       return genre;
     },
   );
   app.post(
     path,
-    { schema: { tags, security, body: GenreCreate, response: { 201: Genre } } },
+    {
+      schema: {
+        'x-errors': [...editorErrors, catalogErrors.GENRE_EXISTS, catalogErrors.GENRE_NAME_TAKEN],
+        tags,
+        security,
+        body: GenreCreate,
+        response: { 201: Genre },
+      },
+    },
     async (request, reply) => {
       const actor = editor(request);
       const { id, ...input } = request.body as GenreCreate;
@@ -64,7 +82,23 @@ export function genreRoutes(app: HttpApp, content: () => ContentService): void {
   );
   app.patch(
     `${path}/:id`,
-    { schema: { tags, security, params: IdParams, body: GenrePatch, response: { 200: Genre } } },
+    {
+      schema: {
+        'x-errors': [
+          ...editorErrors,
+          catalogErrors.GENRE_NOT_FOUND,
+          catalogErrors.VERSION_CONFLICT,
+          adminErrors.VERSION_REQUIRED,
+          adminErrors.INVALID_IF_MATCH,
+          catalogErrors.GENRE_NAME_TAKEN,
+        ],
+        tags,
+        security,
+        params: IdParams,
+        body: GenrePatch,
+        response: { 200: Genre },
+      },
+    },
     async (request, reply) => {
       const actor = editor(request);
       const { version, ...patch } = request.body as GenrePatch;
@@ -76,7 +110,20 @@ export function genreRoutes(app: HttpApp, content: () => ContentService): void {
   );
   app.delete(
     `${path}/:id`,
-    { schema: { tags, security, params: IdParams, querystring: DeleteQuery } },
+    {
+      schema: {
+        'x-errors': [
+          ...editorErrors,
+          catalogErrors.GENRE_NOT_FOUND,
+          catalogErrors.VERSION_CONFLICT,
+          adminErrors.INVALID_IF_MATCH,
+        ],
+        tags,
+        security,
+        params: IdParams,
+        querystring: DeleteQuery,
+      },
+    },
     async (request, reply) => {
       const actor = editor(request);
       await content().deleteGenre(
@@ -95,6 +142,7 @@ export function personRoutes(app: HttpApp, content: () => ContentService): void 
     path,
     {
       schema: {
+        'x-errors': [...editorErrors],
         tags,
         security,
         summary: 'Persons (total in X-Total-Count)',
@@ -112,17 +160,33 @@ export function personRoutes(app: HttpApp, content: () => ContentService): void 
   );
   app.get(
     `${path}/:id`,
-    { schema: { tags, security, params: IdParams, response: { 200: Person } } },
+    {
+      schema: {
+        'x-errors': [...editorErrors, catalogErrors.PERSON_NOT_FOUND],
+        tags,
+        security,
+        params: IdParams,
+        response: { 200: Person },
+      },
+    },
     async (request, reply) => {
       editor(request);
-      const person = found(await content().getPerson(request.params.id), 'PERSON_NOT_FOUND', 'person');
+      const person = found(await content().getPerson(request.params.id), catalogErrors.PERSON_NOT_FOUND);
       reply.header('etag', etag(person.version));
       return person;
     },
   );
   app.post(
     path,
-    { schema: { tags, security, body: PersonCreate, response: { 201: Person } } },
+    {
+      schema: {
+        'x-errors': [...editorErrors, catalogErrors.PERSON_EXISTS],
+        tags,
+        security,
+        body: PersonCreate,
+        response: { 201: Person },
+      },
+    },
     async (request, reply) => {
       const actor = editor(request);
       const { id, ...input } = request.body;
@@ -133,7 +197,22 @@ export function personRoutes(app: HttpApp, content: () => ContentService): void 
   );
   app.patch(
     `${path}/:id`,
-    { schema: { tags, security, params: IdParams, body: PersonPatch, response: { 200: Person } } },
+    {
+      schema: {
+        'x-errors': [
+          ...editorErrors,
+          catalogErrors.PERSON_NOT_FOUND,
+          catalogErrors.VERSION_CONFLICT,
+          adminErrors.VERSION_REQUIRED,
+          adminErrors.INVALID_IF_MATCH,
+        ],
+        tags,
+        security,
+        params: IdParams,
+        body: PersonPatch,
+        response: { 200: Person },
+      },
+    },
     async (request, reply) => {
       const actor = editor(request);
       const { version, ...patch } = request.body;
@@ -145,7 +224,20 @@ export function personRoutes(app: HttpApp, content: () => ContentService): void 
   );
   app.delete(
     `${path}/:id`,
-    { schema: { tags, security, params: IdParams, querystring: DeleteQuery } },
+    {
+      schema: {
+        'x-errors': [
+          ...editorErrors,
+          catalogErrors.PERSON_NOT_FOUND,
+          catalogErrors.VERSION_CONFLICT,
+          adminErrors.INVALID_IF_MATCH,
+        ],
+        tags,
+        security,
+        params: IdParams,
+        querystring: DeleteQuery,
+      },
+    },
     async (request, reply) => {
       const actor = editor(request);
       await content().deletePerson(

@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyReply } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import type { HttpApp } from '../../platform/http/app.js';
-import { sendProblem, problem } from '../../platform/http/problem.js';
+import { platformErrors } from '../../platform/errors.js';
+import { adminErrors } from './admin.errors.js';
 
 /** web/dist beside src/ (tsx) and dist/ (built): three folders up from this file either way. */
 export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../../web/dist/', import.meta.url));
@@ -19,17 +20,9 @@ const REVALIDATE = 'no-cache';
 
 export async function webRoutes(app: HttpApp, root: string = DEFAULT_WEB_ROOT): Promise<void> {
   if (!existsSync(`${root}/index.html`)) {
-    app.get('/admin/*', { schema: { hide: true } }, (request, reply) =>
-      sendProblem(
-        reply,
-        problem(
-          503,
-          'ADMIN_UI_NOT_BUILT',
-          'The admin panel has not been built. Run `npm run build` (or `npm install`) and restart.',
-          { instance: request.url },
-        ),
-      ),
-    );
+    app.get('/admin/*', { schema: { hide: true } }, () => {
+      throw adminErrors.ADMIN_UI_NOT_BUILT();
+    });
     app.get('/admin', { schema: { hide: true } }, (_request, reply) => reply.redirect('/admin/'));
     return;
   }
@@ -54,7 +47,7 @@ export async function webRoutes(app: HttpApp, root: string = DEFAULT_WEB_ROOT): 
   app.get('/admin/*', { schema: { hide: true } }, (request, reply) => {
     // A missing hashed asset is a real 404, not a page of the app.
     if (request.url.startsWith('/admin/assets/'))
-      return sendProblem(reply, problem(404, 'ROUTE_NOT_FOUND', 'No such file.', { instance: request.url }));
+      throw platformErrors.ROUTE_NOT_FOUND({ detail: 'No such file.' });
     return sendIndex(reply);
   });
 }
