@@ -1,6 +1,6 @@
 /** What the auth services share about accounts: the public view, client facts and a token pair. */
 import { isSqlError, SqlState } from '../../ports/sql.js';
-import { conflict, unauthorized } from '../../platform/errors.js';
+import { authErrors } from './auth.errors.js';
 import type { UserRow } from './user.repository.js';
 
 export interface TokenPair {
@@ -37,9 +37,9 @@ export const toPublicUser = (u: UserRow): PublicUser => ({
   created_at: u.created_at,
 });
 
-/** The user, if the account still exists and is active; else 401 USER_NOT_FOUND. */
+/** The user, if the account still exists and is active; else 401 ACCOUNT_GONE. */
 export function activeUser<U extends UserRow>(user: U | null | undefined): U {
-  if (!user || !user.is_active) throw unauthorized('USER_NOT_FOUND', 'This account no longer exists.');
+  if (!user || !user.is_active) throw authErrors.ACCOUNT_GONE();
   return user;
 }
 
@@ -47,10 +47,7 @@ export function activeUser<U extends UserRow>(user: U | null | undefined): U {
 export function uniqueToConflict(error: unknown): never {
   if (isSqlError(error, SqlState.uniqueViolation)) {
     const which = /email/.test(`${error.constraint ?? ''} ${error.message}`) ? 'EMAIL_TAKEN' : 'LOGIN_TAKEN';
-    throw conflict(
-      which,
-      which === 'EMAIL_TAKEN' ? 'This email is already registered.' : 'This login is taken.',
-    );
+    throw authErrors[which]();
   }
   throw error;
 }

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Sql, SqlExecutor } from '../../ports/sql.js';
 import type { Clock } from '../../platform/clock.js';
-import { badRequest, forbidden } from '../../platform/errors.js';
+import { authErrors } from './auth.errors.js';
 import { event } from '../../platform/events.js';
 import { emit } from '../../platform/outbox.js';
 import { activeUser, secondsFrom, toPublicUser, uniqueToConflict, type PublicUser } from './account.model.js';
@@ -65,17 +65,15 @@ export function createAccountService(deps: AccountServiceDeps) {
     }
     if (proof.mfa_code !== undefined && user.totp_enabled) {
       await passwords.claim(user);
-      if (!(await mfa.verifyCode(user, proof.mfa_code)))
-        throw badRequest('MFA_CODE_INVALID', 'The code is wrong or was already used.');
+      if (!(await mfa.verifyCode(user, proof.mfa_code))) throw authErrors.MFA_CODE_INVALID();
       await passwords.clearAttempts(user.id);
       return;
     }
-    throw forbidden(
-      'REAUTHENTICATION_REQUIRED',
-      user.password_hash
+    throw authErrors.REAUTHENTICATION_REQUIRED({
+      detail: user.password_hash
         ? 'Changing the email needs your current password (current_password).'
         : 'Changing the email needs a code from your authenticator app (mfa_code).',
-    );
+    });
   }
 
   async function issueVerification(email: string): Promise<void> {
@@ -194,7 +192,7 @@ export function createAccountService(deps: AccountServiceDeps) {
         ]);
         return found.user_id;
       });
-      if (!userId) throw badRequest('REVERT_TOKEN_INVALID', 'This link is invalid or has expired.');
+      if (!userId) throw authErrors.REVERT_TOKEN_INVALID();
       await deps.endSessions(userId, 'email_reverted');
     },
 
@@ -216,8 +214,7 @@ export function createAccountService(deps: AccountServiceDeps) {
         if (!found?.email) return false;
         return createUserRepository(tx).markEmailVerified(found.user_id, found.email, clock.now());
       });
-      if (!done)
-        throw badRequest('VERIFICATION_TOKEN_INVALID', 'This verification link is invalid or has expired.');
+      if (!done) throw authErrors.VERIFICATION_TOKEN_INVALID();
     },
 
     /** Answers at once, whatever the address; a new link goes to an unverified address only. */

@@ -2,7 +2,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { forbidden } from '../../platform/errors.js';
+import { platformErrors } from '../../platform/errors.js';
+import { authErrors } from './auth.errors.js';
 import { Permission, requirePermission, requireUser, type Principal } from '../../platform/security.js';
 import type { AuthService } from './auth.service.js';
 import type { RolesService } from './roles.service.js';
@@ -18,10 +19,9 @@ const UserRoleParams = Type.Object({ id: Type.String({ format: 'uuid' }), code: 
 function requireUserAdmin(p: Principal): void {
   requireUser(p);
   if (!p.permissions.has(Permission.assignRole) && !p.permissions.has(Permission.crudRole))
-    throw forbidden(
-      'PERMISSION_DENIED',
-      `This needs the permission ${Permission.assignRole} or ${Permission.crudRole}.`,
-    );
+    throw platformErrors.PERMISSION_DENIED({
+      detail: `This needs the permission ${Permission.assignRole} or ${Permission.crudRole}.`,
+    });
 }
 
 export function adminRoutes(deps: { roles: RolesService; auth: AuthService }): FastifyPluginAsync {
@@ -35,6 +35,7 @@ export function adminRoutes(deps: { roles: RolesService; auth: AuthService }): F
       '/api/v1/users',
       {
         schema: {
+          'x-errors': [platformErrors.PERMISSION_DENIED],
           ...users,
           querystring: Type.Composite([
             Type.Object({ query: Type.Optional(Type.String({ maxLength: 200 })) }),
@@ -54,7 +55,14 @@ export function adminRoutes(deps: { roles: RolesService; auth: AuthService }): F
 
     app.get(
       '/api/v1/users/:id',
-      { schema: { ...users, params: S.IdParams, response: { 200: S.UserWithRoles } } },
+      {
+        schema: {
+          'x-errors': [platformErrors.PERMISSION_DENIED, authErrors.USER_NOT_FOUND],
+          ...users,
+          params: S.IdParams,
+          response: { 200: S.UserWithRoles },
+        },
+      },
       async (request) => {
         requireUserAdmin(request.principal);
         return roles.getUser(request.params.id);
@@ -65,6 +73,7 @@ export function adminRoutes(deps: { roles: RolesService; auth: AuthService }): F
       '/api/v1/users/:id/permissions',
       {
         schema: {
+          'x-errors': [platformErrors.PERMISSION_DENIED, authErrors.USER_NOT_FOUND],
           ...users,
           params: S.IdParams,
           querystring: Type.Object({ check: Type.Optional(S.RoleCode) }),
@@ -91,6 +100,14 @@ export function adminRoutes(deps: { roles: RolesService; auth: AuthService }): F
       '/api/v1/users/:id/roles/:code',
       {
         schema: {
+          'x-errors': [
+            platformErrors.PERMISSION_DENIED,
+            authErrors.USER_NOT_FOUND,
+            authErrors.ROLE_NOT_FOUND,
+            authErrors.PERMISSION_NOT_HELD,
+            authErrors.USER_OUTRANKS_YOU,
+            authErrors.SUBSCRIPTION_ROLE_REQUIRED,
+          ],
           ...users,
           params: UserRoleParams,
           response: { 200: Type.Object({ roles: Type.Array(Type.String()) }) },
@@ -106,6 +123,15 @@ export function adminRoutes(deps: { roles: RolesService; auth: AuthService }): F
       '/api/v1/users/:id/roles/:code',
       {
         schema: {
+          'x-errors': [
+            platformErrors.PERMISSION_DENIED,
+            authErrors.USER_NOT_FOUND,
+            authErrors.ROLE_NOT_ASSIGNED,
+            authErrors.LAST_ADMIN,
+            authErrors.PERMISSION_NOT_HELD,
+            authErrors.USER_OUTRANKS_YOU,
+            authErrors.SUBSCRIPTION_ROLE_REQUIRED,
+          ],
           ...users,
           params: UserRoleParams,
           response: { 200: Type.Object({ roles: Type.Array(Type.String()) }) },
@@ -119,7 +145,14 @@ export function adminRoutes(deps: { roles: RolesService; auth: AuthService }): F
 
     app.get(
       '/api/v1/users/:id/sessions',
-      { schema: { ...users, params: S.IdParams, response: { 200: Type.Array(S.Session) } } },
+      {
+        schema: {
+          'x-errors': [platformErrors.PERMISSION_DENIED, authErrors.USER_NOT_FOUND],
+          ...users,
+          params: S.IdParams,
+          response: { 200: Type.Array(S.Session) },
+        },
+      },
       async (request) => {
         requireUserAdmin(request.principal);
         await roles.getUser(request.params.id);
@@ -130,7 +163,18 @@ export function adminRoutes(deps: { roles: RolesService; auth: AuthService }): F
 
     app.delete(
       '/api/v1/users/:id/sessions',
-      { schema: { ...users, params: S.IdParams, response: NoContent } },
+      {
+        schema: {
+          'x-errors': [
+            platformErrors.PERMISSION_DENIED,
+            authErrors.USER_NOT_FOUND,
+            authErrors.USER_OUTRANKS_YOU,
+          ],
+          ...users,
+          params: S.IdParams,
+          response: NoContent,
+        },
+      },
       async (request, reply) => {
         requireUserAdmin(request.principal);
         await roles.endUserSessions(request.principal, request.params.id);
@@ -140,7 +184,13 @@ export function adminRoutes(deps: { roles: RolesService; auth: AuthService }): F
 
     app.get(
       '/api/v1/permissions',
-      { schema: { ...rolesTag, response: { 200: Type.Array(S.Permission) } } },
+      {
+        schema: {
+          'x-errors': [platformErrors.PERMISSION_DENIED],
+          ...rolesTag,
+          response: { 200: Type.Array(S.Permission) },
+        },
+      },
       async (request) => {
         requirePermission(request.principal, Permission.crudRole);
         return roles.listPermissions();
@@ -149,7 +199,13 @@ export function adminRoutes(deps: { roles: RolesService; auth: AuthService }): F
 
     app.get(
       '/api/v1/roles',
-      { schema: { ...rolesTag, response: { 200: Type.Array(S.Role) } } },
+      {
+        schema: {
+          'x-errors': [platformErrors.PERMISSION_DENIED],
+          ...rolesTag,
+          response: { 200: Type.Array(S.Role) },
+        },
+      },
       async (request) => {
         requirePermission(request.principal, Permission.crudRole);
         return roles.listRoles();
@@ -158,7 +214,19 @@ export function adminRoutes(deps: { roles: RolesService; auth: AuthService }): F
 
     app.post(
       '/api/v1/roles',
-      { schema: { ...rolesTag, body: S.Role, response: { 201: S.Role } } },
+      {
+        schema: {
+          'x-errors': [
+            platformErrors.PERMISSION_DENIED,
+            authErrors.ROLE_EXISTS,
+            authErrors.PERMISSION_NOT_FOUND,
+            authErrors.PERMISSION_NOT_HELD,
+          ],
+          ...rolesTag,
+          body: S.Role,
+          response: { 201: S.Role },
+        },
+      },
       async (request, reply) => {
         requirePermission(request.principal, Permission.crudRole);
         return reply.code(201).send(await roles.createRole(request.principal, request.body));
@@ -167,7 +235,14 @@ export function adminRoutes(deps: { roles: RolesService; auth: AuthService }): F
 
     app.get(
       '/api/v1/roles/:code',
-      { schema: { ...rolesTag, params: RoleParams, response: { 200: S.Role } } },
+      {
+        schema: {
+          'x-errors': [platformErrors.PERMISSION_DENIED, authErrors.ROLE_NOT_FOUND],
+          ...rolesTag,
+          params: RoleParams,
+          response: { 200: S.Role },
+        },
+      },
       async (request) => {
         requirePermission(request.principal, Permission.crudRole);
         return roles.getRole(request.params.code);
@@ -178,6 +253,13 @@ export function adminRoutes(deps: { roles: RolesService; auth: AuthService }): F
       '/api/v1/roles/:code',
       {
         schema: {
+          'x-errors': [
+            platformErrors.PERMISSION_DENIED,
+            authErrors.ROLE_NOT_FOUND,
+            authErrors.ROLE_PROTECTED,
+            authErrors.PERMISSION_NOT_FOUND,
+            authErrors.PERMISSION_NOT_HELD,
+          ],
           ...rolesTag,
           params: RoleParams,
           body: Type.Object(
@@ -198,7 +280,19 @@ export function adminRoutes(deps: { roles: RolesService; auth: AuthService }): F
 
     app.delete(
       '/api/v1/roles/:code',
-      { schema: { ...rolesTag, params: RoleParams, response: NoContent } },
+      {
+        schema: {
+          'x-errors': [
+            platformErrors.PERMISSION_DENIED,
+            authErrors.ROLE_NOT_FOUND,
+            authErrors.ROLE_PROTECTED,
+            authErrors.PERMISSION_NOT_HELD,
+          ],
+          ...rolesTag,
+          params: RoleParams,
+          response: NoContent,
+        },
+      },
       async (request, reply) => {
         requirePermission(request.principal, Permission.crudRole);
         await roles.deleteRole(request.principal, request.params.code);

@@ -5,6 +5,8 @@ import { Type } from '@sinclair/typebox';
 import { requireUser } from '../../platform/security.js';
 import type { AuthService, ClientInfo } from './auth.service.js';
 import type { KeyStore } from './keys.js';
+import { platformErrors } from '../../platform/errors.js';
+import { authErrors } from './auth.errors.js';
 import type { RateLimiter } from './rate-limit.js';
 import * as S from './auth.schemas.js';
 import { bearerSecurity } from '../../platform/http/openapi.js';
@@ -34,7 +36,22 @@ export function authRoutes(deps: {
 
     app.post(
       '/api/v1/auth/register',
-      { schema: { tags, body: S.RegisterBody, response: { 201: S.RegisterReply } } },
+      {
+        schema: {
+          'x-errors': [
+            platformErrors.RATE_LIMITED,
+            authErrors.EMAIL_INVALID,
+            authErrors.PASSWORD_TOO_SHORT,
+            authErrors.PASSWORD_TOO_LONG,
+            authErrors.PASSWORD_TOO_COMMON,
+            authErrors.LOGIN_TAKEN,
+            authErrors.EMAIL_TAKEN,
+          ],
+          tags,
+          body: S.RegisterBody,
+          response: { 201: S.RegisterReply },
+        },
+      },
       async (request, reply) => {
         await limiter.hit('register', request.ip);
         const { user, tokens } = await auth.register(request.body, clientOf(request));
@@ -44,7 +61,18 @@ export function authRoutes(deps: {
 
     app.post(
       '/api/v1/auth/login',
-      { schema: { tags, body: S.LoginBody, response: { 200: S.LoginReply } } },
+      {
+        schema: {
+          'x-errors': [
+            platformErrors.RATE_LIMITED,
+            authErrors.INVALID_CREDENTIALS,
+            authErrors.ACCOUNT_LOCKED,
+          ],
+          tags,
+          body: S.LoginBody,
+          response: { 200: S.LoginReply },
+        },
+      },
       async (request) => {
         await limiter.hit('login', request.ip);
         return auth.login(request.body, clientOf(request));
@@ -53,7 +81,20 @@ export function authRoutes(deps: {
 
     app.post(
       '/api/v1/auth/login/mfa',
-      { schema: { tags, body: S.MfaBody, response: { 200: S.TokenPair } } },
+      {
+        schema: {
+          'x-errors': [
+            platformErrors.RATE_LIMITED,
+            authErrors.MFA_TOKEN_INVALID,
+            authErrors.MFA_CODE_INVALID,
+            authErrors.ACCOUNT_GONE,
+            authErrors.ACCOUNT_LOCKED,
+          ],
+          tags,
+          body: S.MfaBody,
+          response: { 200: S.TokenPair },
+        },
+      },
       async (request) => {
         await limiter.hit('mfa', request.ip);
         return auth.loginMfa(request.body, clientOf(request));
@@ -62,7 +103,21 @@ export function authRoutes(deps: {
 
     app.post(
       '/api/v1/auth/refresh',
-      { schema: { tags, body: S.RefreshBody, response: { 200: S.TokenPair } } },
+      {
+        schema: {
+          'x-errors': [
+            platformErrors.RATE_LIMITED,
+            authErrors.REFRESH_TOKEN_INVALID,
+            authErrors.REFRESH_TOKEN_REUSED,
+            authErrors.REFRESH_TOKEN_ROTATED,
+            authErrors.SESSION_ENDED,
+            authErrors.ACCOUNT_GONE,
+          ],
+          tags,
+          body: S.RefreshBody,
+          response: { 200: S.TokenPair },
+        },
+      },
       async (request) => {
         await limiter.hit('refresh', request.ip);
         return auth.refresh(request.body.refresh_token);
@@ -95,7 +150,15 @@ export function authRoutes(deps: {
 
     app.delete(
       '/api/v1/auth/sessions/:id',
-      { schema: { tags, security: bearer, params: S.IdParams, response: NoContent } },
+      {
+        schema: {
+          'x-errors': [authErrors.SESSION_NOT_FOUND],
+          tags,
+          security: bearer,
+          params: S.IdParams,
+          response: NoContent,
+        },
+      },
       async (request, reply) => {
         const p = request.principal;
         requireUser(p);

@@ -9,7 +9,7 @@
  * letters and digits of any script): no display name, no group, no comment, no list, nothing
  * a mailer could read as a second address.
  */
-import { badRequest } from '../../platform/errors.js';
+import { authErrors } from './auth.errors.js';
 
 /** Characters an unquoted local part may hold besides letters and digits (RFC 5322 atext). */
 const ATEXT = "!#$%&'*+/=?^_`{|}~-";
@@ -67,8 +67,8 @@ export function normalizeEmail(input: string): string | null {
 export function requireEmail(input: string, field = '/email'): string {
   const email = normalizeEmail(input);
   if (email === null)
-    throw badRequest('EMAIL_INVALID', 'This is not a single email address.', [
-      { field, message: 'a bare address such as name@example.com' },
-    ]);
+    throw authErrors.EMAIL_INVALID({
+      errors: [{ field, message: 'a bare address such as name@example.com' }],
+    });
   return email;
 }

@@ -1,7 +1,8 @@
 /** Registration and login: a password, then (when the account has it on) a second-factor step. */
 import type { Sql } from '../../ports/sql.js';
 import type { Clock } from '../../platform/clock.js';
-import { AppError, unauthorized } from '../../platform/errors.js';
+import { AppError } from '../../platform/errors.js';
+import { authErrors } from './auth.errors.js';
 import {
   activeUser,
   secondsFrom,
@@ -39,7 +40,7 @@ export function createLoginService(deps: LoginServiceDeps) {
   const { sql, clock, hasher, accounts, passwords, mfa, sessions } = deps;
   const users = createUserRepository(sql);
   const tokens = createOneTimeTokenRepository(sql);
-  const stepExpired = () => unauthorized('MFA_TOKEN_INVALID', 'The MFA step has expired; log in again.');
+  const stepExpired = authErrors.MFA_TOKEN_INVALID;
 
   return {
     async register(
@@ -98,7 +99,7 @@ export function createLoginService(deps: LoginServiceDeps) {
       await passwords.claim(user);
       if (!(await mfa.verifyCode(user, input.code))) {
         await sessions.recordLogin(user.id, client, false, 'mfa', 'MFA_CODE_INVALID');
-        throw unauthorized('MFA_CODE_INVALID', 'The code is wrong or was already used.');
+        throw authErrors.MFA_CODE_INVALID();
       }
       if (!(await tokens.consume(hash, 'mfa', clock.now()))) throw stepExpired();
       await passwords.clearAttempts(user.id);

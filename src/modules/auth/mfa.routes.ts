@@ -7,6 +7,8 @@ import { requireUser } from '../../platform/security.js';
 import type { AuthService } from './auth.service.js';
 import type { RateLimiter } from './rate-limit.js';
 import * as S from './auth.schemas.js';
+import { platformErrors } from '../../platform/errors.js';
+import { authErrors } from './auth.errors.js';
 
 const tags = ['auth'];
 const bearer = bearerSecurity;
@@ -21,6 +23,7 @@ export function mfaRoutes(deps: { auth: AuthService; limiter: RateLimiter }): Fa
       '/api/v1/auth/mfa/totp/setup',
       {
         schema: {
+          'x-errors': [authErrors.MFA_ALREADY_ENABLED],
           tags,
           security: bearer,
           response: { 200: Type.Object({ secret: Type.String(), otpauth_url: Type.String() }) },
@@ -37,6 +40,12 @@ export function mfaRoutes(deps: { auth: AuthService; limiter: RateLimiter }): Fa
       '/api/v1/auth/mfa/totp/enable',
       {
         schema: {
+          'x-errors': [
+            platformErrors.RATE_LIMITED,
+            authErrors.MFA_ALREADY_ENABLED,
+            authErrors.MFA_NOT_SET_UP,
+            authErrors.MFA_CODE_INVALID,
+          ],
           tags,
           security: bearer,
           body: Type.Object(
@@ -58,6 +67,13 @@ export function mfaRoutes(deps: { auth: AuthService; limiter: RateLimiter }): Fa
       '/api/v1/auth/mfa/totp/disable',
       {
         schema: {
+          'x-errors': [
+            platformErrors.RATE_LIMITED,
+            authErrors.MFA_NOT_ENABLED,
+            authErrors.MFA_CODE_INVALID,
+            authErrors.INVALID_CREDENTIALS,
+            authErrors.ACCOUNT_LOCKED,
+          ],
           tags,
           security: bearer,
           body: Type.Object(

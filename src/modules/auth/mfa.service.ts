@@ -5,7 +5,7 @@
 import { generateSecret, generateURI, verify as verifyTotp } from 'otplib';
 import type { Sql } from '../../ports/sql.js';
 import type { Clock } from '../../platform/clock.js';
-import { badRequest, conflict } from '../../platform/errors.js';
+import { authErrors } from './auth.errors.js';
 import { activeUser } from './account.model.js';
 import { hashToken, randomToken, type Sealer } from './crypto.js';
 import { createMfaRepository } from './mfa.repository.js';
@@ -24,7 +24,7 @@ export interface MfaServiceDeps {
 
 export type MfaService = ReturnType<typeof createMfaService>;
 
-export const codeInvalid = () => badRequest('MFA_CODE_INVALID', 'The code is wrong or was already used.');
+export const codeInvalid = authErrors.MFA_CODE_INVALID;
 
 /** Ten recovery codes shaped `xxxxx-xxxxx`. */
 function newRecoveryCodes(): string[] {
@@ -67,8 +67,7 @@ export function createMfaService(deps: MfaServiceDeps) {
 
     totpSetup: async (userId: string): Promise<{ secret: string; otpauth_url: string }> => {
       const user = await loadUser(userId);
-      if (user.totp_enabled)
-        throw conflict('MFA_ALREADY_ENABLED', 'Two-factor authentication is already on.');
+      if (user.totp_enabled) throw authErrors.MFA_ALREADY_ENABLED();
       const secret = generateSecret();
       await mfa.setSecret(userId, sealer.seal(secret));
       return { secret, otpauth_url: generateURI({ issuer: TOTP_ISSUER, label: user.login, secret }) };
@@ -76,9 +75,8 @@ export function createMfaService(deps: MfaServiceDeps) {
 
     totpEnable: async (userId: string, code: string): Promise<{ recovery_codes: string[] }> => {
       const user = await loadUser(userId);
-      if (user.totp_enabled)
-        throw conflict('MFA_ALREADY_ENABLED', 'Two-factor authentication is already on.');
-      if (!user.totp_secret) throw conflict('MFA_NOT_SET_UP', 'Call the setup endpoint first.');
+      if (user.totp_enabled) throw authErrors.MFA_ALREADY_ENABLED();
+      if (!user.totp_secret) throw authErrors.MFA_NOT_SET_UP();
       await passwords.claim(user);
       if (!(await verifyTotpCode(user, code.trim()))) throw codeInvalid();
       await passwords.clearAttempts(userId);
@@ -96,7 +94,7 @@ export function createMfaService(deps: MfaServiceDeps) {
 
     totpDisable: async (userId: string, password: string, code: string): Promise<void> => {
       const user = await loadUser(userId);
-      if (!user.totp_enabled) throw conflict('MFA_NOT_ENABLED', 'Two-factor authentication is off.');
+      if (!user.totp_enabled) throw authErrors.MFA_NOT_ENABLED();
       await passwords.verify(user, password, user.login);
       if (!(await verifyCode(user, code))) throw codeInvalid();
       await sql.transaction((tx) => createMfaRepository(tx).disable(userId, clock.now()));

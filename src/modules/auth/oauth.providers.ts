@@ -5,7 +5,7 @@
  */
 import * as client from 'openid-client';
 import type { OAuthProviderConfig } from '../../platform/config.js';
-import { unauthorized, unavailable } from '../../platform/errors.js';
+import { authErrors } from './auth.errors.js';
 import type { Logger } from '../../platform/logger.js';
 
 export interface Profile {
@@ -39,7 +39,10 @@ export function buildProvider(name: string, c: OAuthProviderConfig, logger: Logg
       pending ??= make().catch((error: unknown) => {
         pending = undefined; // try discovery again on the next login
         logger.warn({ err: error, provider: name }, 'oauth provider unreachable');
-        throw unavailable('OAUTH_PROVIDER_UNAVAILABLE', `The ${name} login is unavailable right now.`, error);
+        throw authErrors.OAUTH_PROVIDER_UNAVAILABLE({
+          detail: `The ${name} login is unavailable right now.`,
+          cause: error,
+        });
       });
       return pending;
     };
@@ -62,7 +65,7 @@ export function buildProvider(name: string, c: OAuthProviderConfig, logger: Logg
           headers: { authorization: `OAuth ${tokens.access_token}` },
           signal: AbortSignal.timeout(5000),
         });
-        if (!res.ok) throw unauthorized('OAUTH_PROFILE_FAILED', 'Yandex did not return the profile.');
+        if (!res.ok) throw authErrors.OAUTH_PROFILE_FAILED({ detail: 'Yandex did not return the profile.' });
         const p = (await res.json()) as Record<string, unknown>;
         return {
           subject: String(p.id),
@@ -95,7 +98,7 @@ export function buildProvider(name: string, c: OAuthProviderConfig, logger: Logg
           body: new URLSearchParams({ client_id: c.client_id, access_token: tokens.access_token }),
           signal: AbortSignal.timeout(5000),
         });
-        if (!res.ok) throw unauthorized('OAUTH_PROFILE_FAILED', 'VK ID did not return the profile.');
+        if (!res.ok) throw authErrors.OAUTH_PROFILE_FAILED({ detail: 'VK ID did not return the profile.' });
         const p = ((await res.json()) as { user?: Record<string, unknown> }).user ?? {};
         return {
           subject: String(p.user_id),

@@ -3,6 +3,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Config } from '../../platform/config.js';
+import { platformErrors } from '../../platform/errors.js';
+import { authErrors } from './auth.errors.js';
 import { clientOf } from './auth.routes.js';
 import * as S from './auth.schemas.js';
 import type { OAuthService } from './oauth.service.js';
@@ -22,6 +24,12 @@ export function oauthRoutes(deps: {
       '/api/v1/auth/oauth/:provider/authorize',
       {
         schema: {
+          'x-errors': [
+            platformErrors.RATE_LIMITED,
+            authErrors.OAUTH_PROVIDER_UNKNOWN,
+            authErrors.REDIRECT_NOT_ALLOWED,
+            authErrors.OAUTH_PROVIDER_UNAVAILABLE,
+          ],
           tags: ['auth'],
           params: Params,
           querystring: Type.Object({ redirect_uri: Type.Optional(Type.String({ maxLength: 2000 })) }),
@@ -44,6 +52,16 @@ export function oauthRoutes(deps: {
       '/api/v1/auth/oauth/:provider/callback',
       {
         schema: {
+          'x-errors': [
+            platformErrors.RATE_LIMITED,
+            authErrors.OAUTH_PROVIDER_UNKNOWN,
+            authErrors.OAUTH_STATE_INVALID,
+            authErrors.OAUTH_DENIED,
+            authErrors.OAUTH_EXCHANGE_FAILED,
+            authErrors.OAUTH_PROFILE_FAILED,
+            authErrors.ACCOUNT_GONE,
+            authErrors.OAUTH_PROVIDER_UNAVAILABLE,
+          ],
           tags: ['auth'],
           params: Params,
           querystring: Type.Object({}, { additionalProperties: Type.String({ maxLength: 4000 }) }),

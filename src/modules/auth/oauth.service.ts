@@ -9,7 +9,8 @@ import * as client from 'openid-client';
 import type { Sql } from '../../ports/sql.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Config } from '../../platform/config.js';
-import { AppError, badRequest, notFound, unauthorized } from '../../platform/errors.js';
+import { AppError } from '../../platform/errors.js';
+import { authErrors } from './auth.errors.js';
 import type { Logger } from '../../platform/logger.js';
 import type { ClientInfo, TokenPair } from './account.model.js';
 import type { AccountService } from './account.service.js';
@@ -62,7 +63,7 @@ export function createOAuthService(deps: OAuthServiceDeps) {
   const callbackUrl = (name: string) => `${config.baseUrl}/api/v1/auth/oauth/${name}/callback`;
   const provider = (name: string) => {
     const p = providers.get(name);
-    if (!p) throw notFound('OAUTH_PROVIDER_UNKNOWN', `No social login "${name}" is configured.`);
+    if (!p) throw authErrors.OAUTH_PROVIDER_UNKNOWN();
     return p;
   };
 
@@ -72,7 +73,7 @@ export function createOAuthService(deps: OAuthServiceDeps) {
   ): Promise<{ location: string; cookie: { name: string; value: string } }> {
     const p = provider(name);
     if (returnTo !== undefined && !redirectAllowed(returnTo, config.authRedirectUrls))
-      throw badRequest('REDIRECT_NOT_ALLOWED', 'This redirect address is not on the allow-list.');
+      throw authErrors.REDIRECT_NOT_ALLOWED();
     const cfg = await p.config();
     const state = client.randomState();
     const verifier = client.randomPKCECodeVerifier();
@@ -116,13 +117,11 @@ export function createOAuthService(deps: OAuthServiceDeps) {
       state && browser
         ? await repo.takeState(hashToken(state), name, hashToken(browser), clock.now())
         : undefined;
-    if (!row || !state)
-      throw badRequest('OAUTH_STATE_INVALID', 'The login attempt is unknown or has expired; start again.');
+    if (!row || !state) throw authErrors.OAUTH_STATE_INVALID();
     if (url.searchParams.has('error'))
-      throw unauthorized(
-        'OAUTH_DENIED',
-        `The provider refused the login (${url.searchParams.get('error')}).`,
-      );
+      throw authErrors.OAUTH_DENIED({
+        detail: `The provider refused the login (${url.searchParams.get('error')}).`,
+      });
     const cfg = await p.config();
     const current = new URL(callbackUrl(name));
     current.search = url.search;
@@ -158,7 +157,7 @@ export function createOAuthService(deps: OAuthServiceDeps) {
     } catch (error) {
       if (error instanceof AppError) throw error;
       logger.info({ provider: name, err: error }, 'oauth code exchange refused');
-      throw unauthorized('OAUTH_EXCHANGE_FAILED', 'The provider did not confirm this login; start again.');
+      throw authErrors.OAUTH_EXCHANGE_FAILED();
     }
     const user = await findOrCreateUser(name, profile);
     const tokens = await sessions.openSession(user, `oauth:${name}`, info);
@@ -171,7 +170,7 @@ export function createOAuthService(deps: OAuthServiceDeps) {
     if (linked) {
       const user = await users.byId(linked);
       if (user?.is_active) return user;
-      throw unauthorized('USER_NOT_FOUND', 'This account no longer exists.');
+      throw authErrors.ACCOUNT_GONE();
     }
     // Link to an existing account only when both sides proved the address (no pre-hijacking).
     let user = profile.email && profile.emailVerified ? await users.byEmail(profile.email) : undefined;

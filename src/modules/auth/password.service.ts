@@ -4,7 +4,7 @@
  */
 import type { Sql } from '../../ports/sql.js';
 import type { Clock } from '../../platform/clock.js';
-import { badRequest, tooManyRequests, unauthorized } from '../../platform/errors.js';
+import { authErrors } from './auth.errors.js';
 import { activeUser, secondsFrom } from './account.model.js';
 import type { AfterReply } from './after-reply.js';
 import { hashToken } from './crypto.js';
@@ -31,7 +31,7 @@ export interface PasswordServiceDeps {
 
 export type PasswordService = ReturnType<typeof createPasswordService>;
 
-const invalidCredentials = () => unauthorized('INVALID_CREDENTIALS', 'The login or the password is wrong.');
+const invalidCredentials = authErrors.INVALID_CREDENTIALS;
 
 export function createPasswordService(deps: PasswordServiceDeps) {
   const { sql, clock, hasher, lockoutThreshold } = deps;
@@ -41,7 +41,7 @@ export function createPasswordService(deps: PasswordServiceDeps) {
   function refuseWhileLocked(result: AttemptClaim): void {
     if (!('locked_until' in result)) return;
     const seconds = Math.max(1, Math.ceil((result.locked_until.getTime() - clock.now().getTime()) / 1000));
-    throw tooManyRequests('ACCOUNT_LOCKED', 'Too many failed attempts; try again later.', seconds);
+    throw authErrors.ACCOUNT_LOCKED({ retryAfterSeconds: seconds });
   }
 
   /** Claims one attempt at a secret of this account; 429 ACCOUNT_LOCKED while it is locked. */
@@ -102,7 +102,7 @@ export function createPasswordService(deps: PasswordServiceDeps) {
     },
 
     resetPassword: async (token: string, newPassword: string): Promise<void> => {
-      const invalid = () => badRequest('RESET_TOKEN_INVALID', 'This reset link is invalid or has expired.');
+      const invalid = authErrors.RESET_TOKEN_INVALID;
       const hash = hashToken(token);
       const found = await tokens.peek(hash, 'reset_password', clock.now());
       if (!found?.email) throw invalid();

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { hash, verify } from '@node-rs/argon2';
-import { badRequest } from '../../platform/errors.js';
+import { authErrors } from './auth.errors.js';
 import { randomToken, Semaphore } from './crypto.js';
 
 const PARAMS = {
@@ -58,21 +58,19 @@ export function checkPassword(password: string, context: { login?: string; email
   const length = [...password.normalize('NFC')].length;
   const field = [{ field: '/password', message: '' }];
   if (length < PASSWORD_MIN)
-    throw badRequest('PASSWORD_TOO_SHORT', `A password needs at least ${PASSWORD_MIN} characters.`, [
-      { ...field[0]!, message: `at least ${PASSWORD_MIN} characters` },
-    ]);
+    throw authErrors.PASSWORD_TOO_SHORT({
+      detail: `A password needs at least ${PASSWORD_MIN} characters.`,
+      errors: [{ ...field[0]!, message: `at least ${PASSWORD_MIN} characters` }],
+    });
   if (length > PASSWORD_MAX)
-    throw badRequest('PASSWORD_TOO_LONG', `A password has at most ${PASSWORD_MAX} characters.`, [
-      { ...field[0]!, message: `at most ${PASSWORD_MAX} characters` },
-    ]);
+    throw authErrors.PASSWORD_TOO_LONG({
+      detail: `A password has at most ${PASSWORD_MAX} characters.`,
+      errors: [{ ...field[0]!, message: `at most ${PASSWORD_MAX} characters` }],
+    });
   const lower = password.toLowerCase();
   const personal = [context.login, context.email, context.email?.split('@')[0]]
     .filter((s): s is string => !!s && s.length >= 4)
     .map((s) => s.toLowerCase());
   if (commonPasswords().has(lower) || personal.includes(lower))
-    throw badRequest(
-      'PASSWORD_TOO_COMMON',
-      'This password is too common or too easy to guess; choose another.',
-      [{ ...field[0]!, message: 'too common' }],
-    );
+    throw authErrors.PASSWORD_TOO_COMMON({ errors: [{ ...field[0]!, message: 'too common' }] });
 }

@@ -7,6 +7,8 @@ import { requireUser } from '../../platform/security.js';
 import type { AuthService } from './auth.service.js';
 import type { RateLimiter } from './rate-limit.js';
 import * as S from './auth.schemas.js';
+import { platformErrors } from '../../platform/errors.js';
+import { authErrors } from './auth.errors.js';
 
 const tags = ['auth'];
 const bearer = bearerSecurity;
@@ -34,6 +36,14 @@ export function profileRoutes(deps: { auth: AuthService; limiter: RateLimiter })
       '/api/v1/users/me',
       {
         schema: {
+          'x-errors': [
+            authErrors.EMAIL_INVALID,
+            authErrors.EMAIL_TAKEN,
+            authErrors.REAUTHENTICATION_REQUIRED,
+            authErrors.MFA_CODE_INVALID,
+            authErrors.INVALID_CREDENTIALS,
+            authErrors.ACCOUNT_LOCKED,
+          ],
           tags,
           security: bearer,
           body: Type.Object(
@@ -60,6 +70,7 @@ export function profileRoutes(deps: { auth: AuthService; limiter: RateLimiter })
       '/api/v1/users/me/login',
       {
         schema: {
+          'x-errors': [authErrors.LOGIN_TAKEN, authErrors.INVALID_CREDENTIALS, authErrors.ACCOUNT_LOCKED],
           tags,
           security: bearer,
           body: Type.Object({ login: S.Login, password: S.Password }, { additionalProperties: false }),
@@ -77,6 +88,13 @@ export function profileRoutes(deps: { auth: AuthService; limiter: RateLimiter })
       '/api/v1/users/me/password',
       {
         schema: {
+          'x-errors': [
+            authErrors.INVALID_CREDENTIALS,
+            authErrors.ACCOUNT_LOCKED,
+            authErrors.PASSWORD_TOO_SHORT,
+            authErrors.PASSWORD_TOO_LONG,
+            authErrors.PASSWORD_TOO_COMMON,
+          ],
           tags,
           security: bearer,
           body: Type.Object(
@@ -103,6 +121,7 @@ export function profileRoutes(deps: { auth: AuthService; limiter: RateLimiter })
       '/api/v1/auth/password/forgot',
       {
         schema: {
+          'x-errors': [platformErrors.RATE_LIMITED, authErrors.EMAIL_INVALID],
           tags,
           body: Type.Object({ email: S.Email }, { additionalProperties: false }),
           response: { 202: Type.Object({ status: Type.String() }) },
@@ -119,6 +138,13 @@ export function profileRoutes(deps: { auth: AuthService; limiter: RateLimiter })
       '/api/v1/auth/password/reset',
       {
         schema: {
+          'x-errors': [
+            platformErrors.RATE_LIMITED,
+            authErrors.RESET_TOKEN_INVALID,
+            authErrors.PASSWORD_TOO_SHORT,
+            authErrors.PASSWORD_TOO_LONG,
+            authErrors.PASSWORD_TOO_COMMON,
+          ],
           tags,
           body: Type.Object(
             { token: Type.String({ minLength: 1, maxLength: 200 }), new_password: S.Password },
@@ -150,6 +176,7 @@ export function profileRoutes(deps: { auth: AuthService; limiter: RateLimiter })
       '/api/v1/auth/verify-email',
       {
         schema: {
+          'x-errors': [platformErrors.RATE_LIMITED, authErrors.VERIFICATION_TOKEN_INVALID],
           tags,
           body: S.TokenBody,
           response: { 200: Type.Object({ email_verified: Type.Boolean() }) },
@@ -166,6 +193,7 @@ export function profileRoutes(deps: { auth: AuthService; limiter: RateLimiter })
       '/api/v1/auth/verify-email/resend',
       {
         schema: {
+          'x-errors': [platformErrors.RATE_LIMITED, authErrors.EMAIL_INVALID],
           tags,
           body: Type.Object({ email: S.Email }, { additionalProperties: false }),
           response: { 202: Type.Object({ status: Type.String() }) },
@@ -180,7 +208,14 @@ export function profileRoutes(deps: { auth: AuthService; limiter: RateLimiter })
 
     app.post(
       '/api/v1/auth/email/revert',
-      { schema: { tags, body: S.TokenBody, response: NoContent } },
+      {
+        schema: {
+          'x-errors': [platformErrors.RATE_LIMITED, authErrors.REVERT_TOKEN_INVALID],
+          tags,
+          body: S.TokenBody,
+          response: NoContent,
+        },
+      },
       async (request, reply) => {
         await limiter.hit('verify', request.ip);
         await auth.revertEmail(request.body.token);

@@ -1,7 +1,7 @@
 /** Fixed-window rate limits per IP and action, counted in the shared cache (atomic incr). */
 import type { Cache } from '../../ports/cache.js';
 import type { Clock } from '../../platform/clock.js';
-import { tooManyRequests } from '../../platform/errors.js';
+import { platformErrors } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
 
 export type LimitedAction = 'register' | 'login' | 'refresh' | 'mfa' | 'reset' | 'verify' | 'oauth';
@@ -35,11 +35,10 @@ export function createRateLimiter(deps: {
         return;
       }
       if (n > deps.perMinute)
-        throw tooManyRequests(
-          'RATE_LIMITED',
-          'Too many requests from this address; slow down.',
-          (window + 1) * windowSeconds - now,
-        );
+        throw platformErrors.RATE_LIMITED({
+          detail: 'Too many requests from this address; slow down.',
+          retryAfterSeconds: (window + 1) * windowSeconds - now,
+        });
     },
   };
 }

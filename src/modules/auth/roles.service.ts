@@ -7,7 +7,7 @@
 import type { Sql, SqlExecutor } from '../../ports/sql.js';
 import { isSqlError, SqlState } from '../../ports/sql.js';
 import type { Clock } from '../../platform/clock.js';
-import { conflict, forbidden, notFound } from '../../platform/errors.js';
+import { authErrors } from './auth.errors.js';
 import { event } from '../../platform/events.js';
 import { emit } from '../../platform/outbox.js';
 import type { Principal } from '../../platform/security.js';
@@ -43,10 +43,9 @@ export function createRolesService(deps: RolesServiceDeps) {
   function mustHold(actor: Principal, permissions: readonly string[]): void {
     const missing = permissions.filter((p) => !actor.permissions.has(p));
     if (missing.length > 0)
-      throw forbidden(
-        'PERMISSION_NOT_HELD',
-        `You cannot grant permissions you do not hold: ${missing.join(', ')}.`,
-      );
+      throw authErrors.PERMISSION_NOT_HELD({
+        detail: `You cannot grant permissions you do not hold: ${missing.join(', ')}.`,
+      });
   }
 
   /** Acting on a user (roles, sessions) needs every permission that user holds. */
@@ -54,28 +53,27 @@ export function createRolesService(deps: RolesServiceDeps) {
     const { permissions } = await users.rolesAndPermissions(userId);
     const missing = permissions.filter((p) => !actor.permissions.has(p));
     if (missing.length > 0)
-      throw forbidden(
-        'USER_OUTRANKS_YOU',
-        `This user holds permissions you do not hold: ${missing.join(', ')}.`,
-      );
+      throw authErrors.USER_OUTRANKS_YOU({
+        detail: `This user holds permissions you do not hold: ${missing.join(', ')}.`,
+      });
   }
 
   async function checkPermissionsExist(db: SqlExecutor, permissions: readonly string[]): Promise<void> {
     const existing = await createRoleRepository(db).existingPermissions(permissions);
     const unknown = permissions.filter((p) => !existing.includes(p));
     if (unknown.length > 0)
-      throw notFound('PERMISSION_NOT_FOUND', `Unknown permission(s): ${unknown.join(', ')}.`);
+      throw authErrors.PERMISSION_NOT_FOUND({ detail: `Unknown permission(s): ${unknown.join(', ')}.` });
   }
 
   async function getRole(code: string, db: SqlExecutor = sql): Promise<Role> {
     const [role] = await createRoleRepository(db).list(code);
-    if (!role) throw notFound('ROLE_NOT_FOUND', `No role ${code}.`);
+    if (!role) throw authErrors.ROLE_NOT_FOUND();
     return role;
   }
 
   async function findUser(id: string): Promise<UserRow> {
     const user = await users.byId(id);
-    if (!user) throw notFound('USER_NOT_FOUND', 'No user with this id.');
+    if (!user) throw authErrors.USER_NOT_FOUND();
     return user;
   }
 
@@ -97,8 +95,7 @@ export function createRolesService(deps: RolesServiceDeps) {
         try {
           await txRoles.insert(input.code, input.description, clock.now());
         } catch (error) {
-          if (isSqlError(error, SqlState.uniqueViolation))
-            throw conflict('ROLE_EXISTS', `Role ${input.code} exists.`);
+          if (isSqlError(error, SqlState.uniqueViolation)) throw authErrors.ROLE_EXISTS();
           throw error;
         }
         await txRoles.addPermissions(input.code, input.permissions);
@@ -114,7 +111,7 @@ export function createRolesService(deps: RolesServiceDeps) {
       const current = await getRole(code);
       if (input.permissions) {
         if (code === 'ADMIN' && input.permissions.slice().sort().join() !== current.permissions.join())
-          throw conflict('ROLE_PROTECTED', 'The permissions of ADMIN cannot be changed.');
+          throw authErrors.ROLE_PROTECTED({ detail: 'The permissions of ADMIN cannot be changed.' });
         // Adding or removing a permission both count as granting it.
         const changed = [
           ...input.permissions.filter((p) => !current.permissions.includes(p)),
@@ -146,7 +143,7 @@ export function createRolesService(deps: RolesServiceDeps) {
     async deleteRole(actor: Principal, code: string): Promise<void> {
       const role = await getRole(code);
       if ((BUILT_IN_ROLES as readonly string[]).includes(code))
-        throw conflict('ROLE_PROTECTED', `${code} is a built-in role and cannot be deleted.`);
+        throw authErrors.ROLE_PROTECTED({ detail: `${code} is a built-in role and cannot be deleted.` });
       mustHold(actor, role.permissions);
       const holders = await rolesRepo.holders(code);
       await rolesRepo.delete(code);
@@ -212,18 +209,13 @@ export function createRolesService(deps: RolesServiceDeps) {
       const role = await getRole(code);
       mustHold(actor, role.permissions);
       await mustOutrank(actor, userId);
-      if (code === 'UNSUB_USER')
-        throw conflict(
-          'SUBSCRIPTION_ROLE_REQUIRED',
-          'An account is subscribed (SUB_USER) or not (UNSUB_USER); assign SUB_USER instead.',
-        );
+      if (code === 'UNSUB_USER') throw authErrors.SUBSCRIPTION_ROLE_REQUIRED();
       const roles = await sql.transaction(async (tx) => {
         const txRoles = createRoleRepository(tx);
         // Serialise ADMIN removals so two admins cannot remove each other at once.
-        if (code === 'ADMIN' && (await txRoles.lockOtherAdmins(userId)) === 0)
-          throw conflict('LAST_ADMIN', 'The last administrator cannot lose the ADMIN role.');
+        if (code === 'ADMIN' && (await txRoles.lockOtherAdmins(userId)) === 0) throw authErrors.LAST_ADMIN();
         const removed = await txRoles.revoke(userId, [code]);
-        if (removed === 0) throw notFound('ROLE_NOT_ASSIGNED', `The user does not have the role ${code}.`);
+        if (removed === 0) throw authErrors.ROLE_NOT_ASSIGNED();
         // Losing the subscription leaves the account unsubscribed, never without either role.
         if (code === 'SUB_USER') await txRoles.grant(userId, 'UNSUB_USER', clock.now(), actor.userId);
         await emitRoles(tx, userId);

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { isSqlError, SqlState, type Sql, type SqlExecutor } from '../../ports/sql.js';
 import type { Clock } from '../../platform/clock.js';
-import { conflict, notFound, unauthorized } from '../../platform/errors.js';
+import { authErrors } from './auth.errors.js';
 import { event } from '../../platform/events.js';
 import type { Logger } from '../../platform/logger.js';
 import { emit } from '../../platform/outbox.js';
@@ -138,24 +138,17 @@ export function createSessionService(deps: SessionServiceDeps) {
     }
     if (rotated.claimed)
       // Claimed, but the session was revoked or expired meanwhile.
-      throw unauthorized('SESSION_ENDED', 'This session has ended; log in again.');
+      throw authErrors.SESSION_ENDED();
     const row = await tokens.find(hash);
-    if (!row || row.expires_at <= now || !row.used_at)
-      throw unauthorized('REFRESH_TOKEN_INVALID', 'The refresh token is not valid; log in again.');
+    if (!row || row.expires_at <= now || !row.used_at) throw authErrors.REFRESH_TOKEN_INVALID();
     const age = (now.getTime() - row.used_at.getTime()) / 1000;
     if (age <= REFRESH_GRACE_SECONDS && row.successor_used === false)
       // A parallel request (another tab) rotated it a moment ago: not an attack.
-      throw conflict(
-        'REFRESH_TOKEN_ROTATED',
-        'This refresh token was just rotated by another request; use the newer one.',
-      );
+      throw authErrors.REFRESH_TOKEN_ROTATED();
     const owner = await createSessionRepository(sql).owner(row.session_id);
     if (owner) await endSessions(owner, 'refresh_token_reuse', { ids: [row.session_id] });
     logger.warn({ session_id: row.session_id }, 'refresh token reused: session revoked');
-    throw unauthorized(
-      'REFRESH_TOKEN_REUSED',
-      'This refresh token was already used; the session has been ended.',
-    );
+    throw authErrors.REFRESH_TOKEN_REUSED();
   }
 
   async function ensurePartitions(): Promise<void> {
@@ -214,7 +207,7 @@ export function createSessionService(deps: SessionServiceDeps) {
 
     async endSession(userId: string, sessionId: string): Promise<void> {
       if ((await endSessions(userId, 'logout', { ids: [sessionId] })) === 0)
-        throw notFound('SESSION_NOT_FOUND', 'No active session with this id.');
+        throw authErrors.SESSION_NOT_FOUND();
     },
 
     history: (userId: string, page: number, size: number) => history.page(userId, size, (page - 1) * size),
