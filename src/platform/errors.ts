@@ -150,27 +150,6 @@ export const tokenErrors = [
   platformErrors.TOKEN_REVOKED,
 ] as const;
 
-/** @deprecated Free-string codes; throw a code of the module's catalogue (`defineErrors`). */
-export const badRequest = (code: string, message: string, errors?: readonly FieldError[]) =>
-  new AppError(400, code, message, errors ? { errors } : {});
-/** @deprecated Free-string codes; throw a code of the module's catalogue (`defineErrors`). */
-export const unauthorized = (code: string, message: string) =>
-  new AppError(401, code, message, { headers: { 'www-authenticate': 'Bearer' } });
-/** @deprecated Free-string codes; throw a code of the module's catalogue (`defineErrors`). */
-export const forbidden = (code: string, message: string) => new AppError(403, code, message);
-/** @deprecated Free-string codes; throw a code of the module's catalogue (`defineErrors`). */
-export const notFound = (code: string, message: string) => new AppError(404, code, message);
-/** @deprecated Free-string codes; throw a code of the module's catalogue (`defineErrors`). */
-export const conflict = (code: string, message: string) => new AppError(409, code, message);
-/** @deprecated Free-string codes; throw a code of the module's catalogue (`defineErrors`). */
-export const tooManyRequests = (code: string, message: string, retryAfterSeconds: number) =>
-  new AppError(429, code, message, {
-    headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
-  });
-/** @deprecated Free-string codes; throw a code of the module's catalogue (`defineErrors`). */
-export const unavailable = (code: string, message: string, cause?: unknown) =>
-  new AppError(503, code, message, { cause });
-
 /** Titles for the problem+json `title` field. */
 export const STATUS_TITLES: Readonly<Record<number, string>> = {
   400: 'Bad Request',

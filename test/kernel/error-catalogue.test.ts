@@ -3,6 +3,7 @@
  * around one (a new AppError, a hand-written problem, the free-string helpers) in module and
  * platform code, and leaves the catalogue helper itself alone.
  */
+import { readdirSync } from 'node:fs';
 import { ESLint, Linter } from 'eslint';
 import tseslint from 'typescript-eslint';
 import { describe, expect, it } from 'vitest';
@@ -54,6 +55,16 @@ describe('the error catalogue lint rule', () => {
     const found = await lint(file, BYPASSES);
     expect(found.map((m) => Number(m.split(':')[0]))).toEqual([2, 4, 5, 6]);
     expect(found.every((m) => m.includes('error catalogue'))).toBe(true);
+  });
+
+  it('holds in every module, each of which declares its codes in a catalogue', async () => {
+    const modules = readdirSync('src/modules', { withFileTypes: true }).filter((d) => d.isDirectory());
+    expect(modules.length).toBeGreaterThan(5);
+    for (const { name } of modules) {
+      expect(await lint(`src/modules/${name}/index.ts`, BYPASSES), name).toHaveLength(4);
+      const catalogue = readdirSync(`src/modules/${name}`).find((f) => f.endsWith('.errors.ts'));
+      if (name !== 'etl') expect(catalogue, name).toBe(`${name}.errors.ts`);
+    }
   });
 
   it('accepts throw sites that name a catalogue code', async () => {
