@@ -3,10 +3,24 @@ import type { FastifyRequest } from 'fastify';
 import { platformErrors, type ErrorFactory } from '../../platform/errors.js';
 import { Permission, requirePermission } from '../../platform/security.js';
 import { adminErrors } from './admin.errors.js';
-import type { Actor } from './content.port.js';
+import { catalogErrors, type Actor } from './content.port.js';
 
 /** What every admin content route may answer besides its own codes: see `editor` and `content()`. */
 export const editorErrors = [platformErrors.PERMISSION_DENIED, adminErrors.CATALOG_NOT_IN_PROCESS];
+
+/** What changing an object answers besides `editorErrors`: it is gone, or was changed since it was read. */
+export const editErrors = (missing: ErrorFactory): ErrorFactory[] => [
+  ...deleteErrors(missing),
+  adminErrors.VERSION_REQUIRED,
+];
+
+/** What deleting an object answers besides `editorErrors` (the version it saw is optional). */
+export const deleteErrors = (missing: ErrorFactory): ErrorFactory[] => [
+  ...editorErrors,
+  missing,
+  catalogErrors.VERSION_CONFLICT,
+  adminErrors.INVALID_IF_MATCH,
+];
 
 /** Authorises a content edit and names who makes it (for the audit log). */
 export function editor(request: FastifyRequest): Actor {

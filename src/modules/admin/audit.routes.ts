@@ -20,7 +20,7 @@ export function auditRoutes(app: HttpApp, content: () => ContentService): void {
     '/api/v1/admin/audit',
     {
       schema: {
-        'x-errors': [...editorErrors],
+        'x-errors': editorErrors,
         tags,
         security,
         summary: 'Change log, newest first (total in X-Total-Count)',
@@ -41,7 +41,7 @@ export function auditRoutes(app: HttpApp, content: () => ContentService): void {
       `/api/v1/admin/${segment}/:id/history`,
       {
         schema: {
-          'x-errors': [...editorErrors],
+          'x-errors': editorErrors,
           tags,
           security,
           summary: `Every recorded change of one ${entity}`,

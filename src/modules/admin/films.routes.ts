@@ -13,7 +13,16 @@ import {
   FilmPatch,
   IdParams,
 } from './admin.schemas.js';
-import { defined, editor, editorErrors, etag, expectedVersion, found } from './admin.http.js';
+import {
+  defined,
+  deleteErrors,
+  editErrors,
+  editor,
+  editorErrors,
+  etag,
+  expectedVersion,
+  found,
+} from './admin.http.js';
 import { catalogErrors, type ContentService } from './content.port.js';
 import { bearerSecurity } from '../../platform/http/openapi.js';
 
@@ -92,13 +101,7 @@ export function filmRoutes(app: HttpApp, content: () => ContentService): void {
     '/api/v1/admin/films/:id',
     {
       schema: {
-        'x-errors': [
-          ...editorErrors,
-          catalogErrors.FILM_NOT_FOUND,
-          catalogErrors.VERSION_CONFLICT,
-          adminErrors.VERSION_REQUIRED,
-          adminErrors.INVALID_IF_MATCH,
-        ],
+        'x-errors': editErrors(catalogErrors.FILM_NOT_FOUND),
         tags,
         security,
         summary: 'Edit a film (with its genres and persons); a stale version answers 409',
@@ -121,12 +124,7 @@ export function filmRoutes(app: HttpApp, content: () => ContentService): void {
     '/api/v1/admin/films/:id',
     {
       schema: {
-        'x-errors': [
-          ...editorErrors,
-          catalogErrors.FILM_NOT_FOUND,
-          catalogErrors.VERSION_CONFLICT,
-          adminErrors.INVALID_IF_MATCH,
-        ],
+        'x-errors': deleteErrors(catalogErrors.FILM_NOT_FOUND),
         tags,
         security,
         params: IdParams,

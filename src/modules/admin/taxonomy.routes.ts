@@ -13,8 +13,16 @@ import {
   PersonListQuery,
   PersonPatch,
 } from './admin.schemas.js';
-import { defined, editor, editorErrors, etag, expectedVersion, found } from './admin.http.js';
-import { adminErrors } from './admin.errors.js';
+import {
+  defined,
+  deleteErrors,
+  editErrors,
+  editor,
+  editorErrors,
+  etag,
+  expectedVersion,
+  found,
+} from './admin.http.js';
 import { catalogErrors, type ContentService } from './content.port.js';
 import { bearerSecurity } from '../../platform/http/openapi.js';
 
@@ -27,7 +35,7 @@ export function genreRoutes(app: HttpApp, content: () => ContentService): void {
     path,
     {
       schema: {
-        'x-errors': [...editorErrors],
+        'x-errors': editorErrors,
         tags,
         security,
         summary: 'Genres (total in X-Total-Count)',
@@ -84,14 +92,7 @@ export function genreRoutes(app: HttpApp, content: () => ContentService): void {
     `${path}/:id`,
     {
       schema: {
-        'x-errors': [
-          ...editorErrors,
-          catalogErrors.GENRE_NOT_FOUND,
-          catalogErrors.VERSION_CONFLICT,
-          adminErrors.VERSION_REQUIRED,
-          adminErrors.INVALID_IF_MATCH,
-          catalogErrors.GENRE_NAME_TAKEN,
-        ],
+        'x-errors': [...editErrors(catalogErrors.GENRE_NOT_FOUND), catalogErrors.GENRE_NAME_TAKEN],
         tags,
         security,
         params: IdParams,
@@ -112,12 +113,7 @@ export function genreRoutes(app: HttpApp, content: () => ContentService): void {
     `${path}/:id`,
     {
       schema: {
-        'x-errors': [
-          ...editorErrors,
-          catalogErrors.GENRE_NOT_FOUND,
-          catalogErrors.VERSION_CONFLICT,
-          adminErrors.INVALID_IF_MATCH,
-        ],
+        'x-errors': deleteErrors(catalogErrors.GENRE_NOT_FOUND),
         tags,
         security,
         params: IdParams,
@@ -142,7 +138,7 @@ export function personRoutes(app: HttpApp, content: () => ContentService): void 
     path,
     {
       schema: {
-        'x-errors': [...editorErrors],
+        'x-errors': editorErrors,
         tags,
         security,
         summary: 'Persons (total in X-Total-Count)',
@@ -199,13 +195,7 @@ export function personRoutes(app: HttpApp, content: () => ContentService): void 
     `${path}/:id`,
     {
       schema: {
-        'x-errors': [
-          ...editorErrors,
-          catalogErrors.PERSON_NOT_FOUND,
-          catalogErrors.VERSION_CONFLICT,
-          adminErrors.VERSION_REQUIRED,
-          adminErrors.INVALID_IF_MATCH,
-        ],
+        'x-errors': editErrors(catalogErrors.PERSON_NOT_FOUND),
         tags,
         security,
         params: IdParams,
@@ -226,12 +216,7 @@ export function personRoutes(app: HttpApp, content: () => ContentService): void 
     `${path}/:id`,
     {
       schema: {
-        'x-errors': [
-          ...editorErrors,
-          catalogErrors.PERSON_NOT_FOUND,
-          catalogErrors.VERSION_CONFLICT,
-          adminErrors.INVALID_IF_MATCH,
-        ],
+        'x-errors': deleteErrors(catalogErrors.PERSON_NOT_FOUND),
         tags,
         security,
         params: IdParams,
