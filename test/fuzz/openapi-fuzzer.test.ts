@@ -1,8 +1,8 @@
 /**
  * The fuzzer checks itself: aimed at a small app whose OpenAPI document is honest for one route and
  * hides a defect on each of the others (a 500 on a NUL in a string, a 500 on a huge or non-finite
- * number, a body that does not match the declared schema), it must report each defect and nothing
- * on the honest route. Were its checks off, this test would fail.
+ * number, a body that does not match the declared schema, an error code the document does not
+ * list), it must report each defect and nothing on the honest route. Were its checks off, this test would fail.
  */
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -11,6 +11,7 @@ import { createOpenApiFuzzer, type Json, type OpenApiFuzzer } from './openapi-fu
 
 const problem = {
   description: 'Bad request',
+  'x-error-codes': ['VALIDATION_FAILED'],
   content: { 'application/problem+json': { schema: { type: 'object', required: ['code'] } } },
 };
 const json = (schema: Json, description = 'OK') => ({
@@ -51,6 +52,16 @@ const doc: Json = {
         },
       },
     },
+    '/coded/{id}': {
+      get: {
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer' } }],
+        responses: {
+          200: json({ type: 'object' }),
+          400: problem,
+          404: { ...problem, description: 'Not found', 'x-error-codes': ['THING_NOT_FOUND'] },
+        },
+      },
+    },
     '/honest': {
       get: {
         parameters: [{ name: 'q', in: 'query', schema: { type: 'string' } }],
@@ -85,6 +96,10 @@ function defectiveApp(): FastifyInstance {
   });
   // The defect: the body does not match the declared schema.
   app.get('/shape', async () => ({ count: 'three' }));
+  // The defect: a code the document does not list for 404.
+  app.get('/coded/:id', async (_request, reply) =>
+    reply.code(404).type('application/problem+json').send({ code: 'GONE_FOR_GOOD' }),
+  );
   app.get<{ Querystring: Record<string, string> }>('/honest', async (request) => ({
     q: String(request.query.q ?? ''),
   }));
@@ -115,9 +130,10 @@ describe('the OpenAPI fuzzer finds planted defects', () => {
       'get /echo',
       'get /count',
       'get /shape',
+      'get /coded/{id}',
       'get /honest',
     ]);
-    expect(fuzzer.sent).toBe(4 * RUNS);
+    expect(fuzzer.sent).toBe(5 * RUNS);
   });
 
   it('reports a 500 on a NUL in a string', () => {
@@ -138,6 +154,14 @@ describe('the OpenAPI fuzzer finds planted defects', () => {
     expect(found[0]).toMatch(
       /answered 200 with a body that does not match its schema: data\/count must be integer/,
     );
+  });
+
+  it('reports an error code the document does not list for its status', () => {
+    const found = problems('GET /coded/{id}');
+    expect(found.length).toBeGreaterThan(0);
+    expect(
+      found.every((p) => p.startsWith('answered 404 GONE_FOR_GOOD, a code the document does not list')),
+    ).toBe(true);
   });
 
   it('reports nothing where the app keeps its document', () => {

@@ -2,8 +2,9 @@
  * The fuzzing machinery behind openapi.fuzz.test.ts, apart from the server it is aimed at: it reads
  * the operations of an OpenAPI document, sends each of them generated valid and hostile requests
  * (schema-arbitrary.ts) over HTTP, and records a finding for any 5xx, any answer slower than
- * `slowMs` (re-sent once first), and any answer whose status is not documented or whose body does
- * not match the schema the document declares for it. openapi-fuzzer.test.ts proves on a small app
+ * `slowMs` (re-sent once first), any answer whose status is not documented or whose body does
+ * not match the schema the document declares for it, and any error whose code the document does
+ * not list for its status (`x-error-codes`). openapi-fuzzer.test.ts proves on a small app
  * with known defects that each of these checks finds them.
  */
 import { Ajv, type ValidateFunction } from 'ajv';
@@ -272,6 +273,10 @@ export function createOpenApiFuzzer(options: FuzzerOptions): OpenApiFuzzer {
     const validate = validatorFor(`${op.pointer}/${pointer('responses', key, 'content', type, 'schema')}`);
     if (!validate(body))
       return `answered ${status} with a body that does not match its schema: ${ajv.errorsText(validate.errors)}; body ${text.slice(0, 300)}`;
+    const listed = response['x-error-codes'];
+    const code = isObject(body) ? body.code : undefined;
+    if (Array.isArray(listed) && typeof code === 'string' && !listed.includes(code))
+      return `answered ${status} ${code}, a code the document does not list for it (${listed.join(', ')})`;
     return null;
   }
 

@@ -113,7 +113,7 @@ describe('the OpenAPI document of the real app', () => {
     const film = doc.paths['/api/v1/films/{uuid}']!.get!.responses;
     expect(film['404']?.['x-error-codes']).toEqual(['FILM_NOT_FOUND']);
     expect(film['403']?.['x-error-codes']).toEqual(['FILM_ACCESS_DENIED']);
-    expect(film['400']?.['x-error-codes']).toEqual(['VALIDATION_FAILED']);
+    expect(film['400']?.['x-error-codes']).toEqual(['VALIDATION_FAILED', 'INVALID_URL']);
     expect(film['401']?.['x-error-codes']).toEqual(
       expect.arrayContaining(['TOKEN_EXPIRED', 'TOKEN_INVALID']),
     );

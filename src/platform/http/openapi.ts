@@ -272,6 +272,13 @@ function completeOperation(
   }
   const takesInput = parameters.length > 0 || operation.requestBody !== undefined;
   if (takesInput) codes.push(platformErrors.VALIDATION_FAILED);
+  if (operation.requestBody !== undefined) codes.push(platformErrors.INVALID_JSON);
+  const hasPathParams = parameters.some((p) => p.in === 'path');
+  // A path parameter that does not decode is refused before routing.
+  if (hasPathParams) codes.push(platformErrors.INVALID_URL);
+  // Where a route answers 413 or 415 itself, the kernel's refusal of a body shares the status.
+  for (const kernel of [platformErrors.BODY_TOO_LARGE, platformErrors.UNSUPPORTED_MEDIA_TYPE])
+    if (codes.some((c) => c.status === kernel.status)) codes.push(kernel);
   if (namesBearer)
     codes.push(...tokenErrors.filter((e) => needsToken || e !== platformErrors.AUTHENTICATION_REQUIRED));
 
@@ -279,7 +286,7 @@ function completeOperation(
   if (takesInput) statuses.push('400');
   if (namesBearer) statuses.push('401');
   if (needsToken) statuses.push('403');
-  if (parameters.some((p) => p.in === 'path')) statuses.push('404');
+  if (hasPathParams) statuses.push('404');
   for (const { status } of codes) statuses.push(String(status));
   for (const status of Object.keys(responses)) if (/^[45]\d\d$/.test(status)) statuses.push(status);
   for (const status of new Set(statuses)) {
