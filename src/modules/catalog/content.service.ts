@@ -3,6 +3,7 @@
  * Each change is one transaction: rows, version bump, change-log entry and outbox events.
  */
 import { randomUUID } from 'node:crypto';
+import type { TSchema } from '@sinclair/typebox';
 import type { Sql, SqlExecutor } from '../../ports/sql.js';
 import { isSqlError, SqlState } from '../../ports/sql.js';
 import { platformErrors } from '../../platform/errors.js';
@@ -34,7 +35,11 @@ import type {
   ContentService,
   FilmInput,
   FilmRecord,
+  GenreInput,
   GenreRecord,
+  NamedListQuery,
+  Page,
+  PersonInput,
   PersonRecord,
 } from './content.types.js';
 import type { FilmSnapshot } from './content.events.js';
@@ -179,63 +184,182 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
     validate(Uuid, id, field === '/id' ? '' : field);
   }
 
-  async function namedUpsertEvents(
-    kind: 'genre' | 'person',
-    rec: GenreRecord | PersonRecord,
-  ): Promise<NewEvent> {
-    return kind === 'genre'
-      ? event('content.genre.upserted', rec.id, {
-          genre: {
-            id: rec.id,
-            name: (rec as GenreRecord).name,
-            description: (rec as GenreRecord).description,
-          },
-        })
-      : event('content.person.upserted', rec.id, {
-          person: { id: rec.id, full_name: (rec as PersonRecord).full_name },
-        });
-  }
-
-  function namedState(kind: 'genre' | 'person', rec: GenreRecord | PersonRecord) {
-    return kind === 'genre'
-      ? { name: (rec as GenreRecord).name, description: (rec as GenreRecord).description }
-      : { full_name: (rec as PersonRecord).full_name };
-  }
-
-  const byId = (kind: 'genre' | 'person', db: SqlExecutor, id: string, lock = false) =>
-    kind === 'genre' ? repo(db).genreById(id, lock) : repo(db).personById(id, lock);
-
-  async function deleteNamed(kind: 'genre' | 'person', id: string, actor: Actor, expectedVersion?: number) {
-    checkId(id);
-    await sql.transaction(async (tx) => {
-      const current = await byId(kind, tx, id, true);
-      if (!current) throw catalogErrors[kind === 'genre' ? 'GENRE_NOT_FOUND' : 'PERSON_NOT_FOUND']();
-      versionCheck(kind, current.version, expectedVersion);
-      const filmIds = await repo(tx).linkedFilmIds(kind, id);
-      await repo(tx).deleteNamed(kind, id);
-      const before = namedState(kind, current);
-      await logAndEmit(
-        tx,
-        [
-          {
-            entity: kind,
-            entity_id: id,
-            action: 'delete',
-            actor_id: actor.id,
-            actor_login: actor.login,
-            before,
-            after: null,
-            diff: diffOf(before, null),
-          },
-        ],
-        [
-          kind === 'genre'
-            ? event('content.genre.deleted', id, { genreId: id, filmIds })
-            : event('content.person.deleted', id, { personId: id, filmIds }),
-        ],
-      );
+  /**
+   * Create, update, delete, read and list of a named entity (genre, person): the same transaction,
+   * change log and events for each; the spec says what differs.
+   */
+  function namedEntity<R extends { id: string; version: number }, I extends object>(spec: {
+    kind: 'genre' | 'person';
+    input: TSchema;
+    patch: TSchema;
+    list: TSchema;
+    sorts: Record<string, string>;
+    defaultSort: string;
+    byId: (db: SqlExecutor, id: string, lock?: boolean) => Promise<R | null>;
+    insert: (db: SqlExecutor, row: { id: string } & Record<string, unknown>) => Promise<unknown>;
+    update: (db: SqlExecutor, row: { id: string } & Record<string, unknown>) => Promise<unknown>;
+    /** The fields the change log records, from a stored row. */
+    state: (rec: R) => Record<string, unknown>;
+    upserted: (rec: R) => NewEvent;
+    deleted: (id: string, filmIds: string[]) => NewEvent;
+    /** The stored fields after `data`, over `current` when it exists. */
+    next: (data: Partial<I>, current?: R) => Record<string, unknown>;
+    exists: () => Error;
+    notFound: () => Error;
+    /** Refuses a value another row already holds (checked before writing). */
+    unique?: (tx: SqlExecutor, data: Partial<I>, exceptId?: string) => Promise<void>;
+    /** Runs the write, mapping the database's own uniqueness errors. */
+    guard?: <T>(fn: () => Promise<T>) => Promise<T>;
+  }) {
+    const guard = spec.guard ?? (<T>(fn: () => Promise<T>) => fn());
+    const change = (
+      action: 'create' | 'update' | 'delete',
+      id: string,
+      actor: Actor,
+      before: Record<string, unknown> | null,
+      after: Record<string, unknown> | null,
+      diff: ReturnType<typeof diffOf>,
+    ): ChangeInput => ({
+      entity: spec.kind,
+      entity_id: id,
+      action,
+      actor_id: actor.id,
+      actor_login: actor.login,
+      before,
+      after,
+      diff,
     });
+    return {
+      create: (input: I, actor: Actor, id?: string): Promise<R> => {
+        const data = validate(spec.input, input) as I;
+        const entityId = (id ?? newId()).toLowerCase();
+        checkId(entityId);
+        return guard(() =>
+          sql.transaction(async (tx) => {
+            await spec.unique?.(tx, data);
+            if (await spec.byId(tx, entityId)) throw spec.exists();
+            await spec.insert(tx, { id: entityId, ...spec.next(data) });
+            const rec = (await spec.byId(tx, entityId))!;
+            const after = spec.state(rec);
+            await logAndEmit(
+              tx,
+              [change('create', entityId, actor, null, after, diffOf(null, after))],
+              [spec.upserted(rec)],
+            );
+            return rec;
+          }),
+        );
+      },
+      update: (
+        id: string,
+        patch: Partial<I>,
+        expectedVersion: number | undefined,
+        actor: Actor,
+      ): Promise<R> => {
+        checkId(id);
+        const data = validate(spec.patch, patch) as Partial<I>;
+        return guard(() =>
+          sql.transaction(async (tx) => {
+            const current = await spec.byId(tx, id, true);
+            if (!current) throw spec.notFound();
+            versionCheck(spec.kind, current.version, expectedVersion);
+            const next = spec.next(data, current);
+            const diff = diffOf(spec.state(current), next);
+            if (Object.keys(diff).length === 0) return current;
+            await spec.unique?.(tx, data, id);
+            await spec.update(tx, { id, ...next });
+            const rec = (await spec.byId(tx, id))!;
+            await logAndEmit(
+              tx,
+              [change('update', id, actor, spec.state(current), spec.state(rec), diff)],
+              [spec.upserted(rec)],
+            );
+            return rec;
+          }),
+        );
+      },
+      remove: async (id: string, actor: Actor, expectedVersion?: number): Promise<void> => {
+        checkId(id);
+        await sql.transaction(async (tx) => {
+          const current = await spec.byId(tx, id, true);
+          if (!current) throw spec.notFound();
+          versionCheck(spec.kind, current.version, expectedVersion);
+          const filmIds = await repo(tx).linkedFilmIds(spec.kind, id);
+          await repo(tx).deleteNamed(spec.kind, id);
+          const before = spec.state(current);
+          await logAndEmit(
+            tx,
+            [change('delete', id, actor, before, null, diffOf(before, null))],
+            [spec.deleted(id, filmIds)],
+          );
+        });
+      },
+      get: async (id: string): Promise<R | null> => {
+        if (!new RegExp(Uuid.pattern!).test(id)) return null;
+        return spec.byId(sql, id);
+      },
+      list: (query: NamedListQuery): Promise<Page<R>> => {
+        const q = validate(spec.list, query) as NamedListQuery & { page_number: number; page_size: number };
+        return repo(sql).listNamed<R>(
+          spec.kind,
+          q.q,
+          orderBy(q.sort, spec.sorts, spec.defaultSort, 'id'),
+          q.page_size,
+          (q.page_number - 1) * q.page_size,
+        );
+      },
+    };
   }
+
+  const genres = namedEntity<GenreRecord, GenreInput>({
+    kind: 'genre',
+    input: GenreInputSchema,
+    patch: GenrePatchSchema,
+    list: GenreListQuerySchema,
+    sorts: NAMED_SORTS.genre,
+    defaultSort: 'name',
+    byId: (db, id, lock) => repo(db).genreById(id, lock),
+    insert: (db, row) =>
+      repo(db).insertGenre(row as { id: string; name: string; description: string | null }),
+    update: (db, row) =>
+      repo(db).updateGenreRow(row as { id: string; name: string; description: string | null }),
+    state: (rec) => ({ name: rec.name, description: rec.description }),
+    upserted: (rec) =>
+      event('content.genre.upserted', rec.id, {
+        genre: { id: rec.id, name: rec.name, description: rec.description },
+      }),
+    deleted: (id, filmIds) => event('content.genre.deleted', id, { genreId: id, filmIds }),
+    next: (data, current) => ({
+      name: data.name ?? current?.name,
+      description: data.description === undefined ? (current?.description ?? null) : data.description,
+    }),
+    exists: () => catalogErrors.GENRE_EXISTS(),
+    notFound: () => catalogErrors.GENRE_NOT_FOUND(),
+    unique: async (tx, data, exceptId) => {
+      if (data.name !== undefined && (await repo(tx).genreNameTaken(data.name, exceptId)))
+        throw catalogErrors.GENRE_NAME_TAKEN();
+    },
+    guard: guardGenreName,
+  });
+
+  const persons = namedEntity<PersonRecord, PersonInput>({
+    kind: 'person',
+    input: PersonInputSchema,
+    patch: PersonPatchSchema,
+    list: PersonListQuerySchema,
+    sorts: NAMED_SORTS.person,
+    defaultSort: 'full_name',
+    byId: (db, id, lock) => repo(db).personById(id, lock),
+    insert: (db, row) => repo(db).insertPerson(row as { id: string; full_name: string }),
+    update: (db, row) => repo(db).updatePersonRow(row as { id: string; full_name: string }),
+    state: (rec) => ({ full_name: rec.full_name }),
+    upserted: (rec) =>
+      event('content.person.upserted', rec.id, { person: { id: rec.id, full_name: rec.full_name } }),
+    deleted: (id, filmIds) => event('content.person.deleted', id, { personId: id, filmIds }),
+    next: (data, current) => ({ full_name: data.full_name ?? current?.full_name }),
+    exists: () => catalogErrors.PERSON_EXISTS(),
+    notFound: () => catalogErrors.PERSON_NOT_FOUND(),
+  });
 
   const service: ContentService = {
     async createFilm(input, actor, id) {
@@ -428,177 +552,17 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
       });
     },
 
-    async createGenre(input, actor, id) {
-      const data = validate(GenreInputSchema, input);
-      const genreId = (id ?? newId()).toLowerCase();
-      checkId(genreId);
-      return guardGenreName(() =>
-        sql.transaction(async (tx) => {
-          if (await repo(tx).genreNameTaken(data.name)) throw catalogErrors.GENRE_NAME_TAKEN();
-          if (await repo(tx).genreById(genreId)) throw catalogErrors.GENRE_EXISTS();
-          await repo(tx).insertGenre({ id: genreId, name: data.name, description: data.description ?? null });
-          const genre = (await repo(tx).genreById(genreId))!;
-          const after = namedState('genre', genre);
-          await logAndEmit(
-            tx,
-            [
-              {
-                entity: 'genre',
-                entity_id: genreId,
-                action: 'create',
-                actor_id: actor.id,
-                actor_login: actor.login,
-                before: null,
-                after,
-                diff: diffOf(null, after),
-              },
-            ],
-            [await namedUpsertEvents('genre', genre)],
-          );
-          return genre;
-        }),
-      );
-    },
+    createGenre: genres.create,
+    updateGenre: genres.update,
+    deleteGenre: genres.remove,
+    getGenre: genres.get,
+    listGenres: genres.list,
 
-    async updateGenre(id, patch, expectedVersion, actor) {
-      checkId(id);
-      const data = validate(GenrePatchSchema, patch);
-      return guardGenreName(() =>
-        sql.transaction(async (tx) => {
-          const current = await repo(tx).genreById(id, true);
-          if (!current) throw catalogErrors.GENRE_NOT_FOUND();
-          versionCheck('genre', current.version, expectedVersion);
-          const next = {
-            id,
-            name: data.name ?? current.name,
-            description: data.description === undefined ? current.description : data.description,
-          };
-          const diff = diffOf(namedState('genre', current), {
-            name: next.name,
-            description: next.description,
-          });
-          if (Object.keys(diff).length === 0) return current;
-          if (data.name !== undefined && (await repo(tx).genreNameTaken(data.name, id)))
-            throw catalogErrors.GENRE_NAME_TAKEN();
-          await repo(tx).updateGenreRow(next);
-          const genre = (await repo(tx).genreById(id))!;
-          await logAndEmit(
-            tx,
-            [
-              {
-                entity: 'genre',
-                entity_id: id,
-                action: 'update',
-                actor_id: actor.id,
-                actor_login: actor.login,
-                before: namedState('genre', current),
-                after: namedState('genre', genre),
-                diff,
-              },
-            ],
-            [await namedUpsertEvents('genre', genre)],
-          );
-          return genre;
-        }),
-      );
-    },
-
-    deleteGenre: (id, actor, expectedVersion) => deleteNamed('genre', id, actor, expectedVersion),
-
-    async getGenre(id) {
-      if (!new RegExp(Uuid.pattern!).test(id)) return null;
-      return repo(sql).genreById(id);
-    },
-
-    async listGenres(query) {
-      const q = validate(GenreListQuerySchema, query);
-      return repo(sql).listNamed<GenreRecord>(
-        'genre',
-        q.q,
-        orderBy(q.sort, NAMED_SORTS.genre, 'name', 'id'),
-        q.page_size,
-        (q.page_number - 1) * q.page_size,
-      );
-    },
-
-    async createPerson(input, actor, id) {
-      const data = validate(PersonInputSchema, input);
-      const personId = (id ?? newId()).toLowerCase();
-      checkId(personId);
-      return sql.transaction(async (tx) => {
-        if (await repo(tx).personById(personId)) throw catalogErrors.PERSON_EXISTS();
-        await repo(tx).insertPerson({ id: personId, full_name: data.full_name });
-        const person = (await repo(tx).personById(personId))!;
-        const after = namedState('person', person);
-        await logAndEmit(
-          tx,
-          [
-            {
-              entity: 'person',
-              entity_id: personId,
-              action: 'create',
-              actor_id: actor.id,
-              actor_login: actor.login,
-              before: null,
-              after,
-              diff: diffOf(null, after),
-            },
-          ],
-          [await namedUpsertEvents('person', person)],
-        );
-        return person;
-      });
-    },
-
-    async updatePerson(id, patch, expectedVersion, actor) {
-      checkId(id);
-      const data = validate(PersonPatchSchema, patch);
-      return sql.transaction(async (tx) => {
-        const current = await repo(tx).personById(id, true);
-        if (!current) throw catalogErrors.PERSON_NOT_FOUND();
-        versionCheck('person', current.version, expectedVersion);
-        const next = { id, full_name: data.full_name ?? current.full_name };
-        const diff = diffOf(namedState('person', current), { full_name: next.full_name });
-        if (Object.keys(diff).length === 0) return current;
-        await repo(tx).updatePersonRow(next);
-        const person = (await repo(tx).personById(id))!;
-        await logAndEmit(
-          tx,
-          [
-            {
-              entity: 'person',
-              entity_id: id,
-              action: 'update',
-              actor_id: actor.id,
-              actor_login: actor.login,
-              before: namedState('person', current),
-              after: namedState('person', person),
-              diff,
-            },
-          ],
-          [await namedUpsertEvents('person', person)],
-        );
-        return person;
-      });
-    },
-
-    deletePerson: (id, actor, expectedVersion) => deleteNamed('person', id, actor, expectedVersion),
-
-    async getPerson(id) {
-      if (!new RegExp(Uuid.pattern!).test(id)) return null;
-      return repo(sql).personById(id);
-    },
-
-    async listPersons(query) {
-      const q = validate(PersonListQuerySchema, query);
-      return repo(sql).listNamed<PersonRecord>(
-        'person',
-        q.q,
-        orderBy(q.sort, NAMED_SORTS.person, 'full_name', 'id'),
-        q.page_size,
-        (q.page_number - 1) * q.page_size,
-      );
-    },
+    createPerson: persons.create,
+    updatePerson: persons.update,
+    deletePerson: persons.remove,
+    getPerson: persons.get,
+    listPersons: persons.list,
 
     async history(entity, id) {
       checkId(id);
