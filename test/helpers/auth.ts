@@ -12,7 +12,7 @@ import type { Sql } from '../../src/ports/sql.js';
 import { createAuthService, type AuthService } from '../../src/modules/auth/auth.service.js';
 import { createSealer, randomToken, type Sealer } from '../../src/modules/auth/crypto.js';
 import { authModule } from '../../src/modules/auth/index.js';
-import { createKeyStore, type KeyStore } from '../../src/modules/auth/keys.js';
+import { createKeyStore, keySettings, type KeyStore } from '../../src/modules/auth/keys.js';
 import { createPasswordHasher, type PasswordHasher } from '../../src/modules/auth/passwords.js';
 import type { UserRow } from '../../src/modules/auth/user.repository.js';
 import { createMigratedTestSql, createTestCache, uniq } from './engines.js';
@@ -56,8 +56,7 @@ export async function createAuthTestContext(env: Record<string, string> = {}): P
     sealer,
     clock,
     logger,
-    algorithm: config.authAlgorithm,
-    publishSeconds: config.authAccessTtl + 300,
+    ...keySettings(config),
   });
   await keys.init();
   const auth = createAuthService({ sql, cache, clock, logger, config, keys, hasher, sealer });

@@ -17,7 +17,7 @@ import { mfaRoutes } from './mfa.routes.js';
 import { profileRoutes } from './profile.routes.js';
 import { createAuthService, type AuthService } from './auth.service.js';
 import { createSealer, masterSecret, randomToken } from './crypto.js';
-import { createKeyStore, type KeyStore } from './keys.js';
+import { createKeyStore, keySettings, type KeyStore } from './keys.js';
 import { oauthRoutes } from './oauth.routes.js';
 import { createOAuthService } from './oauth.service.js';
 import { checkPassword, createPasswordHasher } from './passwords.js';
@@ -67,8 +67,7 @@ export const authModule: ModuleDefinition = {
       sealer,
       clock,
       logger,
-      algorithm: config.authAlgorithm,
-      publishSeconds: config.authAccessTtl + 300,
+      ...keySettings(config),
       reloadMs: 60_000,
     });
     await keys.init();

@@ -20,6 +20,7 @@ import {
 } from 'jose';
 import type { Sql } from '../../ports/sql.js';
 import type { Clock } from '../../platform/clock.js';
+import type { Config } from '../../platform/config.js';
 import type { Logger } from '../../platform/logger.js';
 import {
   TOKEN_AUDIENCE,
@@ -66,6 +67,16 @@ export interface KeyStoreDeps {
   publishSeconds: number;
   /** How often to pick up keys rotated by another process (ms); 0 = never. */
   reloadMs?: number;
+}
+
+/**
+ * The signing settings configuration decides: the algorithm, and how long a retired key stays
+ * published (the access token lifetime plus five minutes, so every token it signed still verifies).
+ */
+export function keySettings(
+  config: Pick<Config, 'authAlgorithm' | 'authAccessTtl'>,
+): Pick<KeyStoreDeps, 'algorithm' | 'publishSeconds'> {
+  return { algorithm: config.authAlgorithm, publishSeconds: config.authAccessTtl + 300 };
 }
 
 export function createKeyStore(deps: KeyStoreDeps): KeyStore {
