@@ -53,11 +53,11 @@ export function expectedVersion(
 
 export const etag = (version: number) => `"${version}"`;
 
+export type Defined<T> = { [K in keyof T]: Exclude<T[K], undefined> };
+
 /** Drops keys whose value is undefined (exactOptionalPropertyTypes-friendly inputs). */
-export function defined<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as {
-    [K in keyof T]: Exclude<T[K], undefined>;
-  };
+export function defined<T extends object>(value: T): Defined<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Defined<T>;
 }
 
 /** The content service answers `null` for an unknown id; the API answers `missing` (a 404). */
