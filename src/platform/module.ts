@@ -12,6 +12,7 @@ import type { Clock } from './clock.js';
 import type { Config, ModuleName } from './config.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import type { TokenVerifier } from './security.js';
 import type { MigrationSet } from './migrations.js';
 
 /** A background loop (event consumer, scheduler). `start` resolves once it is running. */
@@ -56,6 +57,12 @@ export interface ModuleContext {
   readonly clock: Clock;
   readonly metrics: Metrics;
   readonly services: ServiceRegistry;
+  /**
+   * Checks access tokens for this process (the one the HTTP kernel uses): the auth module's when
+   * it runs here, the auth service's published keys otherwise. Call it when a token is checked,
+   * not during `create`: the auth module may be created after the caller.
+   */
+  readonly tokens: TokenVerifier;
   /** The extra engines this module declared in `needs`, built by the runtime (runtime/container.ts). */
   readonly extras: ModuleExtras;
 }

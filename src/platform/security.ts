@@ -3,8 +3,10 @@
  * user an access token names. A request that carries a token which does not verify is refused
  * with 401 even on routes that allow anonymous callers: it never silently becomes anonymous.
  *
- * The verifier is supplied at start-up (by the auth module in this process, or built from the
- * auth service's JWKS in a split deployment), so modules depend only on this file.
+ * Each process (each kernel) has its own verifier and passes it explicitly: to the HTTP kernel and
+ * to modules as `ctx.tokens`. The kernel picks it: the auth module's when auth runs in the process,
+ * one built from the auth service's JWKS in a split deployment, otherwise `refuseAllTokens`.
+ * Modules depend only on this file.
  */
 import { AppError, platformErrors } from './errors.js';
 
@@ -40,27 +42,17 @@ export interface TokenVerifier {
   verify(token: string): Promise<Principal>;
 }
 
-/** Until a verifier is installed every token is refused (there is nobody to trust). */
-const refuseAll: TokenVerifier = {
-  async verify() {
+/** The verifier of a process that has nobody to trust: every token is refused. */
+export const refuseAllTokens: TokenVerifier = Object.freeze({
+  async verify(): Promise<Principal> {
     throw platformErrors.TOKEN_UNVERIFIABLE();
   },
-};
-
-let installed: TokenVerifier = refuseAll;
-
-export function installTokenVerifier(verifier: TokenVerifier): void {
-  installed = verifier;
-}
-
-export function tokenVerifier(): TokenVerifier {
-  return installed;
-}
+});
 
 /** Reads the Authorization header: no header → anonymous; anything else must verify. */
 export async function principalFromHeader(
   header: string | undefined,
-  verifier: TokenVerifier = installed,
+  verifier: TokenVerifier,
 ): Promise<Principal> {
   if (header === undefined || header === '') return ANONYMOUS;
   const match = /^Bearer\s+([A-Za-z0-9\-_.~+/]+=*)\s*$/i.exec(header);

@@ -168,6 +168,7 @@ function commandKernelFactory(config: Config, logger: Logger, fallback: readonly
         clock: { now: () => new Date() },
         metrics: kernel.metrics,
         services: kernel.services,
+        tokens: kernel.tokens,
         extras: {},
       },
       async flushOutbox() {

@@ -20,7 +20,7 @@ import type {
   ServiceRegistry,
   Worker,
 } from '../platform/module.js';
-import { installTokenVerifier } from '../platform/security.js';
+import { refuseAllTokens, type TokenVerifier } from '../platform/security.js';
 import { cacheSessionCheck, createJwksKeySource, createJwtVerifier } from '../platform/tokens.js';
 import { createBlob, createEngines, createMail, type Engines } from './container.js';
 import { loadModules, MODULES } from './modules.js';
@@ -53,6 +53,11 @@ export interface KernelOptions {
   engines?: Engines;
   /** Extra engines for modules (blob, mail) supplied by the caller instead of built from config. */
   extras?: ModuleExtras;
+  /**
+   * Checks access tokens instead of the auth module or the auth service's keys (tests with
+   * callers of their own).
+   */
+  tokens?: TokenVerifier;
 }
 
 export interface Kernel {
@@ -64,6 +69,8 @@ export interface Kernel {
   readonly relay: OutboxRelay;
   readonly services: ServiceRegistry;
   readonly instances: ReadonlyMap<ModuleName, ModuleInstance>;
+  /** This process's token verifier: what the HTTP kernel and the modules (`ctx.tokens`) check tokens with. */
+  readonly tokens: TokenVerifier;
   /**
    * Lag of every durable consumer group this process has subscribed (null where the bus cannot
    * tell, e.g. the group is gone): the `kino_consumer_lag` gauge, and how tests know the consumers
@@ -130,6 +137,10 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
       'group',
       async () => [...(await consumerLag())].flatMap(([g, n]) => (n === null ? [] : [[g, n] as const])),
     );
+    // One verifier per process, given to the HTTP kernel and to every module. Which one is known
+    // once the modules exist (auth makes its own), so until then it refuses every token.
+    let verifier: TokenVerifier = refuseAllTokens;
+    const tokens: TokenVerifier = { verify: (token) => verifier.verify(token) };
     const ctx: ModuleContext = {
       config,
       logger,
@@ -139,24 +150,27 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
       clock,
       metrics,
       services: registry,
+      tokens,
       extras,
     };
-    // Without the auth module in this process, trust the auth service's published keys.
-    if (!options.modules.includes('auth') && config.authUrl) {
-      installTokenVerifier(
-        createJwtVerifier({
-          keys: createJwksKeySource(config.authUrl),
-          session: cacheSessionCheck(engines.cache),
-          maxLifetimeSeconds: config.authAccessTtl,
-        }),
-      );
-    }
     const instances = new Map<ModuleName, ModuleInstance>();
     for (const def of defs) {
       const instance = await def.create({ ...ctx, logger: logger.child({ module: def.name }) });
       instances.set(def.name, instance);
       if (instance.service !== undefined) services.set(def.name, instance.service);
     }
+    // The caller's; else the auth module's when it runs here; else, with an auth service
+    // elsewhere, one that trusts its published keys; else nobody's.
+    verifier =
+      options.tokens ??
+      registry.get('auth')?.tokens ??
+      (config.authUrl
+        ? createJwtVerifier({
+            keys: createJwksKeySource(config.authUrl),
+            session: cacheSessionCheck(engines.cache),
+            maxLifetimeSeconds: config.authAccessTtl,
+          })
+        : refuseAllTokens);
     for (const instance of instances.values()) await instance.ready?.();
     const wanted = new Set(options.workers);
     const workers: [string, Worker][] = [];
@@ -211,6 +225,7 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
           docs: config.docs,
           https: config.baseUrl.startsWith('https:'),
           version: VERSION,
+          tokens,
           readiness: [
             { name: `sql:${engines.sql.engine}`, check: () => engines.sql.ping() },
             ...(blob ? [{ name: `blob:${blob.engine}`, check: () => blob.ping() }] : []),
@@ -239,6 +254,7 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
       relay,
       services: registry,
       instances,
+      tokens,
       consumerLag,
       async start() {
         for (const [name, worker] of workers) {

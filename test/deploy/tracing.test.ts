@@ -40,6 +40,7 @@ beforeAll(async () => {
     migrations,
     pglite,
     memoryBus,
+    { refuseAllTokens },
   ] = await Promise.all([
     import('../../src/platform/http/app.js'),
     import('../../src/platform/metrics.js'),
@@ -49,6 +50,7 @@ beforeAll(async () => {
     import('../../src/platform/migrations.js'),
     import('../../src/adapters/sql/pglite.js'),
     import('../../src/adapters/bus/memory.js'),
+    import('../../src/platform/security.js'),
     import('../../src/modules/ugc/ugc.events.js'),
   ]);
   const { event, emit } = { event: (await import('../../src/platform/events.js')).event, emit: outbox.emit };
@@ -77,6 +79,7 @@ beforeAll(async () => {
     docs: false,
     https: false,
     version: 'test',
+    tokens: refuseAllTokens,
     readiness: [],
     plugins: [
       async (instance) => {

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestKino, type TestKino } from '../helpers/kino.js';
 import { platformErrors } from '../../src/platform/errors.js';
-import { installTokenVerifier, type Principal } from '../../src/platform/security.js';
+import type { Principal } from '../../src/platform/security.js';
 
 const user = (id: string, login: string, permissions: string[]): Principal => ({
   kind: 'user',
@@ -46,12 +46,14 @@ describe('admin API', () => {
   const titles = (res: { json: <T>() => T }) => res.json<{ title: string }[]>().map((f) => f.title);
 
   beforeAll(async () => {
-    kino = await createTestKino({ modules: ['catalog', 'admin'] });
-    installTokenVerifier({
-      async verify(token) {
-        const principal = PRINCIPALS[token];
-        if (!principal) throw platformErrors.TOKEN_INVALID();
-        return principal;
+    kino = await createTestKino({
+      modules: ['catalog', 'admin'],
+      tokens: {
+        async verify(token) {
+          const principal = PRINCIPALS[token];
+          if (!principal) throw platformErrors.TOKEN_INVALID();
+          return principal;
+        },
       },
     });
     for (const name of ['Drama', 'Sci-Fi', 'Comedy']) {

@@ -369,7 +369,7 @@ describe('keys', () => {
 });
 
 describe('RS256', () => {
-  it('signs with RSA when AUTH_JWT_ALG=RS256; closing that process leaves this one verifying', async () => {
+  it('signs with RSA when AUTH_JWT_ALG=RS256; each process verifies with its own keys, before and after the other closes', async () => {
     const ed = await createTestKino({
       modules: ['auth'],
       env: { AUTH_JWT_ALG: 'RS256', KINO_RATE_LIMIT: 'off' },
@@ -393,10 +393,18 @@ describe('RS256', () => {
       expect((await ed.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json()).toMatchObject({
         keys: [{ kty: 'RSA', alg: 'RS256' }],
       });
+      // Two kernels in one process: each checks tokens against its own keys only.
+      expect((await me(good.access_token)).statusCode).toBe(200);
+      expect((await me(token)).statusCode).toBe(401);
+      const foreign = await ed.app.inject({
+        method: 'GET',
+        url: '/api/v1/users/me',
+        headers: { authorization: `Bearer ${good.access_token}` },
+      });
+      expect(foreign.statusCode).toBe(401);
     } finally {
       await ed.close();
     }
-    // The token verifier is process-wide: the closed kernel's one (and its closed database) is gone.
     expect((await me(good.access_token)).statusCode).toBe(200);
   });
 });

@@ -3,15 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestKino, type TestKino } from '../helpers/kino.js';
 import {
   bearer,
-  installTestTokens,
   contentFixtures,
+  testTokens,
   TOKENS,
   type FilmRow,
   type PersonRow,
 } from './catalog.fixtures.js';
 
 let kino: TestKino;
-let restoreTokens: () => void;
 let free: FilmRow;
 let paid: FilmRow;
 let archived: FilmRow;
@@ -30,8 +29,7 @@ async function get(url: string, headers: Record<string, string>) {
 }
 
 beforeAll(async () => {
-  restoreTokens = installTestTokens();
-  kino = await createTestKino({ modules: ['catalog', 'etl'] });
+  kino = await createTestKino({ modules: ['catalog', 'etl'], tokens: testTokens });
   const fx = contentFixtures(kino);
   const genre = await fx.genre('Noir');
   actor = await fx.person('Humphrey Bogart');
@@ -47,7 +45,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await kino?.close();
-  restoreTokens?.();
 });
 
 const byLevel = () => ({ FREE: free, PAID: paid, ARCHIVED: archived });

@@ -5,12 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Cache } from '../../src/ports/cache.js';
 import type { Sql } from '../../src/ports/sql.js';
-import {
-  installTokenVerifier,
-  tokenVerifier,
-  type Principal,
-  type TokenVerifier,
-} from '../../src/platform/security.js';
+import type { Principal, TokenVerifier } from '../../src/platform/security.js';
 import { platformErrors } from '../../src/platform/errors.js';
 import type { TestKino } from '../helpers/kino.js';
 
@@ -150,18 +145,14 @@ const PRINCIPALS: Record<string, Principal> = {
   [TOKENS.admin]: principal('ADMIN', ['CRUD_ROLE', 'ASSIGN_ROLE', 'FREE_FILMS', 'PAID_FILMS', 'CRUD_FILMS']),
 };
 
-/** Installs a verifier that knows only TOKENS; returns a function restoring the previous one. */
-export function installTestTokens(): () => void {
-  const previous: TokenVerifier = tokenVerifier();
-  installTokenVerifier({
-    async verify(token) {
-      const found = PRINCIPALS[token];
-      if (!found) throw platformErrors.TOKEN_INVALID();
-      return found;
-    },
-  });
-  return () => installTokenVerifier(previous);
-}
+/** A verifier that knows only TOKENS: `createTestKino({ tokens: testTokens })`. */
+export const testTokens: TokenVerifier = {
+  async verify(token) {
+    const found = PRINCIPALS[token];
+    if (!found) throw platformErrors.TOKEN_INVALID();
+    return found;
+  },
+};
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 

@@ -6,28 +6,26 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/platform/clock.js';
 import { createTestKino, type TestKino } from '../helpers/kino.js';
-import { bearer, installTestTokens, TOKENS } from './catalog.fixtures.js';
+import { bearer, testTokens, TOKENS } from './catalog.fixtures.js';
 
 // 30 a minute: 5 per 10-second window.
 const PER_WINDOW = 5;
 const clock = new ManualClock('2026-01-01T00:00:00Z');
 let kino: TestKino;
 let base: string;
-let restoreTokens: () => void;
 
 beforeAll(async () => {
-  restoreTokens = installTestTokens();
   kino = await createTestKino({
     modules: ['catalog'],
     workers: false,
     clock,
     env: { SEARCH_RATE_LIMIT: '30' },
+    tokens: testTokens,
   });
   base = await kino.app.listen({ port: 0, host: '127.0.0.1' });
 }, 120_000);
 afterAll(async () => {
   await kino?.close();
-  restoreTokens?.();
 });
 
 async function search(path: string, query: string, headers: Record<string, string> = {}) {

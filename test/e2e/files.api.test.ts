@@ -14,7 +14,7 @@ import { createS3BlobStore } from '../../src/adapters/blob/s3.js';
 import { createTestKino, type TestKino } from '../helpers/kino.js';
 import { uniq } from '../helpers/engines.js';
 import { startTestS3, type TestS3 } from '../helpers/s3.js';
-import { auth, emitFilm, fakeFile, installTestTokens, multipart } from '../helpers/files.js';
+import { auth, emitFilm, fakeFile, multipart, testTokens } from '../helpers/files.js';
 
 /** A file or a problem, as the API answers. */
 interface Answer {
@@ -42,7 +42,6 @@ for (const engine of ['local', 's3'] as const) {
     let blob: BlobStore;
     let s3: TestS3 | undefined;
     let blobRoot: string;
-    let restore: () => void;
     let now = Date.now();
     let freeFilm: string;
     let paidFilm: string;
@@ -72,7 +71,6 @@ for (const engine of ['local', 's3'] as const) {
       )[0]!.n === ids.length;
 
     beforeAll(async () => {
-      restore = installTestTokens();
       blobRoot = mkdtempSync(path.join(tmpdir(), 'kino-files-blob-'));
       if (engine === 'local') blob = await createLocalBlobStore({ root: blobRoot });
       else {
@@ -84,6 +82,7 @@ for (const engine of ['local', 's3'] as const) {
         env: { FILES_MAX_POSTER: '64kb', FILES_MAX_VIDEO: '4mb', FILES_MAX_OTHER: '64kb' },
         extras: { blob },
         clock: { now: () => new Date(now) },
+        tokens: testTokens,
       });
       const sql = kino.kernel.engines.sql;
       freeFilm = await emitFilm(sql, 'FREE');
@@ -97,7 +96,6 @@ for (const engine of ['local', 's3'] as const) {
       await blob?.close();
       await s3?.close();
       rmSync(blobRoot, { recursive: true, force: true });
-      restore?.();
     });
 
     it('uploads a poster, stores its bytes and announces it for the film', async () => {

@@ -10,7 +10,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestKino, type TestKino } from '../helpers/kino.js';
 import { eventually } from '../helpers/engines.js';
-import { auth, emitFilm, fakeFile, installTestTokens, TOKENS } from '../helpers/files.js';
+import { auth, emitFilm, fakeFile, testTokens, TOKENS } from '../helpers/files.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -19,11 +19,9 @@ const TUS = { 'tus-resumable': '1.0.0' };
 describe('tus resumable uploads', () => {
   let kino: TestKino;
   let base: string;
-  let restore: () => void;
   let film: string;
 
   beforeAll(async () => {
-    restore = installTestTokens();
     kino = await createTestKino({
       modules: ['files'],
       env: {
@@ -32,6 +30,7 @@ describe('tus resumable uploads', () => {
         FILES_UPLOADS_PER_USER: '3',
         FILES_UPLOAD_STAGED_PER_USER: '10mb',
       },
+      tokens: testTokens,
     });
     await kino.app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(kino.app.server.address() as { port: number }).port}`;
@@ -43,7 +42,6 @@ describe('tus resumable uploads', () => {
   });
   afterAll(async () => {
     await kino?.close();
-    restore?.();
   });
 
   type Who = 'admin' | 'sub' | 'editor';

@@ -6,12 +6,7 @@ import '../../src/modules/catalog/index.js';
 import { ManualClock } from '../../src/platform/clock.js';
 import { emit } from '../../src/platform/outbox.js';
 import { event, type EventMap, type EventType } from '../../src/platform/events.js';
-import {
-  installTokenVerifier,
-  tokenVerifier,
-  type Principal,
-  type TokenVerifier,
-} from '../../src/platform/security.js';
+import type { Principal, TokenVerifier } from '../../src/platform/security.js';
 import { platformErrors } from '../../src/platform/errors.js';
 import type { NotificationsService } from '../../src/modules/notifications/index.js';
 import { createTestKino, type TestKino, type TestKinoOptions } from '../helpers/kino.js';
@@ -36,30 +31,33 @@ export interface NotifyKino {
 }
 
 export async function startNotifyKino(
-  options: { env?: Record<string, string>; start?: string; workers?: boolean } & Pick<
-    TestKinoOptions,
-    'extras'
-  > = {},
+  options: {
+    env?: Record<string, string>;
+    start?: string;
+    workers?: boolean;
+    /** Each token check takes this long (as a cache lookup does). */
+    tokenCheckMs?: number;
+  } & Pick<TestKinoOptions, 'extras'> = {},
 ): Promise<NotifyKino> {
   const clock = new ManualClock(options.start ?? '2026-03-02T09:15:00Z');
-  const kino = await createTestKino({
-    modules: ['notifications'],
-    clock,
-    env: { PUBLIC_URL: 'https://cinema.test', ...options.env },
-    ...(options.workers === undefined ? {} : { workers: options.workers }),
-    ...(options.extras ? { extras: options.extras } : {}),
-  });
-  const service = kino.kernel.services.require('notifications');
   const tokens = new Map<string, Principal>();
-  const previous = tokenVerifier();
   const verifier: TokenVerifier = {
     async verify(token) {
+      if (options.tokenCheckMs) await new Promise((r) => setTimeout(r, options.tokenCheckMs));
       const p = tokens.get(token);
       if (!p) throw platformErrors.TOKEN_INVALID();
       return p;
     },
   };
-  installTokenVerifier(verifier);
+  const kino = await createTestKino({
+    modules: ['notifications'],
+    clock,
+    env: { PUBLIC_URL: 'https://cinema.test', ...options.env },
+    tokens: verifier,
+    ...(options.workers === undefined ? {} : { workers: options.workers }),
+    ...(options.extras ? { extras: options.extras } : {}),
+  });
+  const service = kino.kernel.services.require('notifications');
 
   const processed = async (ids: string[]) => {
     const [row] = await kino.kernel.engines.sql.query<{ n: number }>(
@@ -124,7 +122,6 @@ export async function startNotifyKino(
       }, 10_000);
     },
     async close() {
-      installTokenVerifier(previous);
       await kino.close();
     },
   };

@@ -7,7 +7,6 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { installTokenVerifier, tokenVerifier } from '../../src/platform/security.js';
 import { eventually } from '../helpers/engines.js';
 import { registered, startNotifyKino, type NotifyKino } from './notifications.fixture.js';
 
@@ -53,27 +52,19 @@ async function gauge(n: NotifyKino, name: string): Promise<number> {
 describe('notifications WebSocket: one registration per socket, caps', () => {
   let n: NotifyKino;
   let base: string;
-  const restore = tokenVerifier();
 
   beforeAll(async () => {
     n = await startNotifyKino({
       env: { NOTIFY_WS_PER_USER: '3', NOTIFY_WS_PER_IP: '1000', NOTIFY_WS_UPGRADES_PER_MINUTE: '100000' },
-    });
-    // A verifier that takes a few milliseconds (as a cache lookup does), so a burst of frames
-    // reaches the server while the first token is still being checked.
-    const fixture = tokenVerifier();
-    installTokenVerifier({
-      verify: async (token) => {
-        await new Promise((r) => setTimeout(r, 5));
-        return fixture.verify(token);
-      },
+      // Token checks take a few milliseconds (as a cache lookup does), so a burst of frames
+      // reaches the server while the first token is still being checked.
+      tokenCheckMs: 5,
     });
     await n.kino.app.listen({ host: '127.0.0.1', port: 0 });
     const { port } = n.kino.app.server.address() as AddressInfo;
     base = `ws://127.0.0.1:${port}/api/v1/notifications/ws`;
   }, 180_000);
   afterAll(async () => {
-    installTokenVerifier(restore);
     await n?.close();
   });
 

@@ -44,7 +44,7 @@ describe('ugc analytics', () => {
 
   beforeAll(async () => {
     users = testUsers();
-    kino = await createTestKino({ modules: ['ugc'] });
+    kino = await createTestKino({ modules: ['ugc'], tokens: users.tokens });
     admin = users.user(ADMIN);
     hit = await newFilm(kino, { title: 'Hit' });
     quiet = await newFilm(kino, { title: 'Quiet' });
@@ -81,7 +81,6 @@ describe('ugc analytics', () => {
   });
   afterAll(async () => {
     await kino?.close();
-    users.restore();
   });
 
   it('is for admins only', async () => {

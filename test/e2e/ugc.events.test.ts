@@ -16,11 +16,10 @@ describe('ugc event ingestion', () => {
 
   beforeAll(async () => {
     users = testUsers();
-    kino = await createTestKino({ modules: ['ugc'] });
+    kino = await createTestKino({ modules: ['ugc'], tokens: users.tokens });
   });
   afterAll(async () => {
     await kino?.close();
-    users.restore();
   });
 
   const post = (payload: unknown, headers: Record<string, string> = {}, to: TestKino = kino) =>

@@ -1,16 +1,11 @@
 /**
- * Helpers for the ugc tests: callers with chosen permissions (a test token verifier, restored
- * afterwards) and films created the way production creates them, by content events.
+ * Helpers for the ugc tests: callers with chosen permissions (a test token verifier for the
+ * process) and films created the way production creates them, by content events.
  */
 import { randomUUID } from 'node:crypto';
 import { emit } from '../../src/platform/outbox.js';
 import { event } from '../../src/platform/events.js';
-import {
-  installTokenVerifier,
-  tokenVerifier,
-  type Principal,
-  type TokenVerifier,
-} from '../../src/platform/security.js';
+import type { Principal, TokenVerifier } from '../../src/platform/security.js';
 import { platformErrors } from '../../src/platform/errors.js';
 import type { AccessLevel } from '../../src/modules/catalog/index.js';
 import '../../src/modules/catalog/index.js';
@@ -28,18 +23,21 @@ export const ADMIN = ['CRUD_ROLE', 'ASSIGN_ROLE', 'FREE_FILMS', 'PAID_FILMS', 'C
 export const SUBSCRIBER = ['FREE_FILMS', 'PAID_FILMS'];
 export const VIEWER = ['FREE_FILMS'];
 
-/** Installs a verifier that knows the tokens `user()` hands out; `restore()` puts the old one back. */
+/**
+ * Callers for one process: `tokens` verifies exactly the tokens `user()` hands out
+ * (`createTestKino({ tokens: users.tokens })`).
+ */
 export function testUsers() {
   const principals = new Map<string, Principal>();
-  const previous: TokenVerifier = tokenVerifier();
-  installTokenVerifier({
+  const tokens: TokenVerifier = {
     async verify(token) {
       const p = principals.get(token);
       if (!p) throw platformErrors.TOKEN_INVALID();
       return p;
     },
-  });
+  };
   return {
+    tokens,
     user(permissions: readonly string[] = VIEWER, login = `u${randomUUID().slice(0, 8)}`): TestUser {
       const id = randomUUID();
       const token = `t${randomUUID().replace(/-/g, '')}`;
@@ -52,9 +50,6 @@ export function testUsers() {
         permissions: new Set(permissions),
       });
       return { id, login, token, headers: { authorization: `Bearer ${token}` } };
-    },
-    restore() {
-      installTokenVerifier(previous);
     },
   };
 }

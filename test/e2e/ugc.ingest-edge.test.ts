@@ -19,13 +19,16 @@ describe('ugc ingest: unstorable values', () => {
 
   beforeAll(async () => {
     users = testUsers();
-    kino = await createTestKino({ modules: ['ugc'], env: { UGC_INGEST_PER_MINUTE: '6' } });
+    kino = await createTestKino({
+      modules: ['ugc'],
+      tokens: users.tokens,
+      env: { UGC_INGEST_PER_MINUTE: '6' },
+    });
     await kino.app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(kino.app.server.address() as AddressInfo).port}`;
   }, 120_000);
   afterAll(async () => {
     await kino?.close();
-    users.restore();
   });
 
   const post = (body: string, headers: Record<string, string> = {}) =>

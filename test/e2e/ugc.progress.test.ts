@@ -20,11 +20,10 @@ describe('ugc bookmarks and watch progress', () => {
 
   beforeAll(async () => {
     users = testUsers();
-    kino = await createTestKino({ modules: ['ugc'] });
+    kino = await createTestKino({ modules: ['ugc'], tokens: users.tokens });
   });
   afterAll(async () => {
     await kino?.close();
-    users.restore();
   });
 
   const req = (method: 'GET' | 'PUT' | 'DELETE', url: string, headers = {}, payload?: unknown) =>

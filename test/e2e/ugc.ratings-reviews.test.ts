@@ -24,11 +24,10 @@ describe('ugc ratings and reviews', () => {
 
   beforeAll(async () => {
     users = testUsers();
-    kino = await createTestKino({ modules: ['ugc'] });
+    kino = await createTestKino({ modules: ['ugc'], tokens: users.tokens });
   });
   afterAll(async () => {
     await kino?.close();
-    users.restore();
   });
 
   const req = (

@@ -4,7 +4,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Principal, TokenVerifier } from '../../src/platform/security.js';
-import { installTokenVerifier, tokenVerifier } from '../../src/platform/security.js';
 import { platformErrors } from '../../src/platform/errors.js';
 import { emit } from '../../src/platform/outbox.js';
 import { event } from '../../src/platform/events.js';
@@ -30,20 +29,15 @@ export const TOKENS = {
 
 export const auth = (who: keyof typeof TOKENS) => ({ authorization: `Bearer test-${who}` });
 
-/** Installs a verifier that knows the fixed test tokens; returns a function restoring the previous one. */
-export function installTestTokens(): () => void {
-  const previous = tokenVerifier();
-  const verifier: TokenVerifier = {
-    async verify(token) {
-      const name = token.replace(/^test-/, '') as keyof typeof TOKENS;
-      const principal = TOKENS[name];
-      if (!principal) throw platformErrors.TOKEN_INVALID();
-      return principal;
-    },
-  };
-  installTokenVerifier(verifier);
-  return () => installTokenVerifier(previous);
-}
+/** A verifier that knows the fixed test tokens: `createTestKino({ tokens: testTokens })`. */
+export const testTokens: TokenVerifier = {
+  async verify(token) {
+    const name = token.replace(/^test-/, '') as keyof typeof TOKENS;
+    const principal = TOKENS[name];
+    if (!principal) throw platformErrors.TOKEN_INVALID();
+    return principal;
+  },
+};
 
 /** A multipart/form-data body with `fields` first, then one file part. */
 export function multipart(

@@ -12,6 +12,7 @@ import { createKernel, migrationSets, type Kernel } from '../../src/runtime/kern
 import { loadModules } from '../../src/runtime/modules.js';
 import type { HttpApp } from '../../src/platform/http/app.js';
 import type { ModuleExtras } from '../../src/platform/module.js';
+import type { TokenVerifier } from '../../src/platform/security.js';
 import { createMigratedTestSql, createTestBus, createTestCache, eventually } from './engines.js';
 
 export interface TestKino {
@@ -37,6 +38,8 @@ export interface TestKinoOptions {
   /** Run module workers (consumers) and the relay loop, as `kino start` does. Default true. */
   workers?: boolean;
   extras?: ModuleExtras;
+  /** This process's token verifier, instead of the auth module's (fixed test callers). */
+  tokens?: TokenVerifier;
 }
 
 export async function createTestKino(options: TestKinoOptions = {}): Promise<TestKino> {
@@ -76,6 +79,7 @@ export async function createTestKino(options: TestKinoOptions = {}): Promise<Tes
     engines,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.extras ? { extras: options.extras } : {}),
+    ...(options.tokens ? { tokens: options.tokens } : {}),
   });
   await kernel.start();
   const app = kernel.app!;

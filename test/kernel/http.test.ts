@@ -6,6 +6,7 @@ import { createHttpApp, type HttpApp } from '../../src/platform/http/app.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { createMetrics } from '../../src/platform/metrics.js';
 import { defineErrors } from '../../src/platform/errors.js';
+import { refuseAllTokens } from '../../src/platform/security.js';
 
 const itemErrors = defineErrors({ ITEM_NOT_FOUND: { status: 404, message: 'No such item.' } });
 
@@ -31,6 +32,7 @@ beforeAll(async () => {
     docs: true,
     https: false,
     version: 'test',
+    tokens: refuseAllTokens,
     readiness: [
       { name: 'sql:test', check: async () => undefined },
       {

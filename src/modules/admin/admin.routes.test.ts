@@ -13,7 +13,7 @@ import { createLogger } from '../../platform/logger.js';
 import { createMetrics } from '../../platform/metrics.js';
 import { platformErrors } from '../../platform/errors.js';
 import { catalogErrors } from './content.port.js';
-import { installTokenVerifier, type Principal } from '../../platform/security.js';
+import type { Principal } from '../../platform/security.js';
 import type { ContentService, FilmRecord, FilmListQuery } from './content.port.js';
 import { adminRoutes } from './index.js';
 
@@ -111,13 +111,6 @@ describe('admin routes', () => {
     mkdirSync(path.join(webRoot, 'assets'));
     writeFileSync(path.join(webRoot, 'index.html'), '<!doctype html><div id="root"></div>');
     writeFileSync(path.join(webRoot, 'assets', 'index-abc123.js'), 'console.log(1)');
-    installTokenVerifier({
-      async verify(token) {
-        const p = TOKENS[token];
-        if (!p) throw platformErrors.TOKEN_INVALID({ detail: 'bad token' });
-        return p;
-      },
-    });
     const content = fakeContent(calls);
     app = await createHttpApp({
       logger: createLogger('silent'),
@@ -129,6 +122,13 @@ describe('admin routes', () => {
       version: 'test',
       readiness: [],
       plugins: [adminRoutes({ content: () => content, webRoot })],
+      tokens: {
+        async verify(token) {
+          const p = TOKENS[token];
+          if (!p) throw platformErrors.TOKEN_INVALID({ detail: 'bad token' });
+          return p;
+        },
+      },
     });
     await app.ready();
   });

@@ -1,11 +1,12 @@
 /**
  * The auth module: accounts, sessions, access tokens (JWT) and their keys, roles and permissions,
- * MFA, social login and rate limits. It installs the process-wide token verifier.
+ * MFA, social login and rate limits. Its service offers the verifier of the tokens it signs, which
+ * the kernel makes its process's verifier.
  */
 import './auth.events.js';
 import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { installTokenVerifier, tokenVerifier } from '../../platform/security.js';
+import type { TokenVerifier } from '../../platform/security.js';
 import { createJwtVerifier, SESSION_REGISTRY_KEY } from '../../platform/tokens.js';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ModuleDefinition } from '../../platform/module.js';
@@ -38,6 +39,8 @@ export interface AuthModuleService {
   readonly auth: AuthService;
   readonly roles: RolesService;
   readonly keys: KeyStore;
+  /** Verifies the access tokens this module signs (sessions checked in its own database). */
+  readonly tokens: TokenVerifier;
   /** Creates an administrator, or gives ADMIN to an existing account; idempotent. */
   ensureSuperuser(input: {
     login: string;
@@ -88,17 +91,13 @@ export const authModule: ModuleDefinition = {
     });
     const oauth = createOAuthService({ sql, clock, logger, config, accounts: auth, sessions: auth });
 
-    // Verified against the same clock the tokens are signed with. The verifier is process-wide:
-    // closing this module puts back the one it replaced, so a kernel started and stopped beside
-    // another never leaves that one checking tokens against keys in a closed database.
-    const replaced = tokenVerifier();
-    const verifier = createJwtVerifier({
+    // Verified against the same clock the tokens are signed with.
+    const tokens = createJwtVerifier({
       keys: keys.resolve,
       session: auth.sessionStatus,
       maxLifetimeSeconds: config.authAccessTtl,
       now: () => clock.now(),
     });
-    installTokenVerifier(verifier);
     // Tells services without the auth module that the session registry is kept (docs/adr/0032):
     // renewed well within its lifetime, so only a flushed or unreachable cache loses it.
     const registry = () => cache.set(SESSION_REGISTRY_KEY, '1', REGISTRY_SECONDS);
@@ -139,7 +138,7 @@ export const authModule: ModuleDefinition = {
       return 'created';
     }
 
-    const service: AuthModuleService = { auth, roles, keys, ensureSuperuser };
+    const service: AuthModuleService = { auth, roles, keys, tokens, ensureSuperuser };
     const routes: FastifyPluginAsync = async (app) => {
       await app.register(authRoutes({ auth, keys, limiter }));
       await app.register(profileRoutes({ auth, limiter }));
@@ -175,7 +174,6 @@ export const authModule: ModuleDefinition = {
         clearInterval(registryTimer);
         await auth.settle();
         keys.close();
-        if (tokenVerifier() === verifier) installTokenVerifier(replaced);
       },
     };
   },

@@ -7,7 +7,6 @@ import type { Subscription } from '../../ports/bus.js';
 import { MailError, type Mail } from '../../ports/mail.js';
 import { consume } from '../../platform/consumer.js';
 import type { ModuleDefinition } from '../../platform/module.js';
-import { tokenVerifier } from '../../platform/security.js';
 import { createWindowLimiter } from '../../platform/rate-limit.js';
 import { createDeliveryRepository } from './delivery.repository.js';
 import { createDeliveryWorker } from './delivery.worker.js';
@@ -57,7 +56,7 @@ export const notificationsModule: ModuleDefinition = {
     const hub = createLiveHub({
       recipients,
       logger,
-      verifier: tokenVerifier,
+      verifier: ctx.tokens,
       pollMs: config.notifyLivePollMs,
       maxPerUser: config.notifyWsPerUser,
     });
@@ -106,7 +105,7 @@ export const notificationsModule: ModuleDefinition = {
       routes: notificationsRoutes({
         service,
         hub,
-        verifier: tokenVerifier,
+        verifier: ctx.tokens,
         logger,
         limiter: createWindowLimiter({ cache: ctx.cache, clock, logger, enabled: config.rateLimit }),
         limits: { perIp: config.notifyWsPerIp, upgradesPerMinute: config.notifyWsUpgradesPerMinute },

@@ -45,7 +45,7 @@ export interface Registration {
 export interface HubOptions {
   readonly recipients: RecipientRepository;
   readonly logger: Logger;
-  readonly verifier: () => TokenVerifier;
+  readonly verifier: TokenVerifier;
   readonly pollMs?: number;
   readonly reverifyMs?: number;
   /** Most sockets one user may hold in this process (NOTIFY_WS_PER_USER). */
@@ -111,7 +111,7 @@ export function createLiveHub(options: HubOptions) {
     for (const conns of byUser.values())
       for (const conn of conns) {
         try {
-          await options.verifier().verify(conn.token);
+          await options.verifier.verify(conn.token);
         } catch {
           conn.socket.close(CloseCode.unauthorized, 'token no longer valid');
         }

@@ -93,7 +93,7 @@ async function run(steps: readonly Step[]): Promise<void> {
   const hub: LiveHub = createLiveHub({
     recipients,
     logger: { warn: () => undefined } as never,
-    verifier: () => ({ verify: async () => principal('u1') }),
+    verifier: { verify: async () => principal('u1') },
     pollMs: 3_600_000,
     maxPerUser: PER_USER,
   });

@@ -18,7 +18,7 @@ import * as S from './notifications.schemas.js';
 export interface RouteDeps {
   readonly service: NotificationsService;
   readonly hub: LiveHub;
-  readonly verifier: () => TokenVerifier;
+  readonly verifier: TokenVerifier;
   readonly logger: Logger;
   /** How long a socket may stay silent before sending its token. */
   readonly authTimeoutMs?: number;
@@ -213,7 +213,7 @@ export function notificationsRoutes(deps: RouteDeps): FastifyPluginAsync {
         const session = openLiveSession(
           {
             hub,
-            verify: (token) => deps.verifier().verify(token),
+            verify: (token) => deps.verifier.verify(token),
             unread: (userId) => service.unreadCount(userId),
             logger: deps.logger,
             authTimeoutMs: deps.authTimeoutMs ?? 10_000,

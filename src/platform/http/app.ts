@@ -16,7 +16,7 @@ import { redactUrl, type Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { runWithContext } from '../context.js';
 import { platformErrors } from '../errors.js';
-import { ANONYMOUS, principalFromHeader, type Principal } from '../security.js';
+import { ANONYMOUS, principalFromHeader, type Principal, type TokenVerifier } from '../security.js';
 import { problemOf, sendProblem, toProblem } from './problem.js';
 import { completeDocument, securitySchemes } from './openapi.js';
 import { docsContentSecurityPolicy } from './docs-csp.js';
@@ -55,6 +55,8 @@ export interface HttpAppOptions {
   readiness: readonly ReadinessCheck[];
   /** Route plugins, each already prefixed by its module. */
   plugins: readonly FastifyPluginAsync[];
+  /** Checks the bearer token of every request that carries one (the process's verifier). */
+  tokens: TokenVerifier;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -168,7 +170,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   app.addHook('preHandler', (request, _reply, done) => {
     const header = request.headers.authorization;
     if (header === undefined) return done(); // anonymous, set on request
-    principalFromHeader(header).then((principal) => {
+    principalFromHeader(header, options.tokens).then((principal) => {
       request.principal = principal;
       done();
     }, done);
