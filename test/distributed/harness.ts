@@ -121,7 +121,7 @@ export function clusterSpecs(basePort: number): ProcessSpec[] {
     serve('admin', 1),
     worker('relay', undefined),
     worker('etl', 'etl'),
-    worker('notifications', 'notifications'),
+    worker('notifications,notifications-films', 'notifications'),
     worker('ugc-sink,ugc-films', 'ugc'),
     worker('files-films', 'files'),
   ];

@@ -1,10 +1,15 @@
 /**
  * Film available → daily digest at 10:00 in each interested user's time zone: users who
  * bookmarked the film or rated a film of its genres 8+; not for films that were already free.
+ * The module's copy of films (notify.film) is a projection: it follows every film event, keeps the
+ * newest version, and is backfilled from the catalogue's film facts.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FilmSnapshot } from '../../src/modules/catalog/index.js';
+import { FILMS_WORKER } from '../../src/modules/notifications/film.projection.js';
+import { isProjection } from '../../src/platform/projection.js';
+import { createTestKino } from '../helpers/kino.js';
 import { registered, startNotifyKino, type NotifyKino } from './notifications.fixture.js';
 
 const film = (over: Partial<FilmSnapshot> & { id: string }): FilmSnapshot => ({
@@ -120,5 +125,67 @@ describe('notifications: films becoming available', () => {
     const [bmDigest] = await inbox(bookmarker.userId);
     // The bookmarker is not a fan of dramas: only the bookmarked film.
     expect(bmDigest!.title).toBe('Stalker is now free to watch');
+  });
+
+  it('keeps its copy of films from every film event: newer versions win, bulk changes apply, deletes remove', async () => {
+    const a = randomUUID();
+    const b = randomUUID();
+    const copy = async (id: string) =>
+      (
+        await n.kino.kernel.engines.sql.query<{ title: string; access: string; version: number }>(
+          'SELECT title, access, version FROM notify.film WHERE id = $1',
+          [id],
+        )
+      )[0];
+    await n.emit('content.film.upserted', a, {
+      film: film({ id: a, title: 'New', version: 2 }),
+      previous: null,
+    });
+    await n.emit('content.film.upserted', a, {
+      film: film({ id: a, title: 'Old', version: 1 }),
+      previous: null,
+    });
+    expect(await copy(a)).toEqual({ title: 'New', access: 'PAID', version: 2 });
+    await n.emit('content.film.upserted', b, { film: film({ id: b, title: 'B' }), previous: null });
+
+    const facts = (id: string, version: number) => ({
+      id,
+      title: 'Bulk',
+      rating: null,
+      access: 'FREE' as const,
+      genre_ids: [],
+      version,
+    });
+    await n.emit('content.films.bulk_changed', 'bulk', {
+      filmIds: [a, b],
+      films: [facts(a, 2), facts(b, 3)],
+    });
+    expect(await copy(a)).toEqual({ title: 'New', access: 'PAID', version: 2 });
+    expect(await copy(b)).toEqual({ title: 'Bulk', access: 'FREE', version: 3 });
+
+    await n.emit('content.film.deleted', b, { filmId: b });
+    expect(await copy(b)).toBeUndefined();
+  });
+});
+
+describe('notifications: its copy of films backfilled from the catalogue', () => {
+  it('fills notify.film with films it never heard of as events', async () => {
+    // No workers: the content service's events stay in the outbox, so only the backfill can tell.
+    const kino = await createTestKino({ modules: ['catalog', 'notifications'], workers: false });
+    try {
+      const { content } = kino.kernel.services.require('catalog');
+      const created = await content.createFilm(
+        { title: 'Seeded', description: null, rating: 7, access: 'FREE', genre_ids: [], persons: [] },
+        { id: null, login: 'test' },
+      );
+      const projection = kino.kernel.instances.get('notifications')?.workers?.[FILMS_WORKER];
+      if (!projection || !isProjection(projection)) throw new Error(`${FILMS_WORKER} is not a projection`);
+      expect(await projection.backfill()).toMatchObject({ rows: 1, skipped: false });
+      expect(
+        await kino.kernel.engines.sql.query('SELECT id, title, access, version FROM notify.film'),
+      ).toEqual([{ id: created.id, title: 'Seeded', access: 'FREE', version: created.version }]);
+    } finally {
+      await kino.close();
+    }
   });
 });

@@ -10,6 +10,7 @@ import type { ModuleDefinition } from '../../platform/module.js';
 import { createWindowLimiter } from '../../platform/rate-limit.js';
 import { createDeliveryRepository } from './delivery.repository.js';
 import { createDeliveryWorker } from './delivery.worker.js';
+import { createFilmProjection, FILMS_WORKER } from './film.projection.js';
 import { createLiveHub } from './live.hub.js';
 import { createNotificationsService, type NotificationsService } from './notifications.service.js';
 import { notificationsRoutes } from './notifications.routes.js';
@@ -135,6 +136,12 @@ export const notificationsModule: ModuleDefinition = {
             await worker.stop();
           },
         },
+        [FILMS_WORKER]: createFilmProjection({
+          bus: ctx.bus,
+          sql,
+          logger: logger.child({ worker: FILMS_WORKER }),
+          clock,
+        }),
       },
       async close() {
         hub.close();

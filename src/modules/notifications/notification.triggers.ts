@@ -1,11 +1,12 @@
 /**
  * Workflows: which events become which messages. Each handler runs inside the consumer's
  * transaction (once per event id) and only writes rows: projections, digest items and
- * deliveries keyed by (event, user, channel). The delivery worker does the sending.
+ * deliveries keyed by (event, user, channel). The delivery worker does the sending. Film events
+ * reach the film projection (film.projection.ts), which starts the film-available workflow below.
  */
 import type { SqlExecutor } from '../../ports/sql.js';
 import type { Clock } from '../../platform/clock.js';
-import type { EventType, ReceivedEvent } from '../../platform/events.js';
+import type { EventMap, EventType, ReceivedEvent } from '../../platform/events.js';
 import { createDeliveryRepository } from './delivery.repository.js';
 import { createRecipientRepository } from './recipient.repository.js';
 
@@ -22,22 +23,19 @@ export const TRIGGER_TYPES = [
   'ugc.bookmark.added',
   'ugc.bookmark.removed',
   'ugc.rating.set',
-  'content.film.upserted',
-  'content.film.deleted',
 ] as const satisfies readonly EventType[];
 export type TriggerType = (typeof TRIGGER_TYPES)[number];
 
 /**
  * Consumer groups, each with one subject filter (NATS servers before 2.10 take only one) and
- * grouped so that events whose order matters share a group (bookmark added/removed, film
- * upserted/deleted, everything about one user).
+ * grouped so that events whose order matters share a group (bookmark added/removed, everything
+ * about one user).
  */
 export const TRIGGER_GROUPS: readonly { group: string; pattern: string }[] = [
   { group: 'notifications.auth', pattern: 'auth.>' },
   { group: 'notifications.review-likes', pattern: 'ugc.review.liked' },
   { group: 'notifications.bookmarks', pattern: 'ugc.bookmark.>' },
   { group: 'notifications.ratings', pattern: 'ugc.rating.set' },
-  { group: 'notifications.films', pattern: 'content.film.>' },
 ];
 
 export interface TriggerDeps {
@@ -161,28 +159,26 @@ export function createTriggerHandler(deps: TriggerDeps) {
         await recipients.setRating(p.userId, p.filmId, p.score);
         return;
       }
-      case 'content.film.upserted': {
-        const { film, previous } = (event as ReceivedEvent<'content.film.upserted'>).payload;
-        await recipients.upsertFilm({
-          id: film.id,
-          title: film.title,
-          access: film.access,
-          genreIds: film.genre_ids,
-        });
-        const becameFree = film.access === 'FREE' && (previous === null || previous.access !== 'FREE');
-        if (becameFree)
-          await deliveries.enqueueFilmDigests(
-            { id: film.id, title: film.title, genreIds: film.genre_ids },
-            now,
-          );
-        return;
-      }
-      case 'content.film.deleted':
-        await recipients.deleteFilm((event as ReceivedEvent<'content.film.deleted'>).payload.filmId);
-        return;
       default:
         // Other events under a subscribed prefix are not triggers.
         return;
     }
   };
+}
+
+/**
+ * Film available: when a film became FREE (new, or its previous access was not FREE), every user
+ * who bookmarked it or rated a film of one of its genres 8+ gets it in a digest at their next
+ * 10:00 (delivery.repository.ts, enqueueFilmDigests).
+ */
+export async function queueFilmAvailable(
+  { film, previous }: EventMap['content.film.upserted'],
+  tx: SqlExecutor,
+  now: Date,
+): Promise<void> {
+  if (film.access !== 'FREE' || previous?.access === 'FREE') return;
+  await createDeliveryRepository(tx).enqueueFilmDigests(
+    { id: film.id, title: film.title, genreIds: film.genre_ids },
+    now,
+  );
 }

@@ -1,5 +1,6 @@
 /** SQL for recipients, preferences, the inbox and the film/bookmark/rating projections. */
 import type { SqlExecutor } from '../../ports/sql.js';
+import type { FilmFacts } from '../catalog/index.js';
 import type { InboxRow, Recipient } from './notify.model.js';
 
 const RECIPIENT_COLUMNS =
@@ -214,16 +215,27 @@ export function createRecipientRepository(db: SqlExecutor) {
       ]);
     },
 
-    async upsertFilm(film: {
-      id: string;
-      title: string;
-      access: string;
-      genreIds: readonly string[];
-    }): Promise<void> {
+    /** Applies film facts, each unless a newer version is already stored; one statement. */
+    async upsertFilms(films: readonly FilmFacts[]): Promise<void> {
+      if (films.length === 0) return;
       await db.execute(
-        `INSERT INTO notify.film (id, title, access, genre_ids) VALUES ($1, $2, $3, $4::uuid[])
-         ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, access = EXCLUDED.access, genre_ids = EXCLUDED.genre_ids`,
-        [film.id, film.title, film.access, film.genreIds],
+        `INSERT INTO notify.film (id, title, access, genre_ids, version)
+         SELECT id, title, access, genre_ids, version
+         FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, title text, access text, genre_ids uuid[], version int)
+         ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, access = EXCLUDED.access,
+           genre_ids = EXCLUDED.genre_ids, version = EXCLUDED.version
+         WHERE notify.film.version < EXCLUDED.version`,
+        [
+          JSON.stringify(
+            films.map(({ id, title, access, genre_ids, version }) => ({
+              id,
+              title,
+              access,
+              genre_ids,
+              version,
+            })),
+          ),
+        ],
       );
     },
 
