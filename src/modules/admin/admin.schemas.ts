@@ -2,7 +2,14 @@
  * Request and response schemas of the admin API. Types for handlers come from these objects,
  * and so does the OpenAPI document.
  */
-import { Type, type NumberOptions, type Static, type StringOptions } from '@sinclair/typebox';
+import {
+  Type,
+  type NumberOptions,
+  type Static,
+  type StringOptions,
+  type TOptional,
+  type TProperties,
+} from '@sinclair/typebox';
 import { pagingFields, sortSchema } from '../../platform/http/paging.js';
 import { SORT_COLUMNS } from '../catalog/index.js';
 
@@ -21,6 +28,20 @@ export const FilmTypeSchema = Type.Union([Type.Literal('movie'), Type.Literal('t
 export const Role = Type.Union([Type.Literal('actor'), Type.Literal('director'), Type.Literal('writer')]);
 const Timestamp = Type.String({ format: 'date-time' });
 const Version = Type.Integer({ minimum: 0, description: 'The version the edit is based on (or If-Match).' });
+
+/**
+ * The bodies that create and edit one kind, from its fields: creating may name the id, editing
+ * names the version it is based on and may leave out any field.
+ */
+function editBodies<F extends TProperties>(fields: F) {
+  const optional = Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, Type.Optional(v)])) as {
+    [K in keyof F]: TOptional<F[K]>;
+  };
+  return [
+    Type.Object({ id: Type.Optional(Uuid), ...fields }, { additionalProperties: false }),
+    Type.Object({ version: Type.Optional(Version), ...optional }, { additionalProperties: false }),
+  ] as const;
+}
 
 export const IdParams = Type.Object({ id: Uuid });
 export type IdParams = Static<typeof IdParams>;
@@ -68,36 +89,17 @@ const filmPersons = Type.Array(
 );
 const genreIds = Type.Array(Uuid, { maxItems: 100, uniqueItems: true });
 
-export const FilmCreate = Type.Object(
-  {
-    id: Type.Optional(Uuid),
-    title,
-    description: Type.Optional(description),
-    creation_date: Type.Optional(creationDate),
-    rating: Type.Optional(rating),
-    type: Type.Optional(FilmTypeSchema),
-    access: Type.Optional(Access),
-    genre_ids: Type.Optional(genreIds),
-    persons: Type.Optional(filmPersons),
-  },
-  { additionalProperties: false },
-);
+export const [FilmCreate, FilmPatch] = editBodies({
+  title,
+  description: Type.Optional(description),
+  creation_date: Type.Optional(creationDate),
+  rating: Type.Optional(rating),
+  type: Type.Optional(FilmTypeSchema),
+  access: Type.Optional(Access),
+  genre_ids: Type.Optional(genreIds),
+  persons: Type.Optional(filmPersons),
+});
 export type FilmCreate = Static<typeof FilmCreate>;
-
-export const FilmPatch = Type.Object(
-  {
-    version: Type.Optional(Version),
-    title: Type.Optional(title),
-    description: Type.Optional(description),
-    creation_date: Type.Optional(creationDate),
-    rating: Type.Optional(rating),
-    type: Type.Optional(FilmTypeSchema),
-    access: Type.Optional(Access),
-    genre_ids: Type.Optional(genreIds),
-    persons: Type.Optional(filmPersons),
-  },
-  { additionalProperties: false },
-);
 export type FilmPatch = Static<typeof FilmPatch>;
 
 export const Film = Type.Object({
@@ -115,23 +117,11 @@ export const Film = Type.Object({
   persons: Type.Array(Type.Object({ id: Uuid, full_name: Type.String(), role: Role })),
 });
 
-export const GenreCreate = Type.Object(
-  {
-    id: Type.Optional(Uuid),
-    name: Type.String({ minLength: 1, maxLength: 200 }),
-    description: Type.Optional(description),
-  },
-  { additionalProperties: false },
-);
+export const [GenreCreate, GenrePatch] = editBodies({
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  description: Type.Optional(description),
+});
 export type GenreCreate = Static<typeof GenreCreate>;
-export const GenrePatch = Type.Object(
-  {
-    version: Type.Optional(Version),
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    description: Type.Optional(description),
-  },
-  { additionalProperties: false },
-);
 export type GenrePatch = Static<typeof GenrePatch>;
 export const Genre = Type.Object({
   id: Uuid,
@@ -143,18 +133,10 @@ export const Genre = Type.Object({
   film_count: Type.Integer(),
 });
 
-export const PersonCreate = Type.Object(
-  { id: Type.Optional(Uuid), full_name: Type.String({ minLength: 1, maxLength: 300 }) },
-  { additionalProperties: false },
-);
+export const [PersonCreate, PersonPatch] = editBodies({
+  full_name: Type.String({ minLength: 1, maxLength: 300 }),
+});
 export type PersonCreate = Static<typeof PersonCreate>;
-export const PersonPatch = Type.Object(
-  {
-    version: Type.Optional(Version),
-    full_name: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
-  },
-  { additionalProperties: false },
-);
 export type PersonPatch = Static<typeof PersonPatch>;
 export const Person = Type.Object({
   id: Uuid,
