@@ -8,7 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { AppError } from '../../platform/errors.js';
 import { renderPage, STYLESHEET, type Form, type Page } from './account.pages.js';
-import { FORGOT_STATUS, RESEND_STATUS } from './profile.routes.js';
+import { mailRequests, type MailRequest } from './profile.routes.js';
 import type { AuthService } from './auth.service.js';
 import type { RateLimiter } from './rate-limit.js';
 
@@ -70,6 +70,68 @@ export function accountRoutes(deps: { auth: AuthService; limiter: RateLimiter })
       (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
     );
 
+    const mails = mailRequests(auth);
+    /** A form that asks for a mail; a refusal shows `retry.form` again under `retry.title`. */
+    const mailRequest = (
+      path: string,
+      { bucket, send, status }: MailRequest,
+      retry: { title: string; form: Form },
+    ) =>
+      app.post(path, { schema: { ...hide, body: Type.Object({ email: Field }) } }, async (request, reply) =>
+        attempt(
+          reply,
+          async () => {
+            await limiter.hit(bucket, request.ip);
+            send(request.body.email);
+            return { title: 'Check your mail', message: status };
+          },
+          (message) => ({ title: retry.title, message, forms: [retry.form] }),
+        ),
+      );
+
+    /**
+     * The page a mailed link opens: the GET shows a button and spends nothing (mail scanners
+     * follow links); the POST from the button spends the token. Without a token, or after a
+     * refusal, the page offers `retry`.
+     */
+    const linkPage = (
+      path: string,
+      page: {
+        title: string;
+        prompt: string;
+        submit: string;
+        missing: string;
+        retry: Form[];
+        spend: (token: string) => Promise<void>;
+        done: Page;
+      },
+    ) => {
+      app.get(path, { schema: { ...hide, querystring: TokenQuery } }, async (request, reply) => {
+        const token = request.query.token;
+        return show(
+          reply,
+          token
+            ? {
+                title: page.title,
+                message: page.prompt,
+                forms: [{ action: path, submit: page.submit, hidden: { token } }],
+              }
+            : { title: page.title, message: page.missing, forms: page.retry },
+        );
+      });
+      app.post(path, { schema: { ...hide, body: Type.Object({ token: Token }) } }, async (request, reply) =>
+        attempt(
+          reply,
+          async () => {
+            await limiter.hit('verify', request.ip);
+            await page.spend(request.body.token);
+            return page.done;
+          },
+          (message) => ({ title: page.title, message, forms: page.retry }),
+        ),
+      );
+    };
+
     app.get('/account/account.css', { schema: hide }, async (_request, reply) =>
       reply
         .header('content-type', 'text/css; charset=utf-8')
@@ -127,113 +189,37 @@ export function accountRoutes(deps: { auth: AuthService; limiter: RateLimiter })
       },
     );
 
-    app.post(
-      '/account/forgot-password',
-      { schema: { ...hide, body: Type.Object({ email: Field }) } },
-      async (request, reply) =>
-        attempt(
-          reply,
-          async () => {
-            await limiter.hit('reset', request.ip);
-            auth.forgotPassword(request.body.email);
-            return { title: 'Check your mail', message: FORGOT_STATUS };
-          },
-          (message) => ({ title: 'Reset your password', message, forms: [forgotForm] }),
-        ),
-    );
+    mailRequest('/account/forgot-password', mails.reset, { title: 'Reset your password', form: forgotForm });
 
-    app.get(
-      '/account/verify-email',
-      { schema: { ...hide, querystring: TokenQuery } },
-      async (request, reply) =>
-        request.query.token
-          ? show(reply, {
-              title: 'Confirm your address',
-              message: 'Press the button to confirm that this address is yours.',
-              forms: [
-                {
-                  action: '/account/verify-email',
-                  submit: 'Confirm my address',
-                  hidden: { token: request.query.token },
-                },
-              ],
-            })
-          : show(reply, {
-              title: 'Confirm your address',
-              message: 'Open this page from the link in your confirmation mail, or ask for a new one.',
-              forms: [resendForm],
-            }),
-    );
+    linkPage('/account/verify-email', {
+      title: 'Confirm your address',
+      prompt: 'Press the button to confirm that this address is yours.',
+      submit: 'Confirm my address',
+      missing: 'Open this page from the link in your confirmation mail, or ask for a new one.',
+      retry: [resendForm],
+      spend: (token) => auth.verifyEmail(token),
+      done: { title: 'Address confirmed', message: 'Thank you: your email address is confirmed.' },
+    });
 
-    app.post(
-      '/account/verify-email',
-      { schema: { ...hide, body: Type.Object({ token: Token }) } },
-      async (request, reply) =>
-        attempt(
-          reply,
-          async () => {
-            await limiter.hit('verify', request.ip);
-            await auth.verifyEmail(request.body.token);
-            return { title: 'Address confirmed', message: 'Thank you: your email address is confirmed.' };
-          },
-          (message) => ({ title: 'Confirm your address', message, forms: [resendForm] }),
-        ),
-    );
+    mailRequest('/account/resend-verification', mails.verify, {
+      title: 'Confirm your address',
+      form: resendForm,
+    });
 
-    app.post(
-      '/account/resend-verification',
-      { schema: { ...hide, body: Type.Object({ email: Field }) } },
-      async (request, reply) =>
-        attempt(
-          reply,
-          async () => {
-            await limiter.hit('verify', request.ip);
-            auth.resendVerification(request.body.email);
-            return { title: 'Check your mail', message: RESEND_STATUS };
-          },
-          (message) => ({ title: 'Confirm your address', message, forms: [resendForm] }),
-        ),
-    );
-
-    app.get(
-      '/account/email-change',
-      { schema: { ...hide, querystring: TokenQuery } },
-      async (request, reply) =>
-        show(reply, {
-          title: 'Undo the email change',
-          message: request.query.token
-            ? 'If you did not change the email address of your account, undo it: your previous address comes back and every session ends.'
-            : 'Open this page from the link in the mail about the change.',
-          forms: request.query.token
-            ? [
-                {
-                  action: '/account/email-change',
-                  submit: 'Undo the change',
-                  hidden: { token: request.query.token },
-                },
-              ]
-            : [],
-        }),
-    );
-
-    app.post(
-      '/account/email-change',
-      { schema: { ...hide, body: Type.Object({ token: Token }) } },
-      async (request, reply) =>
-        attempt(
-          reply,
-          async () => {
-            await limiter.hit('verify', request.ip);
-            await auth.revertEmail(request.body.token);
-            return {
-              title: 'Change undone',
-              message:
-                'Your previous address is back and every session has ended. If you did not make the change, set a new password now.',
-              forms: [forgotForm],
-            };
-          },
-          (message) => ({ title: 'Undo the email change', message }),
-        ),
-    );
+    linkPage('/account/email-change', {
+      title: 'Undo the email change',
+      prompt:
+        'If you did not change the email address of your account, undo it: your previous address comes back and every session ends.',
+      submit: 'Undo the change',
+      missing: 'Open this page from the link in the mail about the change.',
+      retry: [],
+      spend: (token) => auth.revertEmail(token),
+      done: {
+        title: 'Change undone',
+        message:
+          'Your previous address is back and every session has ended. If you did not make the change, set a new password now.',
+        forms: [forgotForm],
+      },
+    });
   };
 }

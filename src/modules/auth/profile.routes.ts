@@ -5,7 +5,7 @@ import { Type } from '@sinclair/typebox';
 import { bearerSecurity } from '../../platform/http/openapi.js';
 import { requireUser } from '../../platform/security.js';
 import type { AuthService } from './auth.service.js';
-import type { RateLimiter } from './rate-limit.js';
+import type { LimitedAction, RateLimiter } from './rate-limit.js';
 import * as S from './auth.schemas.js';
 import { platformErrors } from '../../platform/errors.js';
 import { authErrors } from './auth.errors.js';
@@ -13,14 +13,51 @@ import { authErrors } from './auth.errors.js';
 const tags = ['auth'];
 const bearer = bearerSecurity;
 const NoContent = { 204: Type.Null() };
-/** The same answer whether or not the address has an account. */
-export const FORGOT_STATUS = 'If the address belongs to a confirmed account, a reset link is on its way.';
-export const RESEND_STATUS = 'If the address belongs to an unconfirmed account, a new link is on its way.';
+
+/** A mail anyone may ask for by address; `status` is the answer whether or not it has an account. */
+export interface MailRequest {
+  readonly bucket: LimitedAction;
+  readonly send: (email: string) => void;
+  readonly status: string;
+}
+
+/** The mails of the API routes and the account pages: a password reset link, a new confirmation link. */
+export const mailRequests = (auth: AuthService): { reset: MailRequest; verify: MailRequest } => ({
+  reset: {
+    bucket: 'reset',
+    send: (email) => auth.forgotPassword(email),
+    status: 'If the address belongs to a confirmed account, a reset link is on its way.',
+  },
+  verify: {
+    bucket: 'verify',
+    send: (email) => auth.resendVerification(email),
+    status: 'If the address belongs to an unconfirmed account, a new link is on its way.',
+  },
+});
 
 export function profileRoutes(deps: { auth: AuthService; limiter: RateLimiter }): FastifyPluginAsync {
   const { auth, limiter } = deps;
   return async (fastify) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+
+    const mails = mailRequests(auth);
+    const mailRequest = (path: string, { bucket, send, status }: MailRequest) =>
+      app.post(
+        path,
+        {
+          schema: {
+            'x-errors': [platformErrors.RATE_LIMITED, authErrors.EMAIL_INVALID],
+            tags,
+            body: Type.Object({ email: S.Email }, { additionalProperties: false }),
+            response: { 202: Type.Object({ status: Type.String() }) },
+          },
+        },
+        async (request, reply) => {
+          await limiter.hit(bucket, request.ip);
+          send(request.body.email);
+          return reply.code(202).send({ status });
+        },
+      );
 
     app.get(
       '/api/v1/users/me',
@@ -117,22 +154,7 @@ export function profileRoutes(deps: { auth: AuthService; limiter: RateLimiter })
       },
     );
 
-    app.post(
-      '/api/v1/auth/password/forgot',
-      {
-        schema: {
-          'x-errors': [platformErrors.RATE_LIMITED, authErrors.EMAIL_INVALID],
-          tags,
-          body: Type.Object({ email: S.Email }, { additionalProperties: false }),
-          response: { 202: Type.Object({ status: Type.String() }) },
-        },
-      },
-      async (request, reply) => {
-        await limiter.hit('reset', request.ip);
-        auth.forgotPassword(request.body.email);
-        return reply.code(202).send({ status: FORGOT_STATUS });
-      },
-    );
+    mailRequest('/api/v1/auth/password/forgot', mails.reset);
 
     app.post(
       '/api/v1/auth/password/reset',
@@ -189,22 +211,7 @@ export function profileRoutes(deps: { auth: AuthService; limiter: RateLimiter })
       },
     );
 
-    app.post(
-      '/api/v1/auth/verify-email/resend',
-      {
-        schema: {
-          'x-errors': [platformErrors.RATE_LIMITED, authErrors.EMAIL_INVALID],
-          tags,
-          body: Type.Object({ email: S.Email }, { additionalProperties: false }),
-          response: { 202: Type.Object({ status: Type.String() }) },
-        },
-      },
-      async (request, reply) => {
-        await limiter.hit('verify', request.ip);
-        auth.resendVerification(request.body.email);
-        return reply.code(202).send({ status: RESEND_STATUS });
-      },
-    );
+    mailRequest('/api/v1/auth/verify-email/resend', mails.verify);
 
     app.post(
       '/api/v1/auth/email/revert',
