@@ -2,7 +2,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { platformErrors } from '../../platform/errors.js';
+import { platformErrors, type ErrorFactory } from '../../platform/errors.js';
 import { authErrors } from './auth.errors.js';
 import { Permission, requirePermission, requireUser, type Principal } from '../../platform/security.js';
 import type { AuthService } from './auth.service.js';
@@ -96,14 +96,20 @@ export function adminRoutes(deps: { roles: RolesService; auth: AuthService }): F
       },
     );
 
-    app.post(
-      '/api/v1/users/:id/roles/:code',
-      {
+    /** Gives or takes one role: both answer the user's roles after the change. */
+    const roleChange = (
+      method: 'POST' | 'DELETE',
+      errors: readonly ErrorFactory[],
+      change: (actor: Principal, userId: string, code: string) => Promise<string[]>,
+    ) =>
+      app.route({
+        method,
+        url: '/api/v1/users/:id/roles/:code',
         schema: {
           'x-errors': [
             platformErrors.PERMISSION_DENIED,
             authErrors.USER_NOT_FOUND,
-            authErrors.ROLE_NOT_FOUND,
+            ...errors,
             authErrors.PERMISSION_NOT_HELD,
             authErrors.USER_OUTRANKS_YOU,
             authErrors.SUBSCRIPTION_ROLE_REQUIRED,
@@ -112,35 +118,14 @@ export function adminRoutes(deps: { roles: RolesService; auth: AuthService }): F
           params: UserRoleParams,
           response: { 200: Type.Object({ roles: Type.Array(Type.String()) }) },
         },
-      },
-      async (request) => {
-        requirePermission(request.principal, Permission.assignRole);
-        return { roles: await roles.assignRole(request.principal, request.params.id, request.params.code) };
-      },
-    );
-
-    app.delete(
-      '/api/v1/users/:id/roles/:code',
-      {
-        schema: {
-          'x-errors': [
-            platformErrors.PERMISSION_DENIED,
-            authErrors.USER_NOT_FOUND,
-            authErrors.ROLE_NOT_ASSIGNED,
-            authErrors.LAST_ADMIN,
-            authErrors.PERMISSION_NOT_HELD,
-            authErrors.USER_OUTRANKS_YOU,
-            authErrors.SUBSCRIPTION_ROLE_REQUIRED,
-          ],
-          ...users,
-          params: UserRoleParams,
-          response: { 200: Type.Object({ roles: Type.Array(Type.String()) }) },
+        handler: async (request) => {
+          requirePermission(request.principal, Permission.assignRole);
+          return { roles: await change(request.principal, request.params.id, request.params.code) };
         },
-      },
-      async (request) => {
-        requirePermission(request.principal, Permission.assignRole);
-        return { roles: await roles.removeRole(request.principal, request.params.id, request.params.code) };
-      },
+      });
+    roleChange('POST', [authErrors.ROLE_NOT_FOUND], (actor, id, code) => roles.assignRole(actor, id, code));
+    roleChange('DELETE', [authErrors.ROLE_NOT_ASSIGNED, authErrors.LAST_ADMIN], (actor, id, code) =>
+      roles.removeRole(actor, id, code),
     );
 
     app.get(
