@@ -59,6 +59,14 @@ export function createTriggerHandler(deps: TriggerDeps) {
     const now = clock.now();
     const one = (userId: string, channel: string, category: string, template: string, data = {}) =>
       deliveries.enqueue([{ source: event.id, userId, channel, category, template, data, at: now }]);
+    /** A security mail with a single-use link, to `to`: an address the event names, not the one on record. */
+    const linkMail = (
+      p: { userId: string; expiresAt: string },
+      template: string,
+      link: string,
+      to: string,
+      extra: Record<string, unknown> = {},
+    ) => one(p.userId, 'email', 'security', template, { link, expires_at: p.expiresAt, ...extra, to });
 
     switch (event.type) {
       case 'auth.user.registered': {
@@ -74,11 +82,7 @@ export function createTriggerHandler(deps: TriggerDeps) {
         // A page that confirms by a POST from its button: following the link spends nothing.
         const link = `${deps.baseUrl}/account/verify-email?token=${encodeURIComponent(p.token)}`;
         // To the address being verified, which may differ from the one on record.
-        await one(p.userId, 'email', 'security', 'email_verification', {
-          link,
-          expires_at: p.expiresAt,
-          to: p.email,
-        });
+        await linkMail(p, 'email_verification', link, p.email);
         return;
       }
       case 'auth.password_reset.requested': {
@@ -87,11 +91,7 @@ export function createTriggerHandler(deps: TriggerDeps) {
         const sep = deps.resetUrl.includes('?') ? '&' : '?';
         const link = `${deps.resetUrl}${sep}token=${encodeURIComponent(p.token)}`;
         // To the address the link was issued for (a verified one), not whatever is on record.
-        await one(p.userId, 'email', 'security', 'password_reset', {
-          link,
-          expires_at: p.expiresAt,
-          to: p.email,
-        });
+        await linkMail(p, 'password_reset', link, p.email);
         return;
       }
       case 'auth.email.changed': {
@@ -99,12 +99,7 @@ export function createTriggerHandler(deps: TriggerDeps) {
         await recipients.touch({ userId: p.userId, login: p.login, email: p.newEmail, locale: p.locale });
         const link = `${deps.baseUrl}/account/email-change?token=${encodeURIComponent(p.token)}`;
         // To the previous address: its owner learns of the change and can undo it.
-        await one(p.userId, 'email', 'security', 'email_changed', {
-          link,
-          expires_at: p.expiresAt,
-          new_email: p.newEmail,
-          to: p.oldEmail,
-        });
+        await linkMail(p, 'email_changed', link, p.oldEmail, { new_email: p.newEmail });
         return;
       }
       case 'auth.email.restored': {
