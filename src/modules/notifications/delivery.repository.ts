@@ -34,6 +34,9 @@ export interface TemplateRow {
   readonly updated_at: Date;
 }
 
+/** A template as an editor writes it. */
+export type TemplateInput = Omit<TemplateRow, 'builtin' | 'updated_at'>;
+
 export interface CampaignRow {
   readonly id: string;
   readonly template: string;
@@ -248,17 +251,7 @@ export function createDeliveryRepository(db: SqlExecutor) {
       return row;
     },
 
-    async putTemplate(
-      t: {
-        key: string;
-        locale: string;
-        category: string;
-        subject: string;
-        body_text: string;
-        body_html: string;
-      },
-      now: Date,
-    ): Promise<{ row: TemplateRow; created: boolean }> {
+    async putTemplate(t: TemplateInput, now: Date): Promise<{ row: TemplateRow; created: boolean }> {
       const [row] = await db.query<TemplateRow & { created: boolean }>(
         `INSERT INTO notify.template (key, locale, category, subject, body_text, body_html, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7)

@@ -9,6 +9,7 @@ import {
   createDeliveryRepository,
   type CampaignRow,
   type DeliveryRepository,
+  type TemplateInput,
   type TemplateRow,
 } from './delivery.repository.js';
 import { createRecipientRepository, type RecipientRepository } from './recipient.repository.js';
@@ -237,14 +238,7 @@ export function createNotificationsService(deps: ServiceDeps) {
       return row;
     },
 
-    async putTemplate(input: {
-      key: string;
-      locale: string;
-      category: string;
-      subject: string;
-      body_text: string;
-      body_html: string;
-    }) {
+    async putTemplate(input: TemplateInput) {
       if (!(CATEGORIES as readonly string[]).includes(input.category))
         throw notificationsErrors.CATEGORY_UNKNOWN({
           detail: `Unknown category ${input.category}; known: ${CATEGORIES.join(', ')}.`,
