@@ -192,6 +192,13 @@ describe('etl worker and read-model projector', { timeout: 120_000 }, () => {
     );
     await sql().execute('DELETE FROM catalog.film WHERE title = $1', ['Star Wars']);
     const { readModel } = kino.kernel.services.require('catalog');
+    const vacuums = async () =>
+      (
+        await sql().query<{ n: number }>(
+          `SELECT vacuum_count::int AS n FROM pg_stat_user_tables WHERE relid = 'catalog.film'::regclass`,
+        )
+      )[0]!.n;
+    const vacuumsBefore = await vacuums();
     const seen: number[] = [];
     const result = await readModel.rebuild((done) => seen.push(done));
     const [counts] = await sql().query<{ films: number; content: number }>(
@@ -202,11 +209,10 @@ describe('etl worker and read-model projector', { timeout: 120_000 }, () => {
     expect(seen.at(-1)).toBe(counts!.content);
     expect(await sql().query(`SELECT 1 FROM catalog.film WHERE title = 'Star Wars'`)).toHaveLength(1);
     expect(await readModel.lagSeconds()).toBe(0);
-    // Vacuumed after the rewrite: the visibility map lets list pages use index-only scans.
-    const [film] = await sql().query<{ visible: number }>(
-      `SELECT relallvisible::int AS visible FROM pg_class WHERE oid = 'catalog.film'::regclass`,
-    );
-    expect(film!.visible).toBeGreaterThan(0);
+    // Vacuumed after the rewrite, so the visibility map lets list pages use index-only scans. How
+    // many pages it can mark all-visible depends on the transactions open beside it (this kernel's
+    // workers share the database), so the test checks that the vacuum ran, not what it marked.
+    expect(await vacuums()).toBeGreaterThan(vacuumsBefore);
   });
 
   const secondaryIndexes = async () =>
