@@ -239,12 +239,14 @@ export function notificationsRoutes(deps: RouteDeps): FastifyPluginAsync {
     // Admin API.
     const adminOnly = (request: { principal: Parameters<typeof requirePermission>[0] }) =>
       requirePermission(request.principal, ADMIN_PERMISSION);
+    /** What every admin route may answer besides its own codes (see `adminOnly`). */
+    const adminErrors = [platformErrors.AUTHENTICATION_REQUIRED, platformErrors.PERMISSION_DENIED];
 
     app.get(
       '/api/v1/admin/notifications/templates',
       {
         schema: {
-          'x-errors': [platformErrors.AUTHENTICATION_REQUIRED, platformErrors.PERMISSION_DENIED],
+          'x-errors': adminErrors,
           tags: admin,
           response: { 200: { type: 'array', items: S.Template } },
         },
@@ -258,11 +260,7 @@ export function notificationsRoutes(deps: RouteDeps): FastifyPluginAsync {
       '/api/v1/admin/notifications/templates/:key/:locale',
       {
         schema: {
-          'x-errors': [
-            platformErrors.AUTHENTICATION_REQUIRED,
-            platformErrors.PERMISSION_DENIED,
-            notificationsErrors.TEMPLATE_NOT_FOUND,
-          ],
+          'x-errors': [...adminErrors, notificationsErrors.TEMPLATE_NOT_FOUND],
           tags: admin,
           params: S.TemplateKeyParams,
           response: { 200: S.Template },
@@ -278,8 +276,7 @@ export function notificationsRoutes(deps: RouteDeps): FastifyPluginAsync {
       {
         schema: {
           'x-errors': [
-            platformErrors.AUTHENTICATION_REQUIRED,
-            platformErrors.PERMISSION_DENIED,
+            ...adminErrors,
             notificationsErrors.CATEGORY_UNKNOWN,
             notificationsErrors.TEMPLATE_INVALID,
           ],
@@ -300,8 +297,7 @@ export function notificationsRoutes(deps: RouteDeps): FastifyPluginAsync {
       {
         schema: {
           'x-errors': [
-            platformErrors.AUTHENTICATION_REQUIRED,
-            platformErrors.PERMISSION_DENIED,
+            ...adminErrors,
             notificationsErrors.TEMPLATE_NOT_FOUND,
             notificationsErrors.TEMPLATE_BUILTIN,
           ],
@@ -320,8 +316,7 @@ export function notificationsRoutes(deps: RouteDeps): FastifyPluginAsync {
       {
         schema: {
           'x-errors': [
-            platformErrors.AUTHENTICATION_REQUIRED,
-            platformErrors.PERMISSION_DENIED,
+            ...adminErrors,
             notificationsErrors.TEMPLATE_NOT_FOUND,
             notificationsErrors.TEMPLATE_INVALID,
             notificationsErrors.TEMPLATE_RENDER_FAILED,
@@ -343,8 +338,7 @@ export function notificationsRoutes(deps: RouteDeps): FastifyPluginAsync {
       {
         schema: {
           'x-errors': [
-            platformErrors.AUTHENTICATION_REQUIRED,
-            platformErrors.PERMISSION_DENIED,
+            ...adminErrors,
             notificationsErrors.TEMPLATE_NOT_FOUND,
             notificationsErrors.CATEGORY_NOT_ALLOWED,
             notificationsErrors.AUDIENCE_INVALID,
@@ -368,7 +362,7 @@ export function notificationsRoutes(deps: RouteDeps): FastifyPluginAsync {
       '/api/v1/admin/notifications/campaigns',
       {
         schema: {
-          'x-errors': [platformErrors.AUTHENTICATION_REQUIRED, platformErrors.PERMISSION_DENIED],
+          'x-errors': adminErrors,
           tags: admin,
           querystring: S.PageQuery,
           response: { 200: { type: 'array', items: S.Campaign } },
@@ -385,11 +379,7 @@ export function notificationsRoutes(deps: RouteDeps): FastifyPluginAsync {
       '/api/v1/admin/notifications/campaigns/:id',
       {
         schema: {
-          'x-errors': [
-            platformErrors.AUTHENTICATION_REQUIRED,
-            platformErrors.PERMISSION_DENIED,
-            notificationsErrors.CAMPAIGN_NOT_FOUND,
-          ],
+          'x-errors': [...adminErrors, notificationsErrors.CAMPAIGN_NOT_FOUND],
           tags: admin,
           params: S.IdParams,
           response: { 200: S.Campaign },
@@ -405,8 +395,7 @@ export function notificationsRoutes(deps: RouteDeps): FastifyPluginAsync {
       {
         schema: {
           'x-errors': [
-            platformErrors.AUTHENTICATION_REQUIRED,
-            platformErrors.PERMISSION_DENIED,
+            ...adminErrors,
             notificationsErrors.CAMPAIGN_NOT_FOUND,
             notificationsErrors.CAMPAIGN_NOT_CANCELLABLE,
           ],
@@ -425,7 +414,7 @@ export function notificationsRoutes(deps: RouteDeps): FastifyPluginAsync {
       '/api/v1/admin/notifications/dead-letters',
       {
         schema: {
-          'x-errors': [platformErrors.AUTHENTICATION_REQUIRED, platformErrors.PERMISSION_DENIED],
+          'x-errors': adminErrors,
           tags: admin,
           querystring: S.PageQuery,
           response: { 200: { type: 'array', items: S.DeadLetter } },
@@ -442,11 +431,7 @@ export function notificationsRoutes(deps: RouteDeps): FastifyPluginAsync {
       '/api/v1/admin/notifications/dead-letters/:id/retry',
       {
         schema: {
-          'x-errors': [
-            platformErrors.AUTHENTICATION_REQUIRED,
-            platformErrors.PERMISSION_DENIED,
-            notificationsErrors.DEAD_LETTER_NOT_FOUND,
-          ],
+          'x-errors': [...adminErrors, notificationsErrors.DEAD_LETTER_NOT_FOUND],
           tags: admin,
           params: S.IdParams,
         },
