@@ -3,7 +3,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, rename, writeFile, access, constants } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
-import { checkMailHeaders, MailError, type Mail, type MailMessage } from '../../ports/mail.js';
+import { MailError, type Mail, type MailMessage } from '../../ports/mail.js';
+import { nodemailerMessage } from './message.js';
 
 export interface FileMailOptions {
   /** Folder the .eml files go into (created when missing). */
@@ -26,25 +27,15 @@ export async function createFileMail(options: FileMailOptions): Promise<Mail> {
     engine: 'file',
     async send(message: MailMessage) {
       if (closed) throw new MailError('mail adapter is closed', false);
-      checkMailHeaders(message.headers);
-      const messageId = message.messageId ?? `<${randomUUID()}@${domain}>`;
+      const mail = nodemailerMessage(message, { from: options.from, domain });
+      const messageId = mail.messageId;
       inFlight++;
       try {
-        const info = await composer
-          .sendMail({
-            from: message.from ?? options.from,
-            to: { name: message.to.name ?? '', address: message.to.address },
-            subject: message.subject,
-            text: message.text,
-            ...(message.html === undefined ? {} : { html: message.html }),
-            messageId,
-            headers: { ...message.headers },
-          })
-          .catch((error: unknown) => {
-            throw new MailError(`cannot build the message: ${(error as Error).message}`, true, {
-              cause: error,
-            });
+        const info = await composer.sendMail(mail).catch((error: unknown) => {
+          throw new MailError(`cannot build the message: ${(error as Error).message}`, true, {
+            cause: error,
           });
+        });
         const name = createHash('sha256').update(messageId).digest('hex').slice(0, 32) + '.eml';
         const target = path.join(options.dir, name);
         const temp = `${target}.${randomUUID().slice(0, 8)}.tmp`;

@@ -1,7 +1,7 @@
 /** Mail adapter for the distributed shape: nodemailer's pooled SMTP transport. */
-import { randomUUID } from 'node:crypto';
 import nodemailer from 'nodemailer';
-import { checkMailHeaders, MailError, type Mail, type MailMessage } from '../../ports/mail.js';
+import { MailError, type Mail, type MailMessage } from '../../ports/mail.js';
+import { nodemailerMessage } from './message.js';
 
 export interface SmtpMailOptions {
   /** smtp://user:pass@host:port (STARTTLS when offered) or smtps://… (implicit TLS). */
@@ -38,18 +38,10 @@ export async function createSmtpMail(options: SmtpMailOptions): Promise<Mail> {
     engine: 'smtp',
     async send(message: MailMessage) {
       if (closed) throw new MailError('mail adapter is closed', false);
-      checkMailHeaders(message.headers);
-      const messageId = message.messageId ?? `<${randomUUID()}@${domain}>`;
+      const mail = nodemailerMessage(message, { from: options.from, domain });
+      const messageId = mail.messageId;
       try {
-        await transport.sendMail({
-          from: message.from ?? options.from,
-          to: { name: message.to.name ?? '', address: message.to.address },
-          subject: message.subject,
-          text: message.text,
-          ...(message.html === undefined ? {} : { html: message.html }),
-          messageId,
-          headers: { ...message.headers },
-        });
+        await transport.sendMail(mail);
       } catch (error) {
         throw new MailError(`SMTP refused the message: ${(error as Error).message}`, isPermanent(error), {
           cause: error,
