@@ -126,6 +126,7 @@ describe('tracing', () => {
 
   it('a request and the event it caused share one trace; the consumer span is a child of it', async () => {
     exporter.reset();
+    deps.handled.length = 0;
     const response = await fetch(`${base}/api/v1/test/bookmarks/f1`, { method: 'POST' });
     expect(response.status).toBe(202);
     const server = spans().find((s) => s.kind === SpanKind.SERVER);

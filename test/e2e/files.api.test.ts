@@ -326,6 +326,12 @@ for (const engine of ['local', 's3'] as const) {
     });
 
     it('lists with paging and X-Total-Count', async () => {
+      // Files of its own, so that there are pages whatever ran before.
+      for (const name of ['p1.png', 'p2.png', 'p3.png'])
+        expect(
+          (await upload({ kind: 'poster', film_id: freeFilm }, { filename: name, data: fakeFile.png(1_000) }))
+            .statusCode,
+        ).toBe(201);
       const res = await kino.app.inject({
         method: 'GET',
         url: '/api/v1/files?page_size=2&page_number=1',

@@ -9,7 +9,12 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'kino-start-'));
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+const running = new Set<ChildProcess>();
+afterAll(() => {
+  // A step that failed before stopping its server must not leave it holding the folder.
+  for (const child of running) child.kill('SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+});
 
 interface Started {
   child: ChildProcess;
@@ -31,6 +36,8 @@ function start(): Promise<Started> {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
+  child.on('exit', () => running.delete(child));
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -55,7 +62,9 @@ function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<{ code: numb
   });
 }
 
-describe('kino start', () => {
+// The two tests are the steps of one scenario on one folder (a first start, then a restart that
+// finds the data), so they keep their order when a run shuffles (`--sequence.shuffle`).
+describe('kino start', { shuffle: false }, () => {
   it('starts on an empty data folder, answers /health and /ready, and exits cleanly on SIGINT', async () => {
     const { child, base, output } = await start();
     expect(output()).toMatch(/migration applied/);
