@@ -3,6 +3,7 @@
  * DATABASE_URL), a cache, a clock the test moves, a signing key, and the module's own services
  * wired as the module wires them.
  */
+import { afterAll, beforeAll } from 'vitest';
 import { loadConfig, type Config } from '../../src/platform/config.js';
 import { ManualClock } from '../../src/platform/clock.js';
 import { createLogger } from '../../src/platform/logger.js';
@@ -96,6 +97,19 @@ export async function createAuthTestContext(env: Record<string, string> = {}): P
       await db.close();
     },
   };
+}
+
+/**
+ * The context of a whole test file: created before its first test, closed after its last (after
+ * the file's own afterAll hooks, which vitest runs in reverse order of registration).
+ */
+export function useAuthTestContext(env: Record<string, string> = {}): AuthTestContext {
+  const context = {} as AuthTestContext;
+  beforeAll(async () => {
+    Object.assign(context, await createAuthTestContext(env));
+  });
+  afterAll(async () => (context as Partial<AuthTestContext>).close?.());
+  return context;
 }
 
 /** The claims of a compact JWS, unverified (the tests check what was signed). */

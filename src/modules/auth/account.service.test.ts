@@ -1,13 +1,9 @@
 /** Accounts on a real database: creating, the profile, an email change and its undo, verification. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, createAuthTestContext, type AuthTestContext } from '../../../test/helpers/auth.js';
+import { describe, expect, it } from 'vitest';
+import { client, useAuthTestContext } from '../../../test/helpers/auth.js';
 import { uniq } from '../../../test/helpers/engines.js';
 
-let t: AuthTestContext;
-beforeAll(async () => {
-  t = await createAuthTestContext();
-});
-afterAll(async () => t?.close());
+const t = useAuthTestContext();
 
 describe('account service', () => {
   it('creates an account with its roles and a registered event; a taken login or email is a conflict', async () => {

@@ -1,11 +1,11 @@
 /** Signing keys on a real database: one first key for all replicas, signing, rotation, publication. */
 import { jwtVerify } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '../../platform/tokens.js';
-import { createAuthTestContext, logger, type AuthTestContext } from '../../../test/helpers/auth.js';
+import { useAuthTestContext, logger } from '../../../test/helpers/auth.js';
 import { createKeyStore, type KeyStore } from './keys.js';
 
-let t: AuthTestContext;
+const t = useAuthTestContext();
 const PUBLISH_SECONDS = 1200;
 const stores: KeyStore[] = [];
 const replica = async () => {
@@ -22,12 +22,8 @@ const replica = async () => {
   return store;
 };
 
-beforeAll(async () => {
-  t = await createAuthTestContext();
-});
-afterAll(async () => {
+afterAll(() => {
   for (const s of stores) s.close();
-  await t?.close();
 });
 
 const claims = {

@@ -1,14 +1,10 @@
 /** Registration and login on a real database, with the second-factor step. */
 import { generate } from 'otplib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claimsOf, client, createAuthTestContext, type AuthTestContext } from '../../../test/helpers/auth.js';
+import { describe, expect, it } from 'vitest';
+import { claimsOf, client, useAuthTestContext } from '../../../test/helpers/auth.js';
 import { uniq } from '../../../test/helpers/engines.js';
 
-let t: AuthTestContext;
-beforeAll(async () => {
-  t = await createAuthTestContext();
-});
-afterAll(async () => t?.close());
+const t = useAuthTestContext();
 
 describe('login service', () => {
   it('registers an unsubscribed account with a first session and a verification mail', async () => {

@@ -1,18 +1,17 @@
 /** TOTP on a real database: setting up, enabling, each code used once, recovery codes, disabling. */
 import { generate } from 'otplib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAuthTestContext, type AuthTestContext } from '../../../test/helpers/auth.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useAuthTestContext } from '../../../test/helpers/auth.js';
 import { createMfaService, type MfaService } from './mfa.service.js';
 import { createPasswordService } from './password.service.js';
 import { createAfterReply } from './after-reply.js';
 import { createUserRepository } from './user.repository.js';
 import { logger } from '../../../test/helpers/auth.js';
 
-let t: AuthTestContext;
+const t = useAuthTestContext();
 let mfa: MfaService;
 
-beforeAll(async () => {
-  t = await createAuthTestContext();
+beforeAll(() => {
   const passwords = createPasswordService({
     sql: t.sql,
     clock: t.clock,
@@ -23,7 +22,6 @@ beforeAll(async () => {
   });
   mfa = createMfaService({ sql: t.sql, clock: t.clock, sealer: t.sealer, passwords });
 });
-afterAll(async () => t?.close());
 
 const codeAt = (secret: string, at: Date) => generate({ secret, epoch: Math.floor(at.getTime() / 1000) });
 const load = async (id: string) => (await createUserRepository(t.sql).byId(id))!;

@@ -1,21 +1,20 @@
 /** Social login state on a real database: the redirect allow-list, the browser binding, single use. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, createAuthTestContext, logger, type AuthTestContext } from '../../../test/helpers/auth.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { client, useAuthTestContext, logger } from '../../../test/helpers/auth.js';
 import { hashToken, randomToken } from './crypto.js';
 import { createOAuthRepository } from './oauth.repository.js';
 import { redirectAllowed } from './oauth.providers.js';
 import { createOAuthService, type OAuthService } from './oauth.service.js';
 
 const FRONT = 'https://app.example.com/login/done';
-let t: AuthTestContext;
+const t = useAuthTestContext({
+  // Never reached: every case here ends before the provider is asked.
+  AUTH_OAUTH_PROVIDERS: JSON.stringify({ corp: { issuer: 'http://127.0.0.1:9', client_id: 'kino' } }),
+  AUTH_REDIRECT_URLS: FRONT,
+});
 let oauth: OAuthService;
 
-beforeAll(async () => {
-  t = await createAuthTestContext({
-    // Never reached: every case here ends before the provider is asked.
-    AUTH_OAUTH_PROVIDERS: JSON.stringify({ corp: { issuer: 'http://127.0.0.1:9', client_id: 'kino' } }),
-    AUTH_REDIRECT_URLS: FRONT,
-  });
+beforeAll(() => {
   oauth = createOAuthService({
     sql: t.sql,
     clock: t.clock,
@@ -25,7 +24,6 @@ beforeAll(async () => {
     sessions: t.auth,
   });
 });
-afterAll(async () => t?.close());
 
 /** A login attempt as `authorize` stores it, and the cookie header of the browser that started it. */
 async function attempt(provider = 'corp') {

@@ -1,17 +1,16 @@
 /** Passwords on a real database: the lockout, changing a password, and reset links. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, createAuthTestContext, logger, type AuthTestContext } from '../../../test/helpers/auth.js';
+import { client, useAuthTestContext, logger } from '../../../test/helpers/auth.js';
 import { createAfterReply } from './after-reply.js';
 import { createPasswordService, type PasswordService } from './password.service.js';
 import { createUserRepository } from './user.repository.js';
 
-let t: AuthTestContext;
+const t = useAuthTestContext();
 let passwords: PasswordService;
 const afterReply = createAfterReply(logger);
 const THRESHOLD = 3;
 
-beforeAll(async () => {
-  t = await createAuthTestContext();
+beforeAll(() => {
   passwords = createPasswordService({
     sql: t.sql,
     clock: t.clock,
@@ -21,10 +20,7 @@ beforeAll(async () => {
     endSessions: t.auth.endSessions,
   });
 });
-afterAll(async () => {
-  await afterReply.settle();
-  await t?.close();
-});
+afterAll(() => afterReply.settle());
 
 const resetTokens = async (userId: string) =>
   (await t.events<{ token: string }>('auth.password_reset.requested', userId)).map((e) => e.token);

@@ -1,19 +1,18 @@
 /** Roles on a real database: the three rules (hold what you grant, outrank whom you act on, keep an admin). */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../../platform/security.js';
-import { client, createAuthTestContext, type AuthTestContext } from '../../../test/helpers/auth.js';
+import { client, useAuthTestContext } from '../../../test/helpers/auth.js';
 import { uniq } from '../../../test/helpers/engines.js';
 import { createRolesService, type RolesService } from './roles.service.js';
 import type { SessionGrants } from './session.repository.js';
 import type { UserRow } from './user.repository.js';
 
-let t: AuthTestContext;
+const t = useAuthTestContext();
 let roles: RolesService;
 const ended: { userId: string; reason: string }[] = [];
 const bumped: SessionGrants[][] = [];
 
-beforeAll(async () => {
-  t = await createAuthTestContext();
+beforeAll(() => {
   roles = createRolesService({
     sql: t.sql,
     clock: t.clock,
@@ -27,7 +26,6 @@ beforeAll(async () => {
     },
   });
 });
-afterAll(async () => t?.close());
 
 async function actor(user: UserRow): Promise<Principal> {
   const { roles: held, permissions } = await roles.userPermissions(user.id);

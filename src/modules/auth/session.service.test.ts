@@ -1,13 +1,9 @@
 /** Sessions on a real database: opening, refresh rotation and reuse, logout scopes, history. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claimsOf, client, createAuthTestContext, type AuthTestContext } from '../../../test/helpers/auth.js';
+import { describe, expect, it } from 'vitest';
+import { claimsOf, client, useAuthTestContext } from '../../../test/helpers/auth.js';
 import { REFRESH_GRACE_SECONDS } from './session.service.js';
 
-let t: AuthTestContext;
-beforeAll(async () => {
-  t = await createAuthTestContext();
-});
-afterAll(async () => t?.close());
+const t = useAuthTestContext();
 
 describe('session service', () => {
   it('opens a session whose access token carries the user, the session and the roles', async () => {
