@@ -34,6 +34,12 @@ export interface KernelOptions {
   logger: Logger;
   /** Modules whose routes and services this process runs. */
   modules: readonly ModuleName[];
+  /**
+   * Modules run beside `modules` that are not among the product's (`MODULE_NAMES`): the example
+   * module of CONTRIBUTING.md, which its test builds from the text. Each comes after the modules
+   * it uses and serves its routes. A registered module is named in `modules` instead.
+   */
+  extraModules?: readonly ModuleDefinition[];
   /** Build the HTTP app (false for commands and tests without HTTP). */
   http: boolean;
   /** Mount the modules' routes on the HTTP app (default true); `kino worker` serves only /health and /ready. */
@@ -96,6 +102,21 @@ export async function allMigrationSets(): Promise<MigrationSet[]> {
   return migrationSets(await loadModules(Object.keys(MODULES) as ModuleName[]));
 }
 
+/** The definitions of `modules` and of the modules they use, then `extra` (see KernelOptions). */
+async function withExtraModules(
+  modules: readonly ModuleName[],
+  extra: readonly ModuleDefinition[],
+): Promise<ModuleDefinition[]> {
+  const extraNames = new Set(extra.map((d) => d.name));
+  const used = extra.flatMap((d) => d.uses ?? []).filter((name) => !extraNames.has(name));
+  const defs = await loadModules([...modules, ...used]);
+  for (const def of extra) {
+    if (defs.some((d) => d.name === def.name)) throw new Error(`module ${def.name} is loaded twice`);
+    defs.push(def);
+  }
+  return defs;
+}
+
 export async function createKernel(options: KernelOptions): Promise<Kernel> {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
@@ -105,7 +126,10 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
   const engines =
     options.engines ?? (await createEngines(config, logger, { dataFolder: options.dataFolder ?? 'own' }));
   try {
-    const defs = await loadModules(options.modules);
+    const defs = await withExtraModules(options.modules, options.extraModules ?? []);
+    // Routes only of the modules this process serves; modules loaded because they are used
+    // contribute their services, not their routes.
+    const served = new Set([...options.modules, ...(options.extraModules ?? []).map((d) => d.name)]);
     if (options.migrate) await migrate(engines.sql, migrationSets(defs), logger);
 
     // Extra engines are built only for what the loaded modules declare in `needs` (files: blob,
@@ -233,14 +257,10 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
             { name: `cache:${engines.cache.engine}`, check: () => engines.cache.ping(), required: false },
             { name: `bus:${engines.bus.engine}`, check: () => engines.bus.ping(), required: false },
           ],
-          // Routes only of the modules this process serves; modules loaded because they are used
-          // contribute their services, not their routes.
           plugins:
             options.routes === false
               ? []
-              : [...instances].flatMap(([name, i]) =>
-                  i.routes && options.modules.includes(name) ? [i.routes] : [],
-                ),
+              : [...instances].flatMap(([name, i]) => (i.routes && served.has(name) ? [i.routes] : [])),
         })
       : undefined;
 

@@ -11,7 +11,7 @@ import type { Clock } from '../../src/platform/clock.js';
 import { createKernel, migrationSets, type Kernel } from '../../src/runtime/kernel.js';
 import { loadModules } from '../../src/runtime/modules.js';
 import type { HttpApp } from '../../src/platform/http/app.js';
-import type { ModuleExtras } from '../../src/platform/module.js';
+import type { ModuleDefinition, ModuleExtras } from '../../src/platform/module.js';
 import type { TokenVerifier } from '../../src/platform/security.js';
 import { createMigratedTestSql, createTestBus, createTestCache, eventually } from './engines.js';
 
@@ -32,6 +32,8 @@ export interface TestKino {
 
 export interface TestKinoOptions {
   modules?: readonly ModuleName[];
+  /** Modules not among MODULE_NAMES to run beside `modules` (KernelOptions.extraModules). */
+  extraModules?: readonly ModuleDefinition[];
   /** Extra environment (e.g. KINO_RATE_LIMIT=off). */
   env?: Record<string, string>;
   clock?: Clock;
@@ -54,7 +56,10 @@ export async function createTestKino(options: TestKinoOptions = {}): Promise<Tes
   });
   const logger = createLogger(config.logLevel);
   const modules = options.modules ?? MODULE_NAMES;
-  const testSql = await createMigratedTestSql(migrationSets(await loadModules(modules)));
+  const extraModules = options.extraModules ?? [];
+  const testSql = await createMigratedTestSql(
+    migrationSets([...(await loadModules(modules)), ...extraModules]),
+  );
   const cache = await createTestCache();
   const bus = await createTestBus();
   const engines = {
@@ -72,6 +77,7 @@ export async function createTestKino(options: TestKinoOptions = {}): Promise<Tes
     config,
     logger,
     modules,
+    extraModules,
     http: true,
     workers: workers ? ['*'] : [],
     relay: workers,
