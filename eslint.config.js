@@ -62,6 +62,8 @@ export default tseslint.config(
       'bench/results/**',
       'bench/.data/**',
       '.kino*/**',
+      // The scratch copy of src/ that test/kernel/contributing-example.test.ts writes and removes.
+      '.contributing-example-*/**',
     ],
   },
   js.configs.recommended,
