@@ -10,12 +10,13 @@
 import { createTestSql } from '../test/helpers/engines.js';
 import { createMemoryCache } from '../src/adapters/cache/memory.js';
 import { migrate, PLATFORM_MIGRATIONS } from '../src/platform/migrations.js';
-import { catalogModule, createReadModel, generateCatalog } from '../src/modules/catalog/index.js';
+import { catalogModule, createReadModel } from '../src/modules/catalog/index.js';
+import { contentModule, generateCatalog } from '../src/modules/content/index.js';
 
 const [films = 100_000, persons = 300_000, genres = 40] = process.argv.slice(2).map(Number);
 const db = await createTestSql();
 try {
-  await migrate(db.sql, [PLATFORM_MIGRATIONS, ...catalogModule.migrations]);
+  await migrate(db.sql, [PLATFORM_MIGRATIONS, ...contentModule.migrations, ...catalogModule.migrations]);
   let t = performance.now();
   const counts = await generateCatalog(db.sql, { films, persons, genres, seed: 7 });
   const generateS = (performance.now() - t) / 1000;

@@ -20,6 +20,7 @@ import type { Sql } from '../src/ports/sql.js';
 import { migrate, PLATFORM_MIGRATIONS } from '../src/platform/migrations.js';
 import { createLogger } from '../src/platform/logger.js';
 import { catalogModule } from '../src/modules/catalog/index.js';
+import { contentModule } from '../src/modules/content/index.js';
 import { explain } from './lib/explain.js';
 import { describeCatalogue, fillCatalogue, type Catalogue } from './catalog-data.js';
 
@@ -96,7 +97,11 @@ async function prepare(
   if (engine.name === 'pglite') mkdirSync(root, { recursive: true });
   const sql = await engine.open();
   try {
-    await migrate(sql, [PLATFORM_MIGRATIONS, ...catalogModule.migrations], logger);
+    await migrate(
+      sql,
+      [PLATFORM_MIGRATIONS, ...contentModule.migrations, ...catalogModule.migrations],
+      logger,
+    );
     const [row] = await sql.query<{ n: number }>('SELECT count(*) AS n FROM catalog.film');
     let fillSeconds: number | null = null;
     let catalogue: Catalogue;

@@ -29,7 +29,7 @@ import {
   type PreparedCatalog,
 } from './lib/data.js';
 import { summariseProfile } from './lib/profile.js';
-import { prng } from '../src/modules/catalog/index.js';
+import { prng } from '../src/modules/content/index.js';
 
 const { values: args } = parseArgs({
   options: {

@@ -12,7 +12,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Sql } from '../../src/ports/sql.js';
 import { createMemoryCache } from '../../src/adapters/cache/memory.js';
-import { createReadModel, generateCatalog, prng } from '../../src/modules/catalog/index.js';
+import { createReadModel } from '../../src/modules/catalog/index.js';
+import { generateCatalog, prng } from '../../src/modules/content/index.js';
 
 export const root = path.resolve(import.meta.dirname, '../..');
 export const dataRoot = path.join(root, 'bench/.data');

@@ -6,7 +6,16 @@
  */
 import path from 'node:path';
 
-export const MODULE_NAMES = ['auth', 'catalog', 'admin', 'etl', 'files', 'ugc', 'notifications'] as const;
+export const MODULE_NAMES = [
+  'auth',
+  'content',
+  'catalog',
+  'admin',
+  'etl',
+  'files',
+  'ugc',
+  'notifications',
+] as const;
 export type ModuleName = (typeof MODULE_NAMES)[number];
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;

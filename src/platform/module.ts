@@ -26,7 +26,7 @@ export interface Worker {
  * entry where it defines it, by declaration merging (as events do with `EventMap`):
  *
  *   declare module '../../platform/module.js' {
- *     interface ServiceMap { catalog: CatalogModuleService }
+ *     interface ServiceMap { content: ContentService }
  *   }
  */
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled by declaration merging
@@ -105,7 +105,10 @@ export interface ModuleDefinition {
   readonly name: ModuleName;
   /** Schemas and migrations this module owns, applied in order. */
   readonly migrations: readonly MigrationSet[];
-  /** Modules whose services this one calls when they share the process. */
+  /**
+   * Modules this one needs in its process: whose services it calls, or whose tables it reads
+   * (catalog's read model, content's tables). They are loaded with it, created (and seeded) first.
+   */
   readonly uses?: readonly ModuleName[];
   /** Extra engines this module needs (`blob` for files, `mail` for notifications). */
   readonly needs?: readonly ExtraName[];

@@ -7,6 +7,7 @@ type Loader = () => Promise<ModuleDefinition>;
 /** Loaded lazily, so a process only imports the modules it runs. */
 export const MODULES: Readonly<Record<ModuleName, Loader>> = {
   auth: async () => (await import('../modules/auth/index.js')).authModule,
+  content: async () => (await import('../modules/content/index.js')).contentModule,
   catalog: async () => (await import('../modules/catalog/index.js')).catalogModule,
   etl: async () => (await import('../modules/etl/index.js')).etlModule,
   admin: async () => (await import('../modules/admin/index.js')).adminModule,
@@ -17,7 +18,7 @@ export const MODULES: Readonly<Record<ModuleName, Loader>> = {
 
 /**
  * Loads `names` and, transitively, the modules they use (a process serving admin also runs the
- * catalog module's service that owns the content tables), ordered so that every module comes
+ * content module, whose service owns the content tables), ordered so that every module comes
  * after the modules it uses.
  */
 export async function loadModules(names: readonly ModuleName[]): Promise<ModuleDefinition[]> {

@@ -10,7 +10,7 @@ const ids: Record<'FREE' | 'PAID' | 'ARCHIVED', string> = { FREE: '', PAID: '', 
 
 beforeAll(async () => {
   kino = await createTestKino({ modules: ['auth', 'catalog', 'etl'], env: { KINO_RATE_LIMIT: 'off' } });
-  const { content } = kino.kernel.services.require('catalog');
+  const content = kino.kernel.services.require('content');
   const actor = { id: null, login: 'test' };
   for (const access of ['FREE', 'PAID', 'ARCHIVED'] as const) {
     ids[access] = (await content.createFilm({ title: `Token film ${access}`, rating: 7, access }, actor)).id;

@@ -162,7 +162,8 @@ export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
  * shows it.
  */
 export function contentFixtures(kino: TestKino): ReturnType<typeof readModelFixtures> {
-  const { content, readModel } = kino.kernel.services.require('catalog');
+  const content = kino.kernel.services.require('content');
+  const { readModel } = kino.kernel.services.require('catalog');
   const sql = kino.kernel.engines.sql;
   const actor = { id: null, login: 'test' };
   const shows = async (check: string, params: unknown[]) => {

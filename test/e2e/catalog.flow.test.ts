@@ -1,6 +1,6 @@
 /** Edits through the content service reach the read API (etl worker, read-model version, cache). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ContentService } from '../../src/modules/catalog/index.js';
+import type { ContentService } from '../../src/modules/content/index.js';
 import { eventually } from '../helpers/engines.js';
 import { createTestKino, type TestKino } from '../helpers/kino.js';
 import { contentFixtures } from './catalog.fixtures.js';
@@ -24,7 +24,7 @@ async function until(check: () => Promise<boolean>) {
 // Each test edits a film of its own (with its own names), so no test sees another's edits.
 beforeAll(async () => {
   kino = await createTestKino({ modules: ['catalog', 'etl'] });
-  content = kino.kernel.services.require('catalog').content;
+  content = kino.kernel.services.require('content');
   fx = contentFixtures(kino);
 });
 afterAll(async () => kino?.close());

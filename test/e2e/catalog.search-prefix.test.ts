@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importPracticumSql } from '../../src/modules/catalog/index.js';
+import { importPracticumSql } from '../../src/modules/content/index.js';
 import { createTestKino, type TestKino } from '../helpers/kino.js';
 
 const DATA =

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FilmSnapshot } from '../../src/modules/catalog/index.js';
+import type { FilmSnapshot } from '../../src/modules/content/index.js';
 import { FILMS_WORKER } from '../../src/modules/notifications/film.projection.js';
 import { isProjection } from '../../src/platform/projection.js';
 import { createTestKino } from '../helpers/kino.js';
@@ -173,7 +173,7 @@ describe('notifications: its copy of films backfilled from the catalogue', () =>
     // No workers: the content service's events stay in the outbox, so only the backfill can tell.
     const kino = await createTestKino({ modules: ['catalog', 'notifications'], workers: false });
     try {
-      const { content } = kino.kernel.services.require('catalog');
+      const content = kino.kernel.services.require('content');
       const created = await content.createFilm(
         { title: 'Seeded', description: null, rating: 7, access: 'FREE', genre_ids: [], persons: [] },
         { id: null, login: 'test' },

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import '../../src/modules/auth/index.js';
 import '../../src/modules/ugc/index.js';
-import '../../src/modules/catalog/index.js';
+import '../../src/modules/content/index.js';
 import { ManualClock } from '../../src/platform/clock.js';
 import { emit } from '../../src/platform/outbox.js';
 import { event, type EventMap, type EventType } from '../../src/platform/events.js';

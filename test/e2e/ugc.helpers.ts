@@ -7,8 +7,8 @@ import { emit } from '../../src/platform/outbox.js';
 import { event } from '../../src/platform/events.js';
 import type { Principal, TokenVerifier } from '../../src/platform/security.js';
 import { platformErrors } from '../../src/platform/errors.js';
-import type { AccessLevel } from '../../src/modules/catalog/index.js';
-import '../../src/modules/catalog/index.js';
+import type { AccessLevel } from '../../src/modules/content/index.js';
+import '../../src/modules/content/index.js';
 import '../../src/modules/ugc/index.js';
 import type { TestKino } from '../helpers/kino.js';
 

@@ -8,7 +8,7 @@ import { platformErrors } from '../../src/platform/errors.js';
 import { emit } from '../../src/platform/outbox.js';
 import { event } from '../../src/platform/events.js';
 import type { Sql } from '../../src/ports/sql.js';
-import '../../src/modules/catalog/index.js';
+import '../../src/modules/content/index.js';
 
 const user = (login: string, roles: string[], permissions: string[]): Principal => ({
   kind: 'user',

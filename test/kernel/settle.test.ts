@@ -15,7 +15,7 @@ describe('test process settle()', () => {
   afterAll(async () => kino?.close());
 
   it('returns only once every consumer group has applied a burst of events', async () => {
-    const { content } = kino.kernel.services.require('catalog');
+    const content = kino.kernel.services.require('content');
     const actor = { id: null, login: 'test' };
     const before = await kino.kernel.relay.backlog();
     for (let i = 0; i < 100; i++) await content.createFilm({ title: `Burst film ${i}` }, actor);

@@ -5,7 +5,7 @@
  * from, so a concurrent change answers 409 instead of being overwritten.
  */
 import type { DataProvider, GetListParams, Identifier } from 'react-admin';
-import { SORT_COLUMNS } from '../../src/modules/catalog/content.sorts';
+import { SORT_COLUMNS } from '../../src/modules/content/content.sorts';
 import { api } from './http';
 
 const CONTENT = new Set(['films', 'genres', 'persons']);

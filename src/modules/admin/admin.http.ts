@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { platformErrors, type ErrorFactory } from '../../platform/errors.js';
 import { Permission, requirePermission } from '../../platform/security.js';
 import { adminErrors } from './admin.errors.js';
-import { catalogErrors, type Actor } from './content.port.js';
+import { contentErrors, type Actor } from './content.port.js';
 
 /** What every admin content route may answer besides its own codes: see `editor` and `content()`. */
 export const editorErrors = [platformErrors.PERMISSION_DENIED, adminErrors.CATALOG_NOT_IN_PROCESS];
@@ -18,7 +18,7 @@ export const editErrors = (missing: ErrorFactory): ErrorFactory[] => [
 export const deleteErrors = (missing: ErrorFactory): ErrorFactory[] => [
   ...editorErrors,
   missing,
-  catalogErrors.VERSION_CONFLICT,
+  contentErrors.VERSION_CONFLICT,
   adminErrors.INVALID_IF_MATCH,
 ];
 

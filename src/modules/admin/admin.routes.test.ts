@@ -12,7 +12,7 @@ import { createHttpApp, type HttpApp } from '../../platform/http/app.js';
 import { createLogger } from '../../platform/logger.js';
 import { createMetrics } from '../../platform/metrics.js';
 import { platformErrors } from '../../platform/errors.js';
-import { catalogErrors } from './content.port.js';
+import { contentErrors } from './content.port.js';
 import type { Principal } from '../../platform/security.js';
 import type { ContentService, FilmRecord, FilmListQuery } from './content.port.js';
 import { adminRoutes } from './index.js';
@@ -65,7 +65,7 @@ function fakeContent(calls: Call[]): ContentService {
   return {
     createFilm: rec('createFilm', (input) => film({ title: (input as { title: string }).title, version: 1 })),
     updateFilm: rec('updateFilm', (_id, patch, expected) => {
-      if (expected !== current.version) throw catalogErrors.VERSION_CONFLICT({ detail: 'stale' });
+      if (expected !== current.version) throw contentErrors.VERSION_CONFLICT({ detail: 'stale' });
       current = film({ ...(patch as object), version: current.version + 1 });
       return current;
     }),

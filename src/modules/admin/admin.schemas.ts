@@ -11,7 +11,7 @@ import {
   type TProperties,
 } from '@sinclair/typebox';
 import { pagingFields, sortSchema } from '../../platform/http/paging.js';
-import { SORT_COLUMNS } from '../catalog/index.js';
+import { SORT_COLUMNS } from '../content/index.js';
 
 const Uuid = Type.String({ format: 'uuid' });
 /**

@@ -1,12 +1,11 @@
 /**
- * The admin module calls the catalog module's content service (same process) for every read and
+ * The admin module calls the content module's service (same process) for every read and
  * change; it never reads the content tables itself, so every edit gets the service's rules,
  * optimistic concurrency, change log and outbox events.
  */
 export type {
   AccessLevel,
   Actor,
-  CatalogModuleService,
   ChangeLogEntry,
   ContentEntity as AuditEntity,
   ContentService,
@@ -14,6 +13,6 @@ export type {
   FilmRecord,
   GenreRecord,
   PersonRecord,
-} from '../catalog/index.js';
+} from '../content/index.js';
 /** What the content service answers, by code: an unknown film, genre or person, a stale version. */
-export { catalogErrors } from '../catalog/index.js';
+export { contentErrors } from '../content/index.js';

@@ -4,7 +4,7 @@ import { bearerSecurity } from '../../platform/http/openapi.js';
 import { adminErrors } from './admin.errors.js';
 import { defined, editor, editorErrors } from './admin.http.js';
 import { BulkBody, BulkResult, Film, FilmCreate, FilmListQuery, FilmPatch } from './admin.schemas.js';
-import { catalogErrors, type ContentService } from './content.port.js';
+import { contentErrors, type ContentService } from './content.port.js';
 import { editableRoutes, searchText } from './editable.routes.js';
 
 const tags = ['admin'];
@@ -18,8 +18,8 @@ export function filmRoutes(app: HttpApp, content: () => ContentService): void {
       list: 'Films with search, filters, sort and pagination (total in X-Total-Count)',
       edit: 'Edit a film (with its genres and persons); a stale version answers 409',
     },
-    missing: catalogErrors.FILM_NOT_FOUND,
-    errors: { list: [adminErrors.INVALID_RANGE], create: [catalogErrors.FILM_EXISTS] },
+    missing: contentErrors.FILM_NOT_FOUND,
+    errors: { list: [adminErrors.INVALID_RANGE], create: [contentErrors.FILM_EXISTS] },
     list: (query) => {
       const { genre, q, ...rest } = query;
       if (rest.year_from !== undefined && rest.year_to !== undefined && rest.year_from > rest.year_to)

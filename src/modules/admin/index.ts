@@ -1,5 +1,5 @@
 /**
- * The admin module: the editors' JSON API over the catalog module's content service, and the
+ * The admin module: the editors' JSON API over the content module's service, and the
  * admin panel (a single-page app) at /admin. It owns no tables: every change goes through the
  * content service, which checks versions, writes the audit log and emits events in one
  * transaction.
@@ -17,7 +17,7 @@ import { webRoutes } from './web.routes.js';
 export type { ContentService } from './content.port.js';
 
 export interface AdminRoutesOptions {
-  /** The content service, looked up per request so the module may be created before catalog. */
+  /** The content service, looked up per request so the module may be created before content. */
   content: () => ContentService;
   /** Folder with the built admin panel (default web/dist). */
   webRoot?: string;
@@ -38,15 +38,15 @@ export function adminRoutes(options: AdminRoutesOptions): FastifyPluginAsync {
 export const adminModule: ModuleDefinition = {
   name: 'admin',
   migrations: [],
-  uses: ['catalog', 'auth'],
+  uses: ['content', 'auth'],
   async create(ctx) {
     const content = () => {
-      const catalog = ctx.services.get('catalog');
-      if (!catalog) throw adminErrors.CATALOG_NOT_IN_PROCESS();
-      return catalog.content;
+      const service = ctx.services.get('content');
+      if (!service) throw adminErrors.CATALOG_NOT_IN_PROCESS();
+      return service;
     };
-    if (!ctx.services.get('catalog'))
-      ctx.logger.warn('the catalog module is not in this process: the admin API will answer 503');
+    if (!ctx.services.get('content'))
+      ctx.logger.warn('the content module is not in this process: the admin API will answer 503');
     return { routes: adminRoutes({ content }) };
   },
 };

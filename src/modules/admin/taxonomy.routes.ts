@@ -11,7 +11,7 @@ import {
   PersonPatch,
 } from './admin.schemas.js';
 import { defined } from './admin.http.js';
-import { catalogErrors, type ContentService } from './content.port.js';
+import { contentErrors, type ContentService } from './content.port.js';
 import { editableRoutes, searchText } from './editable.routes.js';
 
 export function genreRoutes(app: HttpApp, content: () => ContentService): void {
@@ -19,10 +19,10 @@ export function genreRoutes(app: HttpApp, content: () => ContentService): void {
     path: '/api/v1/admin/genres',
     schemas: { row: Genre, list: GenreListQuery, create: GenreCreate, patch: GenrePatch },
     summaries: { list: 'Genres (total in X-Total-Count)' },
-    missing: catalogErrors.GENRE_NOT_FOUND,
+    missing: contentErrors.GENRE_NOT_FOUND,
     errors: {
-      create: [catalogErrors.GENRE_EXISTS, catalogErrors.GENRE_NAME_TAKEN],
-      edit: [catalogErrors.GENRE_NAME_TAKEN],
+      create: [contentErrors.GENRE_EXISTS, contentErrors.GENRE_NAME_TAKEN],
+      edit: [contentErrors.GENRE_NAME_TAKEN],
     },
     list: (query) => content().listGenres(defined({ ...query, q: searchText(query.q) })),
     get: (id) => content().getGenre(id),
@@ -37,8 +37,8 @@ export function personRoutes(app: HttpApp, content: () => ContentService): void 
     path: '/api/v1/admin/persons',
     schemas: { row: Person, list: PersonListQuery, create: PersonCreate, patch: PersonPatch },
     summaries: { list: 'Persons (total in X-Total-Count)' },
-    missing: catalogErrors.PERSON_NOT_FOUND,
-    errors: { create: [catalogErrors.PERSON_EXISTS] },
+    missing: contentErrors.PERSON_NOT_FOUND,
+    errors: { create: [contentErrors.PERSON_EXISTS] },
     list: (query) => content().listPersons(defined({ ...query, q: searchText(query.q) })),
     get: (id) => content().getPerson(id),
     create: (input, actor, id) => content().createPerson(input, actor, id),

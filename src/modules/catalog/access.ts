@@ -4,7 +4,7 @@
  * of the rule is one change.
  */
 import { hasPermission, Permission, type Principal } from '../../platform/security.js';
-import type { AccessLevel } from './content.events.js';
+import type { AccessLevel } from '../content/index.js';
 
 /** Access levels `principal` may see, most open first. */
 export function visibleLevels(principal: Principal): AccessLevel[] {

@@ -1,23 +1,22 @@
 /**
- * The catalog's error codes: the edited catalogue and the read API. FILM_NOT_FOUND and
- * FILM_ACCESS_DENIED are every module's answer about a film, so others throw them from here.
+ * The catalog's error codes: the read API's. An unknown film, genre or person answers content's
+ * codes (content owns them), re-exported here so a module speaking about films (ugc, files) takes
+ * every film code from one place; FILM_ACCESS_DENIED goes with the access rule (access.ts).
  */
-import { defineErrors, type ErrorCode } from '../../platform/errors.js';
+import { defineErrors } from '../../platform/errors.js';
+import { contentErrors } from '../content/index.js';
 
-export const catalogErrors = defineErrors({
-  FILM_NOT_FOUND: { status: 404, message: 'There is no film with this id.' },
-  GENRE_NOT_FOUND: { status: 404, message: 'There is no genre with this id.' },
-  PERSON_NOT_FOUND: { status: 404, message: 'There is no person with this id.' },
-  FILM_ACCESS_DENIED: { status: 403, message: 'Your subscription does not include this film.' },
-  FILM_EXISTS: { status: 409, message: 'A film with this id exists.' },
-  GENRE_EXISTS: { status: 409, message: 'A genre with this id exists.' },
-  PERSON_EXISTS: { status: 409, message: 'A person with this id exists.' },
-  GENRE_NAME_TAKEN: { status: 409, message: 'A genre with this name already exists.' },
-  VERSION_CONFLICT: { status: 409, message: 'This was changed by someone else; reload and retry.' },
-  SEARCH_RATE_LIMITED: {
-    status: 429,
-    message: 'Too many new searches from this caller; repeat searches are still answered. Slow down.',
-  },
+export const catalogErrors = Object.freeze({
+  FILM_NOT_FOUND: contentErrors.FILM_NOT_FOUND,
+  GENRE_NOT_FOUND: contentErrors.GENRE_NOT_FOUND,
+  PERSON_NOT_FOUND: contentErrors.PERSON_NOT_FOUND,
+  ...defineErrors({
+    FILM_ACCESS_DENIED: { status: 403, message: 'Your subscription does not include this film.' },
+    SEARCH_RATE_LIMITED: {
+      status: 429,
+      message: 'Too many new searches from this caller; repeat searches are still answered. Slow down.',
+    },
+  }),
 });
 
-export type CatalogErrorCode = ErrorCode<typeof catalogErrors>;
+export type CatalogErrorCode = keyof typeof catalogErrors;

@@ -7,7 +7,7 @@ import { createMigratedTestSql, type TestSql } from '../../../test/helpers/engin
 import { readModelFixtures, type GenreRow } from '../../../test/e2e/catalog.fixtures.js';
 import { createCatalogRepository, type CatalogRepository } from './catalog.repository.js';
 import { catalogModule } from './index.js';
-import type { AccessLevel } from './content.events.js';
+import type { AccessLevel } from '../content/index.js';
 
 let db: TestSql;
 let sql: Sql;

@@ -5,7 +5,7 @@
  * search_word_trgm_idx (nearest-neighbour).
  */
 import type { SqlExecutor } from '../../ports/sql.js';
-import type { AccessLevel } from './content.events.js';
+import type { AccessLevel } from '../content/index.js';
 import type { SearchPlan } from './search.js';
 
 export interface FilmListItem {

@@ -28,7 +28,7 @@ import {
   type CatalogQueryService,
   type Page,
 } from './catalog.service.js';
-import type { AccessLevel } from './content.events.js';
+import type { AccessLevel } from '../content/index.js';
 import { normaliseQuery } from './search.js';
 import { createSearchBudget, searchCaller, type SearchBudget } from './search-budget.js';
 import { optionalBearerSecurity } from '../../platform/http/openapi.js';

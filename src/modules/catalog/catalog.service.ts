@@ -15,7 +15,7 @@ import type {
   Window,
 } from './catalog.repository.js';
 import type { FilmDetail, PersonDetail } from './catalog.schemas.js';
-import type { AccessLevel } from './content.events.js';
+import type { AccessLevel } from '../content/index.js';
 import { switchLayout } from './search-layout.js';
 import { buildPlan, hasPositiveTerm, parseQuery, typoCandidates, type SearchPlan } from './search.js';
 

@@ -6,7 +6,7 @@
  */
 import type { Cache } from '../../ports/cache.js';
 import type { Sql, SqlExecutor } from '../../ports/sql.js';
-import type { ReadModel } from './content.types.js';
+import type { ReadModel } from './catalog.types.js';
 import { createReadModelRepository, type RangedTable } from './read-model.repository.js';
 
 /** The cache key whose value the read API includes in its cache keys. */
@@ -266,6 +266,11 @@ export function createReadModel(deps: ReadModelDeps): ReadModel {
       await store.vacuum();
       await readModel.bumpVersion();
       return { films: done, genres: genreCount, persons };
+    },
+
+    async buildIfEmpty() {
+      const { total, empty } = await store.rebuildStart();
+      return empty && total > 0 ? readModel.rebuild() : null;
     },
 
     async lagSeconds() {

@@ -3,7 +3,7 @@ import { createTestKino, type TestKino } from '../../../test/helpers/kino.js';
 import { eventually } from '../../../test/helpers/engines.js';
 import { emit } from '../../platform/outbox.js';
 import { event } from '../../platform/events.js';
-import type { Actor, ContentService } from '../catalog/index.js';
+import type { Actor, ContentService } from '../content/index.js';
 import { createReadModel, DROPPED_INDEXES_KEY, READ_MODEL_VERSION_KEY } from '../catalog/index.js';
 
 const actor: Actor = { id: null, login: 'system' };
@@ -26,7 +26,7 @@ describe('etl worker and read-model projector', { timeout: 120_000 }, () => {
 
   beforeAll(async () => {
     kino = await createTestKino({ modules: ['catalog', 'etl'] });
-    content = kino.kernel.services.require('catalog').content;
+    content = kino.kernel.services.require('content');
   }, 180_000);
   afterAll(async () => {
     await kino?.close();

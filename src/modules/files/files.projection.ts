@@ -1,7 +1,7 @@
 /** files.film (id, access level) as a projection of the content module's film facts. */
 import type { SqlExecutor } from '../../ports/sql.js';
 import { createProjection, type Projection, type ProjectionDeps } from '../../platform/projection.js';
-import { filmFactSource } from '../catalog/index.js';
+import { filmFactSource } from '../content/index.js';
 import { createFilesRepository } from './files.repository.js';
 
 export const FILES_FILMS_GROUP = 'files.films';

@@ -1,6 +1,6 @@
 /** The only SQL of the files module: file metadata and the film projection, schema `files`. */
 import type { SqlExecutor } from '../../ports/sql.js';
-import type { AccessLevel } from '../catalog/index.js';
+import type { AccessLevel } from '../content/index.js';
 import type { FileKind } from './files.ingest.js';
 
 export interface FileRow {

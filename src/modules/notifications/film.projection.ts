@@ -6,7 +6,7 @@
 import type { SqlExecutor } from '../../ports/sql.js';
 import type { Clock } from '../../platform/clock.js';
 import { createProjection, type Projection, type ProjectionDeps } from '../../platform/projection.js';
-import { filmFactSource } from '../catalog/index.js';
+import { filmFactSource } from '../content/index.js';
 import { queueFilmAvailable } from './notification.triggers.js';
 import { createRecipientRepository } from './recipient.repository.js';
 

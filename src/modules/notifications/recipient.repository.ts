@@ -1,6 +1,6 @@
 /** SQL for recipients, preferences, the inbox and the film/bookmark/rating projections. */
 import type { SqlExecutor } from '../../ports/sql.js';
-import type { FilmFacts } from '../catalog/index.js';
+import type { FilmFacts } from '../content/index.js';
 import type { InboxRow, Recipient } from './notify.model.js';
 
 const RECIPIENT_COLUMNS =

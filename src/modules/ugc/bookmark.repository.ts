@@ -1,6 +1,6 @@
 /** SQL for bookmarks. */
 import type { SqlExecutor } from '../../ports/sql.js';
-import type { AccessLevel } from '../catalog/index.js';
+import type { AccessLevel } from '../content/index.js';
 
 export interface BookmarkRow {
   readonly film_id: string;

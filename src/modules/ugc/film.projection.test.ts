@@ -6,7 +6,7 @@ import type { Sql } from '../../ports/sql.js';
 import { createLogger } from '../../platform/logger.js';
 import { migrate, PLATFORM_MIGRATIONS } from '../../platform/migrations.js';
 import type { Worker } from '../../platform/module.js';
-import type { FilmSnapshot } from '../catalog/index.js';
+import type { FilmSnapshot } from '../content/index.js';
 import { createTestBus, createTestSql, eventually, type TestSql } from '../../../test/helpers/engines.js';
 import { ugcModule } from './index.js';
 import { createFilmProjection } from './film.projection.js';

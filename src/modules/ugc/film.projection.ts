@@ -1,7 +1,7 @@
 /** ugc.film as a projection of the content module's film facts (see platform/projection.ts). */
 import type { SqlExecutor } from '../../ports/sql.js';
 import { createProjection, type Projection, type ProjectionDeps } from '../../platform/projection.js';
-import { filmFactSource } from '../catalog/index.js';
+import { filmFactSource } from '../content/index.js';
 import { createFilmRepository } from './film.repository.js';
 
 export const FILMS_GROUP = 'ugc.films';

@@ -3,7 +3,7 @@
  * show titles, kept from the content module's events. It never reads another module's tables.
  */
 import type { SqlExecutor } from '../../ports/sql.js';
-import type { AccessLevel, FilmFacts } from '../catalog/index.js';
+import type { AccessLevel, FilmFacts } from '../content/index.js';
 
 export interface FilmRow {
   readonly id: string;

@@ -6,7 +6,7 @@ import { ugcCommand } from './prune.command.js';
 export const ugcModule: ModuleDefinition = {
   name: 'ugc',
   migrations: [{ module: 'ugc', schema: 'ugc', dir: new URL('./migrations/', import.meta.url) }],
-  uses: ['catalog'],
+  uses: ['content'],
   async create(ctx) {
     const { createUgc } = await import('./ugc.module.js');
     return createUgc(ctx);

@@ -1,6 +1,6 @@
 /** SQL for watch progress, continue-watching and history. */
 import type { SqlExecutor } from '../../ports/sql.js';
-import type { AccessLevel } from '../catalog/index.js';
+import type { AccessLevel } from '../content/index.js';
 import { COMPLETE_AT, CONTINUE_FROM, MIN_POSITION_S, type ProgressState } from './progress.rules.js';
 
 export interface ProgressRow extends ProgressState {

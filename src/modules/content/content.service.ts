@@ -7,7 +7,7 @@ import type { TSchema } from '@sinclair/typebox';
 import type { Sql, SqlExecutor } from '../../ports/sql.js';
 import { isSqlError, SqlState } from '../../ports/sql.js';
 import { platformErrors } from '../../platform/errors.js';
-import { catalogErrors } from './catalog.errors.js';
+import { contentErrors } from './content.errors.js';
 import { event, type NewEvent } from '../../platform/events.js';
 import { emit } from '../../platform/outbox.js';
 import { createContentRepository, type ChangeInput } from './content.repository.js';
@@ -130,7 +130,7 @@ function orderBy(sort: string | undefined, columns: Record<string, string>, fall
 
 function versionCheck(entity: string, current: number, expected: number | undefined): void {
   if (expected !== undefined && expected !== current)
-    throw catalogErrors.VERSION_CONFLICT({
+    throw contentErrors.VERSION_CONFLICT({
       detail: `The ${entity} was changed by someone else (version ${current}, yours ${expected}); reload and retry.`,
     });
 }
@@ -175,7 +175,7 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
       return await fn();
     } catch (error) {
       if (isSqlError(error, SqlState.uniqueViolation) && error.constraint === 'genre_name_key')
-        throw catalogErrors.GENRE_NAME_TAKEN();
+        throw contentErrors.GENRE_NAME_TAKEN();
       throw error;
     }
   }
@@ -333,11 +333,11 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
       name: data.name ?? current?.name,
       description: data.description === undefined ? (current?.description ?? null) : data.description,
     }),
-    exists: () => catalogErrors.GENRE_EXISTS(),
-    notFound: () => catalogErrors.GENRE_NOT_FOUND(),
+    exists: () => contentErrors.GENRE_EXISTS(),
+    notFound: () => contentErrors.GENRE_NOT_FOUND(),
     unique: async (tx, data, exceptId) => {
       if (data.name !== undefined && (await repo(tx).genreNameTaken(data.name, exceptId)))
-        throw catalogErrors.GENRE_NAME_TAKEN();
+        throw contentErrors.GENRE_NAME_TAKEN();
     },
     guard: guardGenreName,
   });
@@ -357,8 +357,8 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
       event('content.person.upserted', rec.id, { person: { id: rec.id, full_name: rec.full_name } }),
     deleted: (id, filmIds) => event('content.person.deleted', id, { personId: id, filmIds }),
     next: (data, current) => ({ full_name: data.full_name ?? current?.full_name }),
-    exists: () => catalogErrors.PERSON_EXISTS(),
-    notFound: () => catalogErrors.PERSON_NOT_FOUND(),
+    exists: () => contentErrors.PERSON_EXISTS(),
+    notFound: () => contentErrors.PERSON_NOT_FOUND(),
   });
 
   const service: ContentService = {
@@ -369,7 +369,7 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
       checkId(filmId);
       return sql.transaction(async (tx) => {
         await checkRefs(tx, data);
-        if (await repo(tx).filmById(filmId)) throw catalogErrors.FILM_EXISTS();
+        if (await repo(tx).filmById(filmId)) throw contentErrors.FILM_EXISTS();
         await repo(tx).insertFilm({
           id: filmId,
           title: data.title,
@@ -410,7 +410,7 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
       return sql
         .transaction(async (tx) => {
           const current = await repo(tx).filmById(id, true);
-          if (!current) throw catalogErrors.FILM_NOT_FOUND();
+          if (!current) throw contentErrors.FILM_NOT_FOUND();
           versionCheck('film', current.version, expectedVersion);
           await checkRefs(tx, data);
           const next = {
@@ -464,7 +464,7 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
       checkId(id);
       await sql.transaction(async (tx) => {
         const current = await repo(tx).filmById(id, true);
-        if (!current) throw catalogErrors.FILM_NOT_FOUND();
+        if (!current) throw contentErrors.FILM_NOT_FOUND();
         versionCheck('film', current.version, expectedVersion);
         await repo(tx).deleteFilms([id]);
         const before = filmState(current);

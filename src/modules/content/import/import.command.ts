@@ -1,7 +1,8 @@
 /**
  * `kino import practicum-sql <file>` and `kino import elasticdump <movies.ndjson> [--genres f]
  * [--persons f]`. Streams the file, upserts in batches, shows progress on stderr, then brings the
- * read model up to date for what changed and announces the films through the outbox.
+ * catalog's read model up to date for what changed (through its service, so the command runs the
+ * catalog module beside this one) and announces the films through the outbox.
  */
 import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -76,7 +77,7 @@ export const importCommand: Command = {
     }
     const totalBytes = sizes.reduce<number>((a, b) => a + (b ?? 0), 0);
 
-    const kernel = await ctx.kernel(['catalog']);
+    const kernel = await ctx.kernel(['content', 'catalog']);
     try {
       const sql = kernel.context.sql;
       const started = Date.now();

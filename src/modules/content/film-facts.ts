@@ -2,8 +2,8 @@
  * The film facts contract: what the content module tells other modules about every film, as
  * events (`content.film.*`, `content.films.bulk_changed`) and as a source their projections
  * backfill from. The source reads the content tables through content's own repository, so it
- * works wherever the database is reachable, also in a process that does not run the catalog
- * module (`kino serve files`): see docs/adr/0005-film-facts-projections.md.
+ * works wherever the database is reachable, also in a process that runs neither the content nor
+ * the catalog module (`kino serve files`): see docs/adr/0005-film-facts-projections.md.
  */
 import type { Sql } from '../../ports/sql.js';
 import type { FactSource } from '../../platform/projection.js';

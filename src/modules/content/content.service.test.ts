@@ -22,7 +22,7 @@ describe('content service', () => {
 
   beforeAll(async () => {
     kino = await createTestKino({ modules: ['catalog'], workers: false });
-    content = kino.kernel.services.require('catalog').content;
+    content = kino.kernel.services.require('content');
   }, 180_000);
   afterAll(async () => {
     await kino?.close();

@@ -3,7 +3,7 @@ import { createTestKino, type TestKino } from '../../../../test/helpers/kino.js'
 import { createMigratedTestSql } from '../../../../test/helpers/engines.js';
 import { migrate, PLATFORM_MIGRATIONS } from '../../../platform/migrations.js';
 import { createLogger } from '../../../platform/logger.js';
-import { catalogModule } from '../index.js';
+import { contentModule } from '../index.js';
 import { demoData, generateCatalog } from './generator.js';
 
 describe('demo catalogue generator', () => {
@@ -56,9 +56,16 @@ describe('demo catalogue in the database', { timeout: 180_000 }, () => {
     await kino?.close();
   });
 
-  it('seed() fills an empty catalogue once, and the read model shows it', async () => {
-    const instance = kino.kernel.instances.get('catalog')!;
-    const banner = await instance.seed!();
+  /** The seeds of every module of the process, in the order `kino start` runs them. */
+  const seed = async () => {
+    const banner: string[] = [];
+    for (const instance of kino.kernel.instances.values()) banner.push(...((await instance.seed?.()) ?? []));
+    return banner;
+  };
+
+  it('seed() fills an empty catalogue once, and the read model built after it shows it', async () => {
+    expect([...kino.kernel.instances.keys()]).toEqual(['content', 'catalog']);
+    const banner = await seed();
     expect(banner[0]).toMatch(/^Demo catalogue: 1000 films, 24 genres, 3200 persons/);
     const sql = kino.kernel.engines.sql;
     const [counts] = await sql.query<Record<string, number>>(
@@ -69,10 +76,10 @@ describe('demo catalogue in the database', { timeout: 180_000 }, () => {
               (SELECT count(DISTINCT access)::int FROM catalog.film) AS levels`,
     );
     expect(counts).toEqual({ films: 1000, docs: 1000, genres: 24, persons: 3200, levels: 3 });
-    expect(await instance.seed!()).toEqual([]);
+    expect(await seed()).toEqual([]);
 
     // The generated films are ordinary content: the content service edits them.
-    const { content } = kino.kernel.services.require('catalog');
+    const content = kino.kernel.services.require('content');
     const page = await content.listFilms({ sort: '-rating', page_number: 1, page_size: 5 });
     expect(page.total).toBe(1000);
     expect(page.items[0]!.persons.length).toBeGreaterThan(0);
@@ -80,7 +87,7 @@ describe('demo catalogue in the database', { timeout: 180_000 }, () => {
 
   it('the same seed writes the same rows', async () => {
     // A database of its own: the test above needs an empty catalogue, whichever runs first.
-    const sets = [PLATFORM_MIGRATIONS, ...catalogModule.migrations];
+    const sets = [PLATFORM_MIGRATIONS, ...contentModule.migrations];
     const db = await createMigratedTestSql(sets);
     onTestFinished(() => db.close());
     const sql = db.sql;
