@@ -28,7 +28,8 @@ export interface FilmDocument {
   [extra: string]: unknown;
 }
 
-export interface FilmRecord {
+/** A film of the read model (`catalog.film`) as served; the write model's film is content's `FilmRecord`. */
+export interface FilmDocumentRow {
   document: FilmDocument;
   poster_url: string | null;
   access: AccessLevel;
@@ -48,7 +49,8 @@ export interface PersonFilm {
   access: AccessLevel;
 }
 
-export interface PersonRecord {
+/** A person of the read model (`catalog.person`); the write model's person is content's `PersonRecord`. */
+export interface PersonDocumentRow {
   uuid: string;
   full_name: string;
   films: PersonFilm[];
@@ -184,8 +186,8 @@ export function createCatalogRepository(db: SqlExecutor) {
       return nearest;
     },
 
-    async filmById(id: string): Promise<FilmRecord | null> {
-      const [row] = await db.query<FilmRecord>(
+    async filmById(id: string): Promise<FilmDocumentRow | null> {
+      const [row] = await db.query<FilmDocumentRow>(
         'SELECT document, poster_url, access FROM catalog.film WHERE id = $1',
         [id],
       );
@@ -212,8 +214,8 @@ export function createCatalogRepository(db: SqlExecutor) {
     },
 
     /** The exact name first, then text rank, then name. */
-    async searchPersons(plan: SearchPlan, window: Window): Promise<PageRows<PersonRecord>> {
-      const rows = await db.query<PersonRecord & { total: number }>(
+    async searchPersons(plan: SearchPlan, window: Window): Promise<PageRows<PersonDocumentRow>> {
+      const rows = await db.query<PersonDocumentRow & { total: number }>(
         `WITH q AS MATERIALIZED (SELECT ${SEARCH_QUERY} AS tq),
          m AS MATERIALIZED (
            SELECT p.id, p.full_name, lower(p.full_name) = $5 AS exact, ts_rank(p.search, (SELECT tq FROM q)) AS rank
@@ -244,8 +246,8 @@ export function createCatalogRepository(db: SqlExecutor) {
       return row?.n ?? 0;
     },
 
-    async personById(id: string): Promise<PersonRecord | null> {
-      const [row] = await db.query<PersonRecord>(
+    async personById(id: string): Promise<PersonDocumentRow | null> {
+      const [row] = await db.query<PersonDocumentRow>(
         'SELECT id AS uuid, full_name, films FROM catalog.person WHERE id = $1',
         [id],
       );

@@ -7,11 +7,11 @@ import type { CatalogCache } from './catalog.cache.js';
 import type {
   CatalogRepository,
   FilmListItem,
-  FilmRecord,
+  FilmDocumentRow,
   FilmSort,
   Genre,
   PageRows,
-  PersonRecord,
+  PersonDocumentRow,
   Window,
 } from './catalog.repository.js';
 import type { FilmDetail, PersonDetail } from './catalog.schemas.js';
@@ -45,7 +45,7 @@ const windowOf = (page: PageRequest): Window => ({
 });
 
 /** The detail response from a read-model row; the access column is authoritative for `type`. */
-export function toFilmDetail(record: FilmRecord): FilmDetail {
+export function toFilmDetail(record: FilmDocumentRow): FilmDetail {
   const d = record.document;
   return {
     uuid: d.uuid,
@@ -62,7 +62,7 @@ export function toFilmDetail(record: FilmRecord): FilmDetail {
   };
 }
 
-function toPersonDetail(person: PersonRecord, levels: readonly AccessLevel[]): PersonDetail {
+function toPersonDetail(person: PersonDocumentRow, levels: readonly AccessLevel[]): PersonDetail {
   return {
     uuid: person.uuid,
     full_name: person.full_name,
