@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateNginxConf, preparePrefix, SERVICES } from '../../scripts/nginx-conf.mjs';
+import { eventually } from '../helpers/engines.js';
 
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
 
@@ -328,8 +329,15 @@ describe.skipIf(!NGINX)('nginx edge config', () => {
 
   it('writes JSON access log lines with the request id', async () => {
     await call(port, 'GET', '/api/v1/genres', { headers: { 'x-request-id': 'log-line-42' } });
-    const lines = readFileSync(path.join(prefix, 'access.log'), 'utf8').trim().split('\n');
-    const entry = JSON.parse(lines.find((l) => l.includes('log-line-42'))!) as Record<string, unknown>;
+    // nginx writes the line in its log phase, after the response has left: wait for it.
+    const line = await eventually(
+      () =>
+        readFileSync(path.join(prefix, 'access.log'), 'utf8')
+          .split('\n')
+          .find((l) => l.includes('log-line-42')),
+      { timeoutMs: 10_000, what: 'the access log line of request log-line-42' },
+    );
+    const entry = JSON.parse(line!) as Record<string, unknown>;
     expect(entry).toMatchObject({ request_id: 'log-line-42', method: 'GET', status: 200 });
   });
 });
