@@ -14,20 +14,8 @@ import type {
   PersonRole,
 } from './content.types.js';
 
-interface FilmRow {
-  id: string;
-  title: string;
-  description: string | null;
-  creation_date: string | null;
-  rating: number | null;
-  type: FilmType;
-  access: AccessLevel;
-  version: number;
-  created: Date;
-  modified: Date;
-  genres: { id: string; name: string }[];
-  persons: { id: string; full_name: string; role: PersonRole }[];
-}
+/** A film as the database returns it: content's `FilmRecord` with its timestamps still dates. */
+type FilmRow = Omit<FilmRecord, 'created' | 'modified'> & { created: Date; modified: Date };
 
 const FILM_SELECT = `
   SELECT f.id, f.title, f.description, f.creation_date, f.rating, f.type, f.access, f.version, f.created, f.modified,
