@@ -27,11 +27,13 @@ import {
   createCatalogQueryService,
   type CatalogQueryService,
   type Page,
+  type PageRequest,
 } from './catalog.service.js';
 import type { AccessLevel } from '../content/index.js';
 import { normaliseQuery } from './search.js';
 import { createSearchBudget, searchCaller, type SearchBudget } from './search-budget.js';
 import { optionalBearerSecurity } from '../../platform/http/openapi.js';
+import type { Principal } from '../../platform/security.js';
 import { catalogErrors } from './catalog.errors.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -73,6 +75,39 @@ export function catalogRoutes(deps: {
   searchBudget: SearchBudget;
 }): FastifyPluginAsync {
   const { service, cache, searchBudget } = deps;
+
+  /** Answers a body from the response cache, loading and serialising it on a miss. */
+  const sendCached = async (
+    reply: FastifyReply,
+    kind: string,
+    parts: readonly unknown[],
+    load: () => Promise<unknown>,
+  ) => sendBody(reply, await cache.remember(kind, parts, async () => serialize(reply, await load())));
+
+  /** Answers a page from the response cache, loading and encoding it on a miss. */
+  const sendCachedPage = async (
+    reply: FastifyReply,
+    kind: string,
+    parts: readonly unknown[],
+    load: () => Promise<Page<unknown>>,
+  ) => sendPage(reply, await cache.remember(kind, parts, async () => encodePage(reply, await load())));
+
+  /** A search page, cached per levels, normalised query and page; only a miss spends the caller's budget. */
+  const sendSearch = async (
+    request: { principal: Principal; ip: string; query: SearchQuery },
+    reply: FastifyReply,
+    kind: string,
+    search: (query: string, page: PageRequest, levels: AccessLevel[]) => Promise<Page<unknown>>,
+  ) => {
+    const levels = visibleLevels(request.principal);
+    const { query, page_number, page_size } = request.query;
+    const page = { page_number, page_size };
+    return sendCachedPage(reply, kind, [levels, normaliseQuery(query), page], async () => {
+      await searchBudget.spend(searchCaller(request.principal, request.ip));
+      return search(query, page, levels);
+    });
+  };
+
   return async (fastify) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -104,10 +139,9 @@ export function catalogRoutes(deps: {
         const sort = q.sort ?? '-imdb_rating';
         const genres = [...new Set((q.genre ?? []).map((g) => g.toLowerCase()))].sort();
         const page = { page_number: q.page_number, page_size: q.page_size };
-        const encoded = await cache.remember('films', [levels, sort, genres, page], async () =>
-          encodePage(reply, await service.listFilms({ sort, genres }, page, levels)),
+        return sendCachedPage(reply, 'films', [levels, sort, genres, page], () =>
+          service.listFilms({ sort, genres }, page, levels),
         );
-        return sendPage(reply, encoded);
       },
     );
 
@@ -123,20 +157,10 @@ export function catalogRoutes(deps: {
           'x-errors': [catalogErrors.SEARCH_RATE_LIMITED],
         },
       },
-      async (request, reply) => {
-        const levels = visibleLevels(request.principal);
-        const { query, page_number, page_size } = request.query;
-        const page = { page_number, page_size };
-        const encoded = await cache.remember(
-          'film-search',
-          [levels, normaliseQuery(query), page],
-          async () => {
-            await searchBudget.spend(searchCaller(request.principal, request.ip));
-            return encodePage(reply, await service.searchFilms(query, page, levels));
-          },
-        );
-        return sendPage(reply, encoded);
-      },
+      async (request, reply) =>
+        sendSearch(request, reply, 'film-search', (query, page, levels) =>
+          service.searchFilms(query, page, levels),
+        ),
     );
 
     app.get(
@@ -180,10 +204,7 @@ export function catalogRoutes(deps: {
           page_number === undefined && page_size === undefined
             ? null
             : { page_number: page_number ?? 1, page_size: page_size ?? 50 };
-        const encoded = await cache.remember('genres', [page], async () =>
-          encodePage(reply, await service.genres(page)),
-        );
-        return sendPage(reply, encoded);
+        return sendCachedPage(reply, 'genres', [page], () => service.genres(page));
       },
     );
 
@@ -198,12 +219,10 @@ export function catalogRoutes(deps: {
           'x-errors': [catalogErrors.GENRE_NOT_FOUND],
         },
       },
-      async (request, reply) => {
-        const encoded = await cache.remember('genre', [request.params.uuid.toLowerCase()], async () =>
-          serialize(reply, await service.genre(request.params.uuid)),
-        );
-        return sendBody(reply, encoded);
-      },
+      async (request, reply) =>
+        sendCached(reply, 'genre', [request.params.uuid.toLowerCase()], () =>
+          service.genre(request.params.uuid),
+        ),
     );
 
     app.get(
@@ -218,20 +237,10 @@ export function catalogRoutes(deps: {
           'x-errors': [catalogErrors.SEARCH_RATE_LIMITED],
         },
       },
-      async (request, reply) => {
-        const levels = visibleLevels(request.principal);
-        const { query, page_number, page_size } = request.query;
-        const page = { page_number, page_size };
-        const encoded = await cache.remember(
-          'person-search',
-          [levels, normaliseQuery(query), page],
-          async () => {
-            await searchBudget.spend(searchCaller(request.principal, request.ip));
-            return encodePage(reply, await service.searchPersons(query, page, levels));
-          },
-        );
-        return sendPage(reply, encoded);
-      },
+      async (request, reply) =>
+        sendSearch(request, reply, 'person-search', (query, page, levels) =>
+          service.searchPersons(query, page, levels),
+        ),
     );
 
     app.get(
@@ -248,12 +257,9 @@ export function catalogRoutes(deps: {
       },
       async (request, reply) => {
         const levels = visibleLevels(request.principal);
-        const encoded = await cache.remember(
-          'person',
-          [levels, request.params.uuid.toLowerCase()],
-          async () => serialize(reply, await service.person(request.params.uuid, levels)),
+        return sendCached(reply, 'person', [levels, request.params.uuid.toLowerCase()], () =>
+          service.person(request.params.uuid, levels),
         );
-        return sendBody(reply, encoded);
       },
     );
 
@@ -271,12 +277,9 @@ export function catalogRoutes(deps: {
       },
       async (request, reply) => {
         const levels = visibleLevels(request.principal);
-        const encoded = await cache.remember(
-          'person-films',
-          [levels, request.params.uuid.toLowerCase()],
-          async () => serialize(reply, await service.personFilms(request.params.uuid, levels)),
+        return sendCached(reply, 'person-films', [levels, request.params.uuid.toLowerCase()], () =>
+          service.personFilms(request.params.uuid, levels),
         );
-        return sendBody(reply, encoded);
       },
     );
   };
