@@ -15,7 +15,7 @@ import * as writer from './import.repository.js';
 import {
   FIELD_LIMITS,
   limitsOf,
-  newReport,
+  newRun,
   optionalDate,
   optionalRating,
   optionalText,
@@ -25,12 +25,14 @@ import {
   show,
   skip,
   writeBatch,
+  writeGenres,
+  writePersons,
   type ImportLimits,
   type ImportOptions,
   type ImportReport,
+  type Touched,
 } from './importer.js';
 import { readLines } from './line-reader.js';
-import type { Touched } from './practicum-sql.js';
 
 const ACCESS = new Set(['FREE', 'PAID', 'ARCHIVED']);
 const ROLE_FIELDS: [string, PersonRole][] = [
@@ -152,9 +154,8 @@ export async function importElasticdump(
 ): Promise<{ report: ImportReport; touched: Touched }> {
   const batchSize = options.batchSize ?? 500;
   const limits = limitsOf(options);
-  const report = newReport();
-  const touched: Touched = { films: new Set(), genres: new Set(), persons: new Set() };
-  const aliases = new Map<string, string>();
+  const run = newRun();
+  const { report, touched, aliases } = run;
   const list = [files.genres, files.persons, files.movies].filter((f): f is string => typeof f === 'string');
   const sizes = list.map((f) => statSync(f).size);
   const total = 2 * sizes.reduce((a, b) => a + b, 0);
@@ -221,36 +222,8 @@ export async function importElasticdump(
   return { report, touched };
 
   async function writeAll() {
-    if (files.genres)
-      await each(files.genres, genreRow, async (batch) => {
-        const ok = await writeBatch(
-          sql,
-          batch,
-          async (tx, rows) => {
-            for (const [from, to] of (await writer.createImportRepository(tx).upsertGenres(rows)).aliases)
-              aliases.set(from, to);
-          },
-          report,
-        );
-        ok.forEach((r) => touched.genres.add(aliases.get(r.id) ?? r.id));
-        report.genres += ok.length;
-      });
-
-    if (files.persons)
-      await each(files.persons, personRow, async (batch) => {
-        const ok = await writeBatch(
-          sql,
-          batch,
-          (tx, rows) =>
-            writer
-              .createImportRepository(tx)
-              .upsertPersons(rows)
-              .then(() => undefined),
-          report,
-        );
-        ok.forEach((r) => touched.persons.add(r.id));
-        report.persons += ok.length;
-      });
+    if (files.genres) await each(files.genres, genreRow, (batch) => writeGenres(sql, run, batch));
+    if (files.persons) await each(files.persons, personRow, (batch) => writePersons(sql, run, batch));
 
     await each(files.movies, toFilm, async (batch) => {
       const ok = await writeBatch(

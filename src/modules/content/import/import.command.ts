@@ -11,8 +11,14 @@ import { emit } from '../../../platform/outbox.js';
 import { event } from '../../../platform/events.js';
 import { createContentRepository } from '../content.repository.js';
 import { importElasticdump } from './elasticdump.js';
-import { DEFAULT_LIMITS, ImportAborted, type ImportLimits, type ImportReport } from './importer.js';
-import { importPracticumSql, type Touched } from './practicum-sql.js';
+import {
+  DEFAULT_LIMITS,
+  ImportAborted,
+  type ImportLimits,
+  type ImportReport,
+  type Touched,
+} from './importer.js';
+import { importPracticumSql } from './practicum-sql.js';
 import { createProgress, type Progress } from '../../../platform/progress.js';
 
 const USAGE = [

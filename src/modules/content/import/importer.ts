@@ -9,6 +9,7 @@
  */
 import type { Sql, SqlExecutor } from '../../../ports/sql.js';
 import { UUID_PATTERN } from '../content.schemas.js';
+import { createImportRepository, type GenreImportRow } from './import.repository.js';
 
 export interface SkippedRow {
   line: number;
@@ -24,6 +25,21 @@ export interface ImportReport {
   skipped: SkippedRow[];
   /** Total bad rows (the `skipped` list keeps the first 1000). */
   skipped_count: number;
+}
+
+/** The ids an import wrote, so the read model can follow. */
+export interface Touched {
+  films: Set<string>;
+  genres: Set<string>;
+  persons: Set<string>;
+}
+
+/** What an import keeps while it writes: its report, the ids it wrote and the genres it aliased. */
+export interface ImportRun {
+  report: ImportReport;
+  touched: Touched;
+  /** Input genre id → the id of the stored genre that has its name (upsertGenres). */
+  aliases: Map<string, string>;
 }
 
 /** Caps on an import's input; each one ends the import with a message, before any write. */
@@ -71,6 +87,14 @@ export const show = (value: unknown): string =>
 
 export function newReport(): ImportReport {
   return { films: 0, genres: 0, persons: 0, genre_links: 0, person_links: 0, skipped: [], skipped_count: 0 };
+}
+
+export function newRun(): ImportRun {
+  return {
+    report: newReport(),
+    touched: { films: new Set(), genres: new Set(), persons: new Set() },
+    aliases: new Map(),
+  };
 }
 
 /** Records a bad row; throws ImportAborted once there are more than `maxBadRows`. */
@@ -168,4 +192,46 @@ export async function writeBatch<R extends { line: number }>(
     ok.push(...(await writeBatch(sql, rows.slice(half), write, report)));
     return ok;
   }
+}
+
+/**
+ * Upserts genres (writeBatch), counting the stored ones and recording their ids; a genre whose
+ * name a stored genre already has becomes an alias of it (upsertGenres).
+ */
+export async function writeGenres(
+  sql: Sql,
+  run: ImportRun,
+  rows: readonly (GenreImportRow & { line: number })[],
+): Promise<void> {
+  const ok = await writeBatch(
+    sql,
+    rows,
+    async (tx, batch) => {
+      // The same id maps to the same stored genre on every try, so a retried half is harmless.
+      for (const [from, to] of (await createImportRepository(tx).upsertGenres(batch)).aliases)
+        run.aliases.set(from, to);
+    },
+    run.report,
+  );
+  ok.forEach((r) => run.touched.genres.add(run.aliases.get(r.id) ?? r.id));
+  run.report.genres += ok.length;
+}
+
+/** Upserts persons (writeBatch), counting the stored ones and recording their ids. */
+export async function writePersons(
+  sql: Sql,
+  run: ImportRun,
+  rows: readonly { line: number; id: string; full_name: string }[],
+): Promise<void> {
+  const ok = await writeBatch(
+    sql,
+    rows,
+    (tx, batch) =>
+      createImportRepository(tx)
+        .upsertPersons(batch)
+        .then(() => undefined),
+    run.report,
+  );
+  ok.forEach((r) => run.touched.persons.add(r.id));
+  run.report.persons += ok.length;
 }

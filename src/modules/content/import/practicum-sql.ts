@@ -18,7 +18,7 @@ import * as writer from './import.repository.js';
 import {
   FIELD_LIMITS,
   limitsOf,
-  newReport,
+  newRun,
   optionalDate,
   optionalRating,
   optionalText,
@@ -28,9 +28,12 @@ import {
   RowError,
   skip,
   writeBatch,
+  writeGenres,
+  writePersons,
   type ImportLimits,
   type ImportOptions,
   type ImportReport,
+  type Touched,
 } from './importer.js';
 import { readLines } from './line-reader.js';
 
@@ -46,12 +49,6 @@ const REQUIRED: Record<Table, string[]> = {
 const FILM_TYPES = new Set(['movie', 'tv_show']);
 const ACCESS = new Set(['FREE', 'PAID', 'ARCHIVED']);
 const ROLES = new Set(['actor', 'director', 'writer']);
-
-export interface Touched {
-  films: Set<string>;
-  genres: Set<string>;
-  persons: Set<string>;
-}
 
 type Lined<T> = T & { line: number };
 
@@ -203,8 +200,8 @@ export async function importPracticumSql(
 ): Promise<{ report: ImportReport; touched: Touched }> {
   const batchSize = options.batchSize ?? 1000;
   const limits = limitsOf(options);
-  const report = newReport();
-  const touched: Touched = { films: new Set(), genres: new Set(), persons: new Set() };
+  const run = newRun();
+  const { report, touched, aliases } = run;
   const size = statSync(file).size;
   const progress = (pass: number) => (bytes: number) => options.onProgress?.(pass * size + bytes, 3 * size);
   const ignore = () => undefined;
@@ -223,8 +220,6 @@ export async function importPracticumSql(
   const films: Lined<writer.FilmImportRow>[] = [];
   const genres: Lined<writer.GenreImportRow>[] = [];
   const persons: Lined<{ id: string; full_name: string }>[] = [];
-  /** Dump genre id → the id of the stored genre that has its name. */
-  const aliases = new Map<string, string>();
   const flushEntities = async () => {
     const f = await writeBatch(
       sql,
@@ -238,30 +233,8 @@ export async function importPracticumSql(
     );
     f.forEach((r) => touched.films.add(r.id));
     report.films += f.length;
-    const g = await writeBatch(
-      sql,
-      genres.splice(0),
-      async (tx, rows) => {
-        // The same id maps to the same stored genre on every try, so a retried half is harmless.
-        for (const [from, to] of (await writer.createImportRepository(tx).upsertGenres(rows)).aliases)
-          aliases.set(from, to);
-      },
-      report,
-    );
-    g.forEach((r) => touched.genres.add(aliases.get(r.id) ?? r.id));
-    report.genres += g.length;
-    const p = await writeBatch(
-      sql,
-      persons.splice(0),
-      (tx, rows) =>
-        writer
-          .createImportRepository(tx)
-          .upsertPersons(rows)
-          .then(() => undefined),
-      report,
-    );
-    p.forEach((r) => touched.persons.add(r.id));
-    report.persons += p.length;
+    await writeGenres(sql, run, genres.splice(0));
+    await writePersons(sql, run, persons.splice(0));
   };
   for await (const r of copyRows(file, limits, ignore, progress(1))) {
     if (r.kind === 'film') films.push(r.row);
