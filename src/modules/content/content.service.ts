@@ -32,6 +32,7 @@ import {
 import type {
   AccessLevel,
   Actor,
+  ContentEntity,
   ContentService,
   FilmInput,
   FilmRecord,
@@ -64,6 +65,19 @@ export function diffOf(before: Record<string, unknown> | null, after: Record<str
     if (JSON.stringify(b) !== JSON.stringify(a)) diff[key] = { before: b, after: a };
   }
   return diff;
+}
+
+/** The change-log entry of `actor`'s change to one film, genre or person (its diff by default). */
+function changeOf(
+  entity: ContentEntity,
+  action: ChangeInput['action'],
+  id: string,
+  actor: Actor,
+  before: Record<string, unknown> | null,
+  after: Record<string, unknown> | null,
+  diff: Diff = diffOf(before, after),
+): ChangeInput {
+  return { entity, entity_id: id, action, actor_id: actor.id, actor_login: actor.login, before, after, diff };
 }
 
 /** The editable state of a film, as the change log records it. */
@@ -212,23 +226,6 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
     guard?: <T>(fn: () => Promise<T>) => Promise<T>;
   }) {
     const guard = spec.guard ?? (<T>(fn: () => Promise<T>) => fn());
-    const change = (
-      action: 'create' | 'update' | 'delete',
-      id: string,
-      actor: Actor,
-      before: Record<string, unknown> | null,
-      after: Record<string, unknown> | null,
-      diff: ReturnType<typeof diffOf>,
-    ): ChangeInput => ({
-      entity: spec.kind,
-      entity_id: id,
-      action,
-      actor_id: actor.id,
-      actor_login: actor.login,
-      before,
-      after,
-      diff,
-    });
     return {
       create: (input: I, actor: Actor, id?: string): Promise<R> => {
         const data = validate(spec.input, input) as I;
@@ -243,7 +240,7 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
             const after = spec.state(rec);
             await logAndEmit(
               tx,
-              [change('create', entityId, actor, null, after, diffOf(null, after))],
+              [changeOf(spec.kind, 'create', entityId, actor, null, after)],
               [spec.upserted(rec)],
             );
             return rec;
@@ -271,7 +268,7 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
             const rec = (await spec.byId(tx, id))!;
             await logAndEmit(
               tx,
-              [change('update', id, actor, spec.state(current), spec.state(rec), diff)],
+              [changeOf(spec.kind, 'update', id, actor, spec.state(current), spec.state(rec), diff)],
               [spec.upserted(rec)],
             );
             return rec;
@@ -289,7 +286,7 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
           const before = spec.state(current);
           await logAndEmit(
             tx,
-            [change('delete', id, actor, before, null, diffOf(before, null))],
+            [changeOf(spec.kind, 'delete', id, actor, before, null)],
             [spec.deleted(id, filmIds)],
           );
         });
@@ -385,18 +382,7 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
         const after = filmState(film);
         await logAndEmit(
           tx,
-          [
-            {
-              entity: 'film',
-              entity_id: filmId,
-              action: 'create',
-              actor_id: actor.id,
-              actor_login: actor.login,
-              before: null,
-              after,
-              diff: diffOf(null, after),
-            },
-          ],
+          [changeOf('film', 'create', filmId, actor, null, after)],
           [event('content.film.upserted', filmId, { film: snapshotOf(film), previous: null })],
         );
         return film;
@@ -433,18 +419,7 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
           }
           await logAndEmit(
             tx,
-            [
-              {
-                entity: 'film',
-                entity_id: id,
-                action: 'update',
-                actor_id: actor.id,
-                actor_login: actor.login,
-                before: filmState(current),
-                after: filmState(film),
-                diff,
-              },
-            ],
+            [changeOf('film', 'update', id, actor, filmState(current), filmState(film), diff)],
             [
               event('content.film.upserted', id, {
                 film: snapshotOf(film),
@@ -470,18 +445,7 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
         const before = filmState(current);
         await logAndEmit(
           tx,
-          [
-            {
-              entity: 'film',
-              entity_id: id,
-              action: 'delete',
-              actor_id: actor.id,
-              actor_login: actor.login,
-              before,
-              after: null,
-              diff: diffOf(before, null),
-            },
-          ],
+          [changeOf('film', 'delete', id, actor, before, null)],
           [event('content.film.deleted', id, { filmId: id })],
         );
       });
@@ -513,16 +477,8 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
         const films = await repo(tx).filmFactsOf(ids);
         await logAndEmit(
           tx,
-          changed.map((c) => ({
-            entity: 'film' as const,
-            entity_id: c.id,
-            action: 'update' as const,
-            actor_id: actor.id,
-            actor_login: actor.login,
-            before: { access: c.before },
-            after: { access },
-            diff: { access: { before: c.before, after: access } },
-          })),
+          // setAccess returns only the films whose level it changed: each diff is their access.
+          changed.map((c) => changeOf('film', 'update', c.id, actor, { access: c.before }, { access })),
           changed.length > 0 ? [event('content.films.bulk_changed', 'bulk', { filmIds: ids, films })] : [],
         );
         return { updated: changed.length };
@@ -536,16 +492,7 @@ export function createContentService(deps: ContentServiceDeps): ContentService {
         const deleted = await repo(tx).deleteFilms(current.map((f) => f.id));
         await logAndEmit(
           tx,
-          current.map((f) => ({
-            entity: 'film' as const,
-            entity_id: f.id,
-            action: 'delete' as const,
-            actor_id: actor.id,
-            actor_login: actor.login,
-            before: filmState(f),
-            after: null,
-            diff: diffOf(filmState(f), null),
-          })),
+          current.map((f) => changeOf('film', 'delete', f.id, actor, filmState(f), null)),
           deleted.map((id) => event('content.film.deleted', id, { filmId: id })),
         );
         return { deleted: deleted.length };
