@@ -7,8 +7,8 @@ import type {
   AccessLevel,
   ChangeLogEntry,
   ContentEntity,
+  FilmListQuery,
   FilmRecord,
-  FilmType,
   GenreRecord,
   PersonRecord,
   PersonRole,
@@ -34,26 +34,14 @@ function toFilm(row: FilmRow): FilmRecord {
   return { ...row, created: iso(row.created), modified: iso(row.modified) };
 }
 
-export interface FilmRow2Write {
-  id: string;
-  title: string;
-  description: string | null;
-  creation_date: string | null;
-  rating: number | null;
-  type: FilmType;
-  access: AccessLevel;
-}
+/** The columns of content.film_work a film write sets (version and timestamps are the database's). */
+export type FilmRow2Write = Pick<
+  FilmRecord,
+  'id' | 'title' | 'description' | 'creation_date' | 'rating' | 'type' | 'access'
+>;
 
-export interface FilmFilter {
-  q?: string | undefined;
-  genre_ids?: readonly string[] | undefined;
-  type?: FilmType | undefined;
-  access?: readonly AccessLevel[] | undefined;
-  year_from?: number | undefined;
-  year_to?: number | undefined;
-  rating_min?: number | undefined;
-  rating_max?: number | undefined;
-}
+/** A film list's filters: its query without the sort and the page. */
+export type FilmFilter = Omit<FilmListQuery, 'sort' | 'page_number' | 'page_size'>;
 
 interface NamedRow {
   id: string;
