@@ -9,6 +9,7 @@ import { createReadModel } from './read-model.js';
 import type { CatalogService } from './catalog.types.js';
 
 export type * from './catalog.types.js';
+export type { FilmDocument } from './catalog.repository.js';
 export { canSee, visibleLevels } from './access.js';
 export { catalogErrors, type CatalogErrorCode } from './catalog.errors.js';
 export { createReadModel, DROPPED_INDEXES_KEY, READ_MODEL_VERSION_KEY } from './read-model.js';

@@ -4,21 +4,14 @@ import { eventually } from '../../../test/helpers/engines.js';
 import { emit } from '../../platform/outbox.js';
 import { event } from '../../platform/events.js';
 import type { Actor, ContentService } from '../content/index.js';
-import { createReadModel, DROPPED_INDEXES_KEY, READ_MODEL_VERSION_KEY } from '../catalog/index.js';
+import {
+  createReadModel,
+  DROPPED_INDEXES_KEY,
+  READ_MODEL_VERSION_KEY,
+  type FilmDocument,
+} from '../catalog/index.js';
 
 const actor: Actor = { id: null, login: 'system' };
-
-interface FilmDoc {
-  uuid: string;
-  title: string;
-  imdb_rating: number | null;
-  description: string | null;
-  type: string;
-  genre: { uuid: string; name: string }[];
-  actors: { uuid: string; full_name: string }[];
-  writers: { uuid: string; full_name: string }[];
-  directors: { uuid: string; full_name: string }[];
-}
 
 describe('etl worker and read-model projector', { timeout: 120_000 }, () => {
   let kino: TestKino;
@@ -34,8 +27,9 @@ describe('etl worker and read-model projector', { timeout: 120_000 }, () => {
 
   const sql = () => kino.kernel.engines.sql;
   const doc = async (id: string) =>
-    (await sql().query<{ document: FilmDoc }>('SELECT document FROM catalog.film WHERE id = $1', [id]))[0]
-      ?.document;
+    (
+      await sql().query<{ document: FilmDocument }>('SELECT document FROM catalog.film WHERE id = $1', [id])
+    )[0]?.document;
   /** Publishes pending events, waits until every consumer caught up, then `check` must hold. */
   const settle = async <T>(check: () => Promise<T>) => {
     await kino.settle();
