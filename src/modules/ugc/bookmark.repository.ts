@@ -1,6 +1,6 @@
 /** SQL for bookmarks. */
 import type { SqlExecutor } from '../../ports/sql.js';
-import type { AccessLevel } from '../content/index.js';
+import { ownFilmsPage, type OwnFilmsPage } from './film.repository.js';
 
 export interface BookmarkRow {
   readonly film_id: string;
@@ -9,6 +9,8 @@ export interface BookmarkRow {
   readonly title: string;
   readonly rating: number | null;
 }
+
+const LIST_COLUMNS = 't.film_id, t.note, t.created_at, f.title, f.rating';
 
 export function createBookmarkRepository(db: SqlExecutor) {
   return {
@@ -33,26 +35,8 @@ export function createBookmarkRepository(db: SqlExecutor) {
     },
 
     /** The user's bookmarks of films they may see, newest first. */
-    async list(
-      userId: string,
-      access: readonly AccessLevel[],
-      limit: number,
-      offset: number,
-    ): Promise<{ rows: BookmarkRow[]; total: number }> {
-      const rows = await db.query<BookmarkRow>(
-        `SELECT b.film_id, b.note, b.created_at, f.title, f.rating
-         FROM ugc.bookmark b JOIN ugc.film f ON f.id = b.film_id
-         WHERE b.user_id = $1 AND f.access = ANY($2::text[])
-         ORDER BY b.created_at DESC, b.film_id LIMIT $3 OFFSET $4`,
-        [userId, access, limit, offset],
-      );
-      const [count] = await db.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM ugc.bookmark b JOIN ugc.film f ON f.id = b.film_id
-         WHERE b.user_id = $1 AND f.access = ANY($2::text[])`,
-        [userId, access],
-      );
-      return { rows, total: count?.n ?? 0 };
-    },
+    list: (page: OwnFilmsPage) =>
+      ownFilmsPage<BookmarkRow>(db, 'ugc.bookmark', LIST_COLUMNS, 't.created_at DESC, t.film_id', page),
   };
 }
 

@@ -3,8 +3,7 @@ import type { Sql } from '../../ports/sql.js';
 import { event } from '../../platform/events.js';
 import { emit } from '../../platform/outbox.js';
 import { requireUser, type Principal } from '../../platform/security.js';
-import { visibleLevels } from '../catalog/index.js';
-import { requireVisibleFilm } from './film.access.js';
+import { ownPage, requireVisibleFilm } from './film.access.js';
 import type { FilmRepository } from './film.repository.js';
 import { createBookmarkRepository } from './bookmark.repository.js';
 
@@ -47,13 +46,7 @@ export function createBookmarkService(deps: { sql: Sql; films: FilmRepository })
       pageNumber: number,
       pageSize: number,
     ): Promise<{ items: BookmarkView[]; total: number }> {
-      requireUser(principal);
-      const { rows, total } = await bookmarks.list(
-        principal.userId,
-        visibleLevels(principal),
-        pageSize,
-        (pageNumber - 1) * pageSize,
-      );
+      const { rows, total } = await bookmarks.list(ownPage(principal, pageNumber, pageSize));
       return {
         items: rows.map((r) => ({
           film_id: r.film_id,

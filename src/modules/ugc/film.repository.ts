@@ -13,6 +13,42 @@ export interface FilmRow {
   readonly genre_ids: readonly string[];
 }
 
+/** A page of a user's own rows about films (bookmarks, history…), of the films they may see. */
+export interface OwnFilmsPage {
+  readonly userId: string;
+  /** The access levels the user may see (catalog's visibleLevels). */
+  readonly access: readonly AccessLevel[];
+  readonly limit: number;
+  readonly offset: number;
+}
+
+/**
+ * One page of the user's rows of `table` (aliased `t`, keyed by user_id and film_id) whose film
+ * they may see, joined to that film (aliased `f`): `columns` of them in `orderBy` order, and the
+ * total of such rows.
+ */
+export async function ownFilmsPage<R>(
+  db: SqlExecutor,
+  table: string,
+  columns: string,
+  orderBy: string,
+  page: OwnFilmsPage,
+): Promise<{ rows: R[]; total: number }> {
+  const from = `${table} t JOIN ugc.film f ON f.id = t.film_id
+     WHERE t.user_id = $1 AND f.access = ANY($2::text[])`;
+  const rows = await db.query<R>(`SELECT ${columns} FROM ${from} ORDER BY ${orderBy} LIMIT $3 OFFSET $4`, [
+    page.userId,
+    page.access,
+    page.limit,
+    page.offset,
+  ]);
+  const [count] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${from}`, [
+    page.userId,
+    page.access,
+  ]);
+  return { rows, total: count?.n ?? 0 };
+}
+
 export function createFilmRepository(db: SqlExecutor) {
   return {
     async get(id: string): Promise<FilmRow | null> {

@@ -1,6 +1,6 @@
 /** SQL for watch progress, continue-watching and history. */
 import type { SqlExecutor } from '../../ports/sql.js';
-import type { AccessLevel } from '../content/index.js';
+import { ownFilmsPage, type OwnFilmsPage } from './film.repository.js';
 import { COMPLETE_AT, CONTINUE_FROM, MIN_POSITION_S, type ProgressState } from './progress.rules.js';
 
 export interface ProgressRow extends ProgressState {
@@ -23,6 +23,8 @@ export interface HistoryRow {
 }
 
 const COLUMNS = 'film_id, position_s, duration_s, completed, hidden, updated_at';
+
+const HISTORY_COLUMNS = 't.film_id, f.title, t.watched_at';
 
 export function createProgressRepository(db: SqlExecutor) {
   return {
@@ -76,42 +78,27 @@ export function createProgressRepository(db: SqlExecutor) {
       ]);
     },
 
-    async continueWatching(
-      userId: string,
-      access: readonly AccessLevel[],
-      limit: number,
-      offset: number,
-    ): Promise<ContinueRow[]> {
+    /** The page's films the user is part way through, most recently watched first. */
+    async continueWatching(page: OwnFilmsPage): Promise<ContinueRow[]> {
       return db.query<ContinueRow>(
         `SELECT p.film_id, f.title, p.position_s, p.duration_s, p.updated_at
          FROM ugc.progress p JOIN ugc.film f ON f.id = p.film_id
          WHERE p.user_id = $1 AND NOT p.hidden AND f.access = ANY($2::text[])
            AND p.position_s / p.duration_s > $5 AND p.position_s / p.duration_s < $6 AND p.position_s >= $7
          ORDER BY p.updated_at DESC, p.film_id LIMIT $3 OFFSET $4`,
-        [userId, access, limit, offset, CONTINUE_FROM, COMPLETE_AT, MIN_POSITION_S],
+        [page.userId, page.access, page.limit, page.offset, CONTINUE_FROM, COMPLETE_AT, MIN_POSITION_S],
       );
     },
 
-    async history(
-      userId: string,
-      access: readonly AccessLevel[],
-      limit: number,
-      offset: number,
-    ): Promise<{ rows: HistoryRow[]; total: number }> {
-      const rows = await db.query<HistoryRow>(
-        `SELECT h.film_id, f.title, h.watched_at
-         FROM ugc.watch_history h JOIN ugc.film f ON f.id = h.film_id
-         WHERE h.user_id = $1 AND f.access = ANY($2::text[])
-         ORDER BY h.watched_at DESC, h.id DESC LIMIT $3 OFFSET $4`,
-        [userId, access, limit, offset],
-      );
-      const [count] = await db.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM ugc.watch_history h JOIN ugc.film f ON f.id = h.film_id
-         WHERE h.user_id = $1 AND f.access = ANY($2::text[])`,
-        [userId, access],
-      );
-      return { rows, total: count?.n ?? 0 };
-    },
+    /** Films watched to the end, latest first (a film watched twice is there twice). */
+    history: (page: OwnFilmsPage) =>
+      ownFilmsPage<HistoryRow>(
+        db,
+        'ugc.watch_history',
+        HISTORY_COLUMNS,
+        't.watched_at DESC, t.id DESC',
+        page,
+      ),
   };
 }
 

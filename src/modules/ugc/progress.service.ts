@@ -4,8 +4,7 @@ import type { Clock } from '../../platform/clock.js';
 import { event } from '../../platform/events.js';
 import { emit } from '../../platform/outbox.js';
 import { requireUser, type Principal } from '../../platform/security.js';
-import { visibleLevels } from '../catalog/index.js';
-import { requireVisibleFilm } from './film.access.js';
+import { ownPage, requireVisibleFilm } from './film.access.js';
 import type { FilmRepository } from './film.repository.js';
 import { createProgressRepository, type ProgressRow } from './progress.repository.js';
 import { applyProgress, inContinueWatching } from './progress.rules.js';
@@ -83,13 +82,7 @@ export function createProgressService(deps: { sql: Sql; clock: Clock; films: Fil
     },
 
     async continueWatching(principal: Principal, pageNumber: number, pageSize: number) {
-      requireUser(principal);
-      const rows = await progress.continueWatching(
-        principal.userId,
-        visibleLevels(principal),
-        pageSize,
-        (pageNumber - 1) * pageSize,
-      );
+      const rows = await progress.continueWatching(ownPage(principal, pageNumber, pageSize));
       return rows.map((r) => ({
         film_id: r.film_id,
         title: r.title,
@@ -101,13 +94,7 @@ export function createProgressService(deps: { sql: Sql; clock: Clock; films: Fil
     },
 
     async history(principal: Principal, pageNumber: number, pageSize: number) {
-      requireUser(principal);
-      const { rows, total } = await progress.history(
-        principal.userId,
-        visibleLevels(principal),
-        pageSize,
-        (pageNumber - 1) * pageSize,
-      );
+      const { rows, total } = await progress.history(ownPage(principal, pageNumber, pageSize));
       return {
         items: rows.map((r) => ({
           film_id: r.film_id,
