@@ -1,5 +1,6 @@
 /** SQL for ratings. Counts change only by atomic increments in the transaction that sets a score. */
 import type { SqlExecutor } from '../../ports/sql.js';
+import { swapValue, type SwapStatements } from './swap.repository.js';
 
 export interface RatingSummary {
   readonly votes: number;
@@ -9,34 +10,20 @@ export interface RatingSummary {
   readonly histogram: readonly number[];
 }
 
+const SET_SCORE: SwapStatements = {
+  insert: 'INSERT INTO ugc.rating (user_id, film_id, score) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+  lock: 'SELECT score AS value FROM ugc.rating WHERE user_id = $1 AND film_id = $2 FOR UPDATE',
+  update: 'UPDATE ugc.rating SET score = $3, updated_at = now() WHERE user_id = $1 AND film_id = $2',
+};
+
 export function createRatingRepository(db: SqlExecutor) {
   return {
     /**
      * Sets the user's score and returns the previous one (null if there was none). Two writes by
      * the same user serialise on the row: the second sees the first's score as its previous.
      */
-    async set(userId: string, filmId: string, score: number): Promise<number | null> {
-      for (;;) {
-        const inserted = await db.execute(
-          `INSERT INTO ugc.rating (user_id, film_id, score) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-          [userId, filmId, score],
-        );
-        if (inserted === 1) return null;
-        const [row] = await db.query<{ score: number }>(
-          'SELECT score FROM ugc.rating WHERE user_id = $1 AND film_id = $2 FOR UPDATE',
-          [userId, filmId],
-        );
-        // Deleted between the two statements: try the insert again.
-        if (!row) continue;
-        if (row.score !== score) {
-          await db.execute(
-            'UPDATE ugc.rating SET score = $3, updated_at = now() WHERE user_id = $1 AND film_id = $2',
-            [userId, filmId, score],
-          );
-        }
-        return row.score;
-      }
-    },
+    set: (userId: string, filmId: string, score: number): Promise<number | null> =>
+      swapValue(db, SET_SCORE, [userId, filmId], score),
 
     /** Removes the user's score and returns it (null if there was none). */
     async remove(userId: string, filmId: string): Promise<number | null> {

@@ -1,5 +1,6 @@
 /** SQL for reviews and reactions. Like/dislike counters change only by atomic increments. */
 import type { SqlExecutor } from '../../ports/sql.js';
+import { swapValue, type SwapStatements } from './swap.repository.js';
 
 export interface ReviewRow {
   readonly id: string;
@@ -28,6 +29,13 @@ const SELECT = `SELECT r.id, r.film_id, r.author_id, r.author_login, r.text, r.l
 const ORDER: Record<ReviewSort, string> = {
   '-created_at': 'r.created_at DESC, r.id',
   '-likes': 'r.likes DESC, r.created_at DESC, r.id',
+};
+
+const SET_REACTION: SwapStatements = {
+  insert:
+    'INSERT INTO ugc.review_reaction (review_id, user_id, value) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+  lock: 'SELECT value FROM ugc.review_reaction WHERE review_id = $1 AND user_id = $2 FOR UPDATE',
+  update: 'UPDATE ugc.review_reaction SET value = $3 WHERE review_id = $1 AND user_id = $2',
 };
 
 export function createReviewRepository(db: SqlExecutor) {
@@ -83,27 +91,8 @@ export function createReviewRepository(db: SqlExecutor) {
      * Sets the user's reaction and returns the previous one (null if none). Concurrent writes of
      * one user serialise on the reaction row.
      */
-    async setReaction(reviewId: string, userId: string, value: 1 | -1): Promise<number | null> {
-      for (;;) {
-        const inserted = await db.execute(
-          'INSERT INTO ugc.review_reaction (review_id, user_id, value) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
-          [reviewId, userId, value],
-        );
-        if (inserted === 1) return null;
-        const [row] = await db.query<{ value: number }>(
-          'SELECT value FROM ugc.review_reaction WHERE review_id = $1 AND user_id = $2 FOR UPDATE',
-          [reviewId, userId],
-        );
-        if (!row) continue;
-        if (row.value !== value) {
-          await db.execute(
-            'UPDATE ugc.review_reaction SET value = $3 WHERE review_id = $1 AND user_id = $2',
-            [reviewId, userId, value],
-          );
-        }
-        return row.value;
-      }
-    },
+    setReaction: (reviewId: string, userId: string, value: 1 | -1): Promise<number | null> =>
+      swapValue(db, SET_REACTION, [reviewId, userId], value),
 
     async removeReaction(reviewId: string, userId: string): Promise<number | null> {
       const [row] = await db.query<{ value: number }>(
