@@ -14,7 +14,7 @@ import { importCommand } from './import/import.command.js';
 import { generateCatalog } from './demo/generator.js';
 
 export type { AccessLevel, FilmFacts, FilmSnapshot, FilmType, PersonRole } from './content.events.js';
-export { filmFactSource } from './film-facts.js';
+export { filmFactSource, filmFactsProjection, type FilmFactsCopy } from './film-facts.js';
 export type * from './content.types.js';
 export { createContentService } from './content.service.js';
 export { contentErrors, type ContentErrorCode } from './content.errors.js';

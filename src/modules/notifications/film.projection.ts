@@ -3,10 +3,9 @@
  * platform/projection.ts): the genres of the films a user rated 8+ decide which newly free films
  * reach their digest. A film that became FREE starts that workflow in the same transaction.
  */
-import type { SqlExecutor } from '../../ports/sql.js';
 import type { Clock } from '../../platform/clock.js';
-import { createProjection, type Projection, type ProjectionDeps } from '../../platform/projection.js';
-import { filmFactSource } from '../content/index.js';
+import type { Projection, ProjectionDeps } from '../../platform/projection.js';
+import { filmFactsProjection } from '../content/index.js';
 import { queueFilmAvailable } from './notification.triggers.js';
 import { createRecipientRepository } from './recipient.repository.js';
 
@@ -20,20 +19,8 @@ export interface FilmProjectionDeps extends ProjectionDeps {
 }
 
 export function createFilmProjection(deps: FilmProjectionDeps): Projection {
-  const films = (tx: SqlExecutor) => createRecipientRepository(tx);
-  return createProjection(deps, {
-    group: FILMS_GROUP,
-    subject: 'content.>',
-    on: {
-      'content.film.upserted': async (e, tx) => {
-        await films(tx).upsertFilms([e.film]);
-        // Digests are due at the next 10:00, never now: the delivery loop need not be woken.
-        await queueFilmAvailable(e, tx, deps.clock.now());
-      },
-      'content.film.deleted': (e, tx) => films(tx).deleteFilm(e.filmId),
-      // Events from before bulk events carried facts have none; the start backfill covers them.
-      'content.films.bulk_changed': (e, tx) => films(tx).upsertFilms(e.films ?? []),
-    },
-    backfill: { source: filmFactSource(deps.sql), apply: (tx, rows) => films(tx).upsertFilms(rows) },
-  });
+  // Digests are due at the next 10:00, never now: the delivery loop need not be woken.
+  return filmFactsProjection(deps, FILMS_GROUP, createRecipientRepository, (e, tx) =>
+    queueFilmAvailable(e, tx, deps.clock.now()),
+  );
 }

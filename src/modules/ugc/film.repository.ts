@@ -70,7 +70,7 @@ export function createFilmRepository(db: SqlExecutor) {
     },
 
     /** Applies film facts, each unless a newer version is already stored; one statement. */
-    async upsert(films: readonly FilmFacts[]): Promise<void> {
+    async upsertFilms(films: readonly FilmFacts[]): Promise<void> {
       if (films.length === 0) return;
       await db.execute(
         `INSERT INTO ugc.film (id, title, rating, access, genre_ids, version, stale, updated_at)
@@ -96,7 +96,7 @@ export function createFilmRepository(db: SqlExecutor) {
       );
     },
 
-    async remove(id: string): Promise<void> {
+    async deleteFilm(id: string): Promise<void> {
       await db.execute('DELETE FROM ugc.film WHERE id = $1', [id]);
     },
   };
