@@ -11,7 +11,7 @@ import {
   type TProperties,
 } from '@sinclair/typebox';
 import { pagingFields, sortSchema } from '../../platform/http/paging.js';
-import { SORT_COLUMNS } from '../content/index.js';
+import { contentSchemas, SORT_COLUMNS } from '../content/index.js';
 
 const Uuid = Type.String({ format: 'uuid' });
 /**
@@ -53,13 +53,7 @@ export const FilmListQuery = Type.Object(
   {
     q: Type.Optional(q),
     genre: Type.Optional(Type.Array(Uuid, { maxItems: 50, description: 'Genre ids (any of).' })),
-    type: Type.Optional(FilmTypeSchema),
-    access: Type.Optional(Type.Array(Access, { maxItems: 3 })),
-    year_from: Type.Optional(Type.Integer({ minimum: 1800, maximum: 3000 })),
-    year_to: Type.Optional(Type.Integer({ minimum: 1800, maximum: 3000 })),
-    rating_min: Type.Optional(Type.Number({ minimum: 0, maximum: 10 })),
-    rating_max: Type.Optional(Type.Number({ minimum: 0, maximum: 10 })),
-    sort: Type.Optional(sortSchema(SORT_COLUMNS.films)),
+    ...contentSchemas.filmFilterFields,
     ...page,
   },
   { additionalProperties: false },

@@ -57,9 +57,8 @@ export const PersonInputSchema = Type.Object(
 export const PersonPatchSchema = Type.Partial(PersonInputSchema, { additionalProperties: false });
 
 const pageFields = pagingFields({ max: 1000, default: null, numberDefault: null });
-export const FilmListQuerySchema = Type.Object({
-  q: Type.Optional(Type.String({ maxLength: 200 })),
-  genre_ids: Type.Optional(Type.Array(Uuid, { maxItems: 100 })),
+/** The film list's filters and sort, also those of the admin API's film list query. */
+export const filmFilterFields = {
   type: Type.Optional(FilmTypeSchema),
   access: Type.Optional(Type.Array(AccessLevelSchema, { maxItems: 3 })),
   year_from: Type.Optional(Type.Integer({ minimum: 1800, maximum: 3000 })),
@@ -67,6 +66,11 @@ export const FilmListQuerySchema = Type.Object({
   rating_min: Type.Optional(Type.Number({ minimum: 0, maximum: 10 })),
   rating_max: Type.Optional(Type.Number({ minimum: 0, maximum: 10 })),
   sort: Type.Optional(sortSchema(SORT_COLUMNS.films)),
+};
+export const FilmListQuerySchema = Type.Object({
+  q: Type.Optional(Type.String({ maxLength: 200 })),
+  genre_ids: Type.Optional(Type.Array(Uuid, { maxItems: 100 })),
+  ...filmFilterFields,
   ...pageFields,
 });
 const namedListQuery = (columns: readonly string[]) =>
