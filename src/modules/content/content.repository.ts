@@ -6,7 +6,6 @@ import type { FilmFacts } from './content.events.js';
 import type {
   AccessLevel,
   ChangeLogEntry,
-  ContentEntity,
   FilmListQuery,
   FilmRecord,
   GenreRecord,
@@ -78,27 +77,11 @@ function namedSelect(kind: 'genre' | 'person'): string {
     FROM ${n.table} t`;
 }
 
-export interface ChangeInput {
-  entity: ContentEntity;
-  entity_id: string;
-  action: 'create' | 'update' | 'delete';
-  actor_id: string | null;
-  actor_login: string | null;
-  before: unknown;
-  after: unknown;
-  diff: Record<string, { before: unknown; after: unknown }>;
-}
+/** A change-log entry to write: the entry without its id and time, with the states before and after. */
+export type ChangeInput = Omit<ChangeLogEntry, 'id' | 'at'> & { before: unknown; after: unknown };
 
-interface ChangeRow {
-  id: number;
-  entity: ContentEntity;
-  entity_id: string;
-  action: 'create' | 'update' | 'delete';
-  actor_id: string | null;
-  actor_login: string | null;
-  at: Date;
-  diff: ChangeLogEntry['diff'];
-}
+/** A change-log entry as the database returns it: its time still a date. */
+type ChangeRow = Omit<ChangeLogEntry, 'at'> & { at: Date };
 
 const toChange = (r: ChangeRow): ChangeLogEntry => ({ ...r, at: iso(r.at) });
 
