@@ -356,6 +356,20 @@ export const SPEC = {
     text,
     'a-long-random-string',
   ),
+  ffmpegPath: v(
+    'FFMPEG_PATH',
+    undefined,
+    'ffmpeg binary that packages and transcodes video; unset = ffmpeg on PATH, else the static build of the @ffmpeg-installer/ffmpeg package.',
+    text,
+    '/usr/bin/ffmpeg',
+  ),
+  ffprobePath: v(
+    'FFPROBE_PATH',
+    undefined,
+    'ffprobe binary that reads uploaded media; unset = ffprobe on PATH, else the static build of the @ffprobe-installer/ffprobe package.',
+    text,
+    '/usr/bin/ffprobe',
+  ),
   // notifications
   smtpUrl: v(
     'SMTP_URL',

@@ -102,7 +102,20 @@ describe('install scripts', () => {
   });
 
   it('esbuild may run its binary check; protobufjs only prints a version-scheme hint and is denied', () => {
-    expect(pkg.allowScripts).toEqual({ esbuild: true, protobufjs: false });
+    expect(pkg.allowScripts).toMatchObject({ esbuild: true, protobufjs: false });
+  });
+
+  it("the static ffmpeg and ffprobe builds may set their binary's execute bit, and nothing else", () => {
+    // Each platform package's one script is `chmod u+x ffmpeg` (or ffprobe); without it ffprobe
+    // arrives without its execute bit (ADR 0100). Windows packages have no script.
+    const rest = Object.entries(pkg.allowScripts).filter(
+      ([name]) => name !== 'esbuild' && name !== 'protobufjs',
+    );
+    expect(rest.length).toBeGreaterThan(0);
+    for (const [name, allowed] of rest) {
+      expect(name).toMatch(/^@(ffmpeg|ffprobe)-installer\/(linux|darwin)-[a-z0-9]+$/);
+      expect(allowed).toBe(true);
+    }
   });
 });
 

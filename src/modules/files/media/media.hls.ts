@@ -1,0 +1,352 @@
+/**
+ * HLS VOD packaging (ADR 0100): fMP4 (CMAF) segments of about six seconds, one folder per
+ * rendition (`<outDir>/<name>/index.m3u8`, `init.mp4`, `seg_00000.m4s`, …) and a master playlist
+ * (`<outDir>/master.m3u8`) that this module writes itself, so renditions can join it as they finish.
+ *
+ * - `packageSource` is the remux path: H.264 input is repackaged with `-c copy` (AAC audio too;
+ *   other audio becomes AAC, which costs little), so it plays at source quality in seconds.
+ * - `transcodeRendition` makes one ladder rung with libx264 and AAC, keyframes every segment.
+ *
+ * A rendition folder is written whole or not at all: on failure or abort it is removed.
+ */
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { MediaError } from './media.errors.js';
+import { errorReason, runTool } from './media.process.js';
+import { inputArgs, probeMedia, type MediaInfo, type VideoStreamInfo } from './media.probe.js';
+
+/** Apple's HLS authoring specification: 6 s segments, a keyframe at the start of each. */
+export const SEGMENT_SECONDS = 6;
+
+/** One rung of the ladder: its height (the shorter side, for portrait video) and bitrates in bit/s. */
+export interface Rung {
+  readonly name: string;
+  readonly height: number;
+  readonly videoBitrate: number;
+  readonly audioBitrate: number;
+}
+
+/** H.264 + AAC, after Apple's authoring specification; capped at the source by `ladderFor`. */
+export const LADDER: readonly Rung[] = [
+  { name: '1080p', height: 1080, videoBitrate: 6_000_000, audioBitrate: 128_000 },
+  { name: '720p', height: 720, videoBitrate: 3_000_000, audioBitrate: 128_000 },
+  { name: '480p', height: 480, videoBitrate: 1_400_000, audioBitrate: 128_000 },
+  { name: '360p', height: 360, videoBitrate: 800_000, audioBitrate: 96_000 },
+  { name: '240p', height: 240, videoBitrate: 400_000, audioBitrate: 64_000 },
+];
+
+/** The rungs at or below the source's shorter side: the ladder never scales up. */
+export function ladderFor(info: MediaInfo): Rung[] {
+  if (!info.video) return [];
+  const short = Math.min(info.video.displayWidth, info.video.displayHeight);
+  return LADDER.filter((rung) => rung.height <= short);
+}
+
+/** Why `packageSource` cannot take this input as it is (empty: it can). */
+export function remuxBlockers(info: MediaInfo): string[] {
+  const v = info.video;
+  if (!v) return ['it has no video stream'];
+  const reasons: string[] = [];
+  if (v.codec !== 'h264') reasons.push(`the video is ${v.codec}, not H.264`);
+  else if (!v.profile || !(v.profile in AVC_PROFILES))
+    reasons.push(`H.264 profile ${v.profile ?? 'unknown'} does not play in every browser`);
+  if (v.pixelFormat !== 'yuv420p' && v.pixelFormat !== 'yuvj420p')
+    reasons.push(`pixel format ${v.pixelFormat ?? 'unknown'} is not 8-bit 4:2:0`);
+  if (v.rotation !== 0) reasons.push(`it is rotated ${v.rotation}° (HLS players ignore the rotation)`);
+  if (v.variableFrameRate) reasons.push('its frame rate is variable');
+  if (v.frameRate === null || v.frameRate > 60.5) reasons.push('its frame rate is unknown or above 60');
+  return reasons;
+}
+
+/** The first video stream and the first audio stream, if any (further tracks: later renditions). */
+const FIRST_VIDEO_AND_AUDIO: readonly (readonly string[])[] = [
+  ['-map', '0:v:0'],
+  ['-map', '0:a:0?'],
+];
+
+/** A finished rendition, as the master playlist lists it. */
+export interface Rendition {
+  readonly name: string;
+  /** Relative to the package folder: `<name>/index.m3u8`. */
+  readonly playlist: string;
+  readonly width: number;
+  readonly height: number;
+  readonly frameRate: number | null;
+  /** RFC 6381 codecs, e.g. `avc1.64001f,mp4a.40.2`. */
+  readonly codecs: string;
+  /** Peak segment bitrate (bit/s), as BANDWIDTH requires. */
+  readonly bandwidth: number;
+  readonly averageBandwidth: number;
+  /** Seconds. */
+  readonly duration: number;
+}
+
+export interface MediaProgress {
+  /** 0–100, against the probed duration. */
+  readonly percent: number;
+  /** Seconds of output written. */
+  readonly seconds: number;
+  /** × real time, when ffmpeg knows it. */
+  readonly speed: number | null;
+}
+
+export interface PackagingOptions {
+  /** The probe of the input; probed again when not given. */
+  readonly info?: MediaInfo;
+  readonly segmentSeconds?: number;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: MediaProgress) => void;
+}
+
+export interface TranscodeOptions extends PackagingOptions {
+  /** libx264 preset: `veryfast` by default (ultrafast in tests). */
+  readonly preset?: string;
+}
+
+export interface Tools {
+  readonly ffmpeg: string;
+  readonly ffprobe: string;
+}
+
+/** Remuxes H.264 input into the `source` rendition and writes a master playlist naming it alone. */
+export async function packageSource(
+  tools: Tools,
+  input: string,
+  outDir: string,
+  options: PackagingOptions = {},
+): Promise<{ master: string; rendition: Rendition }> {
+  const info = options.info ?? (await probeMedia(tools.ffprobe, input, signalOf(options)));
+  const blockers = remuxBlockers(info);
+  if (blockers.length > 0)
+    throw new MediaError('NOT_REMUXABLE', `transcode it instead: ${blockers.join('; ')}`);
+  const audio = info.audio[0];
+  const audioArgs = !audio
+    ? []
+    : audio.codec === 'aac'
+      ? ['-c:a', 'copy']
+      : ['-c:a', 'aac', '-b:a', '128k', '-ac', '2'];
+  const rendition = await writeRendition(tools, input, outDir, 'source', info, options, [
+    ...FIRST_VIDEO_AND_AUDIO,
+    ['-c:v', 'copy'],
+    audioArgs,
+  ]);
+  const master = await writeMasterPlaylist(outDir, [rendition]);
+  return { master, rendition };
+}
+
+/**
+ * Encodes one rung into `<outDir>/<rung.name>/`: autorotated upright, scaled to the rung (never
+ * above the source), constant frame rate, a keyframe at every segment start. The master playlist
+ * is left to the caller (`writeMasterPlaylist` with every finished rendition).
+ */
+export async function transcodeRendition(
+  tools: Tools,
+  input: string,
+  outDir: string,
+  rung: Rung,
+  options: TranscodeOptions = {},
+): Promise<Rendition> {
+  const info = options.info ?? (await probeMedia(tools.ffprobe, input, signalOf(options)));
+  const video = info.video;
+  if (!video) throw new MediaError('NO_VIDEO', 'the file has no video stream to encode');
+  const seconds = options.segmentSeconds ?? SEGMENT_SECONDS;
+  const { width, height } = scaledSize(video, rung.height);
+  const fps = outputFrameRate(video.frameRate);
+  const gop = Math.max(1, Math.round(fps.value * seconds));
+  return writeRendition(tools, input, outDir, rung.name, info, options, [
+    ...FIRST_VIDEO_AND_AUDIO,
+    // ffmpeg turns rotated input upright while decoding (autorotate) and drops the rotation.
+    ['-vf', `scale=${width}:${height},setsar=1,fps=${fps.text}`],
+    ['-c:v', 'libx264', '-preset', options.preset ?? 'veryfast', '-profile:v', 'high', '-pix_fmt', 'yuv420p'],
+    // Capped CRF: constant quality, never above the rung's bitrate for long.
+    ['-crf', '21', '-maxrate', String(rung.videoBitrate), '-bufsize', String(rung.videoBitrate * 2)],
+    // A keyframe at every segment start, and only there: segments of every rung line up.
+    ['-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0'],
+    ['-force_key_frames', `expr:gte(t,n_forced*${seconds})`],
+    ['-c:a', 'aac', '-b:a', String(rung.audioBitrate), '-ac', '2', '-ar', '48000'],
+  ]);
+}
+
+/** Writes `<outDir>/master.m3u8` (through a temporary file, so readers never see half of it). */
+export async function writeMasterPlaylist(outDir: string, renditions: readonly Rendition[]): Promise<string> {
+  const file = path.join(outDir, 'master.m3u8');
+  await writeFile(`${file}.tmp`, masterPlaylist(renditions));
+  await rename(`${file}.tmp`, file);
+  return file;
+}
+
+/** The master playlist: one variant per rendition, highest bandwidth first. */
+export function masterPlaylist(renditions: readonly Rendition[]): string {
+  const lines = ['#EXTM3U', '#EXT-X-INDEPENDENT-SEGMENTS'];
+  for (const r of [...renditions].sort((a, b) => b.bandwidth - a.bandwidth)) {
+    const attributes = [
+      `BANDWIDTH=${r.bandwidth}`,
+      `AVERAGE-BANDWIDTH=${r.averageBandwidth}`,
+      `CODECS="${r.codecs}"`,
+      `RESOLUTION=${r.width}x${r.height}`,
+      ...(r.frameRate !== null ? [`FRAME-RATE=${r.frameRate.toFixed(3)}`] : []),
+    ];
+    lines.push(`#EXT-X-STREAM-INF:${attributes.join(',')}`, r.playlist);
+  }
+  return lines.join('\n') + '\n';
+}
+
+async function writeRendition(
+  tools: Tools,
+  input: string,
+  outDir: string,
+  name: string,
+  info: MediaInfo,
+  options: PackagingOptions,
+  codecArgs: readonly (readonly string[])[],
+): Promise<Rendition> {
+  const dir = path.join(outDir, name);
+  const seconds = options.segmentSeconds ?? SEGMENT_SECONDS;
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  try {
+    const progress = progressReader(info.duration, options.onProgress);
+    const args = [
+      ['-nostdin', '-hide_banner', '-v', 'error', '-y'],
+      inputArgs(input),
+      ...codecArgs,
+      ['-f', 'hls', '-hls_time', String(seconds), '-hls_playlist_type', 'vod'],
+      ['-hls_segment_type', 'fmp4', '-hls_fmp4_init_filename', 'init.mp4'],
+      ['-hls_segment_filename', 'seg_%05d.m4s', '-hls_flags', 'independent_segments'],
+      ['-progress', 'pipe:1', '-nostats'],
+      ['index.m3u8'],
+    ].flat();
+    const run = await runTool(tools.ffmpeg, args, { cwd: dir, onLine: progress, ...signalOf(options) });
+    if (run.code !== 0)
+      throw new MediaError(
+        'ENGINE_FAILED',
+        errorReason(run.stderr, `ffmpeg exited with code ${String(run.code)}`),
+      );
+    return await describeRendition(tools, dir, name, options.signal);
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** Reads what was written: the picture from a probe of the playlist, the bitrates from the segments. */
+async function describeRendition(
+  tools: Tools,
+  dir: string,
+  name: string,
+  signal?: AbortSignal,
+): Promise<Rendition> {
+  const playlist = path.join(dir, 'index.m3u8');
+  const out = await probeMedia(tools.ffprobe, playlist, { ownOutput: true, ...(signal ? { signal } : {}) });
+  const video = out.video;
+  if (!video) throw new MediaError('ENGINE_FAILED', 'the rendition has no video stream');
+  const segments = await segmentsOf(dir, await readFile(playlist, 'utf8'));
+  const duration = segments.reduce((sum, s) => sum + s.duration, 0);
+  const bytes = segments.reduce((sum, s) => sum + s.bytes, 0);
+  const peak = Math.max(0, ...segments.map((s) => (s.duration > 0 ? (s.bytes * 8) / s.duration : 0)));
+  const audio = out.audio[0];
+  return {
+    name,
+    playlist: `${name}/index.m3u8`,
+    width: video.displayWidth,
+    height: video.displayHeight,
+    frameRate: video.frameRate,
+    codecs: [avcCodec(video), ...(audio ? [aacCodec(audio.profile)] : [])].join(','),
+    bandwidth: Math.ceil(peak),
+    averageBandwidth: duration > 0 ? Math.ceil((bytes * 8) / duration) : 0,
+    duration,
+  };
+}
+
+async function segmentsOf(dir: string, playlist: string): Promise<{ duration: number; bytes: number }[]> {
+  const segments: { duration: number; bytes: number }[] = [];
+  let duration: number | null = null;
+  for (const raw of playlist.split('\n')) {
+    const line = raw.trim();
+    const extinf = /^#EXTINF:([\d.]+)/.exec(line);
+    if (extinf) duration = Number(extinf[1]);
+    else if (line && !line.startsWith('#') && duration !== null) {
+      segments.push({ duration, bytes: (await stat(path.join(dir, line))).size });
+      duration = null;
+    }
+  }
+  return segments;
+}
+
+/** profile_idc and constraint flags of the H.264 profiles players take (RFC 6381 `avc1.PPCCLL`). */
+const AVC_PROFILES: Record<string, string> = {
+  'Constrained Baseline': '42e0',
+  Baseline: '4200',
+  Main: '4d40',
+  High: '6400',
+};
+
+function avcCodec(video: VideoStreamInfo): string {
+  const profile = AVC_PROFILES[video.profile ?? ''] ?? '6400';
+  const level = (video.level ?? 40).toString(16).padStart(2, '0');
+  return `avc1.${profile}${level}`;
+}
+
+function aacCodec(profile: string | null): string {
+  if (profile === 'HE-AAC') return 'mp4a.40.5';
+  if (profile === 'HE-AACv2') return 'mp4a.40.29';
+  return 'mp4a.40.2';
+}
+
+/** The rung's height on the shorter side, kept at or below the source, even (4:2:0 needs it). */
+function scaledSize(video: VideoStreamInfo, rungHeight: number): { width: number; height: number } {
+  const { displayWidth: w, displayHeight: h } = video;
+  const short = Math.min(rungHeight, w, h);
+  const even = (n: number) => Math.max(2, Math.round(n / 2) * 2);
+  return h <= w
+    ? { width: even((w * short) / h), height: even(short) }
+    : { width: even(short), height: even((h * short) / w) };
+}
+
+/** Standard rates kept exactly (23.976 stays 24000/1001); odd and variable rates snap to the nearest. */
+const RATES: readonly { value: number; text: string }[] = [
+  { value: 24000 / 1001, text: '24000/1001' },
+  { value: 24, text: '24' },
+  { value: 25, text: '25' },
+  { value: 30000 / 1001, text: '30000/1001' },
+  { value: 30, text: '30' },
+  { value: 50, text: '50' },
+  { value: 60000 / 1001, text: '60000/1001' },
+  { value: 60, text: '60' },
+];
+
+function outputFrameRate(rate: number | null): { value: number; text: string } {
+  const target = rate ?? 25;
+  return RATES.reduce((best, r) => (Math.abs(r.value - target) < Math.abs(best.value - target) ? r : best));
+}
+
+/** ffmpeg's `-progress` lines → MediaProgress at each block's `progress=` line. */
+function progressReader(
+  duration: number,
+  onProgress?: (progress: MediaProgress) => void,
+): (line: string) => void {
+  let seconds = 0;
+  let speed: number | null = null;
+  return (line) => {
+    const eq = line.indexOf('=');
+    if (eq < 0 || !onProgress) return;
+    const key = line.slice(0, eq);
+    const value = line.slice(eq + 1).trim();
+    // out_time_ms is in microseconds too (an old misnomer ffmpeg keeps); 4.x has only that one.
+    if (key === 'out_time_us' || key === 'out_time_ms') {
+      const us = Number(value);
+      if (Number.isFinite(us) && us >= 0) seconds = us / 1e6;
+    } else if (key === 'speed') {
+      const x = parseFloat(value);
+      speed = Number.isFinite(x) ? x : null;
+    } else if (key === 'progress') {
+      const done = value === 'end';
+      const percent = done ? 100 : Math.min(99.9, duration > 0 ? (seconds / duration) * 100 : 0);
+      onProgress({ percent: Math.round(percent * 10) / 10, seconds, speed });
+    }
+  };
+}
+
+function signalOf(options: { signal?: AbortSignal }): { signal?: AbortSignal } {
+  return options.signal ? { signal: options.signal } : {};
+}
