@@ -1,0 +1,331 @@
+/**
+ * The media engine on clips ffmpeg generates here (testsrc2 and sine, 320x240, 2–3 s, ultrafast;
+ * nothing is committed): which binaries it takes, probe of H.264/AAC, VP9/WebM and rotated input,
+ * the typed error for text and cut-short files, remux into HLS that an independent ffmpeg reads
+ * and decodes, one transcoded rung, and cancelation. ffmpeg is required, not optional: CI and the
+ * image install Debian's package; without one the engine's error says what to install.
+ */
+import { execFile } from 'node:child_process';
+import {
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+  existsSync,
+  statSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMediaEngine, type MediaEngine } from './media.engine.js';
+import { MediaError } from './media.errors.js';
+import { LADDER, ladderFor, remuxBlockers, type MediaProgress } from './media.hls.js';
+
+const exec = promisify(execFile);
+let dir: string;
+let engine: MediaEngine;
+const clip = (name: string) => path.join(dir, name);
+
+/** Runs the engine's ffmpeg quietly; throws with its stderr. */
+async function ffmpeg(...args: string[]): Promise<void> {
+  await exec(engine.ffmpeg.path, ['-nostdin', '-v', 'error', '-y', ...args]);
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'kino-media-'));
+  try {
+    engine = await createMediaEngine();
+  } catch (error) {
+    throw new Error(
+      `these tests need ffmpeg and ffprobe (apt-get install ffmpeg, or FFMPEG_PATH/FFPROBE_PATH): ${(error as Error).message}`,
+    );
+  }
+  const video = (seconds: number) => [
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=320x240:rate=25:duration=${seconds}`,
+  ];
+  const audio = (seconds: number) => [
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
+  ];
+  writeFileSync(clip('subs.srt'), '1\n00:00:00,500 --> 00:00:02,000\nHello\n');
+  const x264 = ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', '25'];
+  await Promise.all([
+    ffmpeg(
+      ...video(3),
+      ...audio(3),
+      '-i',
+      clip('subs.srt'),
+      '-map',
+      '0',
+      '-map',
+      '1',
+      '-map',
+      '2',
+      ...x264,
+      '-c:a',
+      'aac',
+      '-c:s',
+      'mov_text',
+      '-metadata:s:s:0',
+      'language=eng',
+      clip('h264.mp4'),
+    ),
+    ffmpeg(
+      ...video(2),
+      ...audio(2),
+      '-c:v',
+      'libvpx-vp9',
+      '-deadline',
+      'realtime',
+      '-cpu-used',
+      '8',
+      '-b:v',
+      '200k',
+      '-c:a',
+      'libopus',
+      clip('vp9.webm'),
+    ),
+  ]);
+  await Promise.all([
+    // The rotate tag becomes the display matrix, as a phone writes it.
+    ffmpeg(
+      '-i',
+      clip('h264.mp4'),
+      '-map',
+      '0:v',
+      '-map',
+      '0:a',
+      '-c',
+      'copy',
+      '-metadata:s:v:0',
+      'rotate=90',
+      clip('rotated.mp4'),
+    ),
+    // The index first (faststart): a cut-short copy still has a whole header.
+    ffmpeg(
+      '-i',
+      clip('h264.mp4'),
+      '-map',
+      '0:v',
+      '-map',
+      '0:a',
+      '-c',
+      'copy',
+      '-movflags',
+      '+faststart',
+      clip('faststart.mp4'),
+    ),
+  ]);
+  for (const [from, to] of [
+    ['h264.mp4', 'cut-index-last.mp4'],
+    ['faststart.mp4', 'cut-index-first.mp4'],
+  ] as const) {
+    writeFileSync(clip(to), readFileSync(clip(from)));
+    truncateSync(clip(to), Math.floor(statSync(clip(from)).size / 2));
+  }
+  writeFileSync(clip('notes.txt'), 'This is not a film.\n'.repeat(100));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function mediaError(promise: Promise<unknown>): Promise<MediaError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(MediaError);
+  return error as MediaError;
+}
+
+describe('media engine: binaries', () => {
+  it('reports the binaries it uses, where they come from and their versions', () => {
+    for (const tool of [engine.ffmpeg, engine.ffprobe]) {
+      expect(path.isAbsolute(tool.path)).toBe(true);
+      expect(tool.version).toMatch(/\S/);
+    }
+    expect(engine.describe()).toContain(
+      `ffmpeg ${engine.ffmpeg.version} (${engine.ffmpeg.source}: ${engine.ffmpeg.path})`,
+    );
+  });
+
+  it('takes FFMPEG_PATH as given and never falls back from it', async () => {
+    const error = await mediaError(createMediaEngine({ ffmpegPath: clip('no-such-ffmpeg') }));
+    expect(error.code).toBe('ENGINE_NOT_FOUND');
+    expect(error.reason).toContain(`FFMPEG_PATH=${clip('no-such-ffmpeg')} does not run`);
+    const configured = await createMediaEngine({
+      ffmpegPath: engine.ffmpeg.path,
+      ffprobePath: engine.ffprobe.path,
+    });
+    expect(configured.ffmpeg.source).toBe('config');
+  });
+
+  it('falls back to the static build of the npm packages when PATH has none, and it works', async () => {
+    const packaged = await createMediaEngine({ searchPath: '' });
+    expect([packaged.ffmpeg.source, packaged.ffprobe.source]).toEqual(['npm', 'npm']);
+    expect(packaged.ffmpeg.path).toContain('@ffmpeg-installer');
+    const info = await packaged.probe(clip('h264.mp4'));
+    expect(info.video?.codec).toBe('h264');
+  });
+});
+
+describe('media engine: probe', () => {
+  it('reads H.264/AAC in MP4: duration, container, picture, frame rate, audio and subtitles', async () => {
+    const info = await engine.probe(clip('h264.mp4'));
+    expect(info.duration).toBeCloseTo(3, 0);
+    expect(info.container).toContain('mp4');
+    expect(info.video).toMatchObject({
+      codec: 'h264',
+      width: 320,
+      height: 240,
+      rotation: 0,
+      displayWidth: 320,
+      displayHeight: 240,
+      frameRate: 25,
+      variableFrameRate: false,
+      pixelFormat: 'yuv420p',
+    });
+    expect(info.audio).toEqual([
+      expect.objectContaining({ codec: 'aac', profile: 'LC', channels: 1, sampleRate: 48000 }),
+    ]);
+    expect(info.subtitles).toEqual([expect.objectContaining({ codec: 'mov_text', language: 'eng' })]);
+    expect(remuxBlockers(info)).toEqual([]);
+    expect(ladderFor(info).map((r) => r.name)).toEqual(['240p']);
+  });
+
+  it('reads VP9/WebM, which must be transcoded', async () => {
+    const info = await engine.probe(clip('vp9.webm'));
+    expect(info.container).toContain('webm');
+    expect(info.duration).toBeCloseTo(2, 0);
+    expect(info.video).toMatchObject({ codec: 'vp9', width: 320, height: 240 });
+    expect(info.audio[0]?.codec).toBe('opus');
+    expect(remuxBlockers(info)).toEqual(['the video is vp9, not H.264']);
+  });
+
+  it('reads the rotation of phone video from its display matrix and swaps the shown size', async () => {
+    const info = await engine.probe(clip('rotated.mp4'));
+    expect([90, 270]).toContain(info.video?.rotation);
+    expect(info.video).toMatchObject({ width: 320, height: 240, displayWidth: 240, displayHeight: 320 });
+    expect(remuxBlockers(info).join()).toContain('rotated');
+  });
+
+  it.each([
+    ['a text file', 'notes.txt', 'NOT_MEDIA', /not an audio or video file \(ffprobe reads it as tty\)/],
+    ['an MP4 cut short before its index', 'cut-index-last.mp4', 'NOT_MEDIA', /moov atom not found/],
+    [
+      'an MP4 cut short after its index',
+      'cut-index-first.mp4',
+      'TRUNCATED',
+      /the file is cut short: it ends at 0\.\d MB, its data at 1\.\d s of 3\.0 s \(.*partial file/,
+    ],
+  ])('refuses %s with a typed error and a readable reason', async (_what, name, code, reason) => {
+    const error = await mediaError(engine.probe(clip(name)));
+    expect(error.code).toBe(code);
+    expect(error.reason).toMatch(reason);
+  });
+});
+
+describe('media engine: HLS', () => {
+  it('remuxes H.264/AAC without re-encoding into an fMP4 rendition and a master playlist an independent ffmpeg decodes', async () => {
+    const out = path.join(dir, 'remux');
+    const progress: MediaProgress[] = [];
+    const { master, rendition } = await engine.packageSource(clip('h264.mp4'), out, {
+      segmentSeconds: 1,
+      onProgress: (p) => progress.push(p),
+    });
+    expect(master).toBe(path.join(out, 'master.m3u8'));
+    expect(progress.at(-1)).toMatchObject({ percent: 100 });
+    expect(rendition).toMatchObject({
+      name: 'source',
+      playlist: 'source/index.m3u8',
+      width: 320,
+      height: 240,
+    });
+    expect(rendition.codecs).toMatch(/^avc1\.42e0[0-9a-f]{2},mp4a\.40\.2$/);
+    expect(rendition.bandwidth).toBeGreaterThanOrEqual(rendition.averageBandwidth);
+    const text = readFileSync(master, 'utf8');
+    expect(text).toContain(`CODECS="${rendition.codecs}",RESOLUTION=320x240`);
+    const media = readFileSync(path.join(out, 'source', 'index.m3u8'), 'utf8');
+    expect(media).toContain('#EXT-X-MAP:URI="init.mp4"');
+    expect(media).toMatch(/seg_00000\.m4s/);
+
+    // An independent reader: ffprobe and a full decode of every segment through the master playlist.
+    const { stdout } = await exec(engine.ffprobe.path, [
+      '-v',
+      'error',
+      '-show_entries',
+      'format=duration:stream=codec_name',
+      '-of',
+      'json',
+      master,
+    ]);
+    const read = JSON.parse(stdout) as { format: { duration: string }; streams: { codec_name: string }[] };
+    expect(Math.abs(Number(read.format.duration) - 3)).toBeLessThan(0.5);
+    expect(read.streams.map((s) => s.codec_name).sort()).toEqual(['aac', 'h264']);
+    const decoded = await exec(engine.ffmpeg.path, ['-v', 'error', '-i', master, '-f', 'null', '-']);
+    expect(decoded.stderr).toBe('');
+  });
+
+  it('refuses to remux input that needs a transcode, saying why', async () => {
+    const error = await mediaError(engine.packageSource(clip('vp9.webm'), path.join(dir, 'refused')));
+    expect(error.code).toBe('NOT_REMUXABLE');
+    expect(error.reason).toContain('vp9');
+    expect(existsSync(path.join(dir, 'refused', 'source'))).toBe(false);
+  });
+
+  it('transcodes VP9 into one rung: its height, H.264/AAC, a keyframe at every segment', async () => {
+    const out = path.join(dir, 'ladder');
+    const rung = { ...LADDER.at(-1)!, name: '120p', height: 120 };
+    const rendition = await engine.transcodeRendition(clip('vp9.webm'), out, rung, {
+      segmentSeconds: 1,
+      preset: 'ultrafast',
+    });
+    expect(rendition).toMatchObject({ name: '120p', width: 160, height: 120 });
+    expect(rendition.codecs).toMatch(/^avc1\.[0-9a-f]{6},mp4a\.40\.2$/);
+    const media = readFileSync(path.join(out, '120p', 'index.m3u8'), 'utf8');
+    const durations = [...media.matchAll(/#EXTINF:([\d.]+)/g)].map((m) => Number(m[1]));
+    expect(durations.length).toBe(2);
+    for (const d of durations) expect(d).toBeCloseTo(1, 1);
+    const { stdout } = await exec(engine.ffprobe.path, [
+      '-v',
+      'error',
+      '-select_streams',
+      'v:0',
+      '-show_entries',
+      'stream=codec_name,height',
+      '-of',
+      'csv=p=0',
+      path.join(out, '120p', 'index.m3u8'),
+    ]);
+    // The HLS demuxer lists the stream once under its program and once on its own.
+    expect(new Set(stdout.split('\n').filter(Boolean))).toEqual(new Set(['h264,120']));
+  });
+
+  it('turns rotated video upright when it transcodes', async () => {
+    const out = path.join(dir, 'upright');
+    const rendition = await engine.transcodeRendition(clip('rotated.mp4'), out, LADDER.at(-1)!, {
+      preset: 'ultrafast',
+    });
+    expect(rendition).toMatchObject({ name: '240p', width: 240, height: 320 });
+    const info = await engine.probe(path.join(out, '240p', 'index.m3u8'), { ownOutput: true });
+    expect(info.video?.rotation).toBe(0);
+  });
+
+  it('kills ffmpeg when the signal aborts and leaves no half-written rendition', async () => {
+    // A FIFO nobody writes to: ffmpeg blocks opening it, so the abort always lands mid-job.
+    const fifo = path.join(dir, 'never.fifo');
+    await exec('mkfifo', [fifo]);
+    const info = await engine.probe(clip('h264.mp4'));
+    const controller = new AbortController();
+    const out = path.join(dir, 'aborted');
+    const job = engine.transcodeRendition(fifo, out, LADDER.at(-1)!, { info, signal: controller.signal });
+    setTimeout(() => controller.abort(), 100);
+    await expect(job).rejects.toMatchObject({ name: 'AbortError' });
+    expect(existsSync(path.join(out, '240p'))).toBe(false);
+  });
+});
