@@ -7,6 +7,7 @@
 # the engines field and the README in step.
 
 # ---- build: install everything, compile, then drop the dev dependencies ----
+# The runtime has Debian's ffmpeg, so the npm packages' static fallback builds (ADR 0100) are dropped.
 FROM node:24-trixie-slim AS build
 WORKDIR /app
 ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
@@ -17,6 +18,7 @@ RUN npm ci --ignore-scripts
 RUN npm run build \
  && npm prune --omit=dev --ignore-scripts \
  && rm -rf src test bench docs deploy web/src web/node_modules coverage \
+ && rm -rf node_modules/@ffmpeg-installer node_modules/@ffprobe-installer \
  && chmod 0755 bin/kino.js
 
 # ---- runtime: production dependencies and the build, run as an unprivileged user ----
@@ -31,6 +33,12 @@ ENV NODE_ENV=production \
     KINO_DATA_DIR=/data \
     TRUST_PROXY=on
 WORKDIR /app
+# ffmpeg and ffprobe package and transcode video (ADR 0100); the engine finds them on PATH.
+# Unpinned on purpose: Debian stable's security updates are what the image should pick up.
+# hadolint ignore=DL3008
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ffmpeg \
+ && rm -rf /var/lib/apt/lists/*
 COPY --from=build --chown=root:root /app /app
 RUN ln -s /app/bin/kino.js /usr/local/bin/kino \
  && mkdir -p /data && chown node:node /data
