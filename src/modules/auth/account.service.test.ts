@@ -85,6 +85,20 @@ describe('account service', () => {
     });
   });
 
+  it('resends a verification link once a minute, however many requests arrive together', async () => {
+    const { user } = await t.newUser({ emailVerified: false });
+    const links = () => t.events('auth.email_verification.requested', user.id);
+    expect(await links()).toHaveLength(1);
+    t.auth.resendVerification(user.email);
+    await t.auth.settle();
+    expect(await links()).toHaveLength(1);
+
+    t.clock.advance(61_000);
+    for (let i = 0; i < 5; i++) t.auth.resendVerification(user.email);
+    await t.auth.settle();
+    expect(await links()).toHaveLength(2);
+  });
+
   it('changes the login with the password', async () => {
     const { user, password } = await t.newUser();
     const login = uniq('renamed');

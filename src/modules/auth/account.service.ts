@@ -12,10 +12,10 @@ import { activeUser, secondsFrom, toPublicUser, uniqueToConflict, type PublicUse
 import type { AfterReply } from './after-reply.js';
 import { hashToken, randomToken } from './crypto.js';
 import { requireEmail } from './email.js';
-import { requestEmailVerification } from './email-token.js';
+import { requestEmailVerification, unlessMailedRecently } from './email-token.js';
 import type { MfaService } from './mfa.service.js';
 import { createOneTimeTokenRepository } from './one-time-token.repository.js';
-import { MAIL_COOLDOWN_SECONDS, type PasswordService } from './password.service.js';
+import type { PasswordService } from './password.service.js';
 import { createRoleRepository } from './role.repository.js';
 import { createUserRepository, type UserRow } from './user.repository.js';
 
@@ -79,9 +79,10 @@ export function createAccountService(deps: AccountServiceDeps) {
   async function issueVerification(email: string): Promise<void> {
     const user = await users.byEmail(email);
     if (!user || !user.is_active || user.email_verified_at) return;
-    const since = secondsFrom(clock.now(), -MAIL_COOLDOWN_SECONDS);
-    if (await createOneTimeTokenRepository(sql).issuedSince(user.id, 'verify_email', since)) return;
-    await sql.transaction((tx) => requestEmailVerification(tx, user, clock.now()));
+    const now = clock.now();
+    await unlessMailedRecently(sql, user.id, 'verify_email', now, (tx) =>
+      requestEmailVerification(tx, user, now),
+    );
   }
 
   /**

@@ -9,14 +9,11 @@ import { activeUser, secondsFrom } from './account.model.js';
 import type { AfterReply } from './after-reply.js';
 import { hashToken } from './crypto.js';
 import { normalizeEmail, requireEmail } from './email.js';
-import { mailToken } from './email-token.js';
+import { mailToken, unlessMailedRecently } from './email-token.js';
 import { createLoginThrottleRepository } from './login-throttle.repository.js';
 import { createOneTimeTokenRepository } from './one-time-token.repository.js';
 import { checkPassword, type PasswordHasher } from './passwords.js';
 import { createUserRepository, type AttemptClaim, type UserRow } from './user.repository.js';
-
-/** At most one reset or verification mail per account in this window. */
-export const MAIL_COOLDOWN_SECONDS = 60;
 
 export interface PasswordServiceDeps {
   sql: Sql;
@@ -72,8 +69,9 @@ export function createPasswordService(deps: PasswordServiceDeps) {
     // Only to an address the account has proven: an unverified one may not be its owner's.
     if (!user || !user.is_active || !user.email_verified_at) return;
     const now = clock.now();
-    if (await tokens.issuedSince(user.id, 'reset_password', secondsFrom(now, -MAIL_COOLDOWN_SECONDS))) return;
-    await sql.transaction((tx) => mailToken(tx, user, 'reset_password', now));
+    await unlessMailedRecently(sql, user.id, 'reset_password', now, (tx) =>
+      mailToken(tx, user, 'reset_password', now),
+    );
   }
 
   return {

@@ -45,6 +45,10 @@ export function createUserRepository(db: SqlExecutor) {
       const [row] = await db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM auth.users WHERE id = $1`, [id]);
       return row;
     },
+    /** Locks the account's row until the transaction ends, so that checks made after it see its writes. */
+    async lock(id: string): Promise<void> {
+      await db.query(`SELECT id FROM auth.users WHERE id = $1 FOR UPDATE`, [id]);
+    },
     /** By login or email, case-insensitively. */
     async byLoginOrEmail(name: string): Promise<UserRow | undefined> {
       const [row] = await db.query<UserRow>(
