@@ -1,8 +1,8 @@
 /**
  * The media engine on clips ffmpeg generates here (testsrc2 and sine, 320x240, 2–3 s, ultrafast;
- * nothing is committed): which binaries it takes, probe of H.264/AAC, VP9/WebM and rotated input,
- * the typed error for text and cut-short files, remux into HLS that an independent ffmpeg reads
- * and decodes, one transcoded rung, and cancelation. ffmpeg is required, not optional: CI and the
+ * nothing is committed): which binaries it takes, probe of H.264/AAC, VP9/WebM, rotated and
+ * variable-frame-rate input, the typed error for text and cut-short files, remux into HLS that an
+ * independent ffmpeg reads and decodes, one transcoded rung, and cancelation. ffmpeg is required, not optional: CI and the
  * image install Debian's package; without one the engine's error says what to install.
  */
 import { execFile } from 'node:child_process';
@@ -28,9 +28,9 @@ let dir: string;
 let engine: MediaEngine;
 const clip = (name: string) => path.join(dir, name);
 
-/** Runs the engine's ffmpeg quietly; throws with its stderr. */
-async function ffmpeg(...args: string[]): Promise<void> {
-  await exec(engine.ffmpeg.path, ['-nostdin', '-v', 'error', '-y', ...args]);
+/** Runs the engine's ffmpeg quietly on argument groups; throws with its stderr. */
+async function ffmpeg(...groups: string[][]): Promise<void> {
+  await exec(engine.ffmpeg.path, ['-nostdin', '-v', 'error', '-y', ...groups.flat()]);
 }
 
 beforeAll(async () => {
@@ -48,80 +48,30 @@ beforeAll(async () => {
     '-i',
     `testsrc2=size=320x240:rate=25:duration=${seconds}`,
   ];
-  const audio = (seconds: number) => [
-    '-f',
-    'lavfi',
-    '-i',
-    `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
-  ];
-  writeFileSync(clip('subs.srt'), '1\n00:00:00,500 --> 00:00:02,000\nHello\n');
+  const audio = (seconds: number) => ['-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`];
   const x264 = ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', '25'];
+  writeFileSync(clip('subs.srt'), '1\n00:00:00,500 --> 00:00:02,000\nHello\n');
   await Promise.all([
     ffmpeg(
-      ...video(3),
-      ...audio(3),
-      '-i',
-      clip('subs.srt'),
-      '-map',
-      '0',
-      '-map',
-      '1',
-      '-map',
-      '2',
-      ...x264,
-      '-c:a',
-      'aac',
-      '-c:s',
-      'mov_text',
-      '-metadata:s:s:0',
-      'language=eng',
-      clip('h264.mp4'),
+      [...video(3), ...audio(3), '-i', clip('subs.srt')],
+      ['-map', '0', '-map', '1', '-map', '2'],
+      [...x264, '-c:a', 'aac', '-ar', '48000', '-c:s', 'mov_text', '-metadata:s:s:0', 'language=eng'],
+      [clip('h264.mp4')],
     ),
     ffmpeg(
-      ...video(2),
-      ...audio(2),
-      '-c:v',
-      'libvpx-vp9',
-      '-deadline',
-      'realtime',
-      '-cpu-used',
-      '8',
-      '-b:v',
-      '200k',
-      '-c:a',
-      'libopus',
-      clip('vp9.webm'),
+      [...video(2), ...audio(2)],
+      ['-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '200k', '-c:a', 'libopus'],
+      [clip('vp9.webm')],
     ),
+    // Three frames kept of every five: 25 fps nominal, 15 on average, the way a phone's timing looks.
+    ffmpeg(video(2), ['-vf', 'select=lt(mod(n\\,5)\\,3)', '-vsync', 'vfr'], x264, [clip('vfr.mp4')]),
   ]);
+  const copy = (...extra: string[]) => ['-map', '0:v', '-map', '0:a', '-c', 'copy', ...extra];
   await Promise.all([
     // The rotate tag becomes the display matrix, as a phone writes it.
-    ffmpeg(
-      '-i',
-      clip('h264.mp4'),
-      '-map',
-      '0:v',
-      '-map',
-      '0:a',
-      '-c',
-      'copy',
-      '-metadata:s:v:0',
-      'rotate=90',
-      clip('rotated.mp4'),
-    ),
+    ffmpeg(['-i', clip('h264.mp4')], copy('-metadata:s:v:0', 'rotate=90'), [clip('rotated.mp4')]),
     // The index first (faststart): a cut-short copy still has a whole header.
-    ffmpeg(
-      '-i',
-      clip('h264.mp4'),
-      '-map',
-      '0:v',
-      '-map',
-      '0:a',
-      '-c',
-      'copy',
-      '-movflags',
-      '+faststart',
-      clip('faststart.mp4'),
-    ),
+    ffmpeg(['-i', clip('h264.mp4')], copy('-movflags', '+faststart'), [clip('faststart.mp4')]),
   ]);
   for (const [from, to] of [
     ['h264.mp4', 'cut-index-last.mp4'],
@@ -212,6 +162,14 @@ describe('media engine: probe', () => {
     expect([90, 270]).toContain(info.video?.rotation);
     expect(info.video).toMatchObject({ width: 320, height: 240, displayWidth: 240, displayHeight: 320 });
     expect(remuxBlockers(info).join()).toContain('rotated');
+  });
+
+  it('tells variable frame rate, which must be transcoded', async () => {
+    const info = await engine.probe(clip('vfr.mp4'));
+    expect(info.video?.variableFrameRate).toBe(true);
+    expect(info.video?.frameRate).toBeGreaterThan(14);
+    expect(info.video?.frameRate).toBeLessThan(17);
+    expect(remuxBlockers(info)).toContain('its frame rate is variable');
   });
 
   it.each([
