@@ -3,6 +3,16 @@
  * within an hour and are stored only as hashes by auth; the notifications module turns them into
  * mails with links.
  */
+/** A single-use link to mail to `email`: the account, the token and when it expires. */
+export interface OneTimeLinkRequested {
+  userId: string;
+  email: string;
+  login: string;
+  token: string;
+  expiresAt: string;
+  locale: string;
+}
+
 declare module '../../platform/events.js' {
   interface EventMap {
     'auth.user.registered': {
@@ -12,22 +22,8 @@ declare module '../../platform/events.js' {
       firstName: string | null;
       locale: string;
     };
-    'auth.email_verification.requested': {
-      userId: string;
-      email: string;
-      login: string;
-      token: string;
-      expiresAt: string;
-      locale: string;
-    };
-    'auth.password_reset.requested': {
-      userId: string;
-      email: string;
-      login: string;
-      token: string;
-      expiresAt: string;
-      locale: string;
-    };
+    'auth.email_verification.requested': OneTimeLinkRequested;
+    'auth.password_reset.requested': OneTimeLinkRequested;
     /**
      * The account's address changed. `token` (single use, valid until `expiresAt`) lets the
      * previous address undo the change; the notice goes to `oldEmail`.
@@ -49,4 +45,3 @@ declare module '../../platform/events.js' {
     'auth.user.deleted': { userId: string };
   }
 }
-export {};
