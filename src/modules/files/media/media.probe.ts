@@ -155,7 +155,8 @@ async function checkEnd(
   const run = await runTool(
     ffprobe,
     [
-      ['-v', 'warning', '-read_intervals', `${from.toFixed(3)}%`],
+      // A bounded interval: the npm static ffprobe (2023) reads no packet at all for an open-ended "from%".
+      ['-v', 'warning', '-read_intervals', `${from.toFixed(3)}%+${2 * END_WINDOW_SECONDS}`],
       ['-show_entries', 'packet=pts_time,duration_time', '-print_format', 'json'],
       inputArgs(file),
     ].flat(),
