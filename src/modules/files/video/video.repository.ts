@@ -1,0 +1,193 @@
+/** The SQL of video jobs (`files.video`): one job per film, claimed by one worker at a time. */
+import type { SqlExecutor } from '../../../ports/sql.js';
+import type { Rendition } from '../media/media.hls.js';
+
+export type VideoStatus = 'queued' | 'processing' | 'ready' | 'failed';
+
+export interface VideoRow {
+  readonly id: string;
+  readonly film_id: string;
+  readonly source_file_id: string;
+  readonly status: VideoStatus;
+  readonly step: string | null;
+  readonly percent: number;
+  readonly eta_seconds: number | null;
+  readonly error: string | null;
+  readonly attempts: number;
+  readonly next_attempt_at: Date;
+  readonly lease_owner: string | null;
+  readonly lease_until: Date | null;
+  /** The published package (`<prefix>master.m3u8`), possibly a previous job's; null before any. */
+  readonly prefix: string | null;
+  readonly renditions: readonly Rendition[];
+  readonly storage_bytes: number;
+  readonly created_at: Date;
+  readonly updated_at: Date;
+  readonly finished_at: Date | null;
+}
+
+export interface VideoProgress {
+  readonly step: string;
+  readonly percent: number;
+  readonly etaSeconds: number | null;
+}
+
+export interface PublishedPackage {
+  readonly prefix: string;
+  readonly renditions: readonly Rendition[];
+  readonly storageBytes: number;
+}
+
+const COLUMNS =
+  'v.id, v.film_id, v.source_file_id, v.status, v.step, v.percent, v.eta_seconds, v.error, v.attempts, v.next_attempt_at, v.lease_owner, v.lease_until, v.prefix, v.renditions, v.storage_bytes, v.created_at, v.updated_at, v.finished_at';
+
+/** The job `id` while `owner` still holds it (not replaced, deleted or taken over). */
+const HELD = 'v.id = $1 AND v.lease_owner = $2 AND v.status = $3';
+
+export function createVideoRepository(db: SqlExecutor) {
+  return {
+    /**
+     * Queues a job for the film, replacing its previous job (whose worker loses its lease). The
+     * published package stays until the new job publishes its own.
+     */
+    async enqueue(job: { id: string; filmId: string; sourceFileId: string; now: Date }): Promise<VideoRow> {
+      const [row] = await db.query<VideoRow>(
+        `INSERT INTO files.video AS v (film_id, id, source_file_id, status, next_attempt_at, created_at, updated_at)
+         VALUES ($1, $2, $3, 'queued', $4, $4, $4)
+         ON CONFLICT (film_id) DO UPDATE SET
+           id = EXCLUDED.id, source_file_id = EXCLUDED.source_file_id, status = 'queued', step = NULL,
+           percent = 0, eta_seconds = NULL, error = NULL, attempts = 0, next_attempt_at = EXCLUDED.next_attempt_at,
+           lease_owner = NULL, lease_until = NULL, created_at = EXCLUDED.created_at,
+           updated_at = EXCLUDED.updated_at, finished_at = NULL
+         RETURNING ${COLUMNS}`,
+        [job.filmId, job.id, job.sourceFileId, job.now],
+      );
+      return row!;
+    },
+
+    async find(filmId: string): Promise<VideoRow | null> {
+      const [row] = await db.query<VideoRow>(`SELECT ${COLUMNS} FROM files.video v WHERE v.film_id = $1`, [
+        filmId,
+      ]);
+      return row ?? null;
+    },
+
+    /**
+     * Hands one due job to `owner` until `now + leaseMs` and counts the attempt: a queued job
+     * whose time has come, or a processing one whose lease ran out (its worker died). Concurrent
+     * callers never get the same job (FOR UPDATE SKIP LOCKED).
+     */
+    async claim(owner: string, now: Date, leaseMs: number): Promise<VideoRow | null> {
+      const [row] = await db.query<VideoRow>(
+        `UPDATE files.video v
+         SET status = 'processing', lease_owner = $1, lease_until = $2, attempts = v.attempts + 1, updated_at = $3
+         WHERE v.film_id = (
+           SELECT film_id FROM files.video
+           WHERE (status = 'queued' AND next_attempt_at <= $3) OR (status = 'processing' AND lease_until <= $3)
+           ORDER BY next_attempt_at
+           LIMIT 1
+           FOR UPDATE SKIP LOCKED)
+         RETURNING ${COLUMNS}`,
+        [owner, new Date(now.getTime() + leaseMs), now],
+      );
+      return row ?? null;
+    },
+
+    /** Extends the lease; false when `owner` no longer holds job `id`. */
+    async renewLease(id: string, owner: string, until: Date): Promise<boolean> {
+      const n = await db.execute(`UPDATE files.video v SET lease_until = $4 WHERE ${HELD}`, [
+        id,
+        owner,
+        'processing',
+        until,
+      ]);
+      return n === 1;
+    },
+
+    /** Records where the job is (and renews the lease); false when `owner` no longer holds it. */
+    async progress(id: string, owner: string, progress: VideoProgress, now: Date, until: Date): Promise<boolean> {
+      const n = await db.execute(
+        `UPDATE files.video v SET step = $4, percent = $5, eta_seconds = $6, updated_at = $7, lease_until = $8
+         WHERE ${HELD}`,
+        [id, owner, 'processing', progress.step, progress.percent, progress.etaSeconds, now, until],
+      );
+      return n === 1;
+    },
+
+    /**
+     * Makes `pkg` the film's package, atomically for readers of the row. Returns the prefix it
+     * replaced (equal to `pkg.prefix` when a rendition joined this job's own package), or
+     * undefined when `owner` no longer holds the job (nothing changed).
+     */
+    async publish(
+      id: string,
+      owner: string,
+      pkg: PublishedPackage,
+      now: Date,
+    ): Promise<{ previous: string | null } | undefined> {
+      const [row] = await db.query<{ previous: string | null }>(
+        `UPDATE files.video v SET prefix = $4, renditions = $5::jsonb, storage_bytes = $6, updated_at = $7
+         FROM (SELECT film_id, prefix FROM files.video WHERE id = $1 FOR UPDATE) AS old
+         WHERE old.film_id = v.film_id AND ${HELD}
+         RETURNING old.prefix AS previous`,
+        [id, owner, 'processing', pkg.prefix, JSON.stringify(pkg.renditions), pkg.storageBytes, now],
+      );
+      return row;
+    },
+
+    /** The whole ladder is published: ready. False when `owner` no longer holds the job. */
+    async finish(id: string, owner: string, now: Date): Promise<boolean> {
+      const n = await db.execute(
+        `UPDATE files.video v SET status = 'ready', step = NULL, percent = 100, eta_seconds = 0, error = NULL,
+           lease_owner = NULL, lease_until = NULL, updated_at = $4, finished_at = $4
+         WHERE ${HELD}`,
+        [id, owner, 'processing', now],
+      );
+      return n === 1;
+    },
+
+    /** Ends the job as failed with a reason an editor can read; the published package stays. */
+    async fail(id: string, owner: string, reason: string, now: Date): Promise<boolean> {
+      const n = await db.execute(
+        `UPDATE files.video v SET status = 'failed', error = $4, eta_seconds = NULL,
+           lease_owner = NULL, lease_until = NULL, updated_at = $5, finished_at = $5
+         WHERE ${HELD}`,
+        [id, owner, 'processing', reason, now],
+      );
+      return n === 1;
+    },
+
+    /** Queues the job again at `at` after a transient failure, keeping the reason as its error. */
+    async retryLater(id: string, owner: string, reason: string, at: Date, now: Date): Promise<boolean> {
+      const n = await db.execute(
+        `UPDATE files.video v SET status = 'queued', error = $4, next_attempt_at = $5, eta_seconds = NULL,
+           lease_owner = NULL, lease_until = NULL, updated_at = $6
+         WHERE ${HELD}`,
+        [id, owner, 'processing', reason, at, now],
+      );
+      return n === 1;
+    },
+
+    /** Gives the job back at once (a worker stopping), without counting the attempt. */
+    async release(id: string, owner: string, now: Date): Promise<boolean> {
+      const n = await db.execute(
+        `UPDATE files.video v SET status = 'queued', attempts = greatest(v.attempts - 1, 0), next_attempt_at = $4,
+           lease_owner = NULL, lease_until = NULL, updated_at = $4
+         WHERE ${HELD}`,
+        [id, owner, 'processing', now],
+      );
+      return n === 1;
+    },
+
+    /** Deletes the film's job; returns it (its `prefix` names the blobs to remove). */
+    async remove(filmId: string): Promise<VideoRow | null> {
+      const [row] = await db.query<VideoRow>(
+        `DELETE FROM files.video AS v WHERE v.film_id = $1 RETURNING ${COLUMNS}`,
+        [filmId],
+      );
+      return row ?? null;
+    },
+  };
+}
+
+export type VideoRepository = ReturnType<typeof createVideoRepository>;
