@@ -74,7 +74,8 @@ const BUILTIN: Record<string, Command & { config?: false }> = {
     },
   },
   worker: {
-    summary: 'Run background workers: relay, or workers of modules (etl, notifications, ugc-sink, …).',
+    summary:
+      'Run background workers: relay, or workers of modules (etl, notifications, ugc-sink, transcode, …).',
     usage: 'kino worker <name>[,<name>…]   (relay runs the outbox relay)',
     async run(ctx) {
       const names = ctx.args.flatMap((a) => a.split(',')).filter(Boolean);

@@ -3,6 +3,7 @@ import { defineErrors, type ErrorCode } from '../../platform/errors.js';
 
 export const filesErrors = defineErrors({
   FILE_REQUIRED: { status: 400, message: 'The form has no file part.' },
+  VIDEO_FILE_REQUIRED: { status: 400, message: 'The file is not an uploaded video (kind video).' },
   INVALID_KIND: { status: 400, message: 'The kind of file is missing or not one this API stores.' },
   UPLOAD_LENGTH_REQUIRED: {
     status: 400,
@@ -13,6 +14,7 @@ export const filesErrors = defineErrors({
   FILE_NOT_FOUND: { status: 404, message: 'There is no file with this id.' },
   FILE_CONTENT_MISSING: { status: 404, message: 'The content of this file is missing.' },
   UPLOAD_NOT_FOUND: { status: 404, message: 'No such upload.' },
+  VIDEO_NOT_FOUND: { status: 404, message: 'This film has no video.' },
   FILE_TOO_LARGE: { status: 413, message: 'The file is larger than this kind of file may be.' },
   UPLOAD_QUOTA_EXCEEDED: {
     status: 413,

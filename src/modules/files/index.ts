@@ -8,6 +8,10 @@ import { createFilesRepository } from './files.repository.js';
 import { filesRoutes } from './files.routes.js';
 import { createFilesService, type FilesService } from './files.service.js';
 import { createTusHandler } from './files.tus.js';
+import { createMediaEngine, type MediaEngine } from './media/media.engine.js';
+import { createTranscodeWorker, TRANSCODE_WORKER } from './video/transcode.worker.js';
+import { videoRoutes } from './video/video.routes.js';
+import { createVideoService } from './video/video.service.js';
 
 export type { FilesService } from './files.service.js';
 export type { FileKind } from './files.ingest.js';
@@ -98,6 +102,30 @@ export const filesModule: ModuleDefinition = {
         stagedBytesPerUser: config.filesUploadStagedPerUser,
       },
     });
+    // Located on first use, so a process without ffmpeg still serves files (video jobs then wait).
+    let engine: Promise<MediaEngine> | undefined;
+    const mediaEngine = () =>
+      (engine ??= createMediaEngine({ ffmpegPath: config.ffmpegPath, ffprobePath: config.ffprobePath }).catch(
+        (error: unknown) => {
+          engine = undefined;
+          throw error;
+        },
+      ));
+    const transcode = createTranscodeWorker({
+      sql: ctx.sql,
+      blob,
+      files: repo,
+      clock: ctx.clock,
+      logger: ctx.logger.child({ worker: TRANSCODE_WORKER }),
+      engine: mediaEngine,
+    });
+    const video = createVideoService({
+      sql: ctx.sql,
+      files: repo,
+      blob,
+      clock: ctx.clock,
+      queued: () => transcode.kick(),
+    });
     const publicService: FilesModuleService = {
       ...service,
       gc: (options) => collectGarbage({ blob, repo, clock: ctx.clock, ...options }),
@@ -105,8 +133,12 @@ export const filesModule: ModuleDefinition = {
     };
     return {
       service: publicService,
-      routes: filesRoutes(service, tus),
+      routes: async (app) => {
+        await app.register(filesRoutes(service, tus));
+        await app.register(videoRoutes(video));
+      },
       workers: {
+        [TRANSCODE_WORKER]: transcode,
         'files-films': createFilmProjection({
           bus: ctx.bus,
           sql: ctx.sql,

@@ -5,13 +5,12 @@ import type { Sql } from '../../../ports/sql.js';
 import { migrate, PLATFORM_MIGRATIONS } from '../../../platform/migrations.js';
 import { createMigratedTestSql, type TestSql } from '../../../../test/helpers/engines.js';
 import { filesModule } from '../index.js';
-import type { Rendition } from '../media/media.hls.js';
-import { createVideoRepository, type VideoRepository } from './video.repository.js';
+import { createVideoRepository, type PackagedRendition, type VideoRepository } from './video.repository.js';
 
 const LEASE = 60_000;
 const t0 = new Date('2026-01-01T00:00:00Z');
 const at = (ms: number) => new Date(t0.getTime() + ms);
-const source: Rendition = {
+const source: PackagedRendition = {
   name: 'source',
   playlist: 'source/index.m3u8',
   width: 320,
@@ -21,6 +20,7 @@ const source: Rendition = {
   bandwidth: 300_000,
   averageBandwidth: 200_000,
   duration: 3,
+  bytes: 75_000,
 };
 
 describe('video repository', () => {

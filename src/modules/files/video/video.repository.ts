@@ -19,11 +19,16 @@ export interface VideoRow {
   readonly lease_until: Date | null;
   /** The published package (`<prefix>master.m3u8`), possibly a previous job's; null before any. */
   readonly prefix: string | null;
-  readonly renditions: readonly Rendition[];
+  readonly renditions: readonly PackagedRendition[];
   readonly storage_bytes: number;
   readonly created_at: Date;
   readonly updated_at: Date;
   readonly finished_at: Date | null;
+}
+
+/** A rendition as the package holds it: what the master playlist lists, and the bytes it stores. */
+export interface PackagedRendition extends Rendition {
+  readonly bytes: number;
 }
 
 export interface VideoProgress {
@@ -34,7 +39,7 @@ export interface VideoProgress {
 
 export interface PublishedPackage {
   readonly prefix: string;
-  readonly renditions: readonly Rendition[];
+  readonly renditions: readonly PackagedRendition[];
   readonly storageBytes: number;
 }
 
@@ -105,7 +110,13 @@ export function createVideoRepository(db: SqlExecutor) {
     },
 
     /** Records where the job is (and renews the lease); false when `owner` no longer holds it. */
-    async progress(id: string, owner: string, progress: VideoProgress, now: Date, until: Date): Promise<boolean> {
+    async progress(
+      id: string,
+      owner: string,
+      progress: VideoProgress,
+      now: Date,
+      until: Date,
+    ): Promise<boolean> {
       const n = await db.execute(
         `UPDATE files.video v SET step = $4, percent = $5, eta_seconds = $6, updated_at = $7, lease_until = $8
          WHERE ${HELD}`,

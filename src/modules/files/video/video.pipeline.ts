@@ -1,0 +1,208 @@
+/**
+ * One video job from its uploaded file to a published HLS package (ADR 0100), free of the loop
+ * and the lease (transcode.worker.ts): the source blob copied to a temp folder (the store may be
+ * S3), probed, then renditions made one at a time. Each is uploaded under the job's own prefix,
+ * `videos/<film>/<job>/<rendition>/…`, then the master playlist (always the last blob written),
+ * then published, so a player never sees a playlist naming blobs that are not there yet.
+ *
+ * Remuxable input publishes its `source` rendition first (seconds) and the lower rungs after it;
+ * other input publishes the top rung of its ladder first, then the rest. A job that resumes
+ * (its lease expired and another worker took it) skips what its package already holds.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { BlobStore } from '../../../ports/blob.js';
+import type { MediaEngine } from '../media/media.engine.js';
+import { MediaError } from '../media/media.errors.js';
+import {
+  LADDER,
+  ladderFor,
+  remuxBlockers,
+  writeMasterPlaylist,
+  type MediaProgress,
+  type Rendition,
+  type Rung,
+} from '../media/media.hls.js';
+import type { MediaInfo } from '../media/media.probe.js';
+import type { PackagedRendition, PublishedPackage, VideoProgress, VideoRow } from './video.repository.js';
+
+/** Where a film's packages live; one folder per job, so a new package never overwrites the one playing. */
+export const videoPrefix = (filmId: string, jobId?: string) =>
+  jobId ? `videos/${filmId}/${jobId}/` : `videos/${filmId}/`;
+
+/** Why a job cannot finish. `permanent`: retrying the same file cannot help (not media, cut short). */
+export class VideoJobError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly permanent: boolean,
+    options: { cause?: unknown } = {},
+  ) {
+    super(reason, options);
+    this.name = 'VideoJobError';
+  }
+}
+
+/** What the pipeline needs around it; `publish` and `report` reject when the job was taken away. */
+export interface JobIo {
+  readonly engine: MediaEngine;
+  readonly blob: BlobStore;
+  /** The source file's blob key, or null when the file was deleted. */
+  readonly sourceKey: string | null;
+  /** An empty folder of the job's own, removed by the caller. */
+  readonly workDir: string;
+  readonly signal: AbortSignal;
+  /** libx264 preset for the rungs. */
+  readonly preset?: string;
+  report(progress: VideoProgress): void;
+  publish(pkg: PublishedPackage): Promise<void>;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.m3u8': 'application/vnd.apple.mpegurl',
+  '.m4s': 'video/iso.segment',
+  '.mp4': 'video/mp4',
+};
+
+/** A remux copies rather than encodes: about a tenth of a transcode's time, for progress and ETA. */
+const REMUX_WEIGHT = 0.1;
+
+interface Unit {
+  readonly name: string;
+  readonly step: string;
+  readonly weight: number;
+  make(out: string, onProgress: (p: MediaProgress) => void): Promise<Rendition>;
+}
+
+export async function runVideoJob(job: VideoRow, io: JobIo): Promise<PublishedPackage> {
+  if (io.sourceKey === null) throw new VideoJobError('the uploaded file was deleted', true);
+  const input = path.join(io.workDir, 'source');
+  const out = path.join(io.workDir, 'out');
+  await mkdir(out);
+
+  io.report({ step: 'download', percent: 0, etaSeconds: null });
+  const read = await io.blob.get(io.sourceKey);
+  if (!read) throw new VideoJobError('the content of the uploaded file is missing', true);
+  await pipeline(read.body, createWriteStream(input), { signal: io.signal });
+
+  io.report({ step: 'probe', percent: 0, etaSeconds: null });
+  const info = await io.engine.probe(input, { signal: io.signal });
+  if (!info.video) throw new VideoJobError('the file has no video stream', true);
+
+  const prefix = videoPrefix(job.film_id, job.id);
+  // Resuming this job's own package: what it already holds is not made again.
+  const renditions: PackagedRendition[] = job.prefix === prefix ? [...job.renditions] : [];
+  const units = plan(io, input, info).filter((u) => !renditions.some((r) => r.name === u.name));
+  const total = units.reduce((sum, u) => sum + u.weight, 0);
+  let done = 0;
+  let published: PublishedPackage | undefined;
+  for (const unit of units) {
+    const onProgress = (p: MediaProgress) => {
+      const work = done + (unit.weight * p.percent) / 100;
+      const left = (total - work) * info.duration;
+      io.report({
+        step: unit.step,
+        percent: Math.min(99.9, Math.round((work / total) * 1000) / 10),
+        etaSeconds: p.speed && p.speed > 0 ? Math.ceil(left / p.speed) : null,
+      });
+    };
+    onProgress({ percent: 0, seconds: 0, speed: null });
+    const rendition = await unit.make(out, onProgress);
+    io.report({
+      step: `upload ${unit.name}`,
+      percent: Math.round(((done + unit.weight) / total) * 1000) / 10,
+      etaSeconds: null,
+    });
+    const bytes = await uploadFolder(io, path.join(out, unit.name), `${prefix}${unit.name}/`);
+    renditions.push({ ...rendition, bytes });
+    done += unit.weight;
+    published = await uploadMaster(io, out, prefix, renditions);
+    await io.publish(published);
+  }
+  return published ?? uploadMaster(io, out, prefix, renditions);
+}
+
+/** The renditions to make, in order: what plays first, then the lower rungs, highest first. */
+function plan(io: JobIo, input: string, info: MediaInfo): Unit[] {
+  const video = info.video!;
+  const short = Math.min(video.displayWidth, video.displayHeight);
+  const options = (onProgress: (p: MediaProgress) => void) => ({
+    info,
+    signal: io.signal,
+    onProgress,
+    ...(io.preset ? { preset: io.preset } : {}),
+  });
+  const rung = (r: Rung): Unit => ({
+    name: r.name,
+    step: `transcode ${r.name}`,
+    weight: 1,
+    make: (out, onProgress) => io.engine.transcodeRendition(input, out, r, options(onProgress)),
+  });
+  if (remuxBlockers(info).length === 0) {
+    const source: Unit = {
+      name: 'source',
+      step: 'remux',
+      weight: REMUX_WEIGHT,
+      make: async (out, onProgress) =>
+        (await io.engine.packageSource(input, out, options(onProgress))).rendition,
+    };
+    return [
+      source,
+      ...ladderFor(info)
+        .filter((r) => r.height < short)
+        .map(rung),
+    ];
+  }
+  const ladder = ladderFor(info);
+  // Smaller than the lowest rung: one rendition at its own size.
+  if (ladder.length === 0) return [rung({ ...LADDER[LADDER.length - 1]!, name: `${short}p`, height: short })];
+  return ladder.map(rung);
+}
+
+async function uploadFolder(io: JobIo, dir: string, prefix: string): Promise<number> {
+  // The rendition's playlist last: it names the segments.
+  const names = (await readdir(dir)).sort(
+    (a, b) => Number(a.endsWith('.m3u8')) - Number(b.endsWith('.m3u8')),
+  );
+  let bytes = 0;
+  for (const name of names) bytes += await uploadFile(io, path.join(dir, name), `${prefix}${name}`);
+  return bytes;
+}
+
+async function uploadFile(io: JobIo, file: string, key: string): Promise<number> {
+  io.signal.throwIfAborted();
+  const contentType = CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream';
+  await io.blob.put(key, createReadStream(file), { contentType });
+  return (await stat(file)).size;
+}
+
+/** Writes the master playlist naming `renditions` and uploads it over the previous one (atomic). */
+async function uploadMaster(
+  io: JobIo,
+  out: string,
+  prefix: string,
+  renditions: readonly PackagedRendition[],
+): Promise<PublishedPackage> {
+  const master = await writeMasterPlaylist(out, renditions);
+  const size = await uploadFile(io, master, `${prefix}master.m3u8`);
+  return { prefix, renditions, storageBytes: storageOf(renditions, size) };
+}
+
+const storageOf = (renditions: readonly PackagedRendition[], master: number) =>
+  renditions.reduce((sum, r) => sum + r.bytes, master);
+
+/**
+ * A failure as the job records it. Not media, cut short, no video, a deleted source: for good.
+ * Everything else (the blob store or S3, a full disk, ffmpeg failing, no ffmpeg) may pass, so
+ * the job is tried again later.
+ */
+export function classify(error: unknown): VideoJobError {
+  if (error instanceof VideoJobError) return error;
+  if (error instanceof MediaError) {
+    const permanent = error.code === 'NOT_MEDIA' || error.code === 'TRUNCATED' || error.code === 'NO_VIDEO';
+    return new VideoJobError(error.reason, permanent, { cause: error });
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new VideoJobError(message, false, { cause: error });
+}

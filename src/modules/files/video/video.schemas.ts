@@ -1,0 +1,78 @@
+/** TypeBox schemas of the film video API, and the mapper from a job row to its response body. */
+import { Type, type Static } from '@sinclair/typebox';
+import type { VideoRow } from './video.repository.js';
+
+export const FilmParams = Type.Object({ id: Type.String({ format: 'uuid', description: "the film's id" }) });
+
+export const AttachVideoBody = Type.Object({
+  file_id: Type.String({ format: 'uuid', description: 'An uploaded file of kind video.' }),
+});
+
+export const RenditionSchema = Type.Object({
+  name: Type.String({ description: '`source` (the upload repackaged) or a ladder rung: 1080p, 720p, …' }),
+  width: Type.Integer(),
+  height: Type.Integer(),
+  codecs: Type.String(),
+  bandwidth: Type.Integer({ description: 'Peak segment bitrate, bit/s.' }),
+  average_bandwidth: Type.Integer(),
+  duration: Type.Number({ description: 'Seconds.' }),
+  bytes: Type.Integer(),
+});
+
+export const VideoSchema = Type.Object(
+  {
+    film_id: Type.String({ format: 'uuid' }),
+    job_id: Type.String({ format: 'uuid' }),
+    file_id: Type.String({ format: 'uuid', description: 'The uploaded file the job packages.' }),
+    status: Type.Union(
+      [Type.Literal('queued'), Type.Literal('processing'), Type.Literal('ready'), Type.Literal('failed')],
+      { description: 'processing: renditions may already play (see renditions) while lower ones are made' },
+    ),
+    step: Type.Union([Type.String(), Type.Null()], {
+      description: 'download, probe, remux, transcode 720p, …',
+    }),
+    percent: Type.Number({ minimum: 0, maximum: 100 }),
+    eta_seconds: Type.Union([Type.Integer(), Type.Null()]),
+    error: Type.Union([Type.String(), Type.Null()], {
+      description: 'Why the job failed (or the last transient failure it is retrying after).',
+    }),
+    attempts: Type.Integer(),
+    renditions: Type.Array(RenditionSchema, {
+      description: "The published package's renditions (the previous job's until this one publishes).",
+    }),
+    storage_bytes: Type.Integer({ description: 'Bytes the published package stores.' }),
+    created_at: Type.String({ format: 'date-time' }),
+    updated_at: Type.String({ format: 'date-time' }),
+    finished_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  },
+  { $id: 'Video' },
+);
+export type VideoDto = Static<typeof VideoSchema>;
+
+export function toVideoDto(row: VideoRow): VideoDto {
+  return {
+    film_id: row.film_id,
+    job_id: row.id,
+    file_id: row.source_file_id,
+    status: row.status,
+    step: row.step,
+    percent: row.percent,
+    eta_seconds: row.eta_seconds,
+    error: row.error,
+    attempts: row.attempts,
+    renditions: row.renditions.map((r) => ({
+      name: r.name,
+      width: r.width,
+      height: r.height,
+      codecs: r.codecs,
+      bandwidth: r.bandwidth,
+      average_bandwidth: r.averageBandwidth,
+      duration: r.duration,
+      bytes: r.bytes,
+    })),
+    storage_bytes: row.storage_bytes,
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
+    finished_at: row.finished_at?.toISOString() ?? null,
+  };
+}

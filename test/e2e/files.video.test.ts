@@ -1,0 +1,198 @@
+/**
+ * Video jobs end to end through a started kernel and its transcode worker, on the local-disk blob
+ * store, over whatever SQL/bus engines the environment selects. The clips are made here by ffmpeg
+ * (testsrc2 + sine, 480x360, 2 s; nothing committed) and uploaded through the files API; the
+ * package is read back from the blob store by an independent ffprobe.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BlobStore } from '../../src/ports/blob.js';
+import { createLocalBlobStore } from '../../src/adapters/blob/local.js';
+import { createMediaEngine, type MediaEngine } from '../../src/modules/files/media/media.engine.js';
+import { createTestKino, type TestKino } from '../helpers/kino.js';
+import { eventually } from '../helpers/engines.js';
+import { auth, emitFilm, fakeFile, multipart, testTokens } from '../helpers/files.js';
+
+const exec = promisify(execFile);
+
+interface Video {
+  film_id: string;
+  job_id: string;
+  status: string;
+  step: string | null;
+  percent: number;
+  error: string | null;
+  renditions: { name: string; height: number; bytes: number }[];
+  storage_bytes: number;
+  code?: string;
+}
+
+describe('video jobs', () => {
+  let kino: TestKino;
+  let blob: BlobStore;
+  let engine: MediaEngine;
+  let dir: string;
+  let blobRoot: string;
+  let film: string;
+  let cutFilm: string;
+  const clip = (name: string) => path.join(dir, name);
+
+  const upload = async (filmId: string, filename: string, data: Buffer, kind = 'video') => {
+    const body = multipart({ kind, film_id: filmId }, { filename, data });
+    const res = await kino.app.inject({
+      method: 'POST',
+      url: '/api/v1/files',
+      payload: body.payload,
+      headers: { ...body.headers, ...auth('admin') },
+    });
+    expect(res.statusCode).toBe(201);
+    return res.json<{ id: string }>().id;
+  };
+  const put = (filmId: string, fileId: string, who: 'admin' | 'sub' = 'admin') =>
+    kino.app.inject({
+      method: 'PUT',
+      url: `/api/v1/films/${filmId}/video`,
+      payload: { file_id: fileId },
+      headers: auth(who),
+    });
+  const status = async (filmId: string) =>
+    (
+      await kino.app.inject({ method: 'GET', url: `/api/v1/films/${filmId}/video`, headers: auth('admin') })
+    ).json<Video>();
+  /** The job once it is ready or failed (which must be `wanted`). */
+  const settled = async (filmId: string, jobId: string, wanted: 'ready' | 'failed'): Promise<Video> =>
+    (await eventually(
+      async () => {
+        const video = await status(filmId);
+        if (video.job_id === jobId && (video.status === 'ready' || video.status === 'failed')) {
+          expect(video).toMatchObject({ status: wanted });
+          return video;
+        }
+        return null;
+      },
+      { timeoutMs: 90_000, intervalMs: 100, what: `video job ${jobId} ${wanted}` },
+    ))!;
+  const keys = async (prefix: string) => {
+    const out: string[] = [];
+    for await (const info of blob.list(prefix)) out.push(info.key);
+    return out.sort();
+  };
+  const objectPath = (key: string) => path.join(blobRoot, 'objects', ...key.split('/'));
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'kino-video-e2e-'));
+    blobRoot = mkdtempSync(path.join(tmpdir(), 'kino-video-blob-'));
+    engine = await createMediaEngine();
+    await exec(engine.ffmpeg.path, [
+      ...['-nostdin', '-v', 'error', '-y'],
+      ...['-f', 'lavfi', '-i', 'testsrc2=size=480x360:rate=25:duration=2'],
+      ...['-f', 'lavfi', '-i', 'sine=frequency=440:duration=2'],
+      ...['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', '25'],
+      ...['-c:a', 'aac', '-ar', '48000', '-movflags', '+faststart', clip('film.mp4')],
+    ]);
+    // The index first: a copy cut in half still has a whole header, and only its end is missing.
+    writeFileSync(clip('cut.mp4'), readFileSync(clip('film.mp4')));
+    truncateSync(clip('cut.mp4'), Math.floor(statSync(clip('film.mp4')).size / 2));
+
+    blob = await createLocalBlobStore({ root: blobRoot });
+    kino = await createTestKino({ modules: ['files'], extras: { blob }, tokens: testTokens });
+    film = await emitFilm(kino.kernel.engines.sql, 'PAID');
+    cutFilm = await emitFilm(kino.kernel.engines.sql, 'FREE');
+    await kino.settle();
+  });
+  afterAll(async () => {
+    await kino?.close();
+    await blob?.close();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(blobRoot, { recursive: true, force: true });
+  });
+
+  it('packages an uploaded H.264/AAC mp4 into HLS that an independent ffprobe reads', async () => {
+    const fileId = await upload(film, 'film.mp4', readFileSync(clip('film.mp4')));
+    const res = await put(film, fileId);
+    expect(res.statusCode).toBe(202);
+    const queued = res.json<Video>();
+    expect(queued).toMatchObject({ film_id: film, status: 'queued', renditions: [], storage_bytes: 0 });
+
+    const ready = await settled(film, queued.job_id, 'ready');
+    // The upload repackaged as it is, then the one rung below its 360 lines.
+    expect(ready.renditions.map((r) => [r.name, r.height])).toEqual([
+      ['source', 360],
+      ['240p', 240],
+    ]);
+    expect(ready).toMatchObject({ percent: 100, step: null, error: null });
+    const prefix = `videos/${film}/${queued.job_id}/`;
+    const stored = await keys(prefix);
+    expect(stored).toContain(`${prefix}master.m3u8`);
+    expect(stored).toContain(`${prefix}240p/index.m3u8`);
+    const master = readFileSync(objectPath(`${prefix}master.m3u8`), 'utf8');
+    expect(master).toContain('source/index.m3u8');
+    expect(master).toContain('240p/index.m3u8');
+    const bytes = await Promise.all(stored.map(async (k) => (await blob.head(k))!.size));
+    expect(ready.storage_bytes).toBe(bytes.reduce((a, b) => a + b, 0));
+
+    const probe = await exec(engine.ffprobe.path, [
+      ...['-v', 'error', '-show_entries', 'format=duration:stream=codec_type,height', '-of', 'json'],
+      objectPath(`${prefix}master.m3u8`),
+    ]);
+    const read = JSON.parse(probe.stdout) as { format: { duration: string }; streams: { height?: number }[] };
+    expect(Number(read.format.duration)).toBeCloseTo(2, 0);
+    expect(read.streams.map((s) => s.height).filter(Boolean)).toEqual(expect.arrayContaining([360, 240]));
+
+    const events = await kino.kernel.engines.sql.query<{ type: string }>(
+      `SELECT type FROM platform.outbox WHERE key = $1 AND type LIKE 'files.video.%' ORDER BY seq`,
+      [film],
+    );
+    const types = events.map((e) => e.type);
+    expect(types[0]).toBe('files.video.queued');
+    expect(types).toContain('files.video.progress');
+    expect(types.filter((t) => t === 'files.video.published')).toHaveLength(2);
+    expect(types[types.length - 1]).toBe('files.video.ready');
+  });
+
+  it('replacing the video publishes the new package and then removes the old one', async () => {
+    const before = await status(film);
+    const fileId = await upload(film, 'again.mp4', readFileSync(clip('film.mp4')));
+    const res = await put(film, fileId);
+    expect(res.statusCode).toBe(202);
+    // Until the new job publishes, the film keeps playing the old package.
+    expect(res.json<Video>().renditions).toHaveLength(2);
+    const job = res.json<Video>().job_id;
+    await settled(film, job, 'ready');
+    expect(await keys(`videos/${film}/${before.job_id}/`)).toEqual([]);
+    expect(await keys(`videos/${film}/${job}/`)).toContain(`videos/${film}/${job}/master.m3u8`);
+  });
+
+  it('fails a cut-short upload with its reason, leaving no blobs', async () => {
+    const fileId = await upload(cutFilm, 'cut.mp4', readFileSync(clip('cut.mp4')));
+    const job = (await put(cutFilm, fileId)).json<Video>().job_id;
+    const failed = await settled(cutFilm, job, 'failed');
+    expect(failed.error).toMatch(/the file is cut short/);
+    expect(failed.renditions).toEqual([]);
+    expect(await keys(`videos/${cutFilm}/`)).toEqual([]);
+  });
+
+  it('refuses callers who may not edit films, and files that are not videos', async () => {
+    const poster = await upload(film, 'poster.png', fakeFile.png(2_000), 'poster');
+    expect((await put(film, poster)).json<Video>().code).toBe('VIDEO_FILE_REQUIRED');
+    expect((await put(film, poster, 'sub')).statusCode).toBe(403);
+    const get = await kino.app.inject({ method: 'GET', url: `/api/v1/films/${film}/video` });
+    expect(get.statusCode).toBe(401);
+  });
+
+  it('DELETE removes the job and every rendition blob', async () => {
+    expect((await keys(`videos/${film}/`)).length).toBeGreaterThan(0);
+    const res = await kino.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/films/${film}/video`,
+      headers: auth('admin'),
+    });
+    expect(res.statusCode).toBe(204);
+    expect(await keys(`videos/${film}/`)).toEqual([]);
+    expect((await status(film)).code).toBe('VIDEO_NOT_FOUND');
+  });
+});
