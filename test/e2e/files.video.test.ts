@@ -2,9 +2,11 @@
  * Video jobs end to end through a started kernel and its transcode worker, on the local-disk blob
  * store, over whatever SQL/bus engines the environment selects. The clips are made here by ffmpeg
  * (testsrc2 + sine, 480x360, 2 s; nothing committed) and uploaded through the files API; the
- * package is read back from the blob store by an independent ffprobe.
+ * package is read back from the blob store by an independent ffprobe. A job whose worker died
+ * (claimed, lease never renewed) is finished by another worker.
  */
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,6 +15,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BlobStore } from '../../src/ports/blob.js';
 import { createLocalBlobStore } from '../../src/adapters/blob/local.js';
 import { createMediaEngine, type MediaEngine } from '../../src/modules/files/media/media.engine.js';
+import { systemClock } from '../../src/platform/clock.js';
+import { createLogger } from '../../src/platform/logger.js';
+import { createFilesRepository } from '../../src/modules/files/files.repository.js';
+import { createTranscodeWorker } from '../../src/modules/files/video/transcode.worker.js';
+import { createVideoRepository } from '../../src/modules/files/video/video.repository.js';
 import { createTestKino, type TestKino } from '../helpers/kino.js';
 import { eventually } from '../helpers/engines.js';
 import { auth, emitFilm, fakeFile, multipart, testTokens } from '../helpers/files.js';
@@ -31,27 +38,46 @@ interface Video {
   code?: string;
 }
 
+let engine: MediaEngine;
+let dir: string;
+const clip = (name: string) => path.join(dir, name);
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'kino-video-e2e-'));
+  engine = await createMediaEngine();
+  await exec(engine.ffmpeg.path, [
+    ...['-nostdin', '-v', 'error', '-y'],
+    ...['-f', 'lavfi', '-i', 'testsrc2=size=480x360:rate=25:duration=2'],
+    ...['-f', 'lavfi', '-i', 'sine=frequency=440:duration=2'],
+    ...['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', '25'],
+    ...['-c:a', 'aac', '-ar', '48000', '-movflags', '+faststart', clip('film.mp4')],
+  ]);
+  // The index first: a copy cut in half still has a whole header, and only its end is missing.
+  writeFileSync(clip('cut.mp4'), readFileSync(clip('film.mp4')));
+  truncateSync(clip('cut.mp4'), Math.floor(statSync(clip('film.mp4')).size / 2));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Uploads through the files API; returns the file id. */
+async function upload(kino: TestKino, filmId: string, filename: string, data: Buffer, kind = 'video') {
+  const body = multipart({ kind, film_id: filmId }, { filename, data });
+  const res = await kino.app.inject({
+    method: 'POST',
+    url: '/api/v1/files',
+    payload: body.payload,
+    headers: { ...body.headers, ...auth('admin') },
+  });
+  expect(res.statusCode).toBe(201);
+  return res.json<{ id: string }>().id;
+}
+
 describe('video jobs', () => {
   let kino: TestKino;
   let blob: BlobStore;
-  let engine: MediaEngine;
-  let dir: string;
   let blobRoot: string;
   let film: string;
   let cutFilm: string;
-  const clip = (name: string) => path.join(dir, name);
 
-  const upload = async (filmId: string, filename: string, data: Buffer, kind = 'video') => {
-    const body = multipart({ kind, film_id: filmId }, { filename, data });
-    const res = await kino.app.inject({
-      method: 'POST',
-      url: '/api/v1/files',
-      payload: body.payload,
-      headers: { ...body.headers, ...auth('admin') },
-    });
-    expect(res.statusCode).toBe(201);
-    return res.json<{ id: string }>().id;
-  };
   const put = (filmId: string, fileId: string, who: 'admin' | 'sub' = 'admin') =>
     kino.app.inject({
       method: 'PUT',
@@ -84,20 +110,7 @@ describe('video jobs', () => {
   const objectPath = (key: string) => path.join(blobRoot, 'objects', ...key.split('/'));
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'kino-video-e2e-'));
     blobRoot = mkdtempSync(path.join(tmpdir(), 'kino-video-blob-'));
-    engine = await createMediaEngine();
-    await exec(engine.ffmpeg.path, [
-      ...['-nostdin', '-v', 'error', '-y'],
-      ...['-f', 'lavfi', '-i', 'testsrc2=size=480x360:rate=25:duration=2'],
-      ...['-f', 'lavfi', '-i', 'sine=frequency=440:duration=2'],
-      ...['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', '25'],
-      ...['-c:a', 'aac', '-ar', '48000', '-movflags', '+faststart', clip('film.mp4')],
-    ]);
-    // The index first: a copy cut in half still has a whole header, and only its end is missing.
-    writeFileSync(clip('cut.mp4'), readFileSync(clip('film.mp4')));
-    truncateSync(clip('cut.mp4'), Math.floor(statSync(clip('film.mp4')).size / 2));
-
     blob = await createLocalBlobStore({ root: blobRoot });
     kino = await createTestKino({ modules: ['files'], extras: { blob }, tokens: testTokens });
     film = await emitFilm(kino.kernel.engines.sql, 'PAID');
@@ -107,12 +120,11 @@ describe('video jobs', () => {
   afterAll(async () => {
     await kino?.close();
     await blob?.close();
-    rmSync(dir, { recursive: true, force: true });
     rmSync(blobRoot, { recursive: true, force: true });
   });
 
   it('packages an uploaded H.264/AAC mp4 into HLS that an independent ffprobe reads', async () => {
-    const fileId = await upload(film, 'film.mp4', readFileSync(clip('film.mp4')));
+    const fileId = await upload(kino, film, 'film.mp4', readFileSync(clip('film.mp4')));
     const res = await put(film, fileId);
     expect(res.statusCode).toBe(202);
     const queued = res.json<Video>();
@@ -156,7 +168,7 @@ describe('video jobs', () => {
 
   it('replacing the video publishes the new package and then removes the old one', async () => {
     const before = await status(film);
-    const fileId = await upload(film, 'again.mp4', readFileSync(clip('film.mp4')));
+    const fileId = await upload(kino, film, 'again.mp4', readFileSync(clip('film.mp4')));
     const res = await put(film, fileId);
     expect(res.statusCode).toBe(202);
     // Until the new job publishes, the film keeps playing the old package.
@@ -168,7 +180,7 @@ describe('video jobs', () => {
   });
 
   it('fails a cut-short upload with its reason, leaving no blobs', async () => {
-    const fileId = await upload(cutFilm, 'cut.mp4', readFileSync(clip('cut.mp4')));
+    const fileId = await upload(kino, cutFilm, 'cut.mp4', readFileSync(clip('cut.mp4')));
     const job = (await put(cutFilm, fileId)).json<Video>().job_id;
     const failed = await settled(cutFilm, job, 'failed');
     expect(failed.error).toMatch(/the file is cut short/);
@@ -177,7 +189,7 @@ describe('video jobs', () => {
   });
 
   it('refuses callers who may not edit films, and files that are not videos', async () => {
-    const poster = await upload(film, 'poster.png', fakeFile.png(2_000), 'poster');
+    const poster = await upload(kino, film, 'poster.png', fakeFile.png(2_000), 'poster');
     expect((await put(film, poster)).json<Video>().code).toBe('VIDEO_FILE_REQUIRED');
     expect((await put(film, poster, 'sub')).statusCode).toBe(403);
     const get = await kino.app.inject({ method: 'GET', url: `/api/v1/films/${film}/video` });
@@ -194,5 +206,57 @@ describe('video jobs', () => {
     expect(res.statusCode).toBe(204);
     expect(await keys(`videos/${film}/`)).toEqual([]);
     expect((await status(film)).code).toBe('VIDEO_NOT_FOUND');
+  });
+});
+
+describe('a video job whose worker died', () => {
+  let kino: TestKino;
+  let blob: BlobStore;
+  let blobRoot: string;
+
+  beforeAll(async () => {
+    blobRoot = mkdtempSync(path.join(tmpdir(), 'kino-video-blob-'));
+    blob = await createLocalBlobStore({ root: blobRoot });
+    // No workers in this process: the test runs the only transcode worker itself.
+    kino = await createTestKino({ modules: ['files'], extras: { blob }, tokens: testTokens, workers: false });
+  });
+  afterAll(async () => {
+    await kino?.close();
+    await blob?.close();
+    rmSync(blobRoot, { recursive: true, force: true });
+  });
+
+  it('is taken over by another worker once its lease runs out, and finished', async () => {
+    const sql = kino.kernel.engines.sql;
+    const film = randomUUID();
+    await createFilesRepository(sql).upsertFilms([{ id: film, access: 'FREE', version: 1 }]);
+    const fileId = await upload(kino, film, 'film.mp4', readFileSync(clip('film.mp4')));
+    const put = await kino.app.inject({
+      method: 'PUT',
+      url: `/api/v1/films/${film}/video`,
+      payload: { file_id: fileId },
+      headers: auth('admin'),
+    });
+    const job = put.json<Video>().job_id;
+    // A worker claims the job and is killed: its lease is never renewed.
+    expect(await createVideoRepository(sql).claim('killed-worker', new Date(), 1_000)).toMatchObject({
+      id: job,
+    });
+
+    const survivor = createTranscodeWorker({
+      sql,
+      blob,
+      files: createFilesRepository(sql),
+      clock: systemClock,
+      logger: createLogger('silent'),
+      engine: () => Promise.resolve(engine),
+    });
+    expect(await survivor.runOnce()).toBe(0);
+    await eventually(async () => (await survivor.runOnce()) === 1, { timeoutMs: 90_000, intervalMs: 100 });
+    const done = (
+      await kino.app.inject({ method: 'GET', url: `/api/v1/films/${film}/video`, headers: auth('admin') })
+    ).json<Video>();
+    expect(done).toMatchObject({ job_id: job, status: 'ready', attempts: 2 });
+    expect(done.renditions.map((r) => r.name)).toEqual(['source', '240p']);
   });
 });
