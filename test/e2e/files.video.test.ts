@@ -52,6 +52,13 @@ beforeAll(async () => {
     ...['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', '25'],
     ...['-c:a', 'aac', '-ar', '48000', '-movflags', '+faststart', clip('film.mp4')],
   ]);
+  await exec(engine.ffmpeg.path, [
+    ...['-nostdin', '-v', 'error', '-y'],
+    ...['-f', 'lavfi', '-i', 'testsrc2=size=480x360:rate=25:duration=2'],
+    ...['-f', 'lavfi', '-i', 'sine=frequency=440:duration=2'],
+    ...['-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '200k'],
+    ...['-c:a', 'libopus', clip('film.webm')],
+  ]);
   // The index first: a copy cut in half still has a whole header, and only its end is missing.
   writeFileSync(clip('cut.mp4'), readFileSync(clip('film.mp4')));
   truncateSync(clip('cut.mp4'), Math.floor(statSync(clip('film.mp4')).size / 2));
@@ -164,6 +171,23 @@ describe('video jobs', () => {
     expect(types).toContain('files.video.progress');
     expect(types.filter((t) => t === 'files.video.published')).toHaveLength(2);
     expect(types[types.length - 1]).toBe('files.video.ready');
+  });
+
+  it('transcodes VP9/WebM: the top rung is published first, then the one below joins it', async () => {
+    const vp9Film = await emitFilm(kino.kernel.engines.sql, 'FREE');
+    await kino.settle();
+    const fileId = await upload(kino, vp9Film, 'film.webm', readFileSync(clip('film.webm')));
+    const job = (await put(vp9Film, fileId)).json<Video>().job_id;
+    const ready = await settled(vp9Film, job, 'ready');
+    expect(ready.renditions.map((r) => [r.name, r.height])).toEqual([
+      ['360p', 360],
+      ['240p', 240],
+    ]);
+    const published = await kino.kernel.engines.sql.query<{ payload: { renditions: string[] } }>(
+      `SELECT payload FROM platform.outbox WHERE key = $1 AND type = 'files.video.published' ORDER BY seq`,
+      [vp9Film],
+    );
+    expect(published.map((p) => p.payload.renditions)).toEqual([['360p'], ['360p', '240p']]);
   });
 
   it('replacing the video publishes the new package and then removes the old one', async () => {
