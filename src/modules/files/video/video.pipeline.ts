@@ -111,7 +111,7 @@ export async function runVideoJob(job: VideoRow, io: JobIo): Promise<PublishedPa
     const rendition = await unit.make(out, onProgress);
     io.report({
       step: `upload ${unit.name}`,
-      percent: Math.round(((done + unit.weight) / total) * 1000) / 10,
+      percent: Math.min(99.9, Math.round(((done + unit.weight) / total) * 1000) / 10),
       etaSeconds: null,
     });
     const bytes = await uploadFolder(io, path.join(out, unit.name), `${prefix}${unit.name}/`);
