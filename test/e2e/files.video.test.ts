@@ -2,12 +2,21 @@
  * Video jobs end to end through a started kernel and its transcode worker, on the local-disk blob
  * store, over whatever SQL/bus engines the environment selects. The clips are made here by ffmpeg
  * (testsrc2 + sine, 480x360, 2 s; nothing committed) and uploaded through the files API; the
- * package is read back from the blob store by an independent ffprobe. A job whose worker died
- * (claimed, lease never renewed) is finished by another worker.
+ * package is read back from the blob store by an independent ffprobe. The worker alone: a job
+ * whose worker died (claimed, lease never renewed) is finished by another; a stopping worker gives
+ * its job back; a job deleted while it runs stops at its next heartbeat.
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -233,54 +242,109 @@ describe('video jobs', () => {
   });
 });
 
-describe('a video job whose worker died', () => {
+describe('the transcode worker', () => {
   let kino: TestKino;
   let blob: BlobStore;
   let blobRoot: string;
+  let temp: string;
 
   beforeAll(async () => {
     blobRoot = mkdtempSync(path.join(tmpdir(), 'kino-video-blob-'));
+    temp = mkdtempSync(path.join(tmpdir(), 'kino-video-jobs-'));
     blob = await createLocalBlobStore({ root: blobRoot });
-    // No workers in this process: the test runs the only transcode worker itself.
+    // No workers in this process: each test runs its own transcode worker.
     kino = await createTestKino({ modules: ['files'], extras: { blob }, tokens: testTokens, workers: false });
   });
   afterAll(async () => {
     await kino?.close();
     await blob?.close();
     rmSync(blobRoot, { recursive: true, force: true });
+    rmSync(temp, { recursive: true, force: true });
   });
 
-  it('is taken over by another worker once its lease runs out, and finished', async () => {
-    const sql = kino.kernel.engines.sql;
+  const video = (film: string, method: 'GET' | 'DELETE' = 'GET') =>
+    kino.app.inject({ method, url: `/api/v1/films/${film}/video`, headers: auth('admin') });
+  /** A film with `file` attached as its video; returns the film and the queued job. */
+  async function queue(file: string): Promise<{ film: string; job: string }> {
     const film = randomUUID();
-    await createFilesRepository(sql).upsertFilms([{ id: film, access: 'FREE', version: 1 }]);
-    const fileId = await upload(kino, film, 'film.mp4', readFileSync(clip('film.mp4')));
+    await createFilesRepository(kino.kernel.engines.sql).upsertFilms([
+      { id: film, access: 'FREE', version: 1 },
+    ]);
+    const fileId = await upload(kino, film, file, readFileSync(clip(file)));
     const put = await kino.app.inject({
       method: 'PUT',
       url: `/api/v1/films/${film}/video`,
       payload: { file_id: fileId },
       headers: auth('admin'),
     });
-    const job = put.json<Video>().job_id;
+    return { film, job: put.json<Video>().job_id };
+  }
+  /** A worker on this kernel's engines; `stuck`: its transcodes run until aborted. */
+  const worker = (options: { stuck?: boolean; leaseMs?: number } = {}) =>
+    createTranscodeWorker({
+      sql: kino.kernel.engines.sql,
+      blob,
+      files: createFilesRepository(kino.kernel.engines.sql),
+      clock: systemClock,
+      logger: createLogger('silent'),
+      tmpDir: temp,
+      ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
+      engine: () =>
+        Promise.resolve(
+          options.stuck
+            ? {
+                ...engine,
+                transcodeRendition: (_input, _out, _rung, o) =>
+                  new Promise((_resolve, reject) =>
+                    o?.signal?.addEventListener('abort', () => reject(o.signal!.reason as Error)),
+                  ),
+              }
+            : engine,
+        ),
+    });
+  const transcoding = (film: string) =>
+    eventually(async () => (await video(film)).json<Video>().step?.startsWith('transcode'), {
+      what: 'the job is transcoding',
+    });
+
+  it('takes over a job whose worker died once its lease runs out, and finishes it', async () => {
+    const { film, job } = await queue('film.mp4');
     // A worker claims the job and is killed: its lease is never renewed.
+    const sql = kino.kernel.engines.sql;
     expect(await createVideoRepository(sql).claim('killed-worker', new Date(), 1_000)).toMatchObject({
       id: job,
     });
-
-    const survivor = createTranscodeWorker({
-      sql,
-      blob,
-      files: createFilesRepository(sql),
-      clock: systemClock,
-      logger: createLogger('silent'),
-      engine: () => Promise.resolve(engine),
-    });
+    const survivor = worker();
     expect(await survivor.runOnce()).toBe(0);
     await eventually(async () => (await survivor.runOnce()) === 1, { timeoutMs: 90_000, intervalMs: 100 });
-    const done = (
-      await kino.app.inject({ method: 'GET', url: `/api/v1/films/${film}/video`, headers: auth('admin') })
-    ).json<Video>();
+    const done = (await video(film)).json<Video>();
     expect(done).toMatchObject({ job_id: job, status: 'ready', attempts: 2 });
     expect(done.renditions.map((r) => r.name)).toEqual(['source', '240p']);
+    expect(readdirSync(temp)).toEqual([]);
+  });
+
+  it('gives its job back when it stops, aborting the transcode and removing its temp folder', async () => {
+    const { film, job } = await queue('film.webm');
+    const stopping = worker({ stuck: true });
+    const run = stopping.runOnce();
+    await transcoding(film);
+    await stopping.stop();
+    expect(await run).toBe(1);
+    expect((await video(film)).json<Video>()).toMatchObject({ job_id: job, status: 'queued', attempts: 0 });
+    expect(readdirSync(temp)).toEqual([]);
+    expect((await video(film, 'DELETE')).statusCode).toBe(204);
+  });
+
+  it('stops a job deleted while it runs, at its next heartbeat, and leaves none of its blobs', async () => {
+    const { film } = await queue('film.webm');
+    const w = worker({ stuck: true, leaseMs: 300 });
+    const run = w.runOnce();
+    await transcoding(film);
+    expect((await video(film, 'DELETE')).statusCode).toBe(204);
+    expect(await run).toBe(1);
+    const left: string[] = [];
+    for await (const info of blob.list(`videos/${film}/`)) left.push(info.key);
+    expect(left).toEqual([]);
+    expect(readdirSync(temp)).toEqual([]);
   });
 });
