@@ -19,6 +19,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BlobStore } from '../../src/ports/blob.js';
@@ -333,6 +334,21 @@ describe('the transcode worker', () => {
     expect((await video(film)).json<Video>()).toMatchObject({ job_id: job, status: 'queued', attempts: 0 });
     expect(readdirSync(temp)).toEqual([]);
     expect((await video(film, 'DELETE')).statusCode).toBe(204);
+  });
+
+  it('kino files gc removes video blobs of no published package or current job, and keeps the rest', async () => {
+    const { film, job } = await queue('film.mp4');
+    await worker().runOnce();
+    expect((await video(film)).json<Video>()).toMatchObject({ job_id: job, status: 'ready' });
+    const kept: string[] = [];
+    for await (const info of blob.list(`videos/${film}/${job}/`)) kept.push(info.key);
+    // What a worker killed between publishing and deleting the previous package leaves behind.
+    const orphan = `videos/${film}/${randomUUID()}/source/seg_00000.m4s`;
+    await blob.put(orphan, Readable.from([Buffer.from('left over')]));
+    const report = await kino.kernel.services.require('files').gc({ dryRun: false, graceSeconds: 0 });
+    expect(report.removed).toEqual([orphan]);
+    expect(await blob.head(orphan)).toBeNull();
+    for (const key of kept) expect(await blob.head(key)).not.toBeNull();
   });
 
   it('stops a job deleted while it runs, at its next heartbeat, and leaves none of its blobs', async () => {

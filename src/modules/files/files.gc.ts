@@ -2,11 +2,19 @@
  * Garbage collection between the blob store and the metadata: blobs no file row names are
  * removed (once older than a grace period, so an upload whose row is about to be written is
  * safe); rows whose blob is gone are reported for an operator to look at, never deleted blindly.
+ * Video packages (`videos/<film>/<job>/…`) are kept while they are a film's published package or
+ * its current job's; others (a crash between publishing and deleting the previous package, a
+ * worker killed before it published) are removed the same way.
  */
 import type { BlobStore } from '../../ports/blob.js';
 import type { Clock } from '../../platform/clock.js';
 import type { FilesRepository } from './files.repository.js';
 import { BLOB_PREFIX } from './files.service.js';
+import type { VideoRepository } from './video/video.repository.js';
+
+const VIDEO_PREFIX = 'videos/';
+/** `videos/<film>/<job>/`: the film and the package folder a video blob belongs to. */
+const VIDEO_KEY = /^videos\/([0-9a-f-]{36})\/[0-9a-f-]{36}\//;
 
 export interface GcReport {
   readonly scanned: number;
@@ -21,6 +29,7 @@ export interface GcReport {
 export async function collectGarbage(deps: {
   blob: BlobStore;
   repo: FilesRepository;
+  videos: VideoRepository;
   clock: Clock;
   graceSeconds: number;
   dryRun: boolean;
@@ -34,8 +43,14 @@ export async function collectGarbage(deps: {
   let batch: { key: string; modified: Date }[] = [];
   const sweep = async () => {
     const known = await repo.knownKeys(batch.map((b) => b.key));
+    const films = batch.flatMap((b) => VIDEO_KEY.exec(b.key)?.[1] ?? []);
+    const live = await deps.videos.livePrefixes([...new Set(films)]);
     for (const b of batch) {
       if (known.has(b.key)) continue;
+      const video = VIDEO_KEY.exec(b.key);
+      // Not a key this module writes under videos/: left alone.
+      if (b.key.startsWith(VIDEO_PREFIX) && !video) continue;
+      if (video && live.has(video[0])) continue;
       if (b.modified.getTime() > cutoff) {
         young++;
         continue;
@@ -45,13 +60,15 @@ export async function collectGarbage(deps: {
     }
     batch = [];
   };
-  for await (const info of blob.list(BLOB_PREFIX)) {
-    scanned++;
-    seen.add(info.key);
-    batch.push(info);
-    if (batch.length >= 500) await sweep();
+  for (const prefix of [BLOB_PREFIX, VIDEO_PREFIX]) {
+    for await (const info of blob.list(prefix)) {
+      scanned++;
+      seen.add(info.key);
+      batch.push(info);
+      if (batch.length >= 500) await sweep();
+    }
+    await sweep();
   }
-  await sweep();
 
   const missing: { id: string; blob_key: string; filename: string }[] = [];
   let after: string | null = null;

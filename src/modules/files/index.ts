@@ -11,6 +11,7 @@ import { createTusHandler } from './files.tus.js';
 import { createMediaEngine, type MediaEngine } from './media/media.engine.js';
 import { createTranscodeWorker, TRANSCODE_WORKER } from './video/transcode.worker.js';
 import { videoRoutes } from './video/video.routes.js';
+import { createVideoRepository } from './video/video.repository.js';
 import { createVideoService } from './video/video.service.js';
 
 export type { FilesService } from './files.service.js';
@@ -128,7 +129,8 @@ export const filesModule: ModuleDefinition = {
     });
     const publicService: FilesModuleService = {
       ...service,
-      gc: (options) => collectGarbage({ blob, repo, clock: ctx.clock, ...options }),
+      gc: (options) =>
+        collectGarbage({ blob, repo, videos: createVideoRepository(ctx.sql), clock: ctx.clock, ...options }),
       cleanUploads: () => tus.cleanUp(),
     };
     return {

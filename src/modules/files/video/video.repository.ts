@@ -190,6 +190,19 @@ export function createVideoRepository(db: SqlExecutor) {
       return n === 1;
     },
 
+    /**
+     * The package prefixes of `filmIds` that blobs may live under: each film's published package
+     * and its current job's (`videos/<film>/<job>/`, uploading or resuming).
+     */
+    async livePrefixes(filmIds: readonly string[]): Promise<Set<string>> {
+      if (filmIds.length === 0) return new Set();
+      const rows = await db.query<{ film_id: string; id: string; prefix: string | null }>(
+        'SELECT film_id, id, prefix FROM files.video WHERE film_id = ANY($1::uuid[])',
+        [filmIds],
+      );
+      return new Set(rows.flatMap((r) => [`videos/${r.film_id}/${r.id}/`, ...(r.prefix ? [r.prefix] : [])]));
+    },
+
     /** Deletes the film's job; returns it (its `prefix` names the blobs to remove). */
     async remove(filmId: string): Promise<VideoRow | null> {
       const [row] = await db.query<VideoRow>(
