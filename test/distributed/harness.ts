@@ -123,7 +123,7 @@ export function clusterSpecs(basePort: number): ProcessSpec[] {
     worker('etl', 'etl'),
     worker('notifications,notifications-films', 'notifications'),
     worker('ugc-sink,ugc-films', 'ugc'),
-    worker('files-films', 'files'),
+    worker('files-films,transcode', 'files'),
   ];
   return processes.map((p, i) => ({
     ...p,
