@@ -30,6 +30,8 @@ import { createLogger } from '../../src/platform/logger.js';
 import { createFilesRepository } from '../../src/modules/files/files.repository.js';
 import { createTranscodeWorker } from '../../src/modules/files/video/transcode.worker.js';
 import { createVideoRepository } from '../../src/modules/files/video/video.repository.js';
+import { event } from '../../src/platform/events.js';
+import { emit } from '../../src/platform/outbox.js';
 import { createTestKino, type TestKino } from '../helpers/kino.js';
 import { eventually } from '../helpers/engines.js';
 import { auth, emitFilm, fakeFile, multipart, testTokens } from '../helpers/files.js';
@@ -220,6 +222,26 @@ describe('video jobs', () => {
     expect(failed.error).toMatch(/the file is cut short/);
     expect(failed.renditions).toEqual([]);
     expect(await keys(`videos/${cutFilm}/`)).toEqual([]);
+  });
+
+  it('a film deleted in content loses its video job, and gc then removes its package', async () => {
+    const sql = kino.kernel.engines.sql;
+    const doomed = await emitFilm(sql, 'FREE');
+    await kino.settle();
+    const fileId = await upload(kino, doomed, 'film.mp4', readFileSync(clip('film.mp4')));
+    const job = (await put(doomed, fileId)).json<Video>().job_id;
+    await settled(doomed, job, 'ready');
+    await sql.transaction((tx) => emit(tx, [event('content.film.deleted', doomed, { filmId: doomed })]));
+    await kino.settle();
+    expect((await status(doomed)).code).toBe('FILM_NOT_FOUND');
+    const removed = await sql.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM platform.outbox WHERE key = $1 AND type = 'files.video.removed'`,
+      [doomed],
+    );
+    expect(removed[0]!.n).toBe(1);
+    expect((await keys(`videos/${doomed}/`)).length).toBeGreaterThan(0);
+    await kino.kernel.services.require('files').gc({ dryRun: false, graceSeconds: 0 });
+    expect(await keys(`videos/${doomed}/`)).toEqual([]);
   });
 
   it('refuses callers who may not edit films, and files that are not videos', async () => {
