@@ -303,14 +303,14 @@ describe('the transcode worker', () => {
     return { film, job: put.json<Video>().job_id };
   }
   /** A worker on this kernel's engines; `stuck`: its transcodes run until aborted. */
-  const worker = (options: { stuck?: boolean; leaseMs?: number } = {}) =>
+  const worker = (options: { stuck?: boolean; leaseMs?: number; tmpDir?: string } = {}) =>
     createTranscodeWorker({
       sql: kino.kernel.engines.sql,
       blob,
       files: createFilesRepository(kino.kernel.engines.sql),
       clock: systemClock,
       logger: createLogger('silent'),
-      tmpDir: temp,
+      tmpDir: options.tmpDir ?? temp,
       ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
       engine: () =>
         Promise.resolve(
@@ -355,6 +355,16 @@ describe('the transcode worker', () => {
     expect(await run).toBe(1);
     expect((await video(film)).json<Video>()).toMatchObject({ job_id: job, status: 'queued', attempts: 0 });
     expect(readdirSync(temp)).toEqual([]);
+    expect((await video(film, 'DELETE')).statusCode).toBe(204);
+  });
+
+  it('queues a job again after a transient failure, keeping the reason', async () => {
+    const { film, job } = await queue('film.mp4');
+    // No temp folder can be made (as on a full disk).
+    expect(await worker({ tmpDir: path.join(temp, 'missing') }).runOnce()).toBe(1);
+    const retried = (await video(film)).json<Video>();
+    expect(retried).toMatchObject({ job_id: job, status: 'queued', attempts: 1 });
+    expect(retried.error).toMatch(/ENOENT/);
     expect((await video(film, 'DELETE')).statusCode).toBe(204);
   });
 

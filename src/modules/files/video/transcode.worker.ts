@@ -91,8 +91,10 @@ export function createTranscodeWorker(deps: TranscodeWorkerDeps): TranscodeWorke
         (error: unknown) => log.warn({ err: error }, 'cannot renew the video job lease'),
       );
     }, leaseMs / 3);
-    const workDir = await mkdtemp(path.join(deps.tmpDir ?? tmpdir(), 'kino-video-'));
+    let workDir: string | undefined;
     try {
+      // Inside the try: a full disk is a transient failure of this job, not of the loop.
+      workDir = await mkdtemp(path.join(deps.tmpDir ?? tmpdir(), 'kino-video-'));
       const engine = await deps.engine();
       const source = await deps.files.find(job.source_file_id);
       const pkg = await runVideoJob(job, {
@@ -147,7 +149,7 @@ export function createTranscodeWorker(deps: TranscodeWorkerDeps): TranscodeWorke
     } finally {
       clearInterval(heartbeat);
       current = undefined;
-      await rm(workDir, { recursive: true, force: true });
+      if (workDir) await rm(workDir, { recursive: true, force: true });
     }
     return 1;
   }
