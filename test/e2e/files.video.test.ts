@@ -1,6 +1,7 @@
 /**
  * Video jobs end to end through a started kernel and its transcode worker, on the local-disk blob
- * store, over whatever SQL/bus engines the environment selects. The clips are made here by ffmpeg
+ * store (and once on S3, s3rver started by the test), over whatever SQL/bus engines the
+ * environment selects. The clips are made here by ffmpeg
  * (testsrc2 + sine, 480x360, 2 s; nothing committed) and uploaded through the files API; the
  * package is read back from the blob store by an independent ffprobe. The worker alone: a job
  * whose worker died (claimed, lease never renewed) is finished by another; a stopping worker gives
@@ -9,6 +10,8 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import {
+  createWriteStream,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -20,10 +23,12 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BlobStore } from '../../src/ports/blob.js';
 import { createLocalBlobStore } from '../../src/adapters/blob/local.js';
+import { createS3BlobStore } from '../../src/adapters/blob/s3.js';
 import { createMediaEngine, type MediaEngine } from '../../src/modules/files/media/media.engine.js';
 import { systemClock } from '../../src/platform/clock.js';
 import { createLogger } from '../../src/platform/logger.js';
@@ -33,7 +38,8 @@ import { createVideoRepository } from '../../src/modules/files/video/video.repos
 import { event } from '../../src/platform/events.js';
 import { emit } from '../../src/platform/outbox.js';
 import { createTestKino, type TestKino } from '../helpers/kino.js';
-import { eventually } from '../helpers/engines.js';
+import { eventually, uniq } from '../helpers/engines.js';
+import { startTestS3, type TestS3 } from '../helpers/s3.js';
 import { auth, emitFilm, fakeFile, multipart, testTokens } from '../helpers/files.js';
 
 const exec = promisify(execFile);
@@ -394,5 +400,59 @@ describe('the transcode worker', () => {
     for await (const info of blob.list(`videos/${film}/`)) left.push(info.key);
     expect(left).toEqual([]);
     expect(readdirSync(temp)).toEqual([]);
+  });
+});
+
+describe('video jobs on S3', () => {
+  let kino: TestKino;
+  let blob: BlobStore;
+  let s3: TestS3;
+  let out: string;
+
+  beforeAll(async () => {
+    s3 = await startTestS3();
+    blob = await createS3BlobStore({ ...s3, bucket: uniq('kino-video-') });
+    out = mkdtempSync(path.join(tmpdir(), 'kino-video-s3-'));
+    kino = await createTestKino({ modules: ['files'], extras: { blob }, tokens: testTokens });
+  });
+  afterAll(async () => {
+    await kino?.close();
+    await blob?.close();
+    await s3?.close();
+    rmSync(out, { recursive: true, force: true });
+  });
+
+  it('copies the source from the bucket and publishes the package into it', async () => {
+    const film = await emitFilm(kino.kernel.engines.sql, 'FREE');
+    await kino.settle();
+    const fileId = await upload(kino, film, 'film.mp4', readFileSync(clip('film.mp4')));
+    const put = await kino.app.inject({
+      method: 'PUT',
+      url: `/api/v1/films/${film}/video`,
+      payload: { file_id: fileId },
+      headers: auth('admin'),
+    });
+    const job = put.json<Video>().job_id;
+    await eventually(
+      async () =>
+        (
+          await kino.app.inject({ method: 'GET', url: `/api/v1/films/${film}/video`, headers: auth('admin') })
+        ).json<Video>().status === 'ready',
+      { timeoutMs: 90_000, intervalMs: 100, what: 'the job is ready' },
+    );
+    // The package as a player would fetch it, read back by an independent ffprobe.
+    const prefix = `videos/${film}/${job}/`;
+    for await (const info of blob.list(prefix)) {
+      const file = path.join(out, ...info.key.slice(prefix.length).split('/'));
+      mkdirSync(path.dirname(file), { recursive: true });
+      await pipeline((await blob.get(info.key))!.body, createWriteStream(file));
+    }
+    const probe = await exec(engine.ffprobe.path, [
+      ...['-v', 'error', '-show_entries', 'format=duration', '-of', 'json'],
+      path.join(out, 'master.m3u8'),
+    ]);
+    expect(
+      Number((JSON.parse(probe.stdout) as { format: { duration: string } }).format.duration),
+    ).toBeCloseTo(2, 0);
   });
 });
