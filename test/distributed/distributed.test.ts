@@ -111,7 +111,9 @@ describe.skipIf(!enabled)('distributed shape', () => {
   // The product's main paths over HTTP through nginx, across separately running services: tokens
   // signed by auth replicas and verified by the others through the JWKS, edits through the admin
   // service reaching the catalog read model through the relay, the etl worker and NATS.
-  describe('flows through nginx', () => {
+  // One viewer's story in order (register, the film, rating, inbox, logout), so never shuffled: the
+  // first test makes the tokens the others use, and logout ends them.
+  describe('flows through nginx', { shuffle: false }, () => {
     const api = (path: string, init: RequestInit & { token?: string } = {}) =>
       fetch(`${cluster.url}${path}`, {
         ...init,
