@@ -100,8 +100,6 @@ describe('video jobs', () => {
   let kino: TestKino;
   let blob: BlobStore;
   let blobRoot: string;
-  let film: string;
-  let cutFilm: string;
 
   const put = (filmId: string, fileId: string, who: 'admin' | 'sub' = 'admin') =>
     kino.app.inject({
@@ -133,14 +131,25 @@ describe('video jobs', () => {
     return out.sort();
   };
   const objectPath = (key: string) => path.join(blobRoot, 'objects', ...key.split('/'));
+  /** A new film of its own for each test, so no test counts another's jobs or events. */
+  const newFilm = async (access: 'FREE' | 'PAID' = 'FREE') => {
+    const film = await emitFilm(kino.kernel.engines.sql, access);
+    await kino.settle();
+    return film;
+  };
+  /** A new film whose film.mp4 video is ready; returns the film and its job. */
+  const readyFilm = async () => {
+    const film = await newFilm();
+    const fileId = await upload(kino, film, 'film.mp4', readFileSync(clip('film.mp4')));
+    const job = (await put(film, fileId)).json<Video>().job_id;
+    await settled(film, job, 'ready');
+    return { film, job };
+  };
 
   beforeAll(async () => {
     blobRoot = mkdtempSync(path.join(tmpdir(), 'kino-video-blob-'));
     blob = await createLocalBlobStore({ root: blobRoot });
     kino = await createTestKino({ modules: ['files'], extras: { blob }, tokens: testTokens });
-    film = await emitFilm(kino.kernel.engines.sql, 'PAID');
-    cutFilm = await emitFilm(kino.kernel.engines.sql, 'FREE');
-    await kino.settle();
   });
   afterAll(async () => {
     await kino?.close();
@@ -149,6 +158,7 @@ describe('video jobs', () => {
   });
 
   it('packages an uploaded H.264/AAC mp4 into HLS that an independent ffprobe reads', async () => {
+    const film = await newFilm('PAID');
     const fileId = await upload(kino, film, 'film.mp4', readFileSync(clip('film.mp4')));
     const res = await put(film, fileId);
     expect(res.statusCode).toBe(202);
@@ -192,8 +202,7 @@ describe('video jobs', () => {
   });
 
   it('transcodes VP9/WebM: the top rung is published first, then the one below joins it', async () => {
-    const vp9Film = await emitFilm(kino.kernel.engines.sql, 'FREE');
-    await kino.settle();
+    const vp9Film = await newFilm();
     const fileId = await upload(kino, vp9Film, 'film.webm', readFileSync(clip('film.webm')));
     const job = (await put(vp9Film, fileId)).json<Video>().job_id;
     const ready = await settled(vp9Film, job, 'ready');
@@ -209,7 +218,7 @@ describe('video jobs', () => {
   });
 
   it('replacing the video publishes the new package and then removes the old one', async () => {
-    const before = await status(film);
+    const { film, job: first } = await readyFilm();
     const fileId = await upload(kino, film, 'again.mp4', readFileSync(clip('film.mp4')));
     const res = await put(film, fileId);
     expect(res.statusCode).toBe(202);
@@ -217,11 +226,12 @@ describe('video jobs', () => {
     expect(res.json<Video>().renditions).toHaveLength(2);
     const job = res.json<Video>().job_id;
     await settled(film, job, 'ready');
-    expect(await keys(`videos/${film}/${before.job_id}/`)).toEqual([]);
+    expect(await keys(`videos/${film}/${first}/`)).toEqual([]);
     expect(await keys(`videos/${film}/${job}/`)).toContain(`videos/${film}/${job}/master.m3u8`);
   });
 
   it('fails a cut-short upload with its reason, leaving no blobs', async () => {
+    const cutFilm = await newFilm();
     const fileId = await upload(kino, cutFilm, 'cut.mp4', readFileSync(clip('cut.mp4')));
     const job = (await put(cutFilm, fileId)).json<Video>().job_id;
     const failed = await settled(cutFilm, job, 'failed');
@@ -232,8 +242,7 @@ describe('video jobs', () => {
 
   it('a film deleted in content loses its video job, and gc then removes its package', async () => {
     const sql = kino.kernel.engines.sql;
-    const doomed = await emitFilm(sql, 'FREE');
-    await kino.settle();
+    const doomed = await newFilm();
     const fileId = await upload(kino, doomed, 'film.mp4', readFileSync(clip('film.mp4')));
     const job = (await put(doomed, fileId)).json<Video>().job_id;
     await settled(doomed, job, 'ready');
@@ -251,6 +260,7 @@ describe('video jobs', () => {
   });
 
   it('refuses callers who may not edit films, and files that are not videos', async () => {
+    const film = await newFilm('PAID');
     const poster = await upload(kino, film, 'poster.png', fakeFile.png(2_000), 'poster');
     expect((await put(film, poster)).json<Video>().code).toBe('VIDEO_FILE_REQUIRED');
     expect((await put(film, poster, 'sub')).statusCode).toBe(403);
@@ -259,6 +269,7 @@ describe('video jobs', () => {
   });
 
   it('DELETE removes the job and every rendition blob', async () => {
+    const { film } = await readyFilm();
     expect((await keys(`videos/${film}/`)).length).toBeGreaterThan(0);
     const res = await kino.app.inject({
       method: 'DELETE',
