@@ -325,6 +325,42 @@ for (const engine of ['local', 's3'] as const) {
       expect((await get(paid.id, 'unsub')).statusCode).toBe(200);
     });
 
+    it('serves a trailer to anyone, even of a PAID film, with ranges and public caching; refuses an image as a trailer', async () => {
+      const film = await emitFilm(kino.kernel.engines.sql, 'PAID');
+      await kino.settle();
+      expect(await filmsKnown([film])).toBe(true);
+      const data = fakeFile.mp4(60_000);
+      const res = await upload({ kind: 'trailer', film_id: film }, { filename: 'teaser.mp4', data });
+      expect(res.statusCode).toBe(201);
+      const trailer = res.json<Answer>();
+      expect(trailer).toMatchObject({ kind: 'trailer', film_id: film, content_type: 'video/mp4' });
+
+      const whole = await kino.app.inject({ method: 'GET', url: `/api/v1/files/${trailer.id}/content` });
+      expect(whole.statusCode).toBe(200);
+      expect(whole.rawPayload.equals(data)).toBe(true);
+      expect(whole.headers['cache-control']).toBe('public, max-age=86400');
+      expect(whole.headers['content-disposition']).toMatch(/^inline/);
+      const part = await kino.app.inject({
+        method: 'GET',
+        url: `/api/v1/files/${trailer.id}/content`,
+        headers: { range: 'bytes=100-199', ...auth('unsub') },
+      });
+      expect(part.statusCode).toBe(206);
+      expect(part.rawPayload.equals(data.subarray(100, 200))).toBe(true);
+      const listed = await kino.app.inject({
+        method: 'GET',
+        url: `/api/v1/files?film_id=${film}&kind=trailer`,
+      });
+      expect(listed.json<Answer[]>().map((f) => f.id)).toEqual([trailer.id]);
+
+      const image = await upload(
+        { kind: 'trailer', film_id: film },
+        { filename: 'still.png', data: fakeFile.png(2_000) },
+      );
+      expect(image.statusCode).toBe(415);
+      expect(image.json<Answer>().code).toBe('UNSUPPORTED_FILE_TYPE');
+    });
+
     it('lists with paging and X-Total-Count', async () => {
       // Files of its own, so that there are pages whatever ran before.
       for (const name of ['p1.png', 'p2.png', 'p3.png'])

@@ -7,23 +7,30 @@ import { createHash } from 'node:crypto';
 import { fileTypeFromBuffer } from 'file-type';
 import { filesErrors } from './files.errors.js';
 
-export const FILE_KINDS = ['poster', 'video', 'other'] as const;
+export const FILE_KINDS = ['poster', 'video', 'trailer', 'other'] as const;
 export type FileKind = (typeof FILE_KINDS)[number];
+
+/** Kinds anyone may read whatever their film's access level: a film's shop window. */
+export const PUBLIC_KINDS: readonly FileKind[] = ['poster', 'trailer'];
+export const isPublicKind = (kind: FileKind): boolean => PUBLIC_KINDS.includes(kind);
+
+const VIDEO_TYPES = [
+  'video/mp4',
+  'video/webm',
+  'video/x-matroska',
+  'video/quicktime',
+  'video/x-m4v',
+  'video/mp2t',
+  'video/ogg',
+  'video/mpeg',
+  'video/x-msvideo',
+];
 
 /** Media types each kind accepts; `other` accepts anything but programs. */
 const ACCEPTED: Readonly<Record<Exclude<FileKind, 'other'>, readonly string[]>> = {
   poster: ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif'],
-  video: [
-    'video/mp4',
-    'video/webm',
-    'video/x-matroska',
-    'video/quicktime',
-    'video/x-m4v',
-    'video/mp2t',
-    'video/ogg',
-    'video/mpeg',
-    'video/x-msvideo',
-  ],
+  video: VIDEO_TYPES,
+  trailer: VIDEO_TYPES,
 };
 const PROGRAMS = new Set([
   'application/x-msdownload',

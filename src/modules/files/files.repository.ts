@@ -60,7 +60,7 @@ export function createFilesRepository(db: SqlExecutor) {
     },
 
     /**
-     * Posters, and other files whose film's level is among `levels` (a file of no known film
+     * Posters and trailers, and other files whose film's level is among `levels` (a file of no known film
      * counts as ARCHIVED, as catalog's canSee has it).
      */
     async list(
@@ -68,7 +68,7 @@ export function createFilesRepository(db: SqlExecutor) {
       levels: readonly AccessLevel[],
     ): Promise<{ rows: FileRow[]; total: number }> {
       const where = `($1::uuid IS NULL OR f.film_id = $1) AND ($2::text IS NULL OR f.kind = $2)
-        AND (f.kind = 'poster' OR COALESCE(fm.access, 'ARCHIVED') = ANY($3::text[]))`;
+        AND (f.kind IN ('poster', 'trailer') OR COALESCE(fm.access, 'ARCHIVED') = ANY($3::text[]))`;
       const params = [query.filmId ?? null, query.kind ?? null, levels];
       const rows = await db.query<FileRow>(
         `SELECT ${COLUMNS} FROM files.file f LEFT JOIN files.film fm ON fm.id = f.film_id

@@ -8,7 +8,7 @@ import { Permission, requirePermission } from '../../platform/security.js';
 import { etagMatches, parseRange } from './files.http.js';
 import { catalogErrors } from '../catalog/index.js';
 import { filesErrors } from './files.errors.js';
-import { FILE_KINDS, type FileKind } from './files.ingest.js';
+import { FILE_KINDS, isPublicKind, type FileKind } from './files.ingest.js';
 import {
   ContentQuery,
   FileSchema,
@@ -257,8 +257,9 @@ async function serveContent(
   const etag = `"${file.sha256}"`;
   reply.header('etag', etag);
   reply.header('accept-ranges', 'bytes');
-  reply.header('cache-control', file.kind === 'poster' ? 'public, max-age=86400' : 'private, no-cache');
-  if (file.kind === 'poster') reply.header('cross-origin-resource-policy', 'cross-origin');
+  const open = isPublicKind(file.kind);
+  reply.header('cache-control', open ? 'public, max-age=86400' : 'private, no-cache');
+  if (open) reply.header('cross-origin-resource-policy', 'cross-origin');
   if (etagMatches(headers['if-none-match'], etag)) return reply.code(304).send();
 
   const ifRange = headers['if-range'];

@@ -4,8 +4,11 @@ import type { FileRow } from './files.repository.js';
 import { pagingFields } from '../../platform/http/paging.js';
 
 export const FileKindSchema = Type.Union(
-  [Type.Literal('poster'), Type.Literal('video'), Type.Literal('other')],
-  { description: 'poster (public image), video (follows its film access level) or other' },
+  [Type.Literal('poster'), Type.Literal('video'), Type.Literal('trailer'), Type.Literal('other')],
+  {
+    description:
+      'poster (public image), video (follows its film access level), trailer (public short video) or other',
+  },
 );
 
 export const FileSchema = Type.Object(

@@ -15,7 +15,7 @@ import { canSee, catalogErrors, visibleLevels } from '../catalog/index.js';
 import type { AccessLevel } from '../content/index.js';
 import { filesErrors } from './files.errors.js';
 import { contentDisposition } from './files.http.js';
-import { sanitizeFilename, sniff, type FileKind } from './files.ingest.js';
+import { isPublicKind, sanitizeFilename, sniff, type FileKind } from './files.ingest.js';
 import type { LinkSigner } from './files.links.js';
 import { createFilesRepository, type FileRow, type FilesRepository } from './files.repository.js';
 
@@ -46,9 +46,12 @@ export interface OpenedContent {
   readonly read: BlobRead;
 }
 
-/** Who may read a file: posters everyone; the rest follows its film's access level (catalog's rule). */
+/**
+ * Who may read a file: posters and trailers everyone; the rest follows its film's access level
+ * (catalog's rule).
+ */
 export function mayRead(principal: Principal, kind: FileKind, access: AccessLevel | null): boolean {
-  return kind === 'poster' || canSee(principal, access);
+  return isPublicKind(kind) || canSee(principal, access);
 }
 
 const SHORT_ALPHABET = '0123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';

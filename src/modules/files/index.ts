@@ -91,7 +91,13 @@ export const filesModule: ModuleDefinition = {
       clock: ctx.clock,
       logger: ctx.logger,
       links: createLinkSigner(loadLinkSecret(config.filesLinkSecret, config.dataDir)),
-      limits: { poster: config.filesMaxPoster, video: config.filesMaxVideo, other: config.filesMaxOther },
+      // A trailer is a short video: it shares the video limit.
+      limits: {
+        poster: config.filesMaxPoster,
+        video: config.filesMaxVideo,
+        trailer: config.filesMaxVideo,
+        other: config.filesMaxOther,
+      },
       baseUrl: config.baseUrl,
     });
     const tus = createTusHandler({
