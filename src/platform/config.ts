@@ -370,6 +370,12 @@ export const SPEC = {
     text,
     '/usr/bin/ffprobe',
   ),
+  videoLeaseSeconds: v(
+    'VIDEO_LEASE_SECONDS',
+    '60',
+    'Seconds a transcode worker holds a video job between renewals (it renews every third of that while it works); a worker that dies mid-job has its job taken over by another this long after its last renewal.',
+    int(2, 3600),
+  ),
   // notifications
   smtpUrl: v(
     'SMTP_URL',

@@ -125,6 +125,7 @@ export const filesModule: ModuleDefinition = {
       clock: ctx.clock,
       logger: ctx.logger.child({ worker: TRANSCODE_WORKER }),
       engine: mediaEngine,
+      leaseMs: config.videoLeaseSeconds * 1000,
     });
     const video = createVideoService({
       sql: ctx.sql,
