@@ -20,6 +20,8 @@ export interface TestKino {
   readonly app: HttpApp;
   readonly config: Config;
   readonly dataDir: string;
+  /** The fresh PostgreSQL database this process runs on (unset on PGlite), for other processes to share. */
+  readonly databaseUrl?: string;
   /**
    * Waits until the process is quiet: the outbox is drained AND every consumer group this process
    * subscribed has lag 0 (on JetStream consumers run apart from `publish`), checked again until
@@ -95,6 +97,7 @@ export async function createTestKino(options: TestKinoOptions = {}): Promise<Tes
     app,
     config,
     dataDir,
+    ...(testSql.url ? { databaseUrl: testSql.url } : {}),
     async settle({ timeoutMs = 30_000 } = {}) {
       await eventually(
         async () => {
