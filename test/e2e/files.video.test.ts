@@ -30,10 +30,10 @@ import type { BlobStore } from '../../src/ports/blob.js';
 import { createLocalBlobStore } from '../../src/adapters/blob/local.js';
 import { createS3BlobStore } from '../../src/adapters/blob/s3.js';
 import { createMediaEngine, type MediaEngine } from '../../src/modules/files/media/media.engine.js';
-import { systemClock } from '../../src/platform/clock.js';
+import { ManualClock, systemClock, type Clock } from '../../src/platform/clock.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { createFilesRepository } from '../../src/modules/files/files.repository.js';
-import { createTranscodeWorker } from '../../src/modules/files/video/transcode.worker.js';
+import { createTranscodeWorker, retryDelayMs } from '../../src/modules/files/video/transcode.worker.js';
 import { createVideoRepository } from '../../src/modules/files/video/video.repository.js';
 import { event } from '../../src/platform/events.js';
 import { emit } from '../../src/platform/outbox.js';
@@ -320,12 +320,14 @@ describe('the transcode worker', () => {
     return { film, job: put.json<Video>().job_id };
   }
   /** A worker on this kernel's engines; `stuck`: its transcodes run until aborted. */
-  const worker = (options: { stuck?: boolean; leaseMs?: number; tmpDir?: string } = {}) =>
+  const worker = (
+    options: { stuck?: boolean; leaseMs?: number; tmpDir?: string; blob?: BlobStore; clock?: Clock } = {},
+  ) =>
     createTranscodeWorker({
       sql: kino.kernel.engines.sql,
-      blob,
+      blob: options.blob ?? blob,
       files: createFilesRepository(kino.kernel.engines.sql),
-      clock: systemClock,
+      clock: options.clock ?? systemClock,
       logger: createLogger('silent'),
       tmpDir: options.tmpDir ?? temp,
       ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
@@ -383,6 +385,71 @@ describe('the transcode worker', () => {
     expect(retried).toMatchObject({ job_id: job, status: 'queued', attempts: 1 });
     expect(retried.error).toMatch(/ENOENT/);
     expect((await video(film, 'DELETE')).statusCode).toBe(204);
+  });
+
+  it('queues a job again while the blob store fails (S3 answering 503, a full disk), with each reason, then finishes it', async () => {
+    const { film, job } = await queue('film.mp4');
+    // The store refuses the rendition's playlist once (after its segments), then the master
+    // playlist once (after the whole rendition); every other put goes through.
+    const failures = [
+      {
+        when: (key: string) => key.endsWith('/source/index.m3u8'),
+        error: Object.assign(new Error('Service Unavailable'), {
+          name: 'ServiceUnavailable',
+          $metadata: { httpStatusCode: 503 },
+        }),
+      },
+      {
+        when: (key: string) => key.endsWith('/master.m3u8'),
+        error: Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }),
+      },
+    ];
+    const failing: BlobStore = {
+      ...blob,
+      async put(key, body, options) {
+        const next = failures[0];
+        if (next?.when(key)) {
+          failures.shift();
+          if ('destroy' in body) body.destroy();
+          throw next.error;
+        }
+        return blob.put(key, body, options);
+      },
+    };
+    const clock = new ManualClock(new Date());
+    const w = worker({ blob: failing, clock });
+
+    expect(await w.runOnce()).toBe(1);
+    expect((await video(film)).json<Video>()).toMatchObject({
+      job_id: job,
+      status: 'queued',
+      attempts: 1,
+      error: 'Service Unavailable',
+    });
+    // Not before its back-off has passed.
+    expect(await w.runOnce()).toBe(0);
+    clock.advance(retryDelayMs(1));
+    expect(await w.runOnce()).toBe(1);
+    expect((await video(film)).json<Video>()).toMatchObject({
+      status: 'queued',
+      attempts: 2,
+      error: 'ENOSPC: no space left on device, write',
+    });
+    clock.advance(retryDelayMs(2));
+    expect(await w.runOnce()).toBe(1);
+    const done = (await video(film)).json<Video>();
+    expect(done).toMatchObject({ job_id: job, status: 'ready', attempts: 3, error: null });
+    expect(done.renditions.map((r) => r.name)).toEqual(['source', '240p']);
+    expect(failures).toEqual([]);
+    const failed = await kino.kernel.engines.sql.query<{ payload: { reason: string; retry: boolean } }>(
+      `SELECT payload FROM platform.outbox WHERE key = $1 AND type = 'files.video.failed' ORDER BY seq`,
+      [film],
+    );
+    expect(failed.map((f) => [f.payload.reason, f.payload.retry])).toEqual([
+      ['Service Unavailable', true],
+      ['ENOSPC: no space left on device, write', true],
+    ]);
+    expect(readdirSync(temp)).toEqual([]);
   });
 
   it('kino files gc removes video blobs of no published package or current job, and keeps the rest', async () => {
