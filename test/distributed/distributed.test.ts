@@ -1,20 +1,31 @@
 /**
  * The distributed shape end to end on this machine's PostgreSQL, Redis and NATS: every service as
- * its own process (auth and catalog twice) behind nginx, then the fault behaviour of
+ * its own process (auth and catalog twice, the transcode worker twice) behind nginx, blobs in an S3
+ * server (s3rver), a film's video packaged by a transcode worker process, then the fault behaviour of
  * docs/operations.md — a catalog replica killed under load, NATS stopped while events are
  * posted, Redis stopped while the catalog and auth answer.
  *
  * Runs only with DISTRIBUTED_E2E=1 and DATABASE_URL, REDIS_URL and NATS_URL set: it stops and
  * starts the machine's nats-server and redis-server, so nothing else may use them meanwhile —
  * or with DISTRIBUTED_PRIVATE_ENGINES=1 (instead of REDIS_URL and NATS_URL) on private ones.
- * Ports DISTRIBUTED_BASE_PORT (default 18110) and the following 28 are used; DISTRIBUTED_FAULTS=0
+ * Ports DISTRIBUTED_BASE_PORT (default 18110) and the following 31 are used; DISTRIBUTED_FAULTS=0
  * runs only the boot checks, DISTRIBUTED_KEEP_LOGS=1 keeps the processes' logs.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { text } from 'node:stream/consumers';
+import { promisify } from 'node:util';
 import autocannon from 'autocannon';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { createMediaEngine } from '../../src/modules/files/media/media.engine.js';
+import { eventually } from '../helpers/engines.js';
+import { multipart } from '../helpers/files.js';
 import { NGINX, startCluster, waitForOk, type Cluster } from './harness.js';
+
+const exec = promisify(execFile);
 
 const enabled =
   process.env.DISTRIBUTED_E2E === '1' &&
@@ -267,6 +278,127 @@ describe.skipIf(!enabled)('distributed shape', () => {
       expect((await api('/api/v1/bookmarks', { token: viewer })).status).toBe(401);
       expect((await api('/api/v1/notifications', { token: viewer })).status).toBe(401);
     });
+  });
+
+  // A film's video across processes: uploaded through nginx to the files service, which stores it
+  // in S3; a transcode worker process (one of two) packages it into the same bucket.
+  describe('video through nginx, on S3', () => {
+    it("an editor uploads an mp4 and makes it a film's video; a transcode worker makes it ready, its package in the bucket", async () => {
+      const api = (path: string, init: RequestInit & { token?: string } = {}) =>
+        fetch(`${cluster.url}${path}`, {
+          ...init,
+          headers: {
+            ...(typeof init.body === 'string' ? { 'content-type': 'application/json' } : {}),
+            ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+            ...(init.headers as Record<string, string> | undefined),
+          },
+        });
+      const login = `editor${randomUUID().slice(0, 8)}`;
+      const password = 'distributed video passphrase';
+      const created = spawnSync(
+        process.execPath,
+        ['bin/kino.js', 'createsuperuser', '--login', login, '--email', `${login}@example.com`],
+        {
+          env: { ...cluster.env, KINO_ADMIN_PASSWORD: password, SERVICES: 'auth' },
+          encoding: 'utf8',
+          timeout: 60_000,
+        },
+      );
+      expect(created.status, created.stderr).toBe(0);
+      const session = await api('/api/v1/auth/login', {
+        method: 'POST',
+        body: JSON.stringify({ login, password }),
+      });
+      expect(session.status).toBe(200);
+      const token = ((await session.json()) as { access_token: string }).access_token;
+      const film = await api('/api/v1/admin/films', {
+        method: 'POST',
+        token,
+        body: JSON.stringify({ title: `Packaged Across Processes ${login}`, rating: 7, access: 'FREE' }),
+      });
+      expect(film.status, await film.clone().text()).toBe(201);
+      const filmId = ((await film.json()) as { id: string }).id;
+
+      // A 2 s H.264/AAC clip: remuxed (source) and one rung below it (240p).
+      const dir = mkdtempSync(path.join(tmpdir(), 'kino-dist-video-'));
+      try {
+        const engine = await createMediaEngine();
+        await exec(engine.ffmpeg.path, [
+          ...['-nostdin', '-v', 'error', '-y'],
+          ...['-f', 'lavfi', '-i', 'testsrc2=size=480x360:rate=25:duration=2'],
+          ...['-f', 'lavfi', '-i', 'sine=frequency=440:duration=2'],
+          ...['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', '25'],
+          ...['-c:a', 'aac', '-ar', '48000', '-movflags', '+faststart', path.join(dir, 'film.mp4')],
+        ]);
+        const body = multipart(
+          { kind: 'video', film_id: filmId },
+          { filename: 'film.mp4', data: readFileSync(path.join(dir, 'film.mp4')), type: 'video/mp4' },
+        );
+        // The files service learns of the film from content's events (relay, NATS, files-films).
+        const fileId = await eventually(
+          async () => {
+            const res = await api('/api/v1/files', {
+              method: 'POST',
+              token,
+              body: body.payload,
+              headers: body.headers,
+            });
+            if (res.status !== 201) throw new Error(`upload answered ${res.status}: ${await res.text()}`);
+            return ((await res.json()) as { id: string }).id;
+          },
+          { timeoutMs: 30_000, intervalMs: 200, what: 'the upload through nginx is accepted' },
+        );
+        const put = await api(`/api/v1/films/${filmId}/video`, {
+          method: 'PUT',
+          token,
+          body: JSON.stringify({ file_id: fileId }),
+        });
+        expect(put.status, await put.clone().text()).toBe(202);
+        const job = ((await put.json()) as { job_id: string }).job_id;
+
+        const t0 = Date.now();
+        const ready = await eventually(
+          async () => {
+            const res = await api(`/api/v1/films/${filmId}/video`, { token });
+            const video = (await res.json()) as {
+              status: string;
+              error: string | null;
+              renditions: { name: string }[];
+            };
+            if (video.status === 'failed') throw new Error(`the job failed: ${video.error}`);
+            return video.status === 'ready' ? video : null;
+          },
+          { timeoutMs: 420_000, intervalMs: 250, what: 'the video job is ready' },
+        ).catch((error: unknown) => {
+          const logs = ['worker-files-films,transcode', 'worker-transcode'].map(
+            (n) => `${n}:\n${cluster.log(n)}`,
+          );
+          throw new Error(`${(error as Error).message}\n${logs.join('\n')}`, { cause: error });
+        });
+        figures.push(`video job (2 s clip) ready ${Date.now() - t0} ms after PUT through nginx`);
+        expect(ready!.renditions.map((r) => r.name)).toEqual(['source', '240p']);
+
+        // The package lies in the bucket the files service and the workers share.
+        const prefix = `videos/${filmId}/${job}/`;
+        const keys: string[] = [];
+        for await (const info of cluster.s3.blob.list(prefix)) keys.push(info.key.slice(prefix.length));
+        expect(keys).toEqual(
+          expect.arrayContaining([
+            'master.m3u8',
+            'source/index.m3u8',
+            'source/init.mp4',
+            '240p/index.m3u8',
+            '240p/init.mp4',
+          ]),
+        );
+        const master = await cluster.s3.blob.get(`${prefix}master.m3u8`);
+        const playlist = await text(master!.body);
+        expect(playlist).toContain('source/index.m3u8');
+        expect(playlist).toContain('240p/index.m3u8');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }, 600_000);
   });
 
   // DISTRIBUTED_FAULTS=0 leaves NATS and Redis alone (a machine others share).

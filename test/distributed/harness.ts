@@ -2,10 +2,11 @@
  * The distributed shape on this machine: real `kino` processes on PostgreSQL, Redis and NATS
  * JetStream behind Debian's nginx with the shipped routing (deploy/nginx/kinoservice.conf).
  *
- * `startCluster()` creates a fresh database and JetStream stream, runs `kino migrate`, starts
- * auth ×2, catalog ×2, ugc, files, notifications and admin (`kino serve <module>`), the relay,
- * etl, notifications and ugc-sink workers (`kino worker <name>`) and nginx in front, and waits
- * until every process answers /health. Processes can be killed and restarted, and NATS and Redis
+ * `startCluster()` creates a fresh database and JetStream stream, starts an S3 server (s3rver)
+ * for the blobs, runs `kino migrate`, starts auth ×2, catalog ×2, ugc, files, notifications and
+ * admin (`kino serve <module>`), the relay, etl, notifications, ugc-sink and files workers (`kino
+ * worker <name>`, the transcode worker twice) and nginx in front, and waits until every process
+ * answers /health. Processes can be killed and restarted, and NATS and Redis
  * stopped and started (the machine's, or private ones with DISTRIBUTED_PRIVATE_ENGINES=1), to
  * test fault behaviour. Needs a build (dist/), nginx, nats-server and redis-server installed.
  */
@@ -17,6 +18,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { generateNginxConf, preparePrefix } from '../../scripts/nginx-conf.mjs';
+import { createS3BlobStore } from '../../src/adapters/blob/s3.js';
+import type { BlobStore } from '../../src/ports/blob.js';
+import { startTestS3, type TestS3 } from '../helpers/s3.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const KINO = path.join(root, 'bin/kino.js');
@@ -48,7 +52,7 @@ export interface ClusterOptions {
   bootTimeoutMs?: number;
   logLevel?: string;
   /**
-   * Run a private nats-server and redis-server (ports basePort+27 and +28, data in the cluster's
+   * Run a private nats-server and redis-server (ports basePort+29 and +30, data in the cluster's
    * temp folder) instead of the machine's, so fault tests disturb nothing else. Default:
    * DISTRIBUTED_PRIVATE_ENGINES=1.
    */
@@ -85,6 +89,8 @@ export interface Cluster {
   readonly processes: ReadonlyMap<string, RunningProcess>;
   /** A client on the cluster's database, for assertions. */
   readonly db: pg.Pool;
+  /** The S3 server every process keeps its blobs in (port basePort+31), their bucket and a client on it. */
+  readonly s3: TestS3 & { readonly bucket: string; readonly blob: BlobStore };
   readonly engines: EngineControl;
   /** Sends `signal` and waits for the process to exit. */
   kill(name: string, signal?: NodeJS.Signals): Promise<void>;
@@ -96,8 +102,8 @@ export interface Cluster {
 }
 
 /**
- * The processes: HTTP ports basePort+1…+13, then their metrics listeners in the same order
- * (basePort+14…+26); basePort+27 and +28 are the private engines'.
+ * The processes: HTTP ports basePort+1…+14, then their metrics listeners in the same order
+ * (basePort+15…+28); basePort+29 and +30 are the private engines', +31 the S3 server's.
  */
 export function clusterSpecs(basePort: number): ProcessSpec[] {
   const serve = (module: string, replica: number) => ({
@@ -124,6 +130,8 @@ export function clusterSpecs(basePort: number): ProcessSpec[] {
     worker('notifications,notifications-films', 'notifications'),
     worker('ugc-sink,ugc-films', 'ugc'),
     worker('files-films,transcode', 'files'),
+    // A second transcode replica: video jobs are shared between the two (FOR UPDATE SKIP LOCKED).
+    worker('transcode', 'files'),
   ];
   return processes.map((p, i) => ({
     ...p,
@@ -167,7 +175,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const id = randomBytes(4).toString('hex');
   const engines =
     (options.privateEngines ?? process.env.DISTRIBUTED_PRIVATE_ENGINES === '1')
-      ? await privateEngines(dir, basePort + 27, basePort + 28)
+      ? await privateEngines(dir, basePort + 29, basePort + 30)
       : machineEngines(
           required(options.natsUrl ?? process.env.NATS_URL, 'NATS_URL'),
           required(options.redisUrl ?? process.env.REDIS_URL, 'REDIS_URL'),
@@ -184,6 +192,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   dbUrl.pathname = `/${dbName}`;
   const databaseUrl = dbUrl.toString();
   const db = new pg.Pool({ connectionString: databaseUrl, max: 3 });
+  const s3server = await startTestS3({ port: basePort + 31 });
+  const bucket = `kino-dist-${id}`;
+  // Made here, before the processes start: several would race to create it.
+  const s3 = { ...s3server, bucket, blob: await createS3BlobStore({ ...s3server, bucket }) };
 
   const baseEnv: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -202,6 +214,12 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     // Every auth replica seals and reads the same signing keys; the others verify with the JWKS.
     AUTH_KEY_SECRET: randomBytes(32).toString('base64url'),
     AUTH_URL: `http://127.0.0.1:${basePort}`,
+    // Posters and videos in S3, shared by the files service and the transcode workers.
+    S3_ENDPOINT: s3.endpoint,
+    S3_BUCKET: s3.bucket,
+    S3_REGION: s3.region,
+    S3_ACCESS_KEY_ID: s3.accessKeyId,
+    S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
     ...options.env,
   };
 
@@ -261,6 +279,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     dir,
     processes,
     db,
+    s3,
     engines,
     async kill(name, signal = 'SIGKILL') {
       const p = processes.get(name);
@@ -291,6 +310,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       await c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
       await c.end();
       await engines.close();
+      await s3.blob.close();
+      await s3.close();
       if (!process.env.DISTRIBUTED_KEEP_LOGS) rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,6 +1,7 @@
 /**
  * An S3-compatible server for tests: s3rver (an S3 API emulator in Node) on a random port with
- * its data in a temp folder. Used by the blob contract and the files end-to-end tests.
+ * its data in a temp folder. Used by the blob contract, the files end-to-end tests and the
+ * distributed harness.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,9 +16,10 @@ export interface TestS3 {
   close(): Promise<void>;
 }
 
-export async function startTestS3(): Promise<TestS3> {
+/** Starts s3rver on `port` (default: any free one). */
+export async function startTestS3(options: { port?: number } = {}): Promise<TestS3> {
   const directory = mkdtempSync(path.join(tmpdir(), 'kino-s3-'));
-  const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory });
+  const server = new S3rver({ port: options.port ?? 0, address: '127.0.0.1', silent: true, directory });
   const address = await server.run();
   return {
     endpoint: `http://127.0.0.1:${address.port}`,
