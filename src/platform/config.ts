@@ -352,9 +352,15 @@ export const SPEC = {
   filesLinkSecret: v(
     'FILES_LINK_SECRET',
     undefined,
-    'Key that signs temporary download links on local disk; unset = generated into KINO_DATA_DIR (set it when several replicas serve files).',
+    'Key that signs temporary download links on local disk and playback URLs of film videos; unset = generated into KINO_DATA_DIR (set it when several replicas serve files).',
     text,
     'a-long-random-string',
+  ),
+  playbackLinkTtl: v(
+    'PLAYBACK_LINK_TTL',
+    '21600',
+    'Least lifetime in seconds of a playback URL (longer than a film); its expiry is rounded up to the next 10 minutes, so viewers share URLs and edge caches.',
+    int(600, 7 * 86_400),
   ),
   ffmpegPath: v(
     'FFMPEG_PATH',

@@ -36,11 +36,16 @@ export function isSecretParam(name: string): boolean {
   );
 }
 
+/** A playback path: its last dot-separated part is the signature (`<film>.<job>.<expires>.<sig>`). */
+const SIGNED_PATH = /^(\/api\/v1\/hls\/[^/?#]*\.)[^/?#.]+(?=[/?#]|$)/;
+
 /**
- * The request target as it may be logged: secret query values replaced by `[redacted]`. The path
- * and the other parameters stay as sent, so a log line still says which link was used.
+ * The request target as it may be logged: secret query values, and the signature of a playback
+ * path, replaced by `[redacted]`. The rest of the path and the other parameters stay as sent, so a
+ * log line still says which link was used.
  */
-export function redactUrl(url: string): string {
+export function redactUrl(target: string): string {
+  const url = target.replace(SIGNED_PATH, '$1[redacted]');
   const q = url.indexOf('?');
   if (q === -1) return url;
   const hash = url.indexOf('#', q);

@@ -146,4 +146,14 @@ describe('redactUrl', () => {
       '/a?X-Amz-Credential=[redacted]&X-Amz-Security-Token=[redacted]&bad=%E0%A4%A',
     );
   });
+
+  it('redacts the signature a playback path carries', () => {
+    expect(redactUrl('/api/v1/hls/f1.j2.1800000000.c2lnbmF0dXJl/240p/seg_00001.m4s')).toBe(
+      '/api/v1/hls/f1.j2.1800000000.[redacted]/240p/seg_00001.m4s',
+    );
+    expect(redactUrl('/api/v1/hls/f1.j2.1800000000.c2ln?x=1')).toBe(
+      '/api/v1/hls/f1.j2.1800000000.[redacted]?x=1',
+    );
+    expect(redactUrl('/api/v1/hlsx/a.b/c')).toBe('/api/v1/hlsx/a.b/c');
+  });
 });

@@ -11,10 +11,20 @@ export const filesErrors = defineErrors({
   },
   LINK_INVALID: { status: 403, message: 'This link is not valid.' },
   LINK_EXPIRED: { status: 403, message: 'This link has expired.' },
+  PLAYBACK_LINK_INVALID: { status: 403, message: 'This playback link is not valid.' },
+  PLAYBACK_LINK_EXPIRED: {
+    status: 403,
+    message: "This playback link has expired; ask for the film's playback again.",
+  },
   FILE_NOT_FOUND: { status: 404, message: 'There is no file with this id.' },
   FILE_CONTENT_MISSING: { status: 404, message: 'The content of this file is missing.' },
   UPLOAD_NOT_FOUND: { status: 404, message: 'No such upload.' },
   VIDEO_NOT_FOUND: { status: 404, message: 'This film has no video.' },
+  VIDEO_NOT_READY: {
+    status: 404,
+    message: "This film's video is still being prepared; no rendition can play yet.",
+  },
+  PLAYBACK_FILE_NOT_FOUND: { status: 404, message: 'The video has no such file.' },
   FILE_TOO_LARGE: { status: 413, message: 'The file is larger than this kind of file may be.' },
   UPLOAD_QUOTA_EXCEEDED: {
     status: 413,

@@ -9,6 +9,9 @@ import { filesRoutes } from './files.routes.js';
 import { createFilesService, type FilesService } from './files.service.js';
 import { createTusHandler } from './files.tus.js';
 import { createMediaEngine, type MediaEngine } from './media/media.engine.js';
+import { createPlaybackSigner } from './video/playback.links.js';
+import { playbackRoutes } from './video/playback.routes.js';
+import { createPlaybackService } from './video/playback.service.js';
 import { createTranscodeWorker, TRANSCODE_WORKER } from './video/transcode.worker.js';
 import { videoRoutes } from './video/video.routes.js';
 import { createVideoRepository } from './video/video.repository.js';
@@ -84,13 +87,14 @@ export const filesModule: ModuleDefinition = {
     if (!blob) throw new Error('the files module needs a blob store (extras.blob)');
     const { config } = ctx;
     const repo = createFilesRepository(ctx.sql);
+    const linkSecret = loadLinkSecret(config.filesLinkSecret, config.dataDir);
     const service = createFilesService({
       sql: ctx.sql,
       repo,
       blob,
       clock: ctx.clock,
       logger: ctx.logger,
-      links: createLinkSigner(loadLinkSecret(config.filesLinkSecret, config.dataDir)),
+      links: createLinkSigner(linkSecret),
       // A trailer is a short video: it shares the video limit.
       limits: {
         poster: config.filesMaxPoster,
@@ -134,6 +138,16 @@ export const filesModule: ModuleDefinition = {
       clock: ctx.clock,
       queued: () => transcode.kick(),
     });
+    const playback = createPlaybackService({
+      files: repo,
+      videos: createVideoRepository(ctx.sql),
+      blob,
+      clock: ctx.clock,
+      signer: createPlaybackSigner(linkSecret),
+      ttlSeconds: config.playbackLinkTtl,
+      // Relative to the site unless the product knows the address users reach it at.
+      urlBase: config.publicUrl ? config.baseUrl : '',
+    });
     const publicService: FilesModuleService = {
       ...service,
       gc: (options) =>
@@ -145,6 +159,7 @@ export const filesModule: ModuleDefinition = {
       routes: async (app) => {
         await app.register(filesRoutes(service, tus));
         await app.register(videoRoutes(video));
+        await app.register(playbackRoutes(playback));
       },
       workers: {
         [TRANSCODE_WORKER]: transcode,

@@ -1,5 +1,6 @@
 /** TypeBox schemas of the film video API, and the mapper from a job row to its response body. */
 import { Type, type Static } from '@sinclair/typebox';
+import type { Playback } from './playback.service.js';
 import type { VideoRow } from './video.repository.js';
 
 export const FilmParams = Type.Object({ id: Type.String({ format: 'uuid', description: "the film's id" }) });
@@ -76,3 +77,51 @@ export function toVideoDto(row: VideoRow): VideoDto {
     finished_at: row.finished_at?.toISOString() ?? null,
   };
 }
+
+export const PlaybackSchema = Type.Object(
+  {
+    film_id: Type.String({ format: 'uuid' }),
+    hls_url: Type.String({
+      description:
+        'The master playlist under a signed path (relative to the site unless PUBLIC_URL is set); every playlist and segment it names is fetched through the same path.',
+    }),
+    expires_at: Type.String({
+      format: 'date-time',
+      description: 'Until when hls_url and the URLs under it work.',
+    }),
+    duration: Type.Number({ description: 'Seconds.' }),
+    renditions: Type.Array(
+      Type.Object({
+        name: Type.String(),
+        width: Type.Integer(),
+        height: Type.Integer(),
+        bandwidth: Type.Integer({ description: 'Peak segment bitrate, bit/s.' }),
+      }),
+    ),
+    poster: Type.Union([Type.String(), Type.Null()], { description: 'A frame of the film (JPEG).' }),
+    thumbnails: Type.Union([Type.String(), Type.Null()], {
+      description: 'WebVTT track of preview tiles (`sprite.jpg#xywh=…`) for scrubbing.',
+    }),
+    subtitles: Type.Array(Type.Object({ lang: Type.String(), label: Type.String(), url: Type.String() })),
+  },
+  { $id: 'Playback' },
+);
+export type PlaybackDto = Static<typeof PlaybackSchema>;
+
+export function toPlaybackDto(p: Playback): PlaybackDto {
+  return {
+    film_id: p.filmId,
+    hls_url: p.hlsUrl,
+    expires_at: p.expiresAt.toISOString(),
+    duration: p.duration,
+    renditions: p.renditions.map((r) => ({ ...r })),
+    poster: p.poster,
+    thumbnails: p.thumbnails,
+    subtitles: p.subtitles.map((s) => ({ ...s })),
+  };
+}
+
+export const HlsParams = Type.Object({
+  token: Type.String({ maxLength: 160, description: 'The signed path part of a playback URL.' }),
+  '*': Type.String({ maxLength: 200, description: 'A file of the package: master.m3u8, 240p/index.m3u8, …' }),
+});
