@@ -46,6 +46,7 @@ export function generateNginxConf(options) {
   }
   if (options.listen) conf = conf.replace(/^(\s*)listen\s+[^;]+;/m, `$1listen ${options.listen};`);
   conf = conf.replace(/access_log \/dev\/stdout kino_json;/, `access_log ${prefix}/access.log kino_json;`);
+  conf = conf.replace(/proxy_cache_path \/var\/cache\/nginx\/(\S+)/g, `proxy_cache_path ${prefix}/cache/$1`);
 
   const user = options.user ?? (process.getuid?.() === 0 ? 'root' : undefined);
   const temp = (name) => `${prefix}/temp/${name}`;
@@ -85,6 +86,7 @@ export function generateNginxConf(options) {
 export function preparePrefix(prefix) {
   for (const name of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'])
     mkdirSync(path.join(prefix, 'temp', name), { recursive: true });
+  mkdirSync(path.join(prefix, 'cache'), { recursive: true });
 }
 
 function main() {

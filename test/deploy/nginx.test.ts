@@ -36,6 +36,18 @@ async function startStub(service: string, replica: number): Promise<Stub> {
     let size = 0;
     req.on('data', (chunk: Buffer) => (size += chunk.length));
     req.on('end', () => {
+      // Package files answer with the service's cache policy: segments for a year, refusals never.
+      if (req.url?.startsWith('/api/v1/hls/'))
+        res.setHeader(
+          'cache-control',
+          req.url.includes('/refused/')
+            ? 'no-store'
+            : req.url.endsWith('.m3u8')
+              ? 'public, max-age=5'
+              : 'public, max-age=31536000, immutable',
+        );
+      if (req.url?.startsWith('/api/v1/hls/')) res.setHeader('accept-ranges', 'bytes');
+      if (req.url?.includes('/refused/')) res.statusCode = 403;
       res.setHeader('content-type', 'application/json');
       res.setHeader('x-request-id', 'set-by-upstream');
       res.end(
@@ -198,6 +210,8 @@ describe.skipIf(!NGINX)('nginx edge config', () => {
     ['PUT', '/api/v1/films/3d825f60-9fff-4dfe-b294-1a45fa1e115d/video', 'files'],
     ['GET', '/api/v1/films/3d825f60-9fff-4dfe-b294-1a45fa1e115d/video', 'files'],
     ['DELETE', '/api/v1/films/3d825f60-9fff-4dfe-b294-1a45fa1e115d/video', 'files'],
+    ['GET', '/api/v1/films/3d825f60-9fff-4dfe-b294-1a45fa1e115d/playback', 'files'],
+    ['GET', '/api/v1/hls/routing-check/master.m3u8', 'files'],
     ['POST', '/api/v1/uploads', 'files'],
     ['GET', '/api/v1/notifications', 'notifications'],
     ['POST', '/api/v1/admin/notifications/broadcasts', 'notifications'],
@@ -269,6 +283,31 @@ describe.skipIf(!NGINX)('nginx edge config', () => {
     });
     expect(upload.status).toBe(200);
     expect(upload.json).toMatchObject({ service: 'files', size: big.length });
+  });
+
+  it('caches package files by URI: a segment is fetched upstream once, then served from the cache', async () => {
+    const segment = `/api/v1/hls/${Math.random().toString(36).slice(2)}/240p/seg_00001.m4s`;
+    const first = await call(port, 'GET', segment);
+    expect(first.status).toBe(200);
+    expect(first.json.service).toBe('files');
+    expect(first.headers['x-cache-status']).toBe('MISS');
+    expect(first.headers['x-request-id']).toBeTruthy();
+    const second = await call(port, 'GET', segment, { headers: { 'x-request-id': 'second-viewer' } });
+    expect(second.headers['x-cache-status']).toBe('HIT');
+    // The stored answer, not a new one (the first request's id is in the body).
+    expect(second.body).toBe(first.body);
+    expect(second.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    // Byte ranges are cut from the cached copy.
+    const range = await call(port, 'GET', segment, { headers: { range: 'bytes=0-9' } });
+    expect(range.status).toBe(206);
+    expect(range.body).toBe(first.body.slice(0, 10));
+
+    // Refusals (no-store) always go upstream.
+    const refused = `/api/v1/hls/${Math.random().toString(36).slice(2)}/refused/seg_00001.m4s`;
+    expect((await call(port, 'GET', refused)).status).toBe(403);
+    const again = await call(port, 'GET', refused);
+    expect(again.status).toBe(403);
+    expect(again.headers['x-cache-status']).not.toBe('HIT');
   });
 
   it('compresses JSON when the client accepts gzip', async () => {
