@@ -32,6 +32,7 @@ import {
   minValue,
   useListContext,
   useNotify,
+  useRecordContext,
   useRefresh,
   useTranslate,
   useUnselectAll,
@@ -40,6 +41,7 @@ import {
 } from 'react-admin';
 import { ACCESS_CHOICES, ROLE_CHOICES, TYPE_CHOICES } from './choices';
 import { History } from './History';
+import { FilmMedia } from './media';
 
 const byName = (q: string) => ({ q });
 
@@ -137,6 +139,12 @@ export function FilmList() {
   );
 }
 
+/** Media belong to a saved film: the tab shows once the film has an id. */
+function MediaTab() {
+  const record = useRecordContext();
+  return record?.id ? <FilmMedia filmId={String(record.id)} /> : null;
+}
+
 function FilmForm({ withHistory }: { withHistory: boolean }) {
   return (
     <TabbedForm>
@@ -183,6 +191,11 @@ function FilmForm({ withHistory }: { withHistory: boolean }) {
           </SimpleFormIterator>
         </ArrayInput>
       </TabbedForm.Tab>
+      {withHistory && (
+        <TabbedForm.Tab label="kino.media.tab" path="media">
+          <MediaTab />
+        </TabbedForm.Tab>
+      )}
       {withHistory && (
         <TabbedForm.Tab label="kino.history.tab" path="history">
           <History entity="film" />

@@ -63,21 +63,26 @@ export interface Problem {
   errors?: { field: string; message: string }[];
 }
 
-async function toError(response: Response): Promise<HttpError> {
+/** A problem+json body (or any text) as the HttpError react-admin shows: the server's `detail`. */
+export function problemError(status: number, text: string, statusText = ''): HttpError {
   let body: Problem | undefined;
   try {
-    body = (await response.json()) as Problem;
+    body = JSON.parse(text) as Problem;
   } catch {
     body = undefined;
   }
-  const message = body?.detail || body?.title || response.statusText || `HTTP ${response.status}`;
-  return new HttpError(message, response.status, body);
+  const message = body?.detail || body?.title || statusText || `HTTP ${status}`;
+  return new HttpError(message, status, body);
+}
+
+async function toError(response: Response): Promise<HttpError> {
+  return problemError(response.status, await response.text().catch(() => ''), response.statusText);
 }
 
 let refreshing: Promise<boolean> | null = null;
 
 /** Exchanges the refresh token for a new pair; one call at a time for the whole app. */
-function refresh(): Promise<boolean> {
+export function refresh(): Promise<boolean> {
   refreshing ??= (async () => {
     const tokens = tokenStore.get();
     if (!tokens?.refresh_token) return false;
