@@ -17,7 +17,6 @@ import {
   truncateSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -34,19 +33,6 @@ if (!hasChromium) process.stderr.write(`admin.media.browser.test: ${SKIP_REASON}
 const root = path.resolve(import.meta.dirname, '../..');
 const run = promisify(execFile);
 const SHOTS = process.env.KINO_BROWSER_SHOTS;
-
-/** A free port in 40000-49999 (the range this suite's servers use). */
-async function freePortInRange(): Promise<number> {
-  for (;;) {
-    const port = 40_000 + Math.floor(Math.random() * 10_000);
-    const free = await new Promise<boolean>((resolve) => {
-      const server = createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-}
 
 interface StoredFile {
   id: string;
@@ -139,17 +125,7 @@ describe.skipIf(!hasChromium)(
       writeFileSync(media('cut.mp4'), readFileSync(media('film.mp4')));
       truncateSync(media('cut.mp4'), Math.floor(statSync(media('film.mp4')).size / 2));
 
-      const port = await freePortInRange();
-      let metricsPort = await freePortInRange();
-      while (metricsPort === port) metricsPort = await freePortInRange();
-      server = await startKinoServer({
-        env: {
-          HOST: '127.0.0.1',
-          PORT: String(port),
-          METRICS_PORT: String(metricsPort),
-          KINO_RATE_LIMIT: 'off',
-        },
-      });
+      server = await startKinoServer({ env: { HOST: '127.0.0.1', KINO_RATE_LIMIT: 'off' } });
       token = await server.adminToken();
       const { chromium } = await import('playwright-core');
       browser = await chromium.launch({
