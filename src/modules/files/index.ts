@@ -13,6 +13,7 @@ import { createPlaybackSigner } from './video/playback.links.js';
 import { playbackRoutes } from './video/playback.routes.js';
 import { createPlaybackService } from './video/playback.service.js';
 import { createTranscodeWorker, TRANSCODE_WORKER } from './video/transcode.worker.js';
+import { embedRoutes } from './video/embed.routes.js';
 import { videoRoutes } from './video/video.routes.js';
 import { createVideoRepository } from './video/video.repository.js';
 import { createVideoService } from './video/video.service.js';
@@ -160,6 +161,7 @@ export const filesModule: ModuleDefinition = {
         await app.register(filesRoutes(service, tus));
         await app.register(videoRoutes(video));
         await app.register(playbackRoutes(playback));
+        await app.register(embedRoutes());
       },
       workers: {
         [TRANSCODE_WORKER]: transcode,

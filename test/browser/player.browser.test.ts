@@ -1,0 +1,243 @@
+/**
+ * A film played by hls.js in a real browser (Debian's Chromium driven by playwright-core), in the
+ * product's own embed page, against the real all-in-one server on a free port: an editor uploads a
+ * generated clip and attaches it as a film's video; once the package is ready, the page plays it
+ * (currentTime advances), and when the network is throttled through the Chrome DevTools Protocol
+ * the player switches down to a lower rendition. A PAID film is refused to an anonymous viewer.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, openAsBlob, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { createMediaEngine } from '../../src/modules/files/media/media.engine.js';
+import { freePort } from '../helpers/server-process.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const hasChromium = existsSync(CHROMIUM);
+const SKIP_REASON = `skipped: ${CHROMIUM} is not installed (apt-get install -y chromium)`;
+if (!hasChromium) process.stderr.write(`player.browser.test: ${SKIP_REASON}\n`);
+
+const root = path.resolve(import.meta.dirname, '../..');
+const run = promisify(execFile);
+
+async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${what} did not happen within ${ms} ms${last instanceof Error ? ` (${last.message})` : ''}`);
+}
+
+interface PlayerState {
+  levels: { height: number; bitrate: number }[];
+  level: number;
+  switches: { level: number; height: number | null; at: number }[];
+  subtitles: { lang: string; name: string }[];
+  errors: string[];
+  ready: boolean;
+}
+
+describe.skipIf(!hasChromium)(`the embed player in Chromium${hasChromium ? '' : ` (${SKIP_REASON})`}`, () => {
+  const password = `Kino-${randomBytes(9).toString('base64url')}`;
+  const login = `editor${randomBytes(3).toString('hex')}`;
+  let dir: string;
+  let base: string;
+  let server: ChildProcess;
+  let serverLog = '';
+  let browser: Browser;
+  let token: string;
+
+  const api = async <T = unknown>(method: string, url: string, body?: unknown, auth = true) => {
+    const res = await fetch(base + url, {
+      method,
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(auth ? { authorization: `Bearer ${token}` } : {}),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    return { status: res.status, json: (text ? JSON.parse(text) : null) as T };
+  };
+
+  /** A film of its own (access `access`) whose video is `clip`, once the package is ready. */
+  const filmWithVideo = async (access: 'FREE' | 'PAID', clip: string): Promise<string> => {
+    const created = await api<{ id: string }>('POST', '/api/v1/admin/films', {
+      title: `Player test ${randomBytes(3).toString('hex')}`,
+      access,
+    });
+    expect(created.status, JSON.stringify(created.json)).toBe(201);
+    const film = created.json.id;
+    const form = new FormData();
+    form.append('kind', 'video');
+    form.append('film_id', film);
+    form.append('file', await openAsBlob(clip, { type: 'video/mp4' }), path.basename(clip));
+    const uploaded = await until('the upload', 60_000, async () => {
+      const res = await fetch(`${base}/api/v1/files`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+        body: form,
+      });
+      // The files module learns of the new film through its projection.
+      if (res.status === 404) return undefined;
+      expect(res.status, await res.clone().text()).toBe(201);
+      return (await res.json()) as { id: string };
+    });
+    expect((await api('PUT', `/api/v1/films/${film}/video`, { file_id: uploaded.id })).status).toBe(202);
+    await until('the package ready', 240_000, async () => {
+      const video = await api<{ status: string; error: string | null }>('GET', `/api/v1/films/${film}/video`);
+      if (video.json.status === 'failed') throw new Error(`the job failed: ${video.json.error}`);
+      return video.json.status === 'ready' ? true : undefined;
+    });
+    return film;
+  };
+
+  const newPage = async (): Promise<{ context: BrowserContext; page: Page }> => {
+    // A context of its own: an empty HTTP cache, so every segment crosses the (throttled) network.
+    const context = await browser.newContext({ viewport: { width: 960, height: 540 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(30_000);
+    return { context, page };
+  };
+  const playerState = (page: Page) => page.evaluate(() => (window as unknown as { kinoPlayer: PlayerState }).kinoPlayer);
+  const currentTime = (page: Page) =>
+    page.evaluate(() => (document.getElementById('video') as HTMLVideoElement).currentTime);
+
+  let clip: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'kino-player-'));
+    // 90 s of noisy 640×360 at a steady 2.5 Mbit/s, so the source rendition needs far more than
+    // the throttled network gives, and the 240p rung (at most 400 kbit/s) fits in it.
+    const engine = await createMediaEngine();
+    clip = path.join(dir, 'film.mp4');
+    await run(engine.ffmpeg.path, [
+      ...['-nostdin', '-v', 'error', '-y'],
+      ...['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25:duration=90'],
+      ...['-f', 'lavfi', '-i', 'sine=frequency=330:sample_rate=48000:duration=90'],
+      ...['-vf', 'noise=alls=30:allf=t', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p'],
+      ...['-b:v', '2500k', '-minrate', '2500k', '-maxrate', '2500k', '-bufsize', '2500k', '-g', '50'],
+      ...['-c:a', 'aac', '-b:a', '96k', '-movflags', '+faststart', clip],
+    ]);
+
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      KINO_DATA_DIR: path.join(dir, 'data'),
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      METRICS_PORT: '0',
+      LOG_LEVEL: 'warn',
+      KINO_RATE_LIMIT: 'off',
+      KINO_ADMIN_PASSWORD: password,
+    };
+    for (const key of ['DATABASE_URL', 'REDIS_URL', 'NATS_URL', 'SERVICES', 'S3_ENDPOINT']) delete env[key];
+    const cli = ['--import', 'tsx', path.join(root, 'src/runtime/cli.ts')];
+    await run(process.execPath, [...cli, 'createsuperuser', '--login', login, '--email', `${login}@example.com`], {
+      cwd: root,
+      env,
+    });
+    server = spawn(process.execPath, [...cli, 'start'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    server.stdout?.on('data', (d: Buffer) => (serverLog = (serverLog + d.toString()).slice(-20_000)));
+    server.stderr?.on('data', (d: Buffer) => (serverLog = (serverLog + d.toString()).slice(-20_000)));
+    await until('server ready', 180_000, async () => {
+      if (server.exitCode !== null) throw new Error(`server exited: ${serverLog.slice(-2000)}`);
+      const res = await fetch(`${base}/ready`).catch(() => null);
+      return res?.ok ? true : undefined;
+    });
+    const signIn = await api<{ access_token: string }>('POST', '/api/v1/auth/login', { login, password }, false);
+    expect(signIn.status).toBe(200);
+    token = signIn.json.access_token;
+
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--autoplay-policy=no-user-gesture-required', '--mute-audio'],
+    });
+  }, 400_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (server && server.exitCode === null) {
+      server.kill('SIGINT');
+      await until('server stopped', 20_000, async () => (server.exitCode !== null ? true : undefined)).catch(
+        () => server.kill('SIGKILL'),
+      );
+    }
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('plays a FREE film: currentTime advances, and the player steps down a rendition when the network is throttled', async () => {
+    const film = await filmWithVideo('FREE', clip);
+    const { context, page } = await newPage();
+    try {
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('Network.enable');
+      await page.goto(`${base}/embed/${film}`);
+      await until('the manifest parsed', 30_000, async () => ((await playerState(page)).ready ? true : undefined));
+      const { levels } = await playerState(page);
+      expect(levels.map((l) => l.height).sort((a, b) => a - b)).toEqual([240, 360]);
+      const top = levels.findIndex((l) => l.height === 360);
+      await page.evaluate(() => (document.getElementById('video') as HTMLVideoElement).play());
+      await until('playback past 2 s', 60_000, async () => ((await currentTime(page)) > 2 ? true : undefined));
+
+      // On loopback the estimate climbs at once: the player settles on the source rendition.
+      await until('the source rendition playing', 60_000, async () =>
+        (await playerState(page)).level === top ? true : undefined,
+      );
+      const before = (await playerState(page)).switches.length;
+      // 700 kbit/s: the 240p rung fits, the 2.5 Mbit/s source does not.
+      await cdp.send('Network.emulateNetworkConditions', {
+        offline: false,
+        latency: 40,
+        downloadThroughput: 700_000 / 8,
+        uploadThroughput: 700_000 / 8,
+      });
+      const down = await until('a switch down to 240p', 120_000, async () => {
+        const state = await playerState(page);
+        return state.switches.slice(before).find((s) => s.height === 240);
+      });
+      expect(down.level).not.toBe(top);
+      const at = await currentTime(page);
+      await until('playback going on after the switch', 60_000, async () =>
+        (await currentTime(page)) > at + 1 ? true : undefined,
+      );
+      expect((await playerState(page)).errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 400_000);
+
+  it('refuses a PAID film to an anonymous viewer and plays it for a signed-in editor', async () => {
+    const film = await filmWithVideo('PAID', clip);
+    const { context, page } = await newPage();
+    try {
+      await page.goto(`${base}/embed/${film}`);
+      await expect
+        .poll(() => page.locator('#status').textContent(), { timeout: 30_000 })
+        .toBe('Sign in to watch this film.');
+      expect((await playerState(page)).errors).toEqual(['AUTHENTICATION_REQUIRED']);
+
+      await page.evaluate((t) => localStorage.setItem('kino.access_token', t), token);
+      await page.reload();
+      await until('the manifest parsed', 30_000, async () => ((await playerState(page)).ready ? true : undefined));
+      await page.evaluate(() => (document.getElementById('video') as HTMLVideoElement).play());
+      await until('playback past 1 s', 60_000, async () => ((await currentTime(page)) > 1 ? true : undefined));
+    } finally {
+      await context.close();
+    }
+  }, 400_000);
+});
