@@ -212,6 +212,8 @@ describe.skipIf(!NGINX)('nginx edge config', () => {
     ['DELETE', '/api/v1/films/3d825f60-9fff-4dfe-b294-1a45fa1e115d/video', 'files'],
     ['GET', '/api/v1/films/3d825f60-9fff-4dfe-b294-1a45fa1e115d/playback', 'files'],
     ['GET', '/api/v1/hls/routing-check/master.m3u8', 'files'],
+    ['GET', '/embed/3d825f60-9fff-4dfe-b294-1a45fa1e115d', 'files'],
+    ['GET', '/embed/assets/hls.min.js', 'files'],
     ['POST', '/api/v1/uploads', 'files'],
     ['GET', '/api/v1/notifications', 'notifications'],
     ['POST', '/api/v1/admin/notifications/broadcasts', 'notifications'],
