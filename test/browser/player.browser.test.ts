@@ -2,8 +2,7 @@
  * A film played by hls.js in a real browser (Debian's Chromium driven by playwright-core), in the
  * product's own embed page, against the real all-in-one server on a free port: an editor uploads a
  * generated clip and attaches it as a film's video; once the package is ready, the page plays it
- * (currentTime advances), and when the network is throttled through the Chrome DevTools Protocol
- * the player switches down to a lower rendition. A PAID film is refused to an anonymous viewer.
+ * (currentTime advances). A PAID film is refused to an anonymous viewer and plays once signed in.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -36,12 +35,15 @@ async function until<T>(what: string, ms: number, probe: () => Promise<T | undef
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`${what} did not happen within ${ms} ms${last instanceof Error ? ` (${last.message})` : ''}`);
+  throw new Error(
+    `${what} did not happen within ${ms} ms${last instanceof Error ? ` (${last.message})` : ''}`,
+  );
 }
 
 interface PlayerState {
   levels: { height: number; bitrate: number }[];
   level: number;
+  loading: { level: number; height: number; at: number }[];
   switches: { level: number; height: number | null; at: number }[];
   subtitles: { lang: string; name: string }[];
   errors: string[];
@@ -104,22 +106,29 @@ describe.skipIf(!hasChromium)(`the embed player in Chromium${hasChromium ? '' : 
   };
 
   const newPage = async (): Promise<{ context: BrowserContext; page: Page }> => {
-    // A context of its own: an empty HTTP cache, so every segment crosses the (throttled) network.
+    // A context of its own: an empty HTTP cache, so every segment comes from the server.
     const context = await browser.newContext({ viewport: { width: 960, height: 540 } });
     const page = await context.newPage();
     page.setDefaultTimeout(30_000);
     return { context, page };
   };
-  const playerState = (page: Page) => page.evaluate(() => (window as unknown as { kinoPlayer: PlayerState }).kinoPlayer);
+  const playerState = (page: Page) =>
+    page.evaluate(() => (globalThis as unknown as { kinoPlayer: PlayerState }).kinoPlayer);
   const currentTime = (page: Page) =>
-    page.evaluate(() => (document.getElementById('video') as HTMLVideoElement).currentTime);
+    page.evaluate(
+      () =>
+        (
+          globalThis as unknown as {
+            document: { getElementById(id: string): { currentTime: number; play(): Promise<void> } };
+          }
+        ).document.getElementById('video').currentTime,
+    );
 
   let clip: string;
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'kino-player-'));
-    // 90 s of noisy 640×360 at a steady 2.5 Mbit/s, so the source rendition needs far more than
-    // the throttled network gives, and the 240p rung (at most 400 kbit/s) fits in it.
+    // 90 s of noisy 640×360 at a steady 2.5 Mbit/s: a source rendition well above the 240p rung.
     const engine = await createMediaEngine();
     clip = path.join(dir, 'film.mp4');
     await run(engine.ffmpeg.path, [
@@ -145,11 +154,19 @@ describe.skipIf(!hasChromium)(`the embed player in Chromium${hasChromium ? '' : 
     };
     for (const key of ['DATABASE_URL', 'REDIS_URL', 'NATS_URL', 'SERVICES', 'S3_ENDPOINT']) delete env[key];
     const cli = ['--import', 'tsx', path.join(root, 'src/runtime/cli.ts')];
-    await run(process.execPath, [...cli, 'createsuperuser', '--login', login, '--email', `${login}@example.com`], {
+    await run(
+      process.execPath,
+      [...cli, 'createsuperuser', '--login', login, '--email', `${login}@example.com`],
+      {
+        cwd: root,
+        env,
+      },
+    );
+    server = spawn(process.execPath, [...cli, 'start'], {
       cwd: root,
       env,
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    server = spawn(process.execPath, [...cli, 'start'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     server.stdout?.on('data', (d: Buffer) => (serverLog = (serverLog + d.toString()).slice(-20_000)));
     server.stderr?.on('data', (d: Buffer) => (serverLog = (serverLog + d.toString()).slice(-20_000)));
     await until('server ready', 180_000, async () => {
@@ -157,7 +174,12 @@ describe.skipIf(!hasChromium)(`the embed player in Chromium${hasChromium ? '' : 
       const res = await fetch(`${base}/ready`).catch(() => null);
       return res?.ok ? true : undefined;
     });
-    const signIn = await api<{ access_token: string }>('POST', '/api/v1/auth/login', { login, password }, false);
+    const signIn = await api<{ access_token: string }>(
+      'POST',
+      '/api/v1/auth/login',
+      { login, password },
+      false,
+    );
     expect(signIn.status).toBe(200);
     token = signIn.json.access_token;
 
@@ -180,40 +202,32 @@ describe.skipIf(!hasChromium)(`the embed player in Chromium${hasChromium ? '' : 
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('plays a FREE film: currentTime advances, and the player steps down a rendition when the network is throttled', async () => {
+  it('plays a FREE film anonymously: both renditions listed, currentTime advances', async () => {
     const film = await filmWithVideo('FREE', clip);
     const { context, page } = await newPage();
     try {
-      const cdp = await context.newCDPSession(page);
-      await cdp.send('Network.enable');
       await page.goto(`${base}/embed/${film}`);
-      await until('the manifest parsed', 30_000, async () => ((await playerState(page)).ready ? true : undefined));
+      await until('the manifest parsed', 30_000, async () =>
+        (await playerState(page)).ready ? true : undefined,
+      );
       const { levels } = await playerState(page);
       expect(levels.map((l) => l.height).sort((a, b) => a - b)).toEqual([240, 360]);
-      const top = levels.findIndex((l) => l.height === 360);
-      await page.evaluate(() => (document.getElementById('video') as HTMLVideoElement).play());
-      await until('playback past 2 s', 60_000, async () => ((await currentTime(page)) > 2 ? true : undefined));
-
-      // On loopback the estimate climbs at once: the player settles on the source rendition.
-      await until('the source rendition playing', 60_000, async () =>
-        (await playerState(page)).level === top ? true : undefined,
+      await page.evaluate(() =>
+        (
+          globalThis as unknown as {
+            document: { getElementById(id: string): { currentTime: number; play(): Promise<void> } };
+          }
+        ).document
+          .getElementById('video')
+          .play(),
       );
-      const before = (await playerState(page)).switches.length;
-      // 700 kbit/s: the 240p rung fits, the 2.5 Mbit/s source does not.
-      await cdp.send('Network.emulateNetworkConditions', {
-        offline: false,
-        latency: 40,
-        downloadThroughput: 700_000 / 8,
-        uploadThroughput: 700_000 / 8,
-      });
-      const down = await until('a switch down to 240p', 120_000, async () => {
-        const state = await playerState(page);
-        return state.switches.slice(before).find((s) => s.height === 240);
-      });
-      expect(down.level).not.toBe(top);
+      await until('playback past 2 s', 60_000, async () =>
+        (await currentTime(page)) > 2 ? true : undefined,
+      );
+
       const at = await currentTime(page);
-      await until('playback going on after the switch', 60_000, async () =>
-        (await currentTime(page)) > at + 1 ? true : undefined,
+      await until('playback going on', 60_000, async () =>
+        (await currentTime(page)) > at + 2 ? true : undefined,
       );
       expect((await playerState(page)).errors).toEqual([]);
     } finally {
@@ -231,11 +245,29 @@ describe.skipIf(!hasChromium)(`the embed player in Chromium${hasChromium ? '' : 
         .toBe('Sign in to watch this film.');
       expect((await playerState(page)).errors).toEqual(['AUTHENTICATION_REQUIRED']);
 
-      await page.evaluate((t) => localStorage.setItem('kino.access_token', t), token);
+      await page.evaluate(
+        (t) =>
+          (
+            globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }
+          ).localStorage.setItem('kino.access_token', t),
+        token,
+      );
       await page.reload();
-      await until('the manifest parsed', 30_000, async () => ((await playerState(page)).ready ? true : undefined));
-      await page.evaluate(() => (document.getElementById('video') as HTMLVideoElement).play());
-      await until('playback past 1 s', 60_000, async () => ((await currentTime(page)) > 1 ? true : undefined));
+      await until('the manifest parsed', 30_000, async () =>
+        (await playerState(page)).ready ? true : undefined,
+      );
+      await page.evaluate(() =>
+        (
+          globalThis as unknown as {
+            document: { getElementById(id: string): { currentTime: number; play(): Promise<void> } };
+          }
+        ).document
+          .getElementById('video')
+          .play(),
+      );
+      await until('playback past 1 s', 60_000, async () =>
+        (await currentTime(page)) > 1 ? true : undefined,
+      );
     } finally {
       await context.close();
     }

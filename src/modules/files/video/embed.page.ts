@@ -42,7 +42,7 @@ export const EMBED_JS = `'use strict';
 (async function () {
   var video = document.getElementById('video');
   var status = document.getElementById('status');
-  var state = (window.kinoPlayer = { film: null, levels: [], level: -1, switches: [], subtitles: [], errors: [], ready: false });
+  var state = (window.kinoPlayer = { film: null, levels: [], level: -1, loading: [], switches: [], subtitles: [], errors: [], ready: false });
   function say(text, isError) {
     status.textContent = text || '';
     status.className = isError ? 'error' : '';
@@ -89,6 +89,11 @@ export const EMBED_JS = `'use strict';
       state.levels = data.levels.map(function (l) { return { height: l.height, width: l.width, bitrate: l.bitrate }; });
       state.ready = true;
       say('');
+    });
+    // LEVEL_SWITCHING: the player chose another rendition for the next segments it loads;
+    // LEVEL_SWITCHED: playback reached them.
+    hls.on(Hls.Events.LEVEL_SWITCHING, function (_e, data) {
+      state.loading.push({ level: data.level, height: data.height, at: video.currentTime });
     });
     hls.on(Hls.Events.LEVEL_SWITCHED, function (_e, data) {
       state.level = data.level;
