@@ -155,8 +155,16 @@ async function checkEnd(
   const run = await runTool(
     ffprobe,
     [
-      // A bounded interval: the npm static ffprobe (2023) reads no packet at all for an open-ended "from%".
-      ['-v', 'warning', '-read_intervals', `${from.toFixed(3)}%+${2 * END_WINDOW_SECONDS}`],
+      // A bounded interval: the npm static ffprobe (2023) reads no packet at all for an open-ended
+      // "from%". Its end is absolute, not "+seconds": ffprobe seeks to the keyframe before `from`,
+      // which in a file of long GOPs (x264's default is 10 s) is well before it, and a relative end
+      // would stop reading there, seconds before the last packet.
+      [
+        '-v',
+        'warning',
+        '-read_intervals',
+        `${from.toFixed(3)}%${(start + info.duration + END_WINDOW_SECONDS).toFixed(3)}`,
+      ],
       ['-show_entries', 'packet=pts_time,duration_time', '-print_format', 'json'],
       inputArgs(file),
     ].flat(),

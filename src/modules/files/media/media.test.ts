@@ -63,6 +63,13 @@ beforeAll(async () => {
       ['-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '200k', '-c:a', 'libopus'],
       [clip('vp9.webm')],
     ),
+    // x264's default keyframe interval (250 frames, 10 s at 25 fps) and the index at the end, as
+    // many encoders write MP4: the end check's seek lands on a keyframe far before its window.
+    ffmpeg(
+      [...video(20), ...audio(20)],
+      ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac'],
+      [clip('long-gop.mp4')],
+    ),
     // Three frames kept of every five: 25 fps nominal, 15 on average, the way a phone's timing looks.
     ffmpeg(video(2), ['-vf', 'select=lt(mod(n\\,5)\\,3)', '-vsync', 'vfr'], x264, [clip('vfr.mp4')]),
   ]);
@@ -170,6 +177,18 @@ describe('media engine: probe', () => {
     expect(info.video?.frameRate).toBeGreaterThan(14);
     expect(info.video?.frameRate).toBeLessThan(17);
     expect(remuxBlockers(info)).toContain('its frame rate is variable');
+  });
+
+  it('takes a whole file of long GOPs as whole, on the system and on the npm ffprobe', async () => {
+    const packaged = await createMediaEngine({ searchPath: '' });
+    for (const probe of [engine, packaged]) {
+      const info = await probe.probe(clip('long-gop.mp4'));
+      expect(info.duration).toBeCloseTo(20, 0);
+    }
+    writeFileSync(clip('long-gop-cut.mp4'), readFileSync(clip('long-gop.mp4')));
+    truncateSync(clip('long-gop-cut.mp4'), Math.floor(statSync(clip('long-gop.mp4')).size * 0.8));
+    // Its index is at the end, so the cut copy has none: not media at all.
+    expect((await mediaError(engine.probe(clip('long-gop-cut.mp4')))).code).toBe('NOT_MEDIA');
   });
 
   it.each([
