@@ -114,15 +114,11 @@ describe.skipIf(!hasChromium)(`the embed player in Chromium${hasChromium ? '' : 
   };
   const playerState = (page: Page) =>
     page.evaluate(() => (globalThis as unknown as { kinoPlayer: PlayerState }).kinoPlayer);
+  /** The page's video element, as much of it as these tests use. */
+  type Video = { currentTime: number; play(): Promise<void> };
   const currentTime = (page: Page) =>
-    page.evaluate(
-      () =>
-        (
-          globalThis as unknown as {
-            document: { getElementById(id: string): { currentTime: number; play(): Promise<void> } };
-          }
-        ).document.getElementById('video').currentTime,
-    );
+    page.locator('#video').evaluate((v) => (v as unknown as Video).currentTime);
+  const play = (page: Page) => page.locator('#video').evaluate((v) => (v as unknown as Video).play());
 
   let clip: string;
 
@@ -212,15 +208,7 @@ describe.skipIf(!hasChromium)(`the embed player in Chromium${hasChromium ? '' : 
       );
       const { levels } = await playerState(page);
       expect(levels.map((l) => l.height).sort((a, b) => a - b)).toEqual([240, 360]);
-      await page.evaluate(() =>
-        (
-          globalThis as unknown as {
-            document: { getElementById(id: string): { currentTime: number; play(): Promise<void> } };
-          }
-        ).document
-          .getElementById('video')
-          .play(),
-      );
+      await play(page);
       await until('playback past 2 s', 60_000, async () =>
         (await currentTime(page)) > 2 ? true : undefined,
       );
@@ -256,15 +244,7 @@ describe.skipIf(!hasChromium)(`the embed player in Chromium${hasChromium ? '' : 
       await until('the manifest parsed', 30_000, async () =>
         (await playerState(page)).ready ? true : undefined,
       );
-      await page.evaluate(() =>
-        (
-          globalThis as unknown as {
-            document: { getElementById(id: string): { currentTime: number; play(): Promise<void> } };
-          }
-        ).document
-          .getElementById('video')
-          .play(),
-      );
+      await play(page);
       await until('playback past 1 s', 60_000, async () =>
         (await currentTime(page)) > 1 ? true : undefined,
       );
