@@ -186,7 +186,7 @@ async function uploadMaster(
 ): Promise<PublishedPackage> {
   const master = await writeMasterPlaylist(out, renditions);
   const size = await uploadFile(io, master, `${prefix}master.m3u8`);
-  return { prefix, renditions, storageBytes: storageOf(renditions, size) };
+  return { prefix, renditions, storageBytes: storageOf(renditions, size), extras: {} };
 }
 
 const storageOf = (renditions: readonly PackagedRendition[], master: number) =>

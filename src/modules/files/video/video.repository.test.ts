@@ -71,7 +71,12 @@ describe('video repository', () => {
   it('publishes atomically, returning the package it replaced; a replacing job keeps it until then', async () => {
     const first = await enqueue();
     await videos.claim('w', t0, LEASE);
-    const pkg = { prefix: `videos/${first.film_id}/${first.id}/`, renditions: [source], storageBytes: 1234 };
+    const pkg = {
+      prefix: `videos/${first.film_id}/${first.id}/`,
+      renditions: [source],
+      storageBytes: 1234,
+      extras: {},
+    };
     expect(await videos.publish(first.id, 'w', pkg, t0)).toEqual({ previous: null });
     expect(await videos.finish(first.id, 'w', t0)).toBe(true);
 
@@ -79,10 +84,20 @@ describe('video repository', () => {
     expect(second).toMatchObject({ status: 'queued', prefix: pkg.prefix, storage_bytes: 1234, attempts: 0 });
     expect(second.renditions).toEqual([source]);
     await videos.claim('w2', at(1000), LEASE);
-    const next = { prefix: `videos/${first.film_id}/${second.id}/`, renditions: [source], storageBytes: 99 };
+    const next = {
+      prefix: `videos/${first.film_id}/${second.id}/`,
+      renditions: [source],
+      storageBytes: 99,
+      extras: { poster: true },
+    };
     expect(await videos.publish(first.id, 'w', next, at(1000))).toBeUndefined();
     expect(await videos.publish(second.id, 'w2', next, at(1000))).toEqual({ previous: pkg.prefix });
-    expect(await videos.find(first.film_id)).toMatchObject({ prefix: next.prefix, storage_bytes: 99 });
+    expect(await videos.find(first.film_id)).toMatchObject({
+      prefix: next.prefix,
+      storage_bytes: 99,
+      extras: { poster: true },
+      subtitles: [],
+    });
   });
 
   it('replacing a job takes it from its worker', async () => {

@@ -21,6 +21,10 @@ export interface VideoRow {
   readonly prefix: string | null;
   readonly renditions: readonly PackagedRendition[];
   readonly storage_bytes: number;
+  /** What the published package holds beside its renditions. */
+  readonly extras: PackageExtras;
+  /** The film's WebVTT tracks, kept across replaced videos. */
+  readonly subtitles: readonly Subtitle[];
   readonly created_at: Date;
   readonly updated_at: Date;
   readonly finished_at: Date | null;
@@ -28,6 +32,21 @@ export interface VideoRow {
 
 /** A rendition as the package holds it: what the master playlist lists, and the bytes it stores. */
 export interface PackagedRendition extends Rendition {
+  readonly bytes: number;
+}
+
+/** The files of a package beside its renditions (ADR 0100). */
+export interface PackageExtras {
+  /** `poster.jpg`: a frame of the film. */
+  readonly poster?: boolean;
+  /** `thumbs/thumbs.vtt` and the sprites it names: previews for scrubbing. */
+  readonly thumbnails?: boolean;
+}
+
+/** A subtitle track an editor uploaded: a BCP 47 language tag and the name players show. */
+export interface Subtitle {
+  readonly lang: string;
+  readonly label: string;
   readonly bytes: number;
 }
 
@@ -41,10 +60,11 @@ export interface PublishedPackage {
   readonly prefix: string;
   readonly renditions: readonly PackagedRendition[];
   readonly storageBytes: number;
+  readonly extras: PackageExtras;
 }
 
 const COLUMNS =
-  'v.id, v.film_id, v.source_file_id, v.status, v.step, v.percent, v.eta_seconds, v.error, v.attempts, v.next_attempt_at, v.lease_owner, v.lease_until, v.prefix, v.renditions, v.storage_bytes, v.created_at, v.updated_at, v.finished_at';
+  'v.id, v.film_id, v.source_file_id, v.status, v.step, v.percent, v.eta_seconds, v.error, v.attempts, v.next_attempt_at, v.lease_owner, v.lease_until, v.prefix, v.renditions, v.storage_bytes, v.extras, v.subtitles, v.created_at, v.updated_at, v.finished_at';
 
 /** The job `id` while `owner` still holds it (not replaced, deleted or taken over). */
 const HELD = 'v.id = $1 AND v.lease_owner = $2 AND v.status = $3';
@@ -137,11 +157,21 @@ export function createVideoRepository(db: SqlExecutor) {
       now: Date,
     ): Promise<{ previous: string | null } | undefined> {
       const [row] = await db.query<{ previous: string | null }>(
-        `UPDATE files.video v SET prefix = $4, renditions = $5::jsonb, storage_bytes = $6, updated_at = $7
+        `UPDATE files.video v SET prefix = $4, renditions = $5::jsonb, storage_bytes = $6, updated_at = $7,
+           extras = $8::jsonb
          FROM (SELECT film_id, prefix FROM files.video WHERE id = $1 FOR UPDATE) AS old
          WHERE old.film_id = v.film_id AND ${HELD}
          RETURNING old.prefix AS previous`,
-        [id, owner, 'processing', pkg.prefix, JSON.stringify(pkg.renditions), pkg.storageBytes, now],
+        [
+          id,
+          owner,
+          'processing',
+          pkg.prefix,
+          JSON.stringify(pkg.renditions),
+          pkg.storageBytes,
+          now,
+          JSON.stringify(pkg.extras),
+        ],
       );
       return row;
     },
