@@ -5,6 +5,7 @@
  * replica is routed around. Skipped when nginx is not installed (`apt-get install nginx`).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
@@ -383,5 +384,46 @@ describe.skipIf(!NGINX)('nginx edge config', () => {
     );
     const entry = JSON.parse(line!) as Record<string, unknown>;
     expect(entry).toMatchObject({ request_id: 'log-line-42', method: 'GET', status: 200 });
+  });
+
+  it('logs a signed playback path without its signature', async () => {
+    const film = randomUUID();
+    const job = randomUUID();
+    const signature = 'Zx9-secret_SIGNATURE-value';
+    const id = `hls-log-${randomUUID()}`;
+    await call(port, 'GET', `/api/v1/hls/${film}.${job}.1900000000.${signature}/360p/seg_00003.m4s`, {
+      headers: { 'x-request-id': id },
+    });
+    const line = await eventually(
+      () =>
+        readFileSync(path.join(prefix, 'access.log'), 'utf8')
+          .split('\n')
+          .find((l) => l.includes(id)),
+      { timeoutMs: 10_000, what: `the access log line of request ${id}` },
+    );
+    expect(line).not.toContain(signature);
+    expect((JSON.parse(line!) as { uri: string }).uri).toBe(
+      `/api/v1/hls/${film}.${job}.1900000000.-/360p/seg_00003.m4s`,
+    );
+  });
+
+  it('logs a signed file link without its signature', async () => {
+    const file = randomUUID();
+    const signature = 'Qq7_file-link-SIGNATURE';
+    const id = `link-log-${randomUUID()}`;
+    await call(port, 'GET', `/api/v1/files/${file}/content?expires=1900000000&signature=${signature}&x=1`, {
+      headers: { 'x-request-id': id },
+    });
+    const line = await eventually(
+      () =>
+        readFileSync(path.join(prefix, 'access.log'), 'utf8')
+          .split('\n')
+          .find((l) => l.includes(id)),
+      { timeoutMs: 10_000, what: `the access log line of request ${id}` },
+    );
+    expect(line).not.toContain(signature);
+    expect((JSON.parse(line!) as { uri: string }).uri).toBe(
+      `/api/v1/files/${file}/content?expires=1900000000&signature=-&x=1`,
+    );
   });
 });
