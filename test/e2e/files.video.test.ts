@@ -3,7 +3,8 @@
  * store (and once on S3, s3rver started by the test), over whatever SQL/bus engines the
  * environment selects. The clips are made here by ffmpeg
  * (testsrc2 + sine, 480x360, 2 s; nothing committed) and uploaded through the files API; the
- * package is read back from the blob store by an independent ffprobe. The worker alone: a job
+ * package is read back from the blob store by an independent ffprobe; a rotated, variable-frame-rate
+ * phone clip comes out upright at a constant frame rate. The worker alone: a job
  * whose worker died (claimed, lease never renewed) is finished by another; a stopping worker gives
  * its job back; a job deleted while it runs stops at its next heartbeat.
  */
@@ -51,7 +52,7 @@ interface Video {
   step: string | null;
   percent: number;
   error: string | null;
-  renditions: { name: string; height: number; bytes: number }[];
+  renditions: { name: string; width: number; height: number; bytes: number }[];
   storage_bytes: number;
   code?: string;
 }
@@ -76,6 +77,20 @@ beforeAll(async () => {
     ...['-f', 'lavfi', '-i', 'sine=frequency=440:duration=2'],
     ...['-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '200k'],
     ...['-c:a', 'libopus', clip('film.webm')],
+  ]);
+  // A phone's clip: variable frame rate (three frames kept of every five: 25 fps nominal, 15 on
+  // average), then shot in portrait (the rotate tag becomes the display matrix, as a phone writes it).
+  await exec(engine.ffmpeg.path, [
+    ...['-nostdin', '-v', 'error', '-y'],
+    ...['-f', 'lavfi', '-i', 'testsrc2=size=480x360:rate=25:duration=2'],
+    ...['-f', 'lavfi', '-i', 'sine=frequency=440:duration=2'],
+    ...['-vf', 'select=lt(mod(n\\,5)\\,3)', '-vsync', 'vfr'],
+    ...['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', '25'],
+    ...['-c:a', 'aac', '-ar', '48000', clip('vfr.mp4')],
+  ]);
+  await exec(engine.ffmpeg.path, [
+    ...['-nostdin', '-v', 'error', '-y', '-i', clip('vfr.mp4')],
+    ...['-map', '0:v', '-map', '0:a', '-c', 'copy', '-metadata:s:v:0', 'rotate=90', clip('phone.mp4')],
   ]);
   // The index first: a copy cut in half still has a whole header, and only its end is missing.
   writeFileSync(clip('cut.mp4'), readFileSync(clip('film.mp4')));
@@ -215,6 +230,67 @@ describe('video jobs', () => {
       [vp9Film],
     );
     expect(published.map((p) => p.payload.renditions)).toEqual([['360p'], ['360p', '240p']]);
+  });
+
+  it('transcodes a rotated, variable-frame-rate phone clip into upright, constant-frame-rate renditions', async () => {
+    // The upload is what it claims: shown in portrait through its display matrix, its frame rate variable.
+    const source = await engine.probe(clip('phone.mp4'));
+    expect([90, 270]).toContain(source.video?.rotation);
+    expect(source.video?.variableFrameRate).toBe(true);
+
+    const film = await newFilm();
+    const fileId = await upload(kino, film, 'phone.mp4', readFileSync(clip('phone.mp4')));
+    const job = (await put(film, fileId)).json<Video>().job_id;
+    const ready = await settled(film, job, 'ready');
+    // Transcoded, not remuxed (no `source` rendition): the top rung at the source's 360 lines,
+    // measured on its shorter side, and the one below; both portrait.
+    expect(ready.renditions.map((r) => [r.name, r.width, r.height])).toEqual([
+      ['360p', 360, 480],
+      ['240p', 240, 320],
+    ]);
+
+    // An independent ffprobe reads each rendition as stored: upright pixels with no rotation left
+    // to apply, and frames at a constant rate (every frame lasts as long as the others).
+    const prefix = `videos/${film}/${job}/`;
+    for (const { name, width, height } of ready.renditions) {
+      const probe = await exec(engine.ffprobe.path, [
+        ...['-v', 'error', '-select_streams', 'v:0', '-show_streams', '-show_packets', '-of', 'json'],
+        objectPath(`${prefix}${name}/index.m3u8`),
+      ]);
+      const read = JSON.parse(probe.stdout) as {
+        streams: {
+          width: number;
+          height: number;
+          r_frame_rate: string;
+          avg_frame_rate: string;
+          tags?: { rotate?: string };
+          side_data_list?: { rotation?: number }[];
+        }[];
+        packets: { pts: number }[];
+      };
+      const stream = read.streams[0]!;
+      expect([stream.width, stream.height], name).toEqual([width, height]);
+      expect(stream.width).toBeLessThan(stream.height);
+      expect(stream.tags?.rotate, name).toBeUndefined();
+      expect((stream.side_data_list ?? []).map((d) => d.rotation ?? 0).filter((r) => r !== 0)).toEqual([]);
+      expect(stream.avg_frame_rate, name).toBe(stream.r_frame_rate);
+      const pts = read.packets.map((p) => p.pts).sort((a, b) => a - b);
+      expect(pts.length, name).toBeGreaterThan(40);
+      const steps = new Set(pts.slice(1).map((p, i) => p - pts[i]!));
+      expect([...steps], `${name}: the frame durations`).toHaveLength(1);
+    }
+    const master = await exec(engine.ffprobe.path, [
+      ...['-v', 'error', '-show_entries', 'format=duration:stream=codec_type,width,height', '-of', 'json'],
+      objectPath(`${prefix}master.m3u8`),
+    ]);
+    const read = JSON.parse(master.stdout) as {
+      format: { duration: string };
+      streams: { codec_type: string; width?: number; height?: number }[];
+    };
+    expect(Number(read.format.duration)).toBeCloseTo(2, 0);
+    const pictures = read.streams.filter((s) => s.codec_type === 'video');
+    expect(new Set(pictures.map((s) => `${s.width}x${s.height}`))).toEqual(new Set(['360x480', '240x320']));
+    expect(read.streams.some((s) => s.codec_type === 'audio')).toBe(true);
   });
 
   it('replacing the video publishes the new package and then removes the old one', async () => {
