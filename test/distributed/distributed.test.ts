@@ -1,7 +1,8 @@
 /**
  * The distributed shape end to end on this machine's PostgreSQL, Redis and NATS: every service as
  * its own process (auth and catalog twice, the transcode worker twice) behind nginx, blobs in an S3
- * server (s3rver), a film's video packaged by a transcode worker process, then the fault behaviour of
+ * server (s3rver), a PAID film's video packaged by a transcode worker process and played by a
+ * subscriber through nginx (and its cache), then the fault behaviour of
  * docs/operations.md — a catalog replica killed under load, NATS stopped while events are
  * posted, Redis stopped while the catalog and auth answer.
  *
@@ -281,18 +282,24 @@ describe.skipIf(!enabled)('distributed shape', () => {
   });
 
   // A film's video across processes: uploaded through nginx to the files service, which stores it
-  // in S3; a transcode worker process (one of two) packages it into the same bucket.
-  describe('video through nginx, on S3', () => {
-    it("an editor uploads an mp4 and makes it a film's video; a transcode worker makes it ready, its package in the bucket", async () => {
-      const api = (path: string, init: RequestInit & { token?: string } = {}) =>
-        fetch(`${cluster.url}${path}`, {
-          ...init,
-          headers: {
-            ...(typeof init.body === 'string' ? { 'content-type': 'application/json' } : {}),
-            ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
-            ...(init.headers as Record<string, string> | undefined),
-          },
-        });
+  // in S3; a transcode worker process (one of two) packages it into the same bucket; a subscriber
+  // then plays it through nginx, which caches the package. In order (the second plays the first's
+  // film), so never shuffled.
+  describe('video through nginx, on S3', { shuffle: false }, () => {
+    const api = (path: string, init: RequestInit & { token?: string } = {}) =>
+      fetch(path.startsWith('http') ? path : `${cluster.url}${path}`, {
+        ...init,
+        headers: {
+          ...(typeof init.body === 'string' ? { 'content-type': 'application/json' } : {}),
+          ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+          ...(init.headers as Record<string, string> | undefined),
+        },
+      });
+    /** The editor who uploads, and the PAID film whose video the first test packages. */
+    let token = '';
+    let filmId = '';
+
+    it("an editor uploads an mp4 and makes it a PAID film's video; a transcode worker makes it ready, its package in the bucket", async () => {
       const login = `editor${randomUUID().slice(0, 8)}`;
       const password = 'distributed video passphrase';
       const created = spawnSync(
@@ -310,14 +317,14 @@ describe.skipIf(!enabled)('distributed shape', () => {
         body: JSON.stringify({ login, password }),
       });
       expect(session.status).toBe(200);
-      const token = ((await session.json()) as { access_token: string }).access_token;
+      token = ((await session.json()) as { access_token: string }).access_token;
       const film = await api('/api/v1/admin/films', {
         method: 'POST',
         token,
-        body: JSON.stringify({ title: `Packaged Across Processes ${login}`, rating: 7, access: 'FREE' }),
+        body: JSON.stringify({ title: `Packaged Across Processes ${login}`, rating: 7, access: 'PAID' }),
       });
       expect(film.status, await film.clone().text()).toBe(201);
-      const filmId = ((await film.json()) as { id: string }).id;
+      filmId = ((await film.json()) as { id: string }).id;
 
       // A 2 s H.264/AAC clip: remuxed (source) and one rung below it (240p).
       const dir = mkdtempSync(path.join(tmpdir(), 'kino-dist-video-'));
@@ -399,6 +406,88 @@ describe.skipIf(!enabled)('distributed shape', () => {
         rmSync(dir, { recursive: true, force: true });
       }
     }, 600_000);
+
+    it('a subscriber plays the PAID film through nginx by its signed URLs, a segment asked again comes from the edge cache, an anonymous caller is refused', async () => {
+      expect(filmId, 'the film the previous test packaged').not.toBe('');
+      const playback = `/api/v1/films/${filmId}/playback`;
+      const anonymous = await api(playback);
+      expect(anonymous.status).toBe(401);
+      expect(((await anonymous.json()) as { code: string }).code).toBe('AUTHENTICATION_REQUIRED');
+
+      // A new viewer is not subscribed; the editor (an admin) subscribes them and they sign in again.
+      const login = `subscriber${randomUUID().slice(0, 8)}`;
+      const password = 'distributed subscriber passphrase';
+      const registered = await api('/api/v1/auth/register', {
+        method: 'POST',
+        body: JSON.stringify({ login, email: `${login}@example.com`, password }),
+      });
+      expect(registered.status, await registered.clone().text()).toBe(201);
+      const viewer = (await registered.json()) as { user: { id: string }; access_token: string };
+      expect((await api(playback, { token: viewer.access_token })).status).toBe(403);
+      const subscribed = await api(`/api/v1/users/${viewer.user.id}/roles/SUB_USER`, {
+        method: 'POST',
+        token,
+      });
+      expect(await subscribed.json()).toEqual({ roles: ['SUB_USER'] });
+      const session = await api('/api/v1/auth/login', {
+        method: 'POST',
+        body: JSON.stringify({ login, password }),
+      });
+      expect(session.status).toBe(200);
+      const subscriber = ((await session.json()) as { access_token: string }).access_token;
+
+      const answer = await api(playback, { token: subscriber });
+      expect(answer.status, await answer.clone().text()).toBe(200);
+      const { hls_url: master } = (await answer.json()) as { hls_url: string };
+      // Absolute on the public URL, which is nginx; the signed path alone grants the package.
+      expect(master.startsWith(`${cluster.url}/api/v1/hls/`), master).toBe(true);
+      const get = async (url: string, type: string) => {
+        const res = await fetch(url);
+        expect(res.status, url).toBe(200);
+        expect(res.headers.get('content-type'), url).toContain(type);
+        return res;
+      };
+      const variants = (await (await get(master, 'application/vnd.apple.mpegurl')).text())
+        .split('\n')
+        .filter((line) => line !== '' && !line.startsWith('#'));
+      expect([...variants].sort()).toEqual(['240p/index.m3u8', 'source/index.m3u8']);
+      const segments: string[] = [];
+      for (const variant of variants) {
+        const url = new URL(variant, master).href;
+        const playlist = await (await get(url, 'application/vnd.apple.mpegurl')).text();
+        const init = /#EXT-X-MAP:URI="([^"]+)"/.exec(playlist)?.[1];
+        expect(init, url).toBe('init.mp4');
+        await get(new URL(init!, url).href, 'video/mp4');
+        const names = playlist.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+        expect(names.length, url).toBeGreaterThan(0);
+        segments.push(new URL(names[0]!, url).href);
+      }
+
+      // The first request of a segment goes to the files service; the second is nginx's copy.
+      const segment = segments[0]!;
+      const first = await get(segment, 'video/iso.segment');
+      expect(first.headers.get('x-cache-status')).toBe('MISS');
+      const bytes = Buffer.from(await first.arrayBuffer());
+      expect(bytes.length).toBeGreaterThan(0);
+      const again = await get(segment, 'video/iso.segment');
+      expect(again.headers.get('x-cache-status')).toBe('HIT');
+      expect(Buffer.from(await again.arrayBuffer()).equals(bytes)).toBe(true);
+
+      // ffmpeg's own HLS client plays the master URL through nginx: every frame of both renditions decodes.
+      const engine = await createMediaEngine();
+      const probe = await exec(engine.ffprobe.path, [
+        ...['-v', 'error', '-count_frames', '-select_streams', 'v'],
+        ...['-show_entries', 'format=duration:stream=height,nb_read_frames', '-of', 'json', master],
+      ]);
+      const read = JSON.parse(probe.stdout) as {
+        format: { duration: string };
+        streams: { height: number; nb_read_frames: string }[];
+      };
+      expect(Number(read.format.duration)).toBeCloseTo(2, 0);
+      expect(read.streams.map((s) => s.height).sort((a, b) => a - b)).toEqual([240, 360]);
+      // 2 s at 25 fps.
+      for (const stream of read.streams) expect(Number(stream.nb_read_frames), `${stream.height}`).toBe(50);
+    }, 120_000);
   });
 
   // DISTRIBUTED_FAULTS=0 leaves NATS and Redis alone (a machine others share).
