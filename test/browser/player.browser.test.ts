@@ -2,7 +2,9 @@
  * A film played by hls.js in a real browser (Debian's Chromium driven by playwright-core), in the
  * product's own embed page, against the real all-in-one server on a free port: an editor uploads a
  * generated clip and attaches it as a film's video; once the package is ready, the page plays it
- * (currentTime advances). A PAID film is refused to an anonymous viewer and plays once signed in.
+ * (currentTime advances). When the network slows down (throttled through the DevTools protocol) the
+ * player switches to the lower rendition and keeps playing. A PAID film is refused to an anonymous
+ * viewer and plays once signed in.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -216,6 +218,59 @@ describe.skipIf(!hasChromium)(`the embed player in Chromium${hasChromium ? '' : 
       const at = await currentTime(page);
       await until('playback going on', 60_000, async () =>
         (await currentTime(page)) > at + 2 ? true : undefined,
+      );
+      expect((await playerState(page)).errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 400_000);
+
+  it('switches to the lower rendition when the network slows down, and keeps playing', async () => {
+    const film = await filmWithVideo('FREE', clip);
+    const { context, page } = await newPage();
+    /** Waits as `until` does; a failure message carries the player's renditions and switches. */
+    const waitFor = <T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> =>
+      until(what, ms, probe).catch(async (error: unknown) => {
+        const { levels, loading, switches } = await playerState(page);
+        const seen = JSON.stringify({ levels, loading, switches, currentTime: await currentTime(page) });
+        throw new Error(`${(error as Error).message}; the player: ${seen}`, { cause: error });
+      });
+    try {
+      await page.goto(`${base}/embed/${film}`);
+      await until('the manifest parsed', 30_000, async () =>
+        (await playerState(page)).ready ? true : undefined,
+      );
+      const { levels } = await playerState(page);
+      const [low, high] = [...levels].sort((a, b) => a.height - b.height);
+      expect([low?.height, high?.height]).toEqual([240, 360]);
+      // A throughput well between the two renditions' peak bitrates (BANDWIDTH): the higher one
+      // cannot be sustained, the lower one can.
+      const throughput = Math.sqrt(low!.bitrate * high!.bitrate);
+      expect(throughput).toBeGreaterThan(low!.bitrate * 1.5);
+      expect(throughput).toBeLessThan(high!.bitrate / 1.5);
+
+      // Unthrottled, the player settles on the higher rendition.
+      await play(page);
+      await waitFor('playback of the 360 rendition', 60_000, async () =>
+        (await playerState(page)).switches.some((s) => s.height === high!.height) ? true : undefined,
+      );
+
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('Network.enable');
+      await cdp.send('Network.emulateNetworkConditions', {
+        offline: false,
+        latency: 20,
+        downloadThroughput: throughput / 8,
+        uploadThroughput: throughput / 8,
+      });
+      const throttledAt = (await playerState(page)).switches.length;
+
+      // The forward buffer is a few segments, so playback reaches the lower rendition soon after.
+      const down = await waitFor('a switch down to the 240 rendition', 120_000, async () =>
+        (await playerState(page)).switches.slice(throttledAt).find((s) => s.height === low!.height),
+      );
+      await waitFor('playback going on after the switch', 60_000, async () =>
+        (await currentTime(page)) > down.at + 2 ? true : undefined,
       );
       expect((await playerState(page)).errors).toEqual([]);
     } finally {

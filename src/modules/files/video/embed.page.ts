@@ -83,7 +83,16 @@ export const EMBED_JS = `'use strict';
   }
   if (window.Hls && window.Hls.isSupported()) {
     var Hls = window.Hls;
-    var hls = new Hls({ enableWorker: false, subtitleDisplay: true, capLevelToPlayerSize: false });
+    // The forward buffer is bounded to four 6-second segments: hls.js would otherwise keep up to
+    // 60 MB ahead (minutes of a film), paid for by a viewer who leaves, and fetched at a rendition
+    // chosen before the network changed, so the player would not switch until all of it played.
+    var hls = new Hls({
+      enableWorker: false,
+      subtitleDisplay: true,
+      capLevelToPlayerSize: false,
+      maxBufferLength: 24,
+      maxMaxBufferLength: 24,
+    });
     state.hls = hls;
     hls.on(Hls.Events.MANIFEST_PARSED, function (_e, data) {
       state.levels = data.levels.map(function (l) { return { height: l.height, width: l.width, bitrate: l.bitrate }; });
