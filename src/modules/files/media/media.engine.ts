@@ -15,15 +15,17 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { MediaError } from './media.errors.js';
 import {
+  packageAudioTrack,
   packageSource,
   transcodeRendition,
+  type AudioRendition,
   type PackagingOptions,
   type Rendition,
   type Rung,
   type TranscodeOptions,
 } from './media.hls.js';
 import { runTool } from './media.process.js';
-import { probeMedia, type MediaInfo, type ProbeOptions } from './media.probe.js';
+import { probeMedia, type AudioStreamInfo, type MediaInfo, type ProbeOptions } from './media.probe.js';
 
 export type MediaToolName = 'ffmpeg' | 'ffprobe';
 
@@ -69,6 +71,14 @@ export interface MediaEngine {
     rung: Rung,
     options?: TranscodeOptions,
   ): Promise<Rendition>;
+  /** Packages one audio track (not the first) as the audio-only rendition `<outDir>/<name>/`. */
+  packageAudioTrack(
+    input: string,
+    outDir: string,
+    name: string,
+    track: AudioStreamInfo,
+    options?: PackagingOptions,
+  ): Promise<AudioRendition>;
 }
 
 /** Locates both tools; MediaError ENGINE_NOT_FOUND with every place it looked when one is missing. */
@@ -88,6 +98,8 @@ export async function createMediaEngine(options: MediaEngineOptions = {}): Promi
     packageSource: (input, outDir, packagingOptions) => packageSource(tools, input, outDir, packagingOptions),
     transcodeRendition: (input, outDir, rung, transcodeOptions) =>
       transcodeRendition(tools, input, outDir, rung, transcodeOptions),
+    packageAudioTrack: (input, outDir, name, track, packagingOptions) =>
+      packageAudioTrack(tools, input, outDir, name, track, packagingOptions),
   };
 }
 

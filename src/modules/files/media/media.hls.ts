@@ -13,7 +13,13 @@ import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MediaError } from './media.errors.js';
 import { errorReason, runTool } from './media.process.js';
-import { inputArgs, probeMedia, type MediaInfo, type VideoStreamInfo } from './media.probe.js';
+import {
+  inputArgs,
+  probeMedia,
+  type AudioStreamInfo,
+  type MediaInfo,
+  type VideoStreamInfo,
+} from './media.probe.js';
 
 /** Apple's HLS authoring specification: 6 s segments, a keyframe at the start of each. */
 export const SEGMENT_SECONDS = 6;
@@ -167,31 +173,161 @@ export async function transcodeRendition(
   ]);
 }
 
+/**
+ * An audio track beyond the first, as its own audio-only rendition (`<name>/index.m3u8`) that
+ * players may switch to; the first track stays in the video renditions (ADR 0100).
+ */
+export interface AudioRendition {
+  readonly name: string;
+  /** Relative to the package folder: `<name>/index.m3u8`. */
+  readonly playlist: string;
+  /** RFC 5646 (`en`, `ru`), from the file's ISO 639 tag; null when it names none. */
+  readonly language: string | null;
+  /** What players list: the track's title, else its language's name, else "Track <n>". */
+  readonly label: string;
+  readonly channels: number;
+  /** RFC 6381, e.g. `mp4a.40.2`. */
+  readonly codecs: string;
+  readonly bandwidth: number;
+  readonly averageBandwidth: number;
+  /** Seconds. */
+  readonly duration: number;
+}
+
+/**
+ * Packages the input's audio stream `track` into `<outDir>/<name>/`: copied when it is AAC in
+ * stereo or mono, else AAC stereo at 128 kbit/s (5.1 is mixed down, as in the video renditions).
+ */
+export async function packageAudioTrack(
+  tools: Tools,
+  input: string,
+  outDir: string,
+  name: string,
+  track: AudioStreamInfo,
+  options: PackagingOptions = {},
+): Promise<AudioRendition> {
+  const info = options.info ?? (await probeMedia(tools.ffprobe, input, signalOf(options)));
+  const copy = track.codec === 'aac' && track.channels <= 2;
+  const position = info.audio.indexOf(track);
+  return writeRendition(
+    tools,
+    input,
+    outDir,
+    name,
+    info,
+    options,
+    [
+      ['-map', `0:${track.index}`, '-vn', '-sn', '-dn'],
+      copy ? ['-c:a', 'copy'] : ['-c:a', 'aac', '-b:a', '128k', '-ac', '2', '-ar', '48000'],
+    ],
+    async (dir) => {
+      const playlist = path.join(dir, 'index.m3u8');
+      const out = await probeMedia(tools.ffprobe, playlist, { ownOutput: true, ...signalOf(options) });
+      const audio = out.audio[0];
+      if (!audio) throw new MediaError('ENGINE_FAILED', 'the audio rendition has no audio stream');
+      const rates = await bitrates(dir, await readFile(playlist, 'utf8'));
+      const language = languageTag(track.language);
+      return {
+        name,
+        playlist: `${name}/index.m3u8`,
+        language,
+        label: track.title?.trim() || languageName(language) || `Track ${position + 1}`,
+        channels: audio.channels,
+        codecs: aacCodec(audio.profile),
+        ...rates,
+      };
+    },
+  );
+}
+
+/** An ISO 639 tag as RFC 5646 (`rus` → `ru`); null for none, `und` and what is not a language. */
+export function languageTag(tag: string | null): string | null {
+  if (!tag || !/^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$/.test(tag) || /^und$/i.test(tag)) return null;
+  try {
+    return Intl.getCanonicalLocales(tag)[0] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function languageName(tag: string | null): string | null {
+  if (!tag) return null;
+  return new Intl.DisplayNames(['en'], { type: 'language', fallback: 'none' }).of(tag) ?? null;
+}
+
+/**
+ * A film's audio tracks when it has more than one: the first plays in the video renditions, the
+ * others are audio-only renditions a player may switch to.
+ */
+export interface MasterAudio {
+  readonly main: { readonly language: string | null; readonly label: string; readonly channels: number };
+  readonly alternates: readonly AudioRendition[];
+}
+
+export interface MasterOptions {
+  readonly audio?: MasterAudio | undefined;
+}
+
 /** Writes `<outDir>/master.m3u8` (through a temporary file, so readers never see half of it). */
-export async function writeMasterPlaylist(outDir: string, renditions: readonly Rendition[]): Promise<string> {
+export async function writeMasterPlaylist(
+  outDir: string,
+  renditions: readonly Rendition[],
+  options: MasterOptions = {},
+): Promise<string> {
   const file = path.join(outDir, 'master.m3u8');
-  await writeFile(`${file}.tmp`, masterPlaylist(renditions));
+  await writeFile(`${file}.tmp`, masterPlaylist(renditions, options));
   await rename(`${file}.tmp`, file);
   return file;
 }
 
-/** The master playlist: one variant per rendition, highest bandwidth first. */
-export function masterPlaylist(renditions: readonly Rendition[]): string {
+/**
+ * The master playlist: one variant per rendition, highest bandwidth first, and with more than one
+ * audio track an `AUDIO` group: the first track without a URI (it is in the variants, RFC 8216
+ * 4.4.6.1), the others by their playlists. A variant's BANDWIDTH then counts the largest
+ * alternate on top of its own, as a player playing it downloads both.
+ */
+export function masterPlaylist(renditions: readonly Rendition[], options: MasterOptions = {}): string {
   const lines = ['#EXTM3U', '#EXT-X-INDEPENDENT-SEGMENTS'];
+  const audio = options.audio && options.audio.alternates.length > 0 ? options.audio : null;
+  if (audio) {
+    const names = new Set<string>();
+    const unique = (label: string) => {
+      const clean = label.replace(/["\r\n]/g, "'").trim() || 'Audio';
+      let name = clean;
+      for (let n = 2; names.has(name); n++) name = `${clean} (${n})`;
+      names.add(name);
+      return name;
+    };
+    const media = (track: MasterAudio['main'], attributes: readonly string[]) =>
+      [
+        'TYPE=AUDIO',
+        'GROUP-ID="audio"',
+        `NAME="${unique(track.label)}"`,
+        ...(track.language ? [`LANGUAGE="${track.language}"`] : []),
+        `CHANNELS="${track.channels}"`,
+        ...attributes,
+      ].join(',');
+    lines.push(`#EXT-X-MEDIA:${media(audio.main, ['DEFAULT=YES', 'AUTOSELECT=YES'])}`);
+    for (const alt of audio.alternates)
+      lines.push(`#EXT-X-MEDIA:${media(alt, ['DEFAULT=NO', 'AUTOSELECT=YES', `URI="${alt.playlist}"`])}`);
+  }
+  const extra = audio ? Math.max(...audio.alternates.map((a) => a.bandwidth)) : 0;
+  const extraAverage = audio ? Math.max(...audio.alternates.map((a) => a.averageBandwidth)) : 0;
   for (const r of [...renditions].sort((a, b) => b.bandwidth - a.bandwidth)) {
     const attributes = [
-      `BANDWIDTH=${r.bandwidth}`,
-      `AVERAGE-BANDWIDTH=${r.averageBandwidth}`,
+      `BANDWIDTH=${r.bandwidth + extra}`,
+      `AVERAGE-BANDWIDTH=${r.averageBandwidth + extraAverage}`,
       `CODECS="${r.codecs}"`,
       `RESOLUTION=${r.width}x${r.height}`,
       ...(r.frameRate !== null ? [`FRAME-RATE=${r.frameRate.toFixed(3)}`] : []),
+      ...(audio ? ['AUDIO="audio"'] : []),
     ];
     lines.push(`#EXT-X-STREAM-INF:${attributes.join(',')}`, r.playlist);
   }
   return lines.join('\n') + '\n';
 }
 
-async function writeRendition(
+async function writeRendition<T = Rendition>(
   tools: Tools,
   input: string,
   outDir: string,
@@ -199,7 +335,9 @@ async function writeRendition(
   info: MediaInfo,
   options: PackagingOptions,
   codecArgs: readonly (readonly string[])[],
-): Promise<Rendition> {
+  describe: (dir: string) => Promise<T> = (dir) =>
+    describeRendition(tools, dir, name, options.signal) as Promise<T>,
+): Promise<T> {
   const dir = path.join(outDir, name);
   const seconds = options.segmentSeconds ?? SEGMENT_SECONDS;
   await rm(dir, { recursive: true, force: true });
@@ -222,7 +360,7 @@ async function writeRendition(
         'ENGINE_FAILED',
         errorReason(run.stderr, `ffmpeg exited with code ${String(run.code)}`),
       );
-    return await describeRendition(tools, dir, name, options.signal);
+    return await describe(dir);
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
     throw error;
@@ -240,10 +378,6 @@ async function describeRendition(
   const out = await probeMedia(tools.ffprobe, playlist, { ownOutput: true, ...(signal ? { signal } : {}) });
   const video = out.video;
   if (!video) throw new MediaError('ENGINE_FAILED', 'the rendition has no video stream');
-  const segments = await segmentsOf(dir, await readFile(playlist, 'utf8'));
-  const duration = segments.reduce((sum, s) => sum + s.duration, 0);
-  const bytes = segments.reduce((sum, s) => sum + s.bytes, 0);
-  const peak = Math.max(0, ...segments.map((s) => (s.duration > 0 ? (s.bytes * 8) / s.duration : 0)));
   const audio = out.audio[0];
   return {
     name,
@@ -252,6 +386,20 @@ async function describeRendition(
     height: video.displayHeight,
     frameRate: video.frameRate,
     codecs: [avcCodec(video), ...(audio ? [aacCodec(audio.profile)] : [])].join(','),
+    ...(await bitrates(dir, await readFile(playlist, 'utf8'))),
+  };
+}
+
+/** Peak and average bitrate of a rendition's segments (bit/s), and its duration (s). */
+async function bitrates(
+  dir: string,
+  playlist: string,
+): Promise<{ bandwidth: number; averageBandwidth: number; duration: number }> {
+  const segments = await segmentsOf(dir, playlist);
+  const duration = segments.reduce((sum, s) => sum + s.duration, 0);
+  const bytes = segments.reduce((sum, s) => sum + s.bytes, 0);
+  const peak = Math.max(0, ...segments.map((s) => (s.duration > 0 ? (s.bytes * 8) / s.duration : 0)));
+  return {
     bandwidth: Math.ceil(peak),
     averageBandwidth: duration > 0 ? Math.ceil((bytes * 8) / duration) : 0,
     duration,

@@ -46,6 +46,8 @@ export interface AudioStreamInfo {
   readonly channelLayout: string | null;
   readonly sampleRate: number | null;
   readonly language: string | null;
+  /** The track's own name (`title` tag), e.g. "Director's commentary". */
+  readonly title: string | null;
   readonly bitRate: number | null;
 }
 
@@ -272,6 +274,7 @@ function toAudio(s: Stream): AudioStreamInfo {
     channelLayout: str(s.channel_layout),
     sampleRate: int(s.sample_rate),
     language: s.tags?.language ?? null,
+    title: s.tags?.title ?? null,
     bitRate: int(s.bit_rate),
   };
 }
