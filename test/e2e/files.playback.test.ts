@@ -48,6 +48,8 @@ interface Playback {
 let engine: MediaEngine;
 let dir: string;
 let clip: Buffer;
+/** 2 s of 320×240 with two audio tracks: English, then Russian. */
+let dubbed: Buffer;
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'kino-playback-e2e-'));
@@ -61,14 +63,26 @@ beforeAll(async () => {
     ...['-c:a', 'aac', '-ar', '48000', '-movflags', '+faststart', file],
   ]);
   clip = readFileSync(file);
+  const dubbedFile = path.join(dir, 'dubbed.mp4');
+  await exec(engine.ffmpeg.path, [
+    ...['-nostdin', '-v', 'error', '-y'],
+    ...['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25:duration=2'],
+    ...['-f', 'lavfi', '-i', 'sine=frequency=440:duration=2'],
+    ...['-f', 'lavfi', '-i', 'sine=frequency=660:duration=2'],
+    ...['-map', '0', '-map', '1', '-map', '2'],
+    ...['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', '25'],
+    ...['-c:a', 'aac', '-ar', '48000', '-metadata:s:a:0', 'language=eng', '-metadata:s:a:1', 'language=rus'],
+    dubbedFile,
+  ]);
+  dubbed = readFileSync(dubbedFile);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A new film of `access` whose video (film.mp4: `source` 360p and `240p`) is ready to play. */
-async function readyFilm(kino: TestKino, access: Access): Promise<string> {
+async function readyFilm(kino: TestKino, access: Access, video = clip): Promise<string> {
   const film = await emitFilm(kino.kernel.engines.sql, access);
   await kino.settle();
-  const body = multipart({ kind: 'video', film_id: film }, { filename: 'film.mp4', data: clip });
+  const body = multipart({ kind: 'video', film_id: film }, { filename: 'film.mp4', data: video });
   const uploaded = await kino.app.inject({
     method: 'POST',
     url: '/api/v1/files',
@@ -439,6 +453,46 @@ describe('playback', () => {
       await playsOverHttp(`${origin}${hls_url}`, [360, 240]);
     },
     DECODE_TIMEOUT,
+  );
+
+  it(
+    'a film of two audio tracks: the second is an AUDIO rendition of the master that ffmpeg decodes through the signed URL',
+    async () => {
+      const film = await readyFilm(kino, 'FREE', dubbed);
+      const { hls_url } = (await playback(kino.app, film)).json<Playback>();
+      const master = await get(hls_url);
+      expect(master.statusCode).toBe(200);
+      expect(master.body.split('\n').filter((l) => l.startsWith('#EXT-X-MEDIA:TYPE=AUDIO'))).toEqual([
+        '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="English",LANGUAGE="en",CHANNELS="1",DEFAULT=YES,AUTOSELECT=YES',
+        '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Russian",LANGUAGE="ru",CHANNELS="1",DEFAULT=NO,AUTOSELECT=YES,URI="audio1/index.m3u8"',
+      ]);
+      const video = (
+        await kino.app.inject({ method: 'GET', url: `/api/v1/films/${film}/video`, headers: auth('admin') })
+      ).json<{ storage_bytes: number; renditions: { bytes: number }[] }>();
+      // The audio rendition's bytes count in the film's storage.
+      expect(video.storage_bytes).toBeGreaterThan(video.renditions.reduce((sum, r) => sum + r.bytes, 0));
+      const probe = await exec(engine.ffprobe.path, [
+        ...['-v', 'error', '-show_entries', 'stream=codec_type:stream_tags=language', '-of', 'json'],
+        `${origin}${hls_url}`,
+      ]);
+      const streams = (JSON.parse(probe.stdout) as { streams: { codec_type: string }[] }).streams;
+      // 240p with its own audio, and the Russian rendition.
+      expect(streams.filter((s) => s.codec_type === 'video')).toHaveLength(1);
+      expect(streams.filter((s) => s.codec_type === 'audio').length).toBeGreaterThanOrEqual(2);
+      await exec(engine.ffmpeg.path, [
+        '-nostdin',
+        '-v',
+        'error',
+        '-i',
+        `${origin}${hls_url}`,
+        '-map',
+        '0',
+        '-f',
+        'null',
+        '-',
+      ]);
+    },
+    PACKAGING_TIMEOUT,
   );
 });
 

@@ -226,12 +226,11 @@ export async function packageAudioTrack(
       const audio = out.audio[0];
       if (!audio) throw new MediaError('ENGINE_FAILED', 'the audio rendition has no audio stream');
       const rates = await bitrates(dir, await readFile(playlist, 'utf8'));
-      const language = languageTag(track.language);
       return {
         name,
         playlist: `${name}/index.m3u8`,
-        language,
-        label: track.title?.trim() || languageName(language) || `Track ${position + 1}`,
+        language: languageTag(track.language),
+        label: trackLabel(track, position),
         channels: audio.channels,
         codecs: aacCodec(audio.profile),
         ...rates,
@@ -250,9 +249,13 @@ export function languageTag(tag: string | null): string | null {
   }
 }
 
-function languageName(tag: string | null): string | null {
-  if (!tag) return null;
-  return new Intl.DisplayNames(['en'], { type: 'language', fallback: 'none' }).of(tag) ?? null;
+/** What players list for the input's audio track at `position`: its title, its language, or its number. */
+export function trackLabel(track: AudioStreamInfo, position: number): string {
+  const language = languageTag(track.language);
+  const name = language
+    ? new Intl.DisplayNames(['en'], { type: 'language', fallback: 'none' }).of(language)
+    : undefined;
+  return track.title?.trim() || name || `Track ${position + 1}`;
 }
 
 /**

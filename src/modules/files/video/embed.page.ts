@@ -3,7 +3,8 @@
  * public playback API only. It is one page and one small script, with no build step: the script
  * asks `GET /api/v1/films/{id}/playback` (with the viewer's token when the site stored one under
  * `kino.access_token`), then plays `hls_url`, switching rendition as the network allows, with the
- * package's poster, and its subtitles (shown from the start with `?subtitles=<language>`).
+ * package's poster, its audio tracks (`?audio=<language>` picks one) and its subtitles (shown from the
+ * start with `?subtitles=<language>`).
  *
  * The page keeps what it did in `window.kinoPlayer` (levels, switches, errors), which the browser
  * test reads and a host page may too. Both files are served with the site's CSP (scripts from
@@ -42,7 +43,7 @@ export const EMBED_JS = `'use strict';
 (async function () {
   var video = document.getElementById('video');
   var status = document.getElementById('status');
-  var state = (window.kinoPlayer = { film: null, levels: [], level: -1, loading: [], switches: [], subtitles: [], errors: [], ready: false });
+  var state = (window.kinoPlayer = { film: null, levels: [], level: -1, loading: [], switches: [], subtitles: [], audioTracks: [], audioTrack: -1, errors: [], ready: false });
   function say(text, isError) {
     status.textContent = text || '';
     status.className = isError ? 'error' : '';
@@ -76,8 +77,8 @@ export const EMBED_JS = `'use strict';
   var playback = await res.json();
   state.playback = playback;
   if (playback.poster) video.poster = playback.poster;
-  function preferredSubtitle(tracks) {
-    var wanted = new URLSearchParams(location.search).get('subtitles');
+  function preferred(tracks, param) {
+    var wanted = new URLSearchParams(location.search).get(param);
     for (var i = 0; i < tracks.length; i++) if (wanted && (tracks[i].lang || '').toLowerCase() === wanted.toLowerCase()) return i;
     return -1;
   }
@@ -111,8 +112,16 @@ export const EMBED_JS = `'use strict';
     });
     hls.on(Hls.Events.SUBTITLE_TRACKS_UPDATED, function (_e, data) {
       state.subtitles = data.subtitleTracks.map(function (t) { return { lang: t.lang, name: t.name }; });
-      var chosen = preferredSubtitle(data.subtitleTracks);
+      var chosen = preferred(data.subtitleTracks, 'subtitles');
       if (chosen >= 0) hls.subtitleTrack = chosen;
+    });
+    hls.on(Hls.Events.AUDIO_TRACKS_UPDATED, function (_e, data) {
+      state.audioTracks = data.audioTracks.map(function (t) { return { lang: t.lang, name: t.name }; });
+      var chosen = preferred(data.audioTracks, 'audio');
+      if (chosen >= 0) hls.audioTrack = chosen;
+    });
+    hls.on(Hls.Events.AUDIO_TRACK_SWITCHED, function (_e, data) {
+      state.audioTrack = data.id;
     });
     hls.on(Hls.Events.ERROR, function (_e, data) {
       if (!data.fatal) return;

@@ -51,9 +51,13 @@ export function embedRoutes(): FastifyPluginAsync {
     app.get<{ Params: { id: string } }>('/embed/:id', { schema: { hide: true } }, (request, reply) =>
       FILM_PAGE.test(request.params.id) ? send(request, reply, page) : notFound(reply),
     );
-    app.get<{ Params: { name: string } }>('/embed/assets/:name', { schema: { hide: true } }, (request, reply) => {
-      const file = Object.hasOwn(assets, request.params.name) ? assets[request.params.name] : undefined;
-      return file ? send(request, reply, file) : notFound(reply);
-    });
+    app.get<{ Params: { name: string } }>(
+      '/embed/assets/:name',
+      { schema: { hide: true } },
+      (request, reply) => {
+        const file = Object.hasOwn(assets, request.params.name) ? assets[request.params.name] : undefined;
+        return file ? send(request, reply, file) : notFound(reply);
+      },
+    );
   };
 }

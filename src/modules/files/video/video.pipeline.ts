@@ -18,15 +18,25 @@ import type { MediaEngine } from '../media/media.engine.js';
 import { MediaError } from '../media/media.errors.js';
 import {
   LADDER,
+  languageTag,
+  trackLabel,
   ladderFor,
   remuxBlockers,
   writeMasterPlaylist,
+  type AudioRendition,
   type MediaProgress,
   type Rendition,
   type Rung,
 } from '../media/media.hls.js';
 import type { MediaInfo } from '../media/media.probe.js';
-import type { PackagedRendition, PublishedPackage, VideoProgress, VideoRow } from './video.repository.js';
+import type {
+  PackageExtras,
+  PackagedAudio,
+  PackagedRendition,
+  PublishedPackage,
+  VideoProgress,
+  VideoRow,
+} from './video.repository.js';
 
 /** Where a film's packages live; one folder per job, so a new package never overwrites the one playing. */
 export const videoPrefix = (filmId: string, jobId?: string) =>
@@ -68,12 +78,20 @@ const CONTENT_TYPES: Record<string, string> = {
 /** A remux copies rather than encodes: about a tenth of a transcode's time, for progress and ETA. */
 const REMUX_WEIGHT = 0.1;
 
+/** A rendition to make: a video rendition of the ladder, or an audio-only one of a further track. */
 interface Unit {
   readonly name: string;
   readonly step: string;
   readonly weight: number;
-  make(out: string, onProgress: (p: MediaProgress) => void): Promise<Rendition>;
+  make(out: string, onProgress: (p: MediaProgress) => void): Promise<Made>;
 }
+
+type Made =
+  | { readonly kind: 'video'; readonly rendition: Rendition }
+  | { readonly kind: 'audio'; readonly track: AudioRendition };
+
+/** An audio track costs about what a remux does (a copy or an AAC encode, no picture). */
+const AUDIO_WEIGHT = 0.1;
 
 export async function runVideoJob(job: VideoRow, io: JobIo): Promise<PublishedPackage> {
   if (io.sourceKey === null) throw new VideoJobError('the uploaded file was deleted', true);
@@ -92,8 +110,14 @@ export async function runVideoJob(job: VideoRow, io: JobIo): Promise<PublishedPa
 
   const prefix = videoPrefix(job.film_id, job.id);
   // Resuming this job's own package: what it already holds is not made again.
-  const renditions: PackagedRendition[] = job.prefix === prefix ? [...job.renditions] : [];
-  const units = plan(io, input, info).filter((u) => !renditions.some((r) => r.name === u.name));
+  const resuming = job.prefix === prefix;
+  const renditions: PackagedRendition[] = resuming ? [...job.renditions] : [];
+  let extras: PackageExtras = resuming ? job.extras : {};
+  const held = new Set([
+    ...renditions.map((r) => r.name),
+    ...(extras.audio?.alternates ?? []).map((a) => a.name),
+  ]);
+  const units = plan(io, input, info).filter((u) => !held.has(u.name));
   const total = units.reduce((sum, u) => sum + u.weight, 0);
   let done = 0;
   let published: PublishedPackage | undefined;
@@ -108,19 +132,39 @@ export async function runVideoJob(job: VideoRow, io: JobIo): Promise<PublishedPa
       });
     };
     onProgress({ percent: 0, seconds: 0, speed: null });
-    const rendition = await unit.make(out, onProgress);
+    const made = await unit.make(out, onProgress);
     io.report({
       step: `upload ${unit.name}`,
       percent: Math.min(99.9, Math.round(((done + unit.weight) / total) * 1000) / 10),
       etaSeconds: null,
     });
     const bytes = await uploadFolder(io, path.join(out, unit.name), `${prefix}${unit.name}/`);
-    renditions.push({ ...rendition, bytes });
+    if (made.kind === 'video') renditions.push({ ...made.rendition, bytes });
+    else extras = { ...extras, audio: withAlternate(extras.audio, info, { ...made.track, bytes }) };
     done += unit.weight;
-    published = await uploadMaster(io, out, prefix, renditions);
+    published = await uploadMaster(io, out, prefix, renditions, extras);
     await io.publish(published);
   }
-  return published ?? uploadMaster(io, out, prefix, renditions);
+  return published ?? uploadMaster(io, out, prefix, renditions, extras);
+}
+
+/** The package's audio group with `alternate` added; the first track as the probe describes it. */
+function withAlternate(
+  audio: PackagedAudio | undefined,
+  info: MediaInfo,
+  alternate: PackagedAudio['alternates'][number],
+): PackagedAudio {
+  const first = info.audio[0]!;
+  const main = audio?.main ?? {
+    language: languageTag(first.language),
+    label: trackLabel(first, 0),
+    channels: Math.min(first.channels, 2),
+  };
+  const alternates = [...(audio?.alternates ?? []).filter((a) => a.name !== alternate.name), alternate];
+  return {
+    main,
+    alternates: alternates.sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true })),
+  };
 }
 
 /** The renditions to make, in order: what plays first, then the lower rungs, highest first. */
@@ -137,18 +181,38 @@ function plan(io: JobIo, input: string, info: MediaInfo): Unit[] {
     name: r.name,
     step: `transcode ${r.name}`,
     weight: 1,
-    make: (out, onProgress) => io.engine.transcodeRendition(input, out, r, options(onProgress)),
+    make: async (out, onProgress) => ({
+      kind: 'video',
+      rendition: await io.engine.transcodeRendition(input, out, r, options(onProgress)),
+    }),
   });
+  // Every audio track after the first (which the video renditions carry), once the film plays.
+  const audio: Unit[] = info.audio.slice(1).map((track, i) => ({
+    name: `audio${i + 1}`,
+    step: `audio track ${i + 2}`,
+    weight: AUDIO_WEIGHT,
+    make: async (out, onProgress) => ({
+      kind: 'audio',
+      track: await io.engine.packageAudioTrack(input, out, `audio${i + 1}`, track, {
+        info,
+        signal: io.signal,
+        onProgress,
+      }),
+    }),
+  }));
   if (remuxBlockers(info).length === 0) {
     const source: Unit = {
       name: 'source',
       step: 'remux',
       weight: REMUX_WEIGHT,
-      make: async (out, onProgress) =>
-        (await io.engine.packageSource(input, out, options(onProgress))).rendition,
+      make: async (out, onProgress) => ({
+        kind: 'video',
+        rendition: (await io.engine.packageSource(input, out, options(onProgress))).rendition,
+      }),
     };
     return [
       source,
+      ...audio,
       ...ladderFor(info)
         .filter((r) => r.height < short)
         .map(rung),
@@ -156,8 +220,9 @@ function plan(io: JobIo, input: string, info: MediaInfo): Unit[] {
   }
   const ladder = ladderFor(info);
   // Smaller than the lowest rung: one rendition at its own size.
-  if (ladder.length === 0) return [rung({ ...LADDER[LADDER.length - 1]!, name: `${short}p`, height: short })];
-  return ladder.map(rung);
+  if (ladder.length === 0)
+    return [rung({ ...LADDER[LADDER.length - 1]!, name: `${short}p`, height: short }), ...audio];
+  return [rung(ladder[0]!), ...audio, ...ladder.slice(1).map(rung)];
 }
 
 async function uploadFolder(io: JobIo, dir: string, prefix: string): Promise<number> {
@@ -183,10 +248,12 @@ async function uploadMaster(
   out: string,
   prefix: string,
   renditions: readonly PackagedRendition[],
+  extras: PackageExtras,
 ): Promise<PublishedPackage> {
-  const master = await writeMasterPlaylist(out, renditions);
+  const master = await writeMasterPlaylist(out, renditions, { audio: extras.audio });
   const size = await uploadFile(io, master, `${prefix}master.m3u8`);
-  return { prefix, renditions, storageBytes: storageOf(renditions, size), extras: {} };
+  const audioBytes = (extras.audio?.alternates ?? []).reduce((sum, a) => sum + a.bytes, 0);
+  return { prefix, renditions, storageBytes: storageOf(renditions, size) + audioBytes, extras };
 }
 
 const storageOf = (renditions: readonly PackagedRendition[], master: number) =>

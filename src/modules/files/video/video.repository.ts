@@ -1,6 +1,6 @@
 /** The SQL of video jobs (`files.video`): one job per film, claimed by one worker at a time. */
 import type { SqlExecutor } from '../../../ports/sql.js';
-import type { Rendition } from '../media/media.hls.js';
+import type { AudioRendition, MasterAudio, Rendition } from '../media/media.hls.js';
 
 export type VideoStatus = 'queued' | 'processing' | 'ready' | 'failed';
 
@@ -41,6 +41,13 @@ export interface PackageExtras {
   readonly poster?: boolean;
   /** `thumbs/thumbs.vtt` and the sprites it names: previews for scrubbing. */
   readonly thumbnails?: boolean;
+  /** A film of several audio tracks: the first (in the variants) and the audio-only renditions. */
+  readonly audio?: PackagedAudio;
+}
+
+/** The audio group of a package, with the bytes each alternate stores. */
+export interface PackagedAudio extends MasterAudio {
+  readonly alternates: readonly (AudioRendition & { readonly bytes: number })[];
 }
 
 /** A subtitle track an editor uploaded: a BCP 47 language tag and the name players show. */
