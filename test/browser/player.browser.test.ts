@@ -48,6 +48,8 @@ interface PlayerState {
   loading: { level: number; height: number; at: number }[];
   switches: { level: number; height: number | null; at: number }[];
   subtitles: { lang: string; name: string }[];
+  audioTracks: { lang: string; name: string }[];
+  audioTrack: number;
   errors: string[];
   ready: boolean;
 }
@@ -303,6 +305,43 @@ describe.skipIf(!hasChromium)(`the embed player in Chromium${hasChromium ? '' : 
       await until('playback past 1 s', 60_000, async () =>
         (await currentTime(page)) > 1 ? true : undefined,
       );
+    } finally {
+      await context.close();
+    }
+  }, 400_000);
+
+  it("lists a film's audio tracks and plays the one asked for (?audio=ru) from its own rendition", async () => {
+    const dubbed = path.join(dir, 'dubbed.mp4');
+    await run((await createMediaEngine()).ffmpeg.path, [
+      ...['-nostdin', '-v', 'error', '-y'],
+      ...['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25:duration=20'],
+      ...['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=20'],
+      ...['-f', 'lavfi', '-i', 'sine=frequency=660:sample_rate=48000:duration=20'],
+      ...['-map', '0', '-map', '1', '-map', '2'],
+      ...['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', '25'],
+      ...['-c:a', 'aac', '-metadata:s:a:0', 'language=eng', '-metadata:s:a:1', 'language=rus'],
+      dubbed,
+    ]);
+    const film = await filmWithVideo('FREE', dubbed);
+    const { context, page } = await newPage();
+    const fetched: string[] = [];
+    page.on('request', (request) => fetched.push(new URL(request.url()).pathname));
+    try {
+      await page.goto(`${base}/embed/${film}?audio=ru`);
+      await until('the Russian track chosen', 30_000, async () =>
+        (await playerState(page)).audioTrack === 1 ? true : undefined,
+      );
+      expect((await playerState(page)).audioTracks).toEqual([
+        { lang: 'en', name: 'English' },
+        { lang: 'ru', name: 'Russian' },
+      ]);
+      await play(page);
+      await until('playback past 2 s', 60_000, async () =>
+        (await currentTime(page)) > 2 ? true : undefined,
+      );
+      // The Russian rendition's segments came down beside the video's.
+      expect(fetched.some((p) => /\/audio1\/seg_\d+\.m4s$/.test(p))).toBe(true);
+      expect((await playerState(page)).errors).toEqual([]);
     } finally {
       await context.close();
     }

@@ -456,29 +456,31 @@ describe('playback', () => {
   );
 
   it(
-    'a film of two audio tracks: the second is an AUDIO rendition of the master that ffmpeg decodes through the signed URL',
+    'a film of two audio tracks: each is an AUDIO rendition of the master, the video has none, and ffmpeg decodes it all through the signed URL',
     async () => {
       const film = await readyFilm(kino, 'FREE', dubbed);
       const { hls_url } = (await playback(kino.app, film)).json<Playback>();
       const master = await get(hls_url);
       expect(master.statusCode).toBe(200);
       expect(master.body.split('\n').filter((l) => l.startsWith('#EXT-X-MEDIA:TYPE=AUDIO'))).toEqual([
-        '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="English",LANGUAGE="en",CHANNELS="1",DEFAULT=YES,AUTOSELECT=YES',
+        '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="English",LANGUAGE="en",CHANNELS="1",DEFAULT=YES,AUTOSELECT=YES,URI="audio0/index.m3u8"',
         '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Russian",LANGUAGE="ru",CHANNELS="1",DEFAULT=NO,AUTOSELECT=YES,URI="audio1/index.m3u8"',
       ]);
       const video = (
         await kino.app.inject({ method: 'GET', url: `/api/v1/films/${film}/video`, headers: auth('admin') })
       ).json<{ storage_bytes: number; renditions: { bytes: number }[] }>();
-      // The audio rendition's bytes count in the film's storage.
+      // The audio renditions' bytes count in the film's storage.
       expect(video.storage_bytes).toBeGreaterThan(video.renditions.reduce((sum, r) => sum + r.bytes, 0));
       const probe = await exec(engine.ffprobe.path, [
         ...['-v', 'error', '-show_entries', 'stream=codec_type:stream_tags=language', '-of', 'json'],
         `${origin}${hls_url}`,
       ]);
       const streams = (JSON.parse(probe.stdout) as { streams: { codec_type: string }[] }).streams;
-      // 240p with its own audio, and the Russian rendition.
+      // The 240p video, and the English and Russian renditions.
       expect(streams.filter((s) => s.codec_type === 'video')).toHaveLength(1);
       expect(streams.filter((s) => s.codec_type === 'audio').length).toBeGreaterThanOrEqual(2);
+      const source = await get(new URL('source/index.m3u8', `${origin}${hls_url}`).pathname);
+      expect(source.statusCode).toBe(200);
       await exec(engine.ffmpeg.path, [
         '-nostdin',
         '-v',

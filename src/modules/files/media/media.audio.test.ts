@@ -1,8 +1,8 @@
 /**
  * A film with more than one audio track, made here by ffmpeg (testsrc2 and three sine tones:
  * English AAC stereo, Russian AC-3 5.1, an untagged AAC commentary with a title): each track
- * beyond the first becomes an audio-only rendition, and the master playlist lists them in an
- * AUDIO group that an independent ffmpeg reads and decodes.
+ * becomes an audio-only rendition, the video rendition carries none, and the master playlist
+ * lists the tracks in an AUDIO group that an independent ffmpeg reads and decodes.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -84,28 +84,37 @@ describe('media engine: audio tracks', () => {
     expect(new Set(stdout.split('\n').filter(Boolean))).toEqual(new Set(['aac,audio,2']));
   });
 
-  it('writes an AUDIO group: the first track in the variants, the others by URI, each NAME unique and quoted safely', async () => {
+  it('writes an AUDIO group of every track, the first by default, each NAME unique and quoted safely, beside video without audio', async () => {
     const info = await engine.probe(film);
     const out = path.join(dir, 'package');
-    const { rendition } = await engine.packageSource(film, out, { info, segmentSeconds: 2 });
-    const alternates = [
-      await engine.packageAudioTrack(film, out, 'audio1', info.audio[1]!, { info, segmentSeconds: 2 }),
-      await engine.packageAudioTrack(film, out, 'audio2', info.audio[2]!, { info, segmentSeconds: 2 }),
-    ];
-    const main = { language: 'en', label: 'English', channels: 2 };
-    const master = await writeMasterPlaylist(out, [rendition], { audio: { main, alternates } });
+    const { rendition } = await engine.packageSource(film, out, {
+      info,
+      segmentSeconds: 2,
+      separateAudio: true,
+    });
+    expect(rendition.codecs).toMatch(/^avc1\.[0-9a-f]{6}$/);
+    const tracks = [];
+    for (const [i, track] of info.audio.entries())
+      tracks.push(await engine.packageAudioTrack(film, out, `audio${i}`, track, { info, segmentSeconds: 2 }));
+    const master = await writeMasterPlaylist(out, [rendition], { audio: { tracks } });
     const text = readFileSync(master, 'utf8');
     expect(text.split('\n').filter((l) => l.startsWith('#EXT-X-MEDIA'))).toEqual([
-      '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="English",LANGUAGE="en",CHANNELS="2",DEFAULT=YES,AUTOSELECT=YES',
+      '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="English",LANGUAGE="en",CHANNELS="2",DEFAULT=YES,AUTOSELECT=YES,URI="audio0/index.m3u8"',
       '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Russian",LANGUAGE="ru",CHANNELS="2",DEFAULT=NO,AUTOSELECT=YES,URI="audio1/index.m3u8"',
       `#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Director's 'commentary'",CHANNELS="2",DEFAULT=NO,AUTOSELECT=YES,URI="audio2/index.m3u8"`,
     ]);
     const variant = text.split('\n').find((l) => l.startsWith('#EXT-X-STREAM-INF'))!;
     expect(variant).toContain('AUDIO="audio"');
-    const peak = Math.max(...alternates.map((a) => a.bandwidth));
+    expect(variant).toContain(`CODECS="${rendition.codecs},mp4a.40.2"`);
+    const peak = Math.max(...tracks.map((a) => a.bandwidth));
     expect(variant).toContain(`BANDWIDTH=${rendition.bandwidth + peak},`);
 
-    // An independent ffmpeg reads the group and decodes every audio rendition with the video.
+    // The video rendition has no audio; an independent ffmpeg reads the group and decodes it all.
+    const video = await exec(engine.ffprobe.path, [
+      ...['-v', 'error', '-show_entries', 'stream=codec_type', '-of', 'csv=p=0'],
+      path.join(out, 'source', 'index.m3u8'),
+    ]);
+    expect(new Set(video.stdout.split('\n').filter(Boolean))).toEqual(new Set(['video']));
     const { stdout } = await exec(engine.ffprobe.path, [
       ...['-v', 'error', '-show_entries', 'stream=codec_type', '-of', 'csv=p=0', master],
     ]);
@@ -126,12 +135,10 @@ describe('media engine: audio tracks', () => {
       duration: 4,
     };
     expect(masterPlaylist([r])).not.toContain('EXT-X-MEDIA');
-    expect(
-      masterPlaylist([r], { audio: { main: { language: null, label: 'x', channels: 2 }, alternates: [] } }),
-    ).not.toContain('AUDIO=');
-    const twin = {
-      name: 'audio1',
-      playlist: 'audio1/index.m3u8',
+    expect(masterPlaylist([r], { audio: { tracks: [] } })).not.toContain('AUDIO=');
+    const track = {
+      name: 'audio0',
+      playlist: 'audio0/index.m3u8',
       language: 'en',
       label: 'English',
       channels: 2,
@@ -140,11 +147,8 @@ describe('media engine: audio tracks', () => {
       averageBandwidth: 1,
       duration: 4,
     };
-    const text = masterPlaylist([r], {
-      audio: {
-        main: { language: 'en', label: 'English', channels: 2 },
-        alternates: [twin, { ...twin, name: 'audio2' }],
-      },
+    const text = masterPlaylist([{ ...r, codecs: 'avc1.64000d' }], {
+      audio: { tracks: [track, { ...track, name: 'audio1' }, { ...track, name: 'audio2' }] },
     });
     expect(text.match(/NAME="[^"]*"/g)).toEqual([
       'NAME="English"',

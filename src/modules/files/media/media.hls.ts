@@ -64,11 +64,12 @@ export function remuxBlockers(info: MediaInfo): string[] {
   return reasons;
 }
 
-/** The first video stream and the first audio stream, if any (further tracks: later renditions). */
-const FIRST_VIDEO_AND_AUDIO: readonly (readonly string[])[] = [
-  ['-map', '0:v:0'],
-  ['-map', '0:a:0?'],
-];
+/**
+ * The streams of a video rendition: the first video stream and the first audio stream, if any;
+ * the video alone when the film's audio tracks are packaged apart (`separateAudio`).
+ */
+const streamsOf = (options: PackagingOptions): readonly (readonly string[])[] =>
+  options.separateAudio ? [['-map', '0:v:0', '-an']] : [['-map', '0:v:0'], ['-map', '0:a:0?']];
 
 /** A finished rendition, as the master playlist lists it. */
 export interface Rendition {
@@ -102,6 +103,8 @@ export interface PackagingOptions {
   readonly segmentSeconds?: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: MediaProgress) => void;
+  /** Video only: the film's audio tracks are renditions of their own (`packageAudioTrack`). */
+  readonly separateAudio?: boolean;
 }
 
 export interface TranscodeOptions extends PackagingOptions {
@@ -125,14 +128,14 @@ export async function packageSource(
   const blockers = remuxBlockers(info);
   if (blockers.length > 0)
     throw new MediaError('NOT_REMUXABLE', `transcode it instead: ${blockers.join('; ')}`);
-  const audio = info.audio[0];
+  const audio = options.separateAudio ? undefined : info.audio[0];
   const audioArgs = !audio
     ? []
     : audio.codec === 'aac'
       ? ['-c:a', 'copy']
       : ['-c:a', 'aac', '-b:a', '128k', '-ac', '2'];
   const rendition = await writeRendition(tools, input, outDir, 'source', info, options, [
-    ...FIRST_VIDEO_AND_AUDIO,
+    ...streamsOf(options),
     ['-c:v', 'copy'],
     audioArgs,
   ]);
@@ -160,7 +163,7 @@ export async function transcodeRendition(
   const fps = outputFrameRate(video.frameRate);
   const gop = Math.max(1, Math.round(fps.value * seconds));
   return writeRendition(tools, input, outDir, rung.name, info, options, [
-    ...FIRST_VIDEO_AND_AUDIO,
+    ...streamsOf(options),
     // ffmpeg turns rotated input upright while decoding (autorotate) and drops the rotation.
     ['-vf', `scale=${width}:${height},setsar=1,fps=${fps.text}`],
     ['-c:v', 'libx264', '-preset', options.preset ?? 'veryfast', '-profile:v', 'high', '-pix_fmt', 'yuv420p'],
@@ -169,13 +172,13 @@ export async function transcodeRendition(
     // A keyframe at every segment start, and only there: segments of every rung line up.
     ['-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0'],
     ['-force_key_frames', `expr:gte(t,n_forced*${seconds})`],
-    ['-c:a', 'aac', '-b:a', String(rung.audioBitrate), '-ac', '2', '-ar', '48000'],
+    options.separateAudio ? [] : ['-c:a', 'aac', '-b:a', String(rung.audioBitrate), '-ac', '2', '-ar', '48000'],
   ]);
 }
 
 /**
- * An audio track beyond the first, as its own audio-only rendition (`<name>/index.m3u8`) that
- * players may switch to; the first track stays in the video renditions (ADR 0100).
+ * One of a film's audio tracks as an audio-only rendition (`<name>/index.m3u8`), for films of
+ * more than one track, whose video renditions then carry no audio (ADR 0100).
  */
 export interface AudioRendition {
   readonly name: string;
@@ -258,13 +261,9 @@ export function trackLabel(track: AudioStreamInfo, position: number): string {
   return track.title?.trim() || name || `Track ${position + 1}`;
 }
 
-/**
- * A film's audio tracks when it has more than one: the first plays in the video renditions, the
- * others are audio-only renditions a player may switch to.
- */
+/** A film's audio tracks when it has more than one, each a rendition; the first plays by default. */
 export interface MasterAudio {
-  readonly main: { readonly language: string | null; readonly label: string; readonly channels: number };
-  readonly alternates: readonly AudioRendition[];
+  readonly tracks: readonly AudioRendition[];
 }
 
 export interface MasterOptions {
@@ -284,46 +283,45 @@ export async function writeMasterPlaylist(
 }
 
 /**
- * The master playlist: one variant per rendition, highest bandwidth first, and with more than one
- * audio track an `AUDIO` group: the first track without a URI (it is in the variants, RFC 8216
- * 4.4.6.1), the others by their playlists. A variant's BANDWIDTH then counts the largest
- * alternate on top of its own, as a player playing it downloads both.
+ * The master playlist: one variant per rendition, highest bandwidth first, and for a film of
+ * several audio tracks an `AUDIO` group of them (the first DEFAULT) that every variant names; a
+ * variant's BANDWIDTH and CODECS then count its largest track, which a player downloads with it.
  */
 export function masterPlaylist(renditions: readonly Rendition[], options: MasterOptions = {}): string {
   const lines = ['#EXTM3U', '#EXT-X-INDEPENDENT-SEGMENTS'];
-  const audio = options.audio && options.audio.alternates.length > 0 ? options.audio : null;
-  if (audio) {
-    const names = new Set<string>();
-    const unique = (label: string) => {
-      const clean = label.replace(/["\r\n]/g, "'").trim() || 'Audio';
-      let name = clean;
-      for (let n = 2; names.has(name); n++) name = `${clean} (${n})`;
-      names.add(name);
-      return name;
-    };
-    const media = (track: MasterAudio['main'], attributes: readonly string[]) =>
-      [
-        'TYPE=AUDIO',
-        'GROUP-ID="audio"',
-        `NAME="${unique(track.label)}"`,
-        ...(track.language ? [`LANGUAGE="${track.language}"`] : []),
-        `CHANNELS="${track.channels}"`,
-        ...attributes,
-      ].join(',');
-    lines.push(`#EXT-X-MEDIA:${media(audio.main, ['DEFAULT=YES', 'AUTOSELECT=YES'])}`);
-    for (const alt of audio.alternates)
-      lines.push(`#EXT-X-MEDIA:${media(alt, ['DEFAULT=NO', 'AUTOSELECT=YES', `URI="${alt.playlist}"`])}`);
-  }
-  const extra = audio ? Math.max(...audio.alternates.map((a) => a.bandwidth)) : 0;
-  const extraAverage = audio ? Math.max(...audio.alternates.map((a) => a.averageBandwidth)) : 0;
+  const tracks = options.audio?.tracks ?? [];
+  const names = new Set<string>();
+  const unique = (label: string) => {
+    const clean = label.replace(/["\r\n]/g, "'").trim() || 'Audio';
+    let name = clean;
+    for (let n = 2; names.has(name); n++) name = `${clean} (${n})`;
+    names.add(name);
+    return name;
+  };
+  tracks.forEach((track, i) => {
+    const attributes = [
+      'TYPE=AUDIO',
+      'GROUP-ID="audio"',
+      `NAME="${unique(track.label)}"`,
+      ...(track.language ? [`LANGUAGE="${track.language}"`] : []),
+      `CHANNELS="${track.channels}"`,
+      i === 0 ? 'DEFAULT=YES' : 'DEFAULT=NO',
+      'AUTOSELECT=YES',
+      `URI="${track.playlist}"`,
+    ];
+    lines.push(`#EXT-X-MEDIA:${attributes.join(',')}`);
+  });
+  const peak = Math.max(0, ...tracks.map((t) => t.bandwidth));
+  const average = Math.max(0, ...tracks.map((t) => t.averageBandwidth));
+  const audioCodecs = [...new Set(tracks.map((t) => t.codecs))];
   for (const r of [...renditions].sort((a, b) => b.bandwidth - a.bandwidth)) {
     const attributes = [
-      `BANDWIDTH=${r.bandwidth + extra}`,
-      `AVERAGE-BANDWIDTH=${r.averageBandwidth + extraAverage}`,
-      `CODECS="${r.codecs}"`,
+      `BANDWIDTH=${r.bandwidth + peak}`,
+      `AVERAGE-BANDWIDTH=${r.averageBandwidth + average}`,
+      `CODECS="${[r.codecs, ...audioCodecs].join(',')}"`,
       `RESOLUTION=${r.width}x${r.height}`,
       ...(r.frameRate !== null ? [`FRAME-RATE=${r.frameRate.toFixed(3)}`] : []),
-      ...(audio ? ['AUDIO="audio"'] : []),
+      ...(tracks.length > 0 ? ['AUDIO="audio"'] : []),
     ];
     lines.push(`#EXT-X-STREAM-INF:${attributes.join(',')}`, r.playlist);
   }

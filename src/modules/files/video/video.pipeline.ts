@@ -18,8 +18,6 @@ import type { MediaEngine } from '../media/media.engine.js';
 import { MediaError } from '../media/media.errors.js';
 import {
   LADDER,
-  languageTag,
-  trackLabel,
   ladderFor,
   remuxBlockers,
   writeMasterPlaylist,
@@ -115,9 +113,11 @@ export async function runVideoJob(job: VideoRow, io: JobIo): Promise<PublishedPa
   let extras: PackageExtras = resuming ? job.extras : {};
   const held = new Set([
     ...renditions.map((r) => r.name),
-    ...(extras.audio?.alternates ?? []).map((a) => a.name),
+    ...(extras.audio?.tracks ?? []).map((a) => a.name),
   ]);
-  const units = plan(io, input, info).filter((u) => !held.has(u.name));
+  // A film of several audio tracks plays once its first video rendition and first track are there.
+  const separateAudio = info.audio.length > 1;
+  const units = plan(io, input, info, separateAudio).filter((u) => !held.has(u.name));
   const total = units.reduce((sum, u) => sum + u.weight, 0);
   let done = 0;
   let published: PublishedPackage | undefined;
@@ -140,41 +140,36 @@ export async function runVideoJob(job: VideoRow, io: JobIo): Promise<PublishedPa
     });
     const bytes = await uploadFolder(io, path.join(out, unit.name), `${prefix}${unit.name}/`);
     if (made.kind === 'video') renditions.push({ ...made.rendition, bytes });
-    else extras = { ...extras, audio: withAlternate(extras.audio, info, { ...made.track, bytes }) };
+    else extras = { ...extras, audio: withTrack(extras.audio, { ...made.track, bytes }) };
     done += unit.weight;
+    const playable = renditions.length > 0 && (!separateAudio || (extras.audio?.tracks.length ?? 0) > 0);
+    if (!playable) continue;
     published = await uploadMaster(io, out, prefix, renditions, extras);
     await io.publish(published);
   }
   return published ?? uploadMaster(io, out, prefix, renditions, extras);
 }
 
-/** The package's audio group with `alternate` added; the first track as the probe describes it. */
-function withAlternate(
-  audio: PackagedAudio | undefined,
-  info: MediaInfo,
-  alternate: PackagedAudio['alternates'][number],
-): PackagedAudio {
-  const first = info.audio[0]!;
-  const main = audio?.main ?? {
-    language: languageTag(first.language),
-    label: trackLabel(first, 0),
-    channels: Math.min(first.channels, 2),
-  };
-  const alternates = [...(audio?.alternates ?? []).filter((a) => a.name !== alternate.name), alternate];
-  return {
-    main,
-    alternates: alternates.sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true })),
-  };
+/** The package's audio group with `track` added, in the order of the input's tracks. */
+function withTrack(audio: PackagedAudio | undefined, track: PackagedAudio['tracks'][number]): PackagedAudio {
+  const tracks = [...(audio?.tracks ?? []).filter((t) => t.name !== track.name), track];
+  return { tracks: tracks.sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true })) };
 }
 
-/** The renditions to make, in order: what plays first, then the lower rungs, highest first. */
-function plan(io: JobIo, input: string, info: MediaInfo): Unit[] {
+/**
+ * The renditions to make, in order: what plays first, then the lower rungs, highest first. A film
+ * of several audio tracks gets video renditions without audio and each track as a rendition of
+ * its own (hls.js cannot switch away from audio muxed into fMP4 video): the first track before
+ * the first video rendition, the others right after it.
+ */
+function plan(io: JobIo, input: string, info: MediaInfo, separateAudio: boolean): Unit[] {
   const video = info.video!;
   const short = Math.min(video.displayWidth, video.displayHeight);
   const options = (onProgress: (p: MediaProgress) => void) => ({
     info,
     signal: io.signal,
     onProgress,
+    separateAudio,
     ...(io.preset ? { preset: io.preset } : {}),
   });
   const rung = (r: Rung): Unit => ({
@@ -186,20 +181,20 @@ function plan(io: JobIo, input: string, info: MediaInfo): Unit[] {
       rendition: await io.engine.transcodeRendition(input, out, r, options(onProgress)),
     }),
   });
-  // Every audio track after the first (which the video renditions carry), once the film plays.
-  const audio: Unit[] = info.audio.slice(1).map((track, i) => ({
-    name: `audio${i + 1}`,
-    step: `audio track ${i + 2}`,
+  const [firstTrack, ...otherTracks]: Unit[] = (separateAudio ? info.audio : []).map((track, i) => ({
+    name: `audio${i}`,
+    step: `audio track ${i + 1}`,
     weight: AUDIO_WEIGHT,
     make: async (out, onProgress) => ({
       kind: 'audio',
-      track: await io.engine.packageAudioTrack(input, out, `audio${i + 1}`, track, {
+      track: await io.engine.packageAudioTrack(input, out, `audio${i}`, track, {
         info,
         signal: io.signal,
         onProgress,
       }),
     }),
   }));
+  const first = firstTrack ? [firstTrack] : [];
   if (remuxBlockers(info).length === 0) {
     const source: Unit = {
       name: 'source',
@@ -211,8 +206,9 @@ function plan(io: JobIo, input: string, info: MediaInfo): Unit[] {
       }),
     };
     return [
+      ...first,
       source,
-      ...audio,
+      ...otherTracks,
       ...ladderFor(info)
         .filter((r) => r.height < short)
         .map(rung),
@@ -221,8 +217,12 @@ function plan(io: JobIo, input: string, info: MediaInfo): Unit[] {
   const ladder = ladderFor(info);
   // Smaller than the lowest rung: one rendition at its own size.
   if (ladder.length === 0)
-    return [rung({ ...LADDER[LADDER.length - 1]!, name: `${short}p`, height: short }), ...audio];
-  return [rung(ladder[0]!), ...audio, ...ladder.slice(1).map(rung)];
+    return [
+      ...first,
+      rung({ ...LADDER[LADDER.length - 1]!, name: `${short}p`, height: short }),
+      ...otherTracks,
+    ];
+  return [...first, rung(ladder[0]!), ...otherTracks, ...ladder.slice(1).map(rung)];
 }
 
 async function uploadFolder(io: JobIo, dir: string, prefix: string): Promise<number> {
@@ -252,7 +252,7 @@ async function uploadMaster(
 ): Promise<PublishedPackage> {
   const master = await writeMasterPlaylist(out, renditions, { audio: extras.audio });
   const size = await uploadFile(io, master, `${prefix}master.m3u8`);
-  const audioBytes = (extras.audio?.alternates ?? []).reduce((sum, a) => sum + a.bytes, 0);
+  const audioBytes = (extras.audio?.tracks ?? []).reduce((sum, a) => sum + a.bytes, 0);
   return { prefix, renditions, storageBytes: storageOf(renditions, size) + audioBytes, extras };
 }
 

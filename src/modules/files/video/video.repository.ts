@@ -41,13 +41,13 @@ export interface PackageExtras {
   readonly poster?: boolean;
   /** `thumbs/thumbs.vtt` and the sprites it names: previews for scrubbing. */
   readonly thumbnails?: boolean;
-  /** A film of several audio tracks: the first (in the variants) and the audio-only renditions. */
+  /** A film of several audio tracks: each an audio-only rendition (the video renditions have none). */
   readonly audio?: PackagedAudio;
 }
 
-/** The audio group of a package, with the bytes each alternate stores. */
+/** The audio group of a package, with the bytes each track stores. */
 export interface PackagedAudio extends MasterAudio {
-  readonly alternates: readonly (AudioRendition & { readonly bytes: number })[];
+  readonly tracks: readonly (AudioRendition & { readonly bytes: number })[];
 }
 
 /** A subtitle track an editor uploaded: a BCP 47 language tag and the name players show. */
