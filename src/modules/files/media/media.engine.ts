@@ -15,6 +15,14 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { MediaError } from './media.errors.js';
 import {
+  makePoster,
+  makeThumbnails,
+  type ExtrasOptions,
+  type Poster,
+  type ThumbnailOptions,
+  type Thumbnails,
+} from './media.extras.js';
+import {
   packageAudioTrack,
   packageSource,
   transcodeRendition,
@@ -47,7 +55,7 @@ export interface MediaEngineOptions {
   readonly searchPath?: string | undefined;
 }
 
-/** Probing and HLS packaging on the located binaries. */
+/** Probing, HLS packaging and the package's pictures on the located binaries. */
 export interface MediaEngine {
   readonly ffmpeg: MediaTool;
   readonly ffprobe: MediaTool;
@@ -79,6 +87,17 @@ export interface MediaEngine {
     track: AudioStreamInfo,
     options?: PackagingOptions,
   ): Promise<AudioRendition>;
+  /**
+   * Writes `<outDir>/poster.jpg`: a frame that is not black from about a tenth into the film,
+   * upright, at most 1280 px wide. Written whole or not at all.
+   */
+  poster(input: string, outDir: string, options?: ExtrasOptions): Promise<Poster>;
+  /**
+   * Writes `<outDir>/thumbs/`: sprites of 160 px wide thumbnails (`sprite_000.jpg`, …) and
+   * `thumbs.vtt`, whose cues cover the whole duration with `sprite_NNN.jpg#xywh=x,y,w,h`. Decodes
+   * keyframes only. Written whole or not at all.
+   */
+  thumbnails(input: string, outDir: string, options?: ThumbnailOptions): Promise<Thumbnails>;
 }
 
 /** Locates both tools; MediaError ENGINE_NOT_FOUND with every place it looked when one is missing. */
@@ -100,6 +119,8 @@ export async function createMediaEngine(options: MediaEngineOptions = {}): Promi
       transcodeRendition(tools, input, outDir, rung, transcodeOptions),
     packageAudioTrack: (input, outDir, name, track, packagingOptions) =>
       packageAudioTrack(tools, input, outDir, name, track, packagingOptions),
+    poster: (input, outDir, extrasOptions) => makePoster(tools, input, outDir, extrasOptions),
+    thumbnails: (input, outDir, thumbnailOptions) => makeThumbnails(tools, input, outDir, thumbnailOptions),
   };
 }
 

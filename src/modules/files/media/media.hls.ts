@@ -470,7 +470,7 @@ function outputFrameRate(rate: number | null): { value: number; text: string } {
 }
 
 /** ffmpeg's `-progress` lines → MediaProgress at each block's `progress=` line. */
-function progressReader(
+export function progressReader(
   duration: number,
   onProgress?: (progress: MediaProgress) => void,
 ): (line: string) => void {

@@ -2,12 +2,15 @@
  * The media engine on clips ffmpeg generates here (testsrc2 and sine, 320x240, 2–3 s, ultrafast;
  * nothing is committed): which binaries it takes, probe of H.264/AAC, VP9/WebM, rotated and
  * variable-frame-rate input, the typed error for text and cut-short files, remux into HLS that an
- * independent ffmpeg reads and decodes, one transcoded rung, and cancelation. ffmpeg is required, not optional: CI and the
- * image install Debian's package; without one the engine's error says what to install.
+ * independent ffmpeg reads and decodes, one transcoded rung, cancelation, and the package's pictures
+ * (poster frame, thumbnail sprites and their WebVTT track, read back by ffprobe). ffmpeg is
+ * required, not optional: CI and the image install Debian's package; without one the engine's
+ * error says what to install.
  */
 import { execFile } from 'node:child_process';
 import {
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   truncateSync,
@@ -21,6 +24,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMediaEngine, type MediaEngine } from './media.engine.js';
 import { MediaError } from './media.errors.js';
+import { MAX_THUMBNAILS, thumbnailInterval, type Thumbnails } from './media.extras.js';
 import { LADDER, ladderFor, remuxBlockers, type MediaProgress } from './media.hls.js';
 
 const exec = promisify(execFile);
@@ -72,6 +76,19 @@ beforeAll(async () => {
     ),
     // Three frames kept of every five: 25 fps nominal, 15 on average, the way a phone's timing looks.
     ffmpeg(video(2), ['-vf', 'select=lt(mod(n\\,5)\\,3)', '-vsync', 'vfr'], x264, [clip('vfr.mp4')]),
+    // Black for its first second (a fade in), then the picture: a tenth in (0.3 s) is black.
+    ffmpeg(
+      ['-f', 'lavfi', '-i', 'color=black:size=320x240:rate=25:duration=1', ...video(2)],
+      ['-filter_complex', '[0][1]concat=n=2:v=1:a=0'],
+      x264,
+      [clip('black-start.mp4')],
+    ),
+    // An hour of film, cheaply: one frame every two seconds, a keyframe every ten, as films have.
+    ffmpeg(
+      ['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=1/2:duration=3600'],
+      ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', '5'],
+      [clip('hour.mp4')],
+    ),
   ]);
   const copy = (...extra: string[]) => ['-map', '0:v', '-map', '0:a', '-c', 'copy', ...extra];
   await Promise.all([
@@ -304,5 +321,233 @@ describe('media engine: HLS', () => {
     setTimeout(() => controller.abort(), 100);
     await expect(job).rejects.toMatchObject({ name: 'AbortError' });
     expect(existsSync(path.join(out, '240p'))).toBe(false);
+  });
+});
+
+/** Width, height and codec of a picture, as an independent ffprobe reads them. */
+async function picture(file: string): Promise<{ codec: string; width: number; height: number }> {
+  const { stdout } = await exec(engine.ffprobe.path, [
+    ...['-v', 'error', '-show_entries', 'stream=codec_name,width,height', '-of', 'json', file],
+  ]);
+  const [stream] = (
+    JSON.parse(stdout) as { streams: { codec_name: string; width: number; height: number }[] }
+  ).streams;
+  return { codec: stream!.codec_name, width: stream!.width, height: stream!.height };
+}
+
+/** Mean luma (0–255) of a picture: about 16 for black, far above for testsrc2. */
+async function brightness(file: string): Promise<number> {
+  const { stdout } = await exec(engine.ffmpeg.path, [
+    ...['-v', 'error', '-i', file, '-vf', 'signalstats,metadata=print:key=lavfi.signalstats.YAVG:file=-'],
+    ...['-f', 'null', '-'],
+  ]);
+  return Number(/YAVG=([\d.]+)/.exec(stdout)![1]);
+}
+
+interface Cue {
+  start: number;
+  end: number;
+  sprite: string;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+/** The cues of a thumbnail track; throws on anything that is not `start --> end` + `sprite#xywh=`. */
+function cuesOf(vtt: string): Cue[] {
+  const seconds = (t: string) => {
+    const [h, m, s] = t.split(':').map(Number) as [number, number, number];
+    return h * 3600 + m * 60 + s;
+  };
+  expect(vtt.startsWith('WEBVTT\n')).toBe(true);
+  return vtt
+    .split(/\n\n+/)
+    .slice(1)
+    .filter((block) => block.trim())
+    .map((block) => {
+      const match =
+        /^(\d{2}:\d{2}:\d{2}\.\d{3}) --> (\d{2}:\d{2}:\d{2}\.\d{3})\n(sprite_\d{3}\.jpg)#xywh=(\d+),(\d+),(\d+),(\d+)$/.exec(
+          block.trim(),
+        );
+      expect(match, block).not.toBeNull();
+      const [, start, end, sprite, x, y, w, h] = match!;
+      return {
+        start: seconds(start!),
+        end: seconds(end!),
+        sprite: sprite!,
+        x: Number(x),
+        y: Number(y),
+        w: Number(w),
+        h: Number(h),
+      };
+    });
+}
+
+/**
+ * The track's cues follow one another from 0 to the end of the film, and each tile lies within its
+ * sprite as ffprobe measures it; returns the cues.
+ */
+async function checkTrack(thumbs: Thumbnails, duration: number): Promise<Cue[]> {
+  const cues = cuesOf(readFileSync(thumbs.vtt, 'utf8'));
+  expect(cues).toHaveLength(thumbs.count);
+  expect(cues[0]!.start).toBe(0);
+  for (const [i, cue] of cues.entries()) {
+    expect(cue.end).toBeGreaterThan(cue.start);
+    if (i > 0) expect(cue.start).toBe(cues[i - 1]!.end);
+  }
+  expect(Math.abs(cues.at(-1)!.end - duration)).toBeLessThan(0.01);
+  const sizes = new Map<string, { codec: string; width: number; height: number }>();
+  for (const sprite of thumbs.sprites) sizes.set(path.basename(sprite), await picture(sprite));
+  expect([...new Set(cues.map((c) => c.sprite))]).toEqual([...sizes.keys()]);
+  for (const cue of cues) {
+    const size = sizes.get(cue.sprite)!;
+    expect(size.codec).toBe('mjpeg');
+    expect(cue.x + cue.w).toBeLessThanOrEqual(size.width);
+    expect(cue.y + cue.h).toBeLessThanOrEqual(size.height);
+  }
+  return cues;
+}
+
+describe('media engine: poster and thumbnails', () => {
+  it('takes a JPEG poster a tenth into the film at its own size (never scaled up)', async () => {
+    const out = path.join(dir, 'poster');
+    const poster = await engine.poster(clip('h264.mp4'), out);
+    expect(poster).toEqual({ file: path.join(out, 'poster.jpg'), width: 320, height: 240 });
+    expect(await picture(poster.file)).toEqual({ codec: 'mjpeg', width: 320, height: 240 });
+    expect(readFileSync(poster.file).subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
+    expect(readdirSync(out)).toEqual(['poster.jpg']);
+  });
+
+  it('scales a wide film down to 1280 px', async () => {
+    await ffmpeg(
+      ['-f', 'lavfi', '-i', 'testsrc2=size=1920x1080:rate=25:duration=1'],
+      ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p'],
+      [clip('wide.mp4')],
+    );
+    const poster = await engine.poster(clip('wide.mp4'), path.join(dir, 'poster-wide'));
+    expect(await picture(poster.file)).toEqual({ codec: 'mjpeg', width: 1280, height: 720 });
+  });
+
+  it('turns the poster of rotated phone video upright', async () => {
+    const poster = await engine.poster(clip('rotated.mp4'), path.join(dir, 'poster-rotated'));
+    expect(poster).toMatchObject({ width: 240, height: 320 });
+    expect(await picture(poster.file)).toEqual({ codec: 'mjpeg', width: 240, height: 320 });
+  });
+
+  it('passes over black frames for the poster', async () => {
+    const poster = await engine.poster(clip('black-start.mp4'), path.join(dir, 'poster-black'));
+    // The frame a tenth in is black (the control); the poster is not.
+    await ffmpeg(['-ss', '0.3', '-i', clip('black-start.mp4')], ['-frames:v', '1'], [clip('at-a-tenth.jpg')]);
+    expect(await brightness(clip('at-a-tenth.jpg'))).toBeLessThan(20);
+    expect(await brightness(poster.file)).toBeGreaterThan(40);
+  });
+
+  it('makes thumbnails whose track covers the film, each cue inside its sprite, from keyframes alone', async () => {
+    const out = path.join(dir, 'thumbs');
+    const progress: MediaProgress[] = [];
+    const info = await engine.probe(clip('long-gop.mp4'));
+    const thumbs = await engine.thumbnails(clip('long-gop.mp4'), out, {
+      info,
+      intervalSeconds: 2,
+      onProgress: (p) => progress.push(p),
+    });
+    // Keyframes at 0 and 10 s only (x264's default): a thumbnail every 2 s up to the last one,
+    // whose cue then runs to the end of the film.
+    expect(thumbs).toMatchObject({
+      count: 6,
+      intervalSeconds: 2,
+      width: 160,
+      height: 120,
+      columns: 6,
+      rows: 1,
+    });
+    expect(thumbs.sprites).toEqual([path.join(out, 'thumbs', 'sprite_000.jpg')]);
+    expect(await picture(thumbs.sprites[0]!)).toMatchObject({ width: 960, height: 120 });
+    const cues = await checkTrack(thumbs, info.duration);
+    expect(cues.map((c) => c.start)).toEqual([0, 2, 4, 6, 8, 10]);
+    expect(cues.at(-1)!.end).toBeCloseTo(20, 1);
+    expect(cues.map((c) => c.x)).toEqual([0, 160, 320, 480, 640, 800]);
+    expect(progress.at(-1)).toMatchObject({ percent: 100 });
+    expect(readdirSync(out)).toEqual(['thumbs']);
+    expect(readdirSync(path.join(out, 'thumbs')).sort()).toEqual(['sprite_000.jpg', 'thumbs.vtt']);
+  });
+
+  it('tiles many thumbnails into 10-column sprites', async () => {
+    // Every frame a keyframe (10 a second), a thumbnail every 0.1 s: 120 of them.
+    await ffmpeg(
+      ['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=10:duration=12'],
+      ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', '1'],
+      [clip('all-keyframes.mp4')],
+    );
+    const every = await engine.probe(clip('all-keyframes.mp4'));
+    const thumbs = await engine.thumbnails(clip('all-keyframes.mp4'), path.join(dir, 'thumbs-many'), {
+      info: every,
+      intervalSeconds: 0.1,
+    });
+    expect(thumbs).toMatchObject({ count: 120, columns: 10, rows: 10 });
+    expect(thumbs.sprites.map((s) => path.basename(s))).toEqual(['sprite_000.jpg', 'sprite_001.jpg']);
+    const cues = await checkTrack(thumbs, every.duration);
+    expect(cues[99]).toMatchObject({ sprite: 'sprite_000.jpg', x: 1440, y: 1080 });
+    expect(cues[100]).toMatchObject({ sprite: 'sprite_001.jpg', x: 0, y: 0 });
+    expect(cues[119]).toMatchObject({ sprite: 'sprite_001.jpg', x: 1440, y: 120 });
+  });
+
+  it('gives a clip shorter than one interval one cue over its whole length', async () => {
+    const info = await engine.probe(clip('h264.mp4'));
+    const thumbs = await engine.thumbnails(clip('h264.mp4'), path.join(dir, 'thumbs-short'), { info });
+    expect(thumbs).toMatchObject({ count: 1, intervalSeconds: 10, columns: 1, rows: 1 });
+    const [cue] = await checkTrack(thumbs, info.duration);
+    expect(cue).toMatchObject({ sprite: 'sprite_000.jpg', x: 0, y: 0, w: 160, h: 120 });
+  });
+
+  it('makes upright thumbnails of rotated video', async () => {
+    const info = await engine.probe(clip('rotated.mp4'));
+    const thumbs = await engine.thumbnails(clip('rotated.mp4'), path.join(dir, 'thumbs-rotated'), {
+      info,
+      intervalSeconds: 1,
+    });
+    expect(thumbs).toMatchObject({ width: 160, height: 214 });
+    await checkTrack(thumbs, info.duration);
+    expect(await picture(thumbs.sprites[0]!)).toMatchObject({ width: 160 * thumbs.count, height: 214 });
+  });
+
+  it('keeps a film of any length to a few sprites: 10 s apart up to 100 minutes, further apart above', () => {
+    expect(thumbnailInterval(2)).toBe(10);
+    expect(thumbnailInterval(100 * 60)).toBe(10);
+    expect(thumbnailInterval(3 * 3600)).toBe(18);
+    for (const minutes of [1, 90, 101, 180, 600, 1440])
+      expect(Math.ceil((minutes * 60) / thumbnailInterval(minutes * 60))).toBeLessThanOrEqual(MAX_THUMBNAILS);
+  });
+
+  it('makes the thumbnails of an hour of film in seconds, in four sprites', async () => {
+    const info = await engine.probe(clip('hour.mp4'));
+    const started = Date.now();
+    const thumbs = await engine.thumbnails(clip('hour.mp4'), path.join(dir, 'thumbs-hour'), { info });
+    // Keyframes only: well under a minute even on a busy machine (a full decode is far slower).
+    expect(Date.now() - started).toBeLessThan(60_000);
+    expect(thumbs).toMatchObject({ count: 360, intervalSeconds: 10, columns: 10, rows: 10 });
+    expect(thumbs.sprites.map((s) => path.basename(s))).toEqual([
+      'sprite_000.jpg',
+      'sprite_001.jpg',
+      'sprite_002.jpg',
+      'sprite_003.jpg',
+    ]);
+    const cues = await checkTrack(thumbs, info.duration);
+    expect(cues.at(-1)).toMatchObject({ sprite: 'sprite_003.jpg', x: 9 * 160, y: 5 * 120 });
+    for (const sprite of thumbs.sprites)
+      expect(await picture(sprite)).toMatchObject({ width: 1600, height: 1200 });
+  }, 120_000);
+
+  it('leaves no thumbnails behind when the signal aborts', async () => {
+    const fifo = path.join(dir, 'never-thumbs.fifo');
+    await exec('mkfifo', [fifo]);
+    const info = await engine.probe(clip('h264.mp4'));
+    const controller = new AbortController();
+    const out = path.join(dir, 'thumbs-aborted');
+    const job = engine.thumbnails(fifo, out, { info, signal: controller.signal });
+    setTimeout(() => controller.abort(), 100);
+    await expect(job).rejects.toMatchObject({ name: 'AbortError' });
+    expect(readdirSync(out)).toEqual([]);
   });
 });
