@@ -191,6 +191,14 @@ describe('video jobs', () => {
     const stored = await keys(prefix);
     expect(stored).toContain(`${prefix}master.m3u8`);
     expect(stored).toContain(`${prefix}240p/index.m3u8`);
+    // The poster frame and thumbnails beside the renditions, counted in storage_bytes below.
+    expect(stored).toEqual(
+      expect.arrayContaining([
+        `${prefix}poster.jpg`,
+        `${prefix}thumbs/thumbs.vtt`,
+        `${prefix}thumbs/sprite_000.jpg`,
+      ]),
+    );
     const master = readFileSync(objectPath(`${prefix}master.m3u8`), 'utf8');
     expect(master).toContain('source/index.m3u8');
     expect(master).toContain('240p/index.m3u8');
@@ -205,15 +213,17 @@ describe('video jobs', () => {
     expect(Number(read.format.duration)).toBeCloseTo(2, 0);
     expect(read.streams.map((s) => s.height).filter(Boolean)).toEqual(expect.arrayContaining([360, 240]));
 
-    const events = await kino.kernel.engines.sql.query<{ type: string }>(
-      `SELECT type FROM platform.outbox WHERE key = $1 AND type LIKE 'files.video.%' ORDER BY seq`,
+    const events = await kino.kernel.engines.sql.query<{ type: string; payload: { renditions?: string[] } }>(
+      `SELECT type, payload FROM platform.outbox WHERE key = $1 AND type LIKE 'files.video.%' ORDER BY seq`,
       [film],
     );
     const types = events.map((e) => e.type);
     expect(types[0]).toBe('files.video.queued');
     expect(types).toContain('files.video.progress');
-    expect(types.filter((t) => t === 'files.video.published')).toHaveLength(2);
     expect(types[types.length - 1]).toBe('files.video.ready');
+    // The source plays first; then its pictures join the package; then 240p.
+    const published = events.filter((e) => e.type === 'files.video.published');
+    expect(published.map((e) => e.payload.renditions)).toEqual([['source'], ['source'], ['source', '240p']]);
   });
 
   it('transcodes VP9/WebM: the top rung is published first, then the one below joins it', async () => {
@@ -229,7 +239,8 @@ describe('video jobs', () => {
       `SELECT payload FROM platform.outbox WHERE key = $1 AND type = 'files.video.published' ORDER BY seq`,
       [vp9Film],
     );
-    expect(published.map((p) => p.payload.renditions)).toEqual([['360p'], ['360p', '240p']]);
+    // The second publish adds the poster and thumbnails to the package.
+    expect(published.map((p) => p.payload.renditions)).toEqual([['360p'], ['360p'], ['360p', '240p']]);
   });
 
   it('transcodes a rotated, variable-frame-rate phone clip into upright, constant-frame-rate renditions', async () => {
@@ -302,8 +313,11 @@ describe('video jobs', () => {
     expect(res.json<Video>().renditions).toHaveLength(2);
     const job = res.json<Video>().job_id;
     await settled(film, job, 'ready');
+    // The old package goes whole, poster and thumbnails too; the new one has its own.
     expect(await keys(`videos/${film}/${first}/`)).toEqual([]);
-    expect(await keys(`videos/${film}/${job}/`)).toContain(`videos/${film}/${job}/master.m3u8`);
+    expect(await keys(`videos/${film}/${job}/`)).toEqual(
+      expect.arrayContaining([`videos/${film}/${job}/master.m3u8`, `videos/${film}/${job}/poster.jpg`]),
+    );
   });
 
   it('fails a cut-short upload with its reason, leaving no blobs', async () => {
@@ -526,6 +540,109 @@ describe('the transcode worker', () => {
       ['ENOSPC: no space left on device, write', true],
     ]);
     expect(readdirSync(temp)).toEqual([]);
+  });
+
+  /** Sizes of every blob under the film's prefix. */
+  const storedBytes = async (film: string) => {
+    let bytes = 0;
+    for await (const info of blob.list(`videos/${film}/`)) bytes += info.size;
+    return bytes;
+  };
+  const pictures = async (film: string) =>
+    (await kino.app.inject({ method: 'GET', url: `/api/v1/films/${film}/playback` })).json<{
+      poster: string | null;
+      thumbnails: string | null;
+    }>();
+  /** An engine whose `method` runs until aborted, counting the calls of the pictures' two. */
+  const engineWith = (stuck: 'poster' | 'transcodeRendition' | null) => {
+    const calls = { poster: 0, thumbnails: 0 };
+    const hang = (signal?: AbortSignal) =>
+      new Promise<never>((_resolve, reject) =>
+        signal?.addEventListener('abort', () => reject(signal.reason as Error)),
+      );
+    const custom: MediaEngine = {
+      ...engine,
+      poster: (input, out, o) => {
+        calls.poster++;
+        return stuck === 'poster' ? hang(o?.signal) : engine.poster(input, out, o);
+      },
+      thumbnails: (input, out, o) => {
+        calls.thumbnails++;
+        return engine.thumbnails(input, out, o);
+      },
+      transcodeRendition: (input, out, rung, o) =>
+        stuck === 'transcodeRendition' ? hang(o?.signal) : engine.transcodeRendition(input, out, rung, o),
+    };
+    return { custom, calls };
+  };
+  const workerOn = (custom: MediaEngine) =>
+    createTranscodeWorker({
+      sql: kino.kernel.engines.sql,
+      blob,
+      files: createFilesRepository(kino.kernel.engines.sql),
+      clock: systemClock,
+      logger: createLogger('silent'),
+      tmpDir: temp,
+      engine: () => Promise.resolve(custom),
+    });
+  const atStep = (film: string, step: string) =>
+    eventually(
+      async () => {
+        const v = (await video(film)).json<Video>();
+        return v.step === step ? v : null;
+      },
+      { what: `the job at step ${step}` },
+    );
+
+  it('makes the poster and thumbnails as a step of its own once the first rendition plays; a resumed job makes them first', async () => {
+    const { film, job } = await queue('film.mp4');
+    const first = engineWith('poster');
+    const w = workerOn(first.custom);
+    const run = w.runOnce();
+    const during = (await atStep(film, 'poster and thumbnails'))!;
+    // The source already plays, without pictures yet.
+    expect(during.renditions.map((r) => r.name)).toEqual(['source']);
+    expect(await pictures(film)).toMatchObject({ poster: null, thumbnails: null });
+    await w.stop();
+    expect(await run).toBe(1);
+
+    // The job resumes: its pictures before the lower rung.
+    const second = engineWith(null);
+    expect(await workerOn(second.custom).runOnce()).toBe(1);
+    const done = (await video(film)).json<Video>();
+    expect(done).toMatchObject({ job_id: job, status: 'ready' });
+    expect(done.renditions.map((r) => r.name)).toEqual(['source', '240p']);
+    expect(second.calls).toEqual({ poster: 1, thumbnails: 1 });
+    expect(done.storage_bytes).toBe(await storedBytes(film));
+    const published = await kino.kernel.engines.sql.query<{ payload: { renditions: string[] } }>(
+      `SELECT payload FROM platform.outbox WHERE key = $1 AND type = 'files.video.published' ORDER BY seq`,
+      [film],
+    );
+    expect(published.map((p) => p.payload.renditions)).toEqual([['source'], ['source'], ['source', '240p']]);
+    const urls = await pictures(film);
+    expect(urls.poster).toMatch(/\/poster\.jpg$/);
+    expect(urls.thumbnails).toMatch(/\/thumbs\/thumbs\.vtt$/);
+    expect(readdirSync(temp)).toEqual([]);
+  });
+
+  it('a resumed job whose package has its pictures does not make them again, and counts their bytes', async () => {
+    const { film, job } = await queue('film.mp4');
+    const first = engineWith('transcodeRendition');
+    const w = workerOn(first.custom);
+    const run = w.runOnce();
+    await atStep(film, 'transcode 240p');
+    expect(first.calls).toEqual({ poster: 1, thumbnails: 1 });
+    await w.stop();
+    expect(await run).toBe(1);
+
+    const second = engineWith(null);
+    expect(await workerOn(second.custom).runOnce()).toBe(1);
+    const done = (await video(film)).json<Video>();
+    expect(done).toMatchObject({ job_id: job, status: 'ready' });
+    expect(done.renditions.map((r) => r.name)).toEqual(['source', '240p']);
+    expect(second.calls).toEqual({ poster: 0, thumbnails: 0 });
+    expect(done.storage_bytes).toBe(await storedBytes(film));
+    expect((await pictures(film)).poster).toMatch(/\/poster\.jpg$/);
   });
 
   it('kino files gc removes video blobs of no published package or current job, and keeps the rest', async () => {

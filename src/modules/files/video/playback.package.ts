@@ -49,8 +49,13 @@ export interface PlaybackExtras {
 
 /**
  * The poster frame, thumbnail track and subtitles of the film's published package, as URLs under
- * `base` (the signed package folder, ending in `/`). Packages carry none of them yet.
+ * `base` (the signed package folder, ending in `/`): the track names its sprites relative to
+ * itself, so they are fetched under the same signed path. Null for what the package lacks.
  */
-export function playbackExtras(_row: VideoRow, _base: string): PlaybackExtras {
-  return { poster: null, thumbnails: null, subtitles: [] };
+export function playbackExtras(row: VideoRow, base: string): PlaybackExtras {
+  return {
+    poster: row.extras.poster ? `${base}poster.jpg` : null,
+    thumbnails: row.extras.thumbnails ? `${base}thumbs/thumbs.vtt` : null,
+    subtitles: [],
+  };
 }

@@ -154,13 +154,22 @@ export function createTranscodeWorker(deps: TranscodeWorkerDeps): TranscodeWorke
     return 1;
   }
 
-  /** Progress is written (which also renews the lease) and announced at most every `progressEveryMs`, and at each new step. */
+  /**
+   * Progress is written (which also renews the lease) and announced at most every
+   * `progressEveryMs`, and at each new step. What arrives while a write is in flight is kept (the
+   * latest only) and written after it, so a new step is never lost.
+   */
   function reporter(job: VideoRow, log: Logger, loseJob: () => void): (p: VideoProgress) => void {
     let last = { step: '', at: 0 };
     let writing = false;
-    return (progress) => {
+    let pending: VideoProgress | undefined;
+    const report = (progress: VideoProgress): void => {
+      if (writing) {
+        pending = progress;
+        return;
+      }
       const now = clock.now();
-      if (writing || (progress.step === last.step && now.getTime() - last.at < progressEveryMs)) return;
+      if (progress.step === last.step && now.getTime() - last.at < progressEveryMs) return;
       last = { step: progress.step, at: now.getTime() };
       writing = true;
       void sql
@@ -178,8 +187,12 @@ export function createTranscodeWorker(deps: TranscodeWorkerDeps): TranscodeWorke
         )
         .finally(() => {
           writing = false;
+          const next = pending;
+          pending = undefined;
+          if (next) report(next);
         });
     };
+    return report;
   }
 
   async function failed(job: VideoRow, error: unknown, log: Logger): Promise<void> {

@@ -6,8 +6,10 @@
  * then published, so a player never sees a playlist naming blobs that are not there yet.
  *
  * Remuxable input publishes its `source` rendition first (seconds) and the lower rungs after it;
- * other input publishes the top rung of its ladder first, then the rest. A job that resumes
- * (its lease expired and another worker took it) skips what its package already holds.
+ * other input publishes the top rung of its ladder first, then the rest. Once the first rendition
+ * plays, the poster frame and thumbnails (`poster.jpg`, `thumbs/`) are made, uploaded and
+ * published with the package's extras, before the lower rungs. A job that resumes (its lease
+ * expired and another worker took it) skips what its package already holds.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, stat } from 'node:fs/promises';
@@ -71,10 +73,16 @@ const CONTENT_TYPES: Record<string, string> = {
   '.m3u8': 'application/vnd.apple.mpegurl',
   '.m4s': 'video/iso.segment',
   '.mp4': 'video/mp4',
+  '.jpg': 'image/jpeg',
+  '.vtt': 'text/vtt; charset=utf-8',
 };
 
 /** A remux copies rather than encodes: about a tenth of a transcode's time, for progress and ETA. */
 const REMUX_WEIGHT = 0.1;
+/** The poster and thumbnails decode keyframes only: a small share of a transcode. */
+const EXTRAS_WEIGHT = 0.05;
+/** The progress step of the poster frame and thumbnails. */
+export const EXTRAS_STEP = 'poster and thumbnails';
 
 /** A rendition to make: a video rendition of the ladder, or an audio-only one of a further track. */
 interface Unit {
@@ -108,30 +116,65 @@ export async function runVideoJob(job: VideoRow, io: JobIo): Promise<PublishedPa
 
   const prefix = videoPrefix(job.film_id, job.id);
   // Resuming this job's own package: what it already holds is not made again.
-  const resuming = job.prefix === prefix;
-  const renditions: PackagedRendition[] = resuming ? [...job.renditions] : [];
-  let extras: PackageExtras = resuming ? job.extras : {};
+  const resumed = job.prefix === prefix;
+  const renditions: PackagedRendition[] = resumed ? [...job.renditions] : [];
+  let extras: PackageExtras = resumed ? job.extras : {};
+  const hasExtras = () => extras.poster === true && extras.thumbnails === true;
+  let extrasBytes =
+    resumed && hasExtras() ? await storedBytes(io, [`${prefix}poster.jpg`, `${prefix}thumbs/`]) : 0;
+  let masterBytes = resumed ? await storedBytes(io, [`${prefix}master.m3u8`]) : 0;
+  const audioBytes = () => (extras.audio?.tracks ?? []).reduce((sum, a) => sum + a.bytes, 0);
+  const pkg = (): PublishedPackage => ({
+    prefix,
+    renditions: [...renditions],
+    storageBytes: storageOf(renditions, masterBytes) + extrasBytes + audioBytes(),
+    extras,
+  });
+  // A film of several audio tracks plays once its first video rendition and first track are there.
+  const separateAudio = info.audio.length > 1;
+  const playable = () => renditions.length > 0 && (!separateAudio || (extras.audio?.tracks.length ?? 0) > 0);
+
   const held = new Set([
     ...renditions.map((r) => r.name),
     ...(extras.audio?.tracks ?? []).map((a) => a.name),
   ]);
-  // A film of several audio tracks plays once its first video rendition and first track are there.
-  const separateAudio = info.audio.length > 1;
   const units = plan(io, input, info, separateAudio).filter((u) => !held.has(u.name));
-  const total = units.reduce((sum, u) => sum + u.weight, 0);
+  const total = units.reduce((sum, u) => sum + u.weight, 0) + (hasExtras() ? 0 : EXTRAS_WEIGHT);
   let done = 0;
-  let published: PublishedPackage | undefined;
+  const progress = (step: string, weight: number) => (p: MediaProgress) => {
+    const work = done + (weight * p.percent) / 100;
+    const left = (total - work) * info.duration;
+    io.report({
+      step,
+      percent: Math.min(99.9, Math.round((work / total) * 1000) / 10),
+      etaSeconds: p.speed && p.speed > 0 ? Math.ceil(left / p.speed) : null,
+    });
+  };
+  const start = { percent: 0, seconds: 0, speed: null };
+
+  /** Poster and thumbnails, once the package has a rendition to play; published with its extras. */
+  const makeExtras = async () => {
+    if (hasExtras() || !playable()) return;
+    const onProgress = progress(EXTRAS_STEP, EXTRAS_WEIGHT);
+    onProgress(start);
+    const options = { info, signal: io.signal };
+    await io.engine.poster(input, out, options);
+    await io.engine.thumbnails(input, out, { ...options, onProgress });
+    // The sprites before the track that names them, then the poster.
+    const thumbs = await uploadFolder(io, path.join(out, 'thumbs'), `${prefix}thumbs/`);
+    const poster = await uploadFile(io, path.join(out, 'poster.jpg'), `${prefix}poster.jpg`);
+    extras = { ...extras, poster: true, thumbnails: true };
+    extrasBytes = thumbs + poster;
+    done += EXTRAS_WEIGHT;
+    await io.publish(pkg());
+  };
+
+  let published = false;
+  // A resumed job whose first rendition already plays makes what the package lacks first.
+  await makeExtras();
   for (const unit of units) {
-    const onProgress = (p: MediaProgress) => {
-      const work = done + (unit.weight * p.percent) / 100;
-      const left = (total - work) * info.duration;
-      io.report({
-        step: unit.step,
-        percent: Math.min(99.9, Math.round((work / total) * 1000) / 10),
-        etaSeconds: p.speed && p.speed > 0 ? Math.ceil(left / p.speed) : null,
-      });
-    };
-    onProgress({ percent: 0, seconds: 0, speed: null });
+    const onProgress = progress(unit.step, unit.weight);
+    onProgress(start);
     const made = await unit.make(out, onProgress);
     io.report({
       step: `upload ${unit.name}`,
@@ -142,12 +185,15 @@ export async function runVideoJob(job: VideoRow, io: JobIo): Promise<PublishedPa
     if (made.kind === 'video') renditions.push({ ...made.rendition, bytes });
     else extras = { ...extras, audio: withTrack(extras.audio, { ...made.track, bytes }) };
     done += unit.weight;
-    const playable = renditions.length > 0 && (!separateAudio || (extras.audio?.tracks.length ?? 0) > 0);
-    if (!playable) continue;
-    published = await uploadMaster(io, out, prefix, renditions, extras);
-    await io.publish(published);
+    if (!playable()) continue;
+    masterBytes = await uploadMaster(io, out, prefix, renditions, extras);
+    await io.publish(pkg());
+    published = true;
+    // Right after the first rendition: the film plays first, then gets its pictures.
+    await makeExtras();
   }
-  return published ?? uploadMaster(io, out, prefix, renditions, extras);
+  if (!published) masterBytes = await uploadMaster(io, out, prefix, renditions, extras);
+  return pkg();
 }
 
 /** The package's audio group with `track` added, in the order of the input's tracks. */
@@ -225,11 +271,11 @@ function plan(io: JobIo, input: string, info: MediaInfo, separateAudio: boolean)
   return [...first, rung(ladder[0]!), ...otherTracks, ...ladder.slice(1).map(rung)];
 }
 
+/** A folder's playlist or track: it names the folder's other files, so it is uploaded last. */
+const isIndex = (name: string) => name.endsWith('.m3u8') || name.endsWith('.vtt');
+
 async function uploadFolder(io: JobIo, dir: string, prefix: string): Promise<number> {
-  // The rendition's playlist last: it names the segments.
-  const names = (await readdir(dir)).sort(
-    (a, b) => Number(a.endsWith('.m3u8')) - Number(b.endsWith('.m3u8')),
-  );
+  const names = (await readdir(dir)).sort((a, b) => Number(isIndex(a)) - Number(isIndex(b)));
   let bytes = 0;
   for (const name of names) bytes += await uploadFile(io, path.join(dir, name), `${prefix}${name}`);
   return bytes;
@@ -242,18 +288,26 @@ async function uploadFile(io: JobIo, file: string, key: string): Promise<number>
   return (await stat(file)).size;
 }
 
-/** Writes the master playlist naming `renditions` and uploads it over the previous one (atomic). */
+/** Writes the master playlist naming `renditions`, uploads it over the previous one (atomic); its size. */
 async function uploadMaster(
   io: JobIo,
   out: string,
   prefix: string,
   renditions: readonly PackagedRendition[],
   extras: PackageExtras,
-): Promise<PublishedPackage> {
+): Promise<number> {
   const master = await writeMasterPlaylist(out, renditions, { audio: extras.audio });
-  const size = await uploadFile(io, master, `${prefix}master.m3u8`);
-  const audioBytes = (extras.audio?.tracks ?? []).reduce((sum, a) => sum + a.bytes, 0);
-  return { prefix, renditions, storageBytes: storageOf(renditions, size) + audioBytes, extras };
+  return uploadFile(io, master, `${prefix}master.m3u8`);
+}
+
+/** Bytes stored under these keys and prefixes (ending in `/`): what a resumed package already holds. */
+async function storedBytes(io: JobIo, keys: readonly string[]): Promise<number> {
+  let bytes = 0;
+  for (const key of keys) {
+    if (key.endsWith('/')) for await (const info of io.blob.list(key)) bytes += info.size;
+    else bytes += (await io.blob.head(key))?.size ?? 0;
+  }
+  return bytes;
 }
 
 const storageOf = (renditions: readonly PackagedRendition[], master: number) =>
