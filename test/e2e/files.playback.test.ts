@@ -8,7 +8,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -126,6 +126,19 @@ function urisOf(playlist: string, url: URL): URL[] {
   });
 }
 
+/** Codec and size of a picture, as an independent ffprobe reads it. */
+async function pictureSize(data: Buffer): Promise<{ codec: string; width: number; height: number }> {
+  const file = path.join(dir, `${randomUUID()}.jpg`);
+  writeFileSync(file, data);
+  const { stdout } = await exec(engine.ffprobe.path, [
+    ...['-v', 'error', '-show_entries', 'stream=codec_name,width,height', '-of', 'json', file],
+  ]);
+  const [stream] = (
+    JSON.parse(stdout) as { streams: { codec_name: string; width: number; height: number }[] }
+  ).streams;
+  return { codec: stream!.codec_name, width: stream!.width, height: stream!.height };
+}
+
 /** Listens on a free port in 40000-49999; returns the origin. */
 async function listen(app: HttpApp): Promise<string> {
   for (let tries = 0; ; tries++) {
@@ -230,8 +243,11 @@ describe('playback', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['cache-control']).toBe('private, no-store');
     const body = res.json<Playback>();
-    expect(body).toMatchObject({ film_id: paid, poster: null, thumbnails: null, subtitles: [] });
+    expect(body).toMatchObject({ film_id: paid, subtitles: [] });
     expect(body.hls_url).toMatch(/^\/api\/v1\/hls\/[^/]+\/master\.m3u8$/);
+    const base = body.hls_url.replace('master.m3u8', '');
+    expect(body.poster).toBe(`${base}poster.jpg`);
+    expect(body.thumbnails).toBe(`${base}thumbs/thumbs.vtt`);
     expect(body.duration).toBeCloseTo(2, 0);
     expect(body.renditions.map((r) => [r.name, r.height])).toEqual([
       ['source', 360],
@@ -280,6 +296,49 @@ describe('playback', () => {
       }
     }
     expect(segments).toBeGreaterThanOrEqual(2);
+  });
+
+  it('serves the poster frame and the thumbnail track under the signed path, and every sprite the track names', async () => {
+    const { poster, thumbnails, hls_url } = await subscribed();
+    const image = await get(poster!);
+    expect(image.statusCode).toBe(200);
+    expect(image.headers['content-type']).toBe('image/jpeg');
+    expect(image.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(await pictureSize(image.rawPayload)).toEqual({ codec: 'mjpeg', width: 480, height: 360 });
+
+    const track = await get(thumbnails!);
+    expect(track.statusCode).toBe(200);
+    expect(track.headers['content-type']).toBe('text/vtt; charset=utf-8');
+    expect(track.body.startsWith('WEBVTT\n')).toBe(true);
+    const cues = [...track.body.matchAll(/^(\S+) --> (\S+)\n(\S+)#xywh=(\d+),(\d+),(\d+),(\d+)$/gm)];
+    expect(cues.length).toBeGreaterThan(0);
+    expect(cues[0]![1]).toBe('00:00:00.000');
+    // The last cue ends with the film (2 s).
+    expect(cues.at(-1)![2]).toMatch(/^00:00:0[12]\.\d{3}$/);
+    // Sprites named relative to the track resolve under the same signed path, as a player resolves them.
+    const trackUrl = new URL(thumbnails!, 'http://kino.test');
+    const sprites = new Map<string, { width: number; height: number }>();
+    for (const [, , , name, x, y, w, h] of cues) {
+      const url = new URL(name!, trackUrl);
+      expect(
+        url.pathname.startsWith(
+          new URL(hls_url, 'http://kino.test').pathname.replace('master.m3u8', 'thumbs/'),
+        ),
+      ).toBe(true);
+      if (!sprites.has(url.pathname)) {
+        const sprite = await get(url.pathname);
+        expect(sprite.statusCode, url.pathname).toBe(200);
+        expect(sprite.headers['content-type']).toBe('image/jpeg');
+        sprites.set(url.pathname, await pictureSize(sprite.rawPayload));
+      }
+      const size = sprites.get(url.pathname)!;
+      expect(Number(x) + Number(w)).toBeLessThanOrEqual(size.width);
+      expect(Number(y) + Number(h)).toBeLessThanOrEqual(size.height);
+    }
+    // The bytes the worker stored in the job's folder.
+    const [film, job] = tokenOf(hls_url).split('.');
+    const stored = await blob.get(`videos/${film}/${job}/poster.jpg`);
+    expect(Buffer.concat(await stored!.body.toArray()).equals(image.rawPayload)).toBe(true);
   });
 
   it('answers byte ranges of a segment (206) and If-None-Match (304)', async () => {
@@ -537,6 +596,17 @@ describe('playback on S3', () => {
       const part = await kino.app.inject({ url: segment, headers: { range: 'bytes=100-199' } });
       expect(part.statusCode).toBe(206);
       expect(part.rawPayload.equals(whole.rawPayload.subarray(100, 200))).toBe(true);
+      // The poster and the thumbnail track (and the sprite it names) from the bucket too.
+      const { poster, thumbnails } = res.json<Playback>();
+      const image = await kino.app.inject(new URL(poster!).pathname);
+      expect([image.statusCode, image.headers['content-type']]).toEqual([200, 'image/jpeg']);
+      expect(await pictureSize(image.rawPayload)).toMatchObject({ width: 480, height: 360 });
+      const trackUrl = new URL(thumbnails!);
+      const track = await kino.app.inject(trackUrl.pathname);
+      expect([track.statusCode, track.headers['content-type']]).toEqual([200, 'text/vtt; charset=utf-8']);
+      const sprite = /^(sprite_\d{3}\.jpg)#xywh=/m.exec(track.body)![1]!;
+      const tiles = await kino.app.inject(new URL(sprite, trackUrl).pathname);
+      expect([tiles.statusCode, tiles.headers['content-type']]).toEqual([200, 'image/jpeg']);
 
       const origin = await listen(kino.app);
       await playsOverHttp(`${origin}${pathOf}`, [360, 240]);

@@ -2,10 +2,11 @@
  * PostgreSQL only: two `kino worker transcode` processes on one database and one blob store (the
  * local store in a data folder both processes share), with a 3 s lease (VIDEO_LEASE_SECONDS). The
  * one that claims a job is killed with SIGKILL while it transcodes the second rung, after the
- * first was published; the other takes the job over once the lease runs out and finishes it from
- * what the package already holds. Throughout, the master playlist names only renditions whose
- * blobs are all there; at the end the package is whole and nothing else lies under the film's
- * prefix. The clip (8 s, 4:4:4 H.264, so it is transcoded rather than remuxed) is made by ffmpeg here.
+ * first was published (with the package's poster and thumbnails); the other takes the job over
+ * once the lease runs out and finishes it from what the package already holds, pictures included.
+ * Throughout, the master playlist names only renditions whose blobs are all there, and the
+ * thumbnail track only sprites that are there; at the end the package is whole and nothing else
+ * lies under the film's prefix. The clip (8 s, 4:4:4 H.264, so it is transcoded rather than remuxed) is made by ffmpeg here.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -33,6 +34,7 @@ interface JobRow {
   attempts: number;
   error: string | null;
   renditions: { name: string }[];
+  extras: { poster?: boolean; thumbnails?: boolean };
 }
 
 describe.skipIf(!serverUrls.database)(
@@ -128,8 +130,10 @@ describe.skipIf(!serverUrls.database)(
               : [],
         );
     /**
-     * Every blob the published package names, from its master playlist down; throws when the
-     * master names a rendition whose playlist or segments are not (all) stored.
+     * Every blob the published package names, from its master playlist down, and its pictures
+     * (the poster, the thumbnail track and the sprites the track names); throws when the master
+     * names a rendition whose playlist or segments are not (all) stored, or the track a sprite
+     * that is not.
      */
     async function packageKeys(prefix: string): Promise<{ renditions: string[]; keys: string[] }> {
       const master = await read(`${prefix}master.m3u8`);
@@ -146,6 +150,16 @@ describe.skipIf(!serverUrls.database)(
           if ((await blob.head(`${folder}${part}`)) === null)
             throw new Error(`${entry} names ${part}, which is not stored`);
           keys.push(`${folder}${part}`);
+        }
+      }
+      if ((await blob.head(`${prefix}poster.jpg`)) !== null) keys.push(`${prefix}poster.jpg`);
+      const track = await read(`${prefix}thumbs/thumbs.vtt`);
+      if (track !== null) {
+        keys.push(`${prefix}thumbs/thumbs.vtt`);
+        for (const sprite of new Set([...track.matchAll(/^(sprite_\d+\.jpg)#xywh=/gm)].map((m) => m[1]!))) {
+          if ((await blob.head(`${prefix}thumbs/${sprite}`)) === null)
+            throw new Error(`thumbs.vtt names ${sprite}, which is not stored`);
+          keys.push(`${prefix}thumbs/${sprite}`);
         }
       }
       return { renditions, keys };
@@ -179,7 +193,7 @@ describe.skipIf(!serverUrls.database)(
       const row = async () =>
         (
           await sql.query<JobRow>(
-            'SELECT status, step, lease_owner, attempts, error, renditions FROM files.video WHERE id = $1',
+            'SELECT status, step, lease_owner, attempts, error, renditions, extras FROM files.video WHERE id = $1',
             [job],
           )
         )[0]!;
@@ -202,9 +216,18 @@ describe.skipIf(!serverUrls.database)(
       a.child.kill('SIGKILL');
       await exited;
 
-      // What the dead worker published still plays: 360p, all of it stored.
+      // What the dead worker published still plays: 360p and its pictures, all of it stored.
       expect((await row()).status).toBe('processing');
-      expect((await packageKeys(prefix)).renditions).toEqual(['360p']);
+      expect((await row()).extras).toEqual({ poster: true, thumbnails: true });
+      const published360p = await packageKeys(prefix);
+      expect(published360p.renditions).toEqual(['360p']);
+      expect(published360p.keys).toEqual(
+        expect.arrayContaining([
+          `${prefix}poster.jpg`,
+          `${prefix}thumbs/thumbs.vtt`,
+          `${prefix}thumbs/sprite_000.jpg`,
+        ]),
+      );
 
       // The other worker takes it over once the lease runs out; at every look, the master playlist
       // names only renditions whose blobs are all stored.
@@ -222,12 +245,13 @@ describe.skipIf(!serverUrls.database)(
       expect(ready!).toMatchObject({ status: 'ready', attempts: 2, error: null, lease_owner: null });
       expect(ready!.renditions.map((r) => r.name)).toEqual(['360p', '240p']);
 
-      // Resumed, not redone: 360p was published once (by the dead worker), then 240p joined it.
+      // Resumed, not redone: 360p was published (by the dead worker), then its pictures, then 240p joined.
       const published = await sql.query<{ payload: { renditions: string[] } }>(
         `SELECT payload FROM platform.outbox WHERE key = $1 AND type = 'files.video.published' ORDER BY seq`,
         [film],
       );
-      expect(published.map((p) => p.payload.renditions)).toEqual([['360p'], ['360p', '240p']]);
+      expect(published.map((p) => p.payload.renditions)).toEqual([['360p'], ['360p'], ['360p', '240p']]);
+      expect(ready!.extras).toEqual({ poster: true, thumbnails: true });
 
       // The package is whole, and nothing lies under the film's prefix that it does not name.
       const pkg = await packageKeys(prefix);
