@@ -22,10 +22,11 @@ import { createPlaybackSigner } from '../../src/modules/files/video/playback.lin
 import { createVideoRepository } from '../../src/modules/files/video/video.repository.js';
 import type { BlobStore } from '../../src/ports/blob.js';
 import type { HttpApp } from '../../src/platform/http/app.js';
-import { eventually, uniq } from '../helpers/engines.js';
-import { auth, emitFilm, multipart, testTokens, type Access } from '../helpers/files.js';
+import { uniq } from '../helpers/engines.js';
+import { auth, emitFilm, testTokens, type Access } from '../helpers/files.js';
 import { createTestKino, type TestKino } from '../helpers/kino.js';
 import { startTestS3, type TestS3 } from '../helpers/s3.js';
+import { listen, makeClip, readyFilm as readyVideoFilm, urisOf } from '../helpers/video.js';
 
 const exec = promisify(execFile);
 /** A kernel started and two clips packaged by the transcode worker: minutes on a busy machine. */
@@ -54,15 +55,7 @@ let dubbed: Buffer;
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'kino-playback-e2e-'));
   engine = await createMediaEngine();
-  const file = path.join(dir, 'film.mp4');
-  await exec(engine.ffmpeg.path, [
-    ...['-nostdin', '-v', 'error', '-y'],
-    ...['-f', 'lavfi', '-i', 'testsrc2=size=480x360:rate=25:duration=2'],
-    ...['-f', 'lavfi', '-i', 'sine=frequency=440:duration=2'],
-    ...['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', '25'],
-    ...['-c:a', 'aac', '-ar', '48000', '-movflags', '+faststart', file],
-  ]);
-  clip = readFileSync(file);
+  clip = await makeClip(engine, dir);
   const dubbedFile = path.join(dir, 'dubbed.mp4');
   await exec(engine.ffmpeg.path, [
     ...['-nostdin', '-v', 'error', '-y'],
@@ -79,36 +72,8 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A new film of `access` whose video (film.mp4: `source` 360p and `240p`) is ready to play. */
-async function readyFilm(kino: TestKino, access: Access, video = clip): Promise<string> {
-  const film = await emitFilm(kino.kernel.engines.sql, access);
-  await kino.settle();
-  const body = multipart({ kind: 'video', film_id: film }, { filename: 'film.mp4', data: video });
-  const uploaded = await kino.app.inject({
-    method: 'POST',
-    url: '/api/v1/files',
-    payload: body.payload,
-    headers: { ...body.headers, ...auth('admin') },
-  });
-  expect(uploaded.statusCode).toBe(201);
-  const put = await kino.app.inject({
-    method: 'PUT',
-    url: `/api/v1/films/${film}/video`,
-    payload: { file_id: uploaded.json<{ id: string }>().id },
-    headers: auth('admin'),
-  });
-  expect(put.statusCode).toBe(202);
-  await eventually(
-    async () => {
-      const video = (
-        await kino.app.inject({ method: 'GET', url: `/api/v1/films/${film}/video`, headers: auth('admin') })
-      ).json<{ status: string; error: string | null }>();
-      expect(video.status).not.toBe('failed');
-      return video.status === 'ready';
-    },
-    { timeoutMs: PACKAGING_TIMEOUT - 60_000, intervalMs: 100, what: `the video of film ${film} ready` },
-  );
-  return film;
-}
+const readyFilm = (kino: TestKino, access: Access, video = clip) =>
+  readyVideoFilm(kino, access, video, PACKAGING_TIMEOUT - 60_000);
 
 const playback = (app: HttpApp, film: string, who?: 'admin' | 'sub' | 'unsub') =>
   app.inject({
@@ -116,15 +81,6 @@ const playback = (app: HttpApp, film: string, who?: 'admin' | 'sub' | 'unsub') =
     url: `/api/v1/films/${film}/playback`,
     ...(who ? { headers: auth(who) } : {}),
   });
-
-/** The URIs a playlist names (lines and EXT-X-MAP), resolved against its own URL. */
-function urisOf(playlist: string, url: URL): URL[] {
-  return playlist.split('\n').flatMap((line) => {
-    const map = /^#EXT-X-MAP:.*URI="([^"]+)"/.exec(line);
-    if (map) return [new URL(map[1]!, url)];
-    return line.trim() && !line.startsWith('#') ? [new URL(line.trim(), url)] : [];
-  });
-}
 
 /** Codec and size of a picture, as an independent ffprobe reads it. */
 async function pictureSize(data: Buffer): Promise<{ codec: string; width: number; height: number }> {
@@ -137,19 +93,6 @@ async function pictureSize(data: Buffer): Promise<{ codec: string; width: number
     JSON.parse(stdout) as { streams: { codec_name: string; width: number; height: number }[] }
   ).streams;
   return { codec: stream!.codec_name, width: stream!.width, height: stream!.height };
-}
-
-/** Listens on a free port in 40000-49999; returns the origin. */
-async function listen(app: HttpApp): Promise<string> {
-  for (let tries = 0; ; tries++) {
-    const port = 40000 + Math.floor(Math.random() * 10000);
-    try {
-      await app.listen({ host: '127.0.0.1', port });
-      return `http://127.0.0.1:${port}`;
-    } catch (error) {
-      if ((error as { code?: string }).code !== 'EADDRINUSE' || tries > 20) throw error;
-    }
-  }
 }
 
 /** GET with the path exactly as given (no dot-segment resolution, no re-encoding). */

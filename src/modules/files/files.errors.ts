@@ -9,6 +9,10 @@ export const filesErrors = defineErrors({
     status: 400,
     message: 'Send Upload-Length: deferred lengths are not accepted.',
   },
+  SUBTITLE_INVALID: {
+    status: 400,
+    message: 'The subtitle file is not valid WebVTT (UTF-8, starting with WEBVTT, cue timings in order).',
+  },
   LINK_INVALID: { status: 403, message: 'This link is not valid.' },
   LINK_EXPIRED: { status: 403, message: 'This link has expired.' },
   PLAYBACK_LINK_INVALID: { status: 403, message: 'This playback link is not valid.' },
@@ -24,6 +28,7 @@ export const filesErrors = defineErrors({
     status: 404,
     message: "This film's video is still being prepared; no rendition can play yet.",
   },
+  SUBTITLE_NOT_FOUND: { status: 404, message: "The film's video has no subtitles in this language." },
   PLAYBACK_FILE_NOT_FOUND: { status: 404, message: 'The video has no such file.' },
   FILE_TOO_LARGE: { status: 413, message: 'The file is larger than this kind of file may be.' },
   UPLOAD_QUOTA_EXCEEDED: {

@@ -4,17 +4,23 @@
  * safe); rows whose blob is gone are reported for an operator to look at, never deleted blindly.
  * Video packages (`videos/<film>/<job>/…`) are kept while they are a film's published package or
  * its current job's; others (a crash between publishing and deleting the previous package, a
- * worker killed before it published) are removed the same way.
+ * worker killed before it published) are removed the same way. Subtitle tracks
+ * (`subtitles/<film>/<lang>.vtt`) are kept while the film's video lists them; those of a deleted
+ * video or film, or of a track deleted when the process stopped before its blob, are removed.
  */
 import type { BlobStore } from '../../ports/blob.js';
 import type { Clock } from '../../platform/clock.js';
 import type { FilesRepository } from './files.repository.js';
 import { BLOB_PREFIX } from './files.service.js';
+import { subtitleKey } from './video/video.pipeline.js';
 import type { VideoRepository } from './video/video.repository.js';
 
 const VIDEO_PREFIX = 'videos/';
 /** `videos/<film>/<job>/`: the film and the package folder a video blob belongs to. */
 const VIDEO_KEY = /^videos\/([0-9a-f-]{36})\/[0-9a-f-]{36}\//;
+const SUBTITLE_PREFIX = 'subtitles/';
+/** `subtitles/<film>/<lang>.vtt`: the film and language of a subtitle track. */
+const SUBTITLE_KEY = /^subtitles\/([0-9a-f-]{36})\/([A-Za-z0-9-]+)\.vtt$/;
 
 export interface GcReport {
   readonly scanned: number;
@@ -45,12 +51,18 @@ export async function collectGarbage(deps: {
     const known = await repo.knownKeys(batch.map((b) => b.key));
     const films = batch.flatMap((b) => VIDEO_KEY.exec(b.key)?.[1] ?? []);
     const live = await deps.videos.livePrefixes([...new Set(films)]);
+    const subtitleFilms = batch.flatMap((b) => SUBTITLE_KEY.exec(b.key)?.[1] ?? []);
+    const tracks = await deps.videos.subtitleTracks([...new Set(subtitleFilms)]);
+    const liveTracks = new Set(tracks.map(([film, lang]) => subtitleKey(film, lang)));
     for (const b of batch) {
       if (known.has(b.key)) continue;
       const video = VIDEO_KEY.exec(b.key);
-      // Not a key this module writes under videos/: left alone.
+      const subtitle = SUBTITLE_KEY.exec(b.key);
+      // Not a key this module writes under videos/ or subtitles/: left alone.
       if (b.key.startsWith(VIDEO_PREFIX) && !video) continue;
+      if (b.key.startsWith(SUBTITLE_PREFIX) && !subtitle) continue;
       if (video && live.has(video[0])) continue;
+      if (subtitle && liveTracks.has(b.key)) continue;
       if (b.modified.getTime() > cutoff) {
         young++;
         continue;
@@ -60,7 +72,7 @@ export async function collectGarbage(deps: {
     }
     batch = [];
   };
-  for (const prefix of [BLOB_PREFIX, VIDEO_PREFIX]) {
+  for (const prefix of [BLOB_PREFIX, VIDEO_PREFIX, SUBTITLE_PREFIX]) {
     for await (const info of blob.list(prefix)) {
       scanned++;
       seen.add(info.key);

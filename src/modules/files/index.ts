@@ -14,6 +14,8 @@ import { playbackRoutes } from './video/playback.routes.js';
 import { createPlaybackService } from './video/playback.service.js';
 import { createTranscodeWorker, TRANSCODE_WORKER } from './video/transcode.worker.js';
 import { embedRoutes } from './video/embed.routes.js';
+import { subtitleRoutes } from './video/subtitle.routes.js';
+import { createSubtitleService } from './video/subtitle.service.js';
 import { videoRoutes } from './video/video.routes.js';
 import { createVideoRepository } from './video/video.repository.js';
 import { createVideoService } from './video/video.service.js';
@@ -160,6 +162,7 @@ export const filesModule: ModuleDefinition = {
       routes: async (app) => {
         await app.register(filesRoutes(service, tus));
         await app.register(videoRoutes(video));
+        await app.register(subtitleRoutes(createSubtitleService({ sql: ctx.sql, files: repo, blob })));
         await app.register(playbackRoutes(playback));
         await app.register(embedRoutes());
       },

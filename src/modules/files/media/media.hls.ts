@@ -69,7 +69,12 @@ export function remuxBlockers(info: MediaInfo): string[] {
  * the video alone when the film's audio tracks are packaged apart (`separateAudio`).
  */
 const streamsOf = (options: PackagingOptions): readonly (readonly string[])[] =>
-  options.separateAudio ? [['-map', '0:v:0', '-an']] : [['-map', '0:v:0'], ['-map', '0:a:0?']];
+  options.separateAudio
+    ? [['-map', '0:v:0', '-an']]
+    : [
+        ['-map', '0:v:0'],
+        ['-map', '0:a:0?'],
+      ];
 
 /** A finished rendition, as the master playlist lists it. */
 export interface Rendition {
@@ -172,7 +177,9 @@ export async function transcodeRendition(
     // A keyframe at every segment start, and only there: segments of every rung line up.
     ['-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0'],
     ['-force_key_frames', `expr:gte(t,n_forced*${seconds})`],
-    options.separateAudio ? [] : ['-c:a', 'aac', '-b:a', String(rung.audioBitrate), '-ac', '2', '-ar', '48000'],
+    options.separateAudio
+      ? []
+      : ['-c:a', 'aac', '-b:a', String(rung.audioBitrate), '-ac', '2', '-ar', '48000'],
   ]);
 }
 
@@ -268,6 +275,7 @@ export interface MasterAudio {
 
 export interface MasterOptions {
   readonly audio?: MasterAudio | undefined;
+  readonly subtitles?: readonly SubtitleRendition[] | undefined;
 }
 
 /** Writes `<outDir>/master.m3u8` (through a temporary file, so readers never see half of it). */
@@ -282,10 +290,24 @@ export async function writeMasterPlaylist(
   return file;
 }
 
+/** A subtitle rendition of the master playlist: a WebVTT track with its own media playlist. */
+export interface SubtitleRendition {
+  /** BCP 47 language tag. */
+  readonly lang: string;
+  /** What players show; no `"` or control characters. */
+  readonly name: string;
+  /** Relative to the package folder: `subs/<lang>/index.m3u8`. */
+  readonly uri: string;
+}
+
+/** The group of subtitle renditions every variant names. */
+const SUBTITLE_GROUP = 'subs';
+
 /**
- * The master playlist: one variant per rendition, highest bandwidth first, and for a film of
- * several audio tracks an `AUDIO` group of them (the first DEFAULT) that every variant names; a
- * variant's BANDWIDTH and CODECS then count its largest track, which a player downloads with it.
+ * The master playlist: one variant per rendition, highest bandwidth first; for a film of several
+ * audio tracks an `AUDIO` group of them (the first DEFAULT) that every variant names, a variant's
+ * BANDWIDTH and CODECS then counting its largest track, which a player downloads with it; and the
+ * subtitle renditions (none, or a group every variant names; off unless the viewer turns one on).
  */
 export function masterPlaylist(renditions: readonly Rendition[], options: MasterOptions = {}): string {
   const lines = ['#EXTM3U', '#EXT-X-INDEPENDENT-SEGMENTS'];
@@ -311,6 +333,19 @@ export function masterPlaylist(renditions: readonly Rendition[], options: Master
     ];
     lines.push(`#EXT-X-MEDIA:${attributes.join(',')}`);
   });
+  const subtitles = options.subtitles ?? [];
+  for (const s of subtitles) {
+    const attributes = [
+      'TYPE=SUBTITLES',
+      `GROUP-ID="${SUBTITLE_GROUP}"`,
+      `NAME="${s.name}"`,
+      `LANGUAGE="${s.lang}"`,
+      'DEFAULT=NO',
+      'AUTOSELECT=YES',
+      `URI="${s.uri}"`,
+    ];
+    lines.push(`#EXT-X-MEDIA:${attributes.join(',')}`);
+  }
   const peak = Math.max(0, ...tracks.map((t) => t.bandwidth));
   const average = Math.max(0, ...tracks.map((t) => t.averageBandwidth));
   const audioCodecs = [...new Set(tracks.map((t) => t.codecs))];
@@ -322,10 +357,27 @@ export function masterPlaylist(renditions: readonly Rendition[], options: Master
       `RESOLUTION=${r.width}x${r.height}`,
       ...(r.frameRate !== null ? [`FRAME-RATE=${r.frameRate.toFixed(3)}`] : []),
       ...(tracks.length > 0 ? ['AUDIO="audio"'] : []),
+      ...(subtitles.length > 0 ? [`SUBTITLES="${SUBTITLE_GROUP}"`] : []),
     ];
     lines.push(`#EXT-X-STREAM-INF:${attributes.join(',')}`, r.playlist);
   }
   return lines.join('\n') + '\n';
+}
+
+/** The media playlist of a subtitle rendition: one WebVTT file (`vtt`) spanning the whole film. */
+export function subtitlePlaylist(durationSeconds: number, vtt: string): string {
+  return (
+    [
+      '#EXTM3U',
+      '#EXT-X-VERSION:3',
+      `#EXT-X-TARGETDURATION:${Math.max(1, Math.ceil(durationSeconds))}`,
+      '#EXT-X-MEDIA-SEQUENCE:0',
+      '#EXT-X-PLAYLIST-TYPE:VOD',
+      `#EXTINF:${durationSeconds.toFixed(3)},`,
+      vtt,
+      '#EXT-X-ENDLIST',
+    ].join('\n') + '\n'
+  );
 }
 
 async function writeRendition<T = Rendition>(

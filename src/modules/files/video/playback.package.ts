@@ -3,7 +3,8 @@
  * package layout (ADR 0100), their content types and cache lifetimes, and the extras (poster,
  * thumbnails, subtitles) a playback response points to.
  */
-import type { VideoRow } from './video.repository.js';
+import type { SubtitleRendition } from '../media/media.hls.js';
+import type { Subtitle, VideoRow } from './video.repository.js';
 
 /**
  * The names a signed path may ask for, relative to the package folder. Anything else (`..`,
@@ -21,6 +22,19 @@ export function isPackageFile(name: string): boolean {
   return PACKAGE_FILE.some((pattern) => pattern.test(name));
 }
 
+/** `subs/<lang>/<file>`: a subtitle rendition's playlist or track, served from the film's list. */
+const SUBTITLE_FILE = /^subs\/([A-Za-z0-9-]{2,35})\/(index\.m3u8|subs\.vtt)$/;
+
+export function subtitleFileOf(name: string): { lang: string; file: 'index.m3u8' | 'subs.vtt' } | null {
+  const match = SUBTITLE_FILE.exec(name);
+  return match ? { lang: match[1]!, file: match[2] as 'index.m3u8' | 'subs.vtt' } : null;
+}
+
+/** The film's subtitle tracks as renditions of its master playlist. */
+export function subtitleRenditions(subtitles: readonly Subtitle[]): SubtitleRendition[] {
+  return subtitles.map((s) => ({ lang: s.lang, name: s.label, uri: `subs/${s.lang}/index.m3u8` }));
+}
+
 const CONTENT_TYPES: Record<string, string> = {
   m3u8: 'application/vnd.apple.mpegurl',
   m4s: 'video/iso.segment',
@@ -34,11 +48,14 @@ export function contentTypeOf(name: string): string {
 }
 
 /**
- * Playlists may change under the same name (the master gains renditions as lower rungs join), so
- * caches keep them for seconds; every other file of a package is written once and never changed.
+ * Playlists may change under the same name (the master gains renditions as lower rungs join), and
+ * so may subtitle tracks (an editor replaces one), so caches keep them for seconds; every other
+ * file of a package is written once and never changed.
  */
 export function cacheControlOf(name: string): string {
-  return name.endsWith('.m3u8') ? 'public, max-age=5' : 'public, max-age=31536000, immutable';
+  return name.endsWith('.m3u8') || name.startsWith('subs/')
+    ? 'public, max-age=5'
+    : 'public, max-age=31536000, immutable';
 }
 
 export interface PlaybackExtras {
@@ -56,6 +73,10 @@ export function playbackExtras(row: VideoRow, base: string): PlaybackExtras {
   return {
     poster: row.extras.poster ? `${base}poster.jpg` : null,
     thumbnails: row.extras.thumbnails ? `${base}thumbs/thumbs.vtt` : null,
-    subtitles: [],
+    subtitles: row.subtitles.map((s) => ({
+      lang: s.lang,
+      label: s.label,
+      url: `${base}subs/${s.lang}/subs.vtt`,
+    })),
   };
 }

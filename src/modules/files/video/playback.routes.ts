@@ -69,8 +69,7 @@ export function playbackRoutes(service: PlaybackService): FastifyPluginAsync {
         if (request.url.split('?')[0] !== `/api/v1/hls/${token}/${name}`)
           throw filesErrors.PLAYBACK_FILE_NOT_FOUND();
         const file = await service.file(token, name);
-        const { size, modified } = file.info;
-        const etag = `"${size.toString(16)}-${modified.getTime().toString(16)}"`;
+        const { size, etag } = file;
         reply
           .header('etag', etag)
           .header('accept-ranges', 'bytes')

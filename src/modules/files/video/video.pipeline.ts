@@ -42,6 +42,13 @@ import type {
 export const videoPrefix = (filmId: string, jobId?: string) =>
   jobId ? `videos/${filmId}/${jobId}/` : `videos/${filmId}/`;
 
+/**
+ * Where a film's subtitle tracks live: outside its package folders, so a replaced video keeps
+ * them and no package is rewritten when one changes.
+ */
+export const subtitlePrefix = (filmId: string) => `subtitles/${filmId}/`;
+export const subtitleKey = (filmId: string, lang: string) => `${subtitlePrefix(filmId)}${lang}.vtt`;
+
 /** Why a job cannot finish. `permanent`: retrying the same file cannot help (not media, cut short). */
 export class VideoJobError extends Error {
   constructor(

@@ -240,6 +240,48 @@ export function createVideoRepository(db: SqlExecutor) {
       return new Set(rows.flatMap((r) => [`videos/${r.film_id}/${r.id}/`, ...(r.prefix ? [r.prefix] : [])]));
     },
 
+    /**
+     * Adds the film's subtitle track `subtitle.lang`, or replaces the one of that language, in one
+     * statement (tracks of other languages written at the same time are kept). Null when the film
+     * has no video.
+     */
+    async putSubtitle(filmId: string, subtitle: Subtitle): Promise<VideoRow | null> {
+      const [row] = await db.query<VideoRow>(
+        `UPDATE files.video AS v SET subtitles = (
+           SELECT coalesce(jsonb_agg(t.e ORDER BY t.e->>'lang'), '[]'::jsonb) FROM (
+             SELECT e FROM jsonb_array_elements(v.subtitles) AS e WHERE e->>'lang' <> $2
+             UNION ALL SELECT $3::jsonb) AS t)
+         WHERE v.film_id = $1
+         RETURNING ${COLUMNS}`,
+        [filmId, subtitle.lang, JSON.stringify(subtitle)],
+      );
+      return row ?? null;
+    },
+
+    /** Removes the film's subtitle track `lang`; null when the film has no video or no such track. */
+    async removeSubtitle(filmId: string, lang: string): Promise<VideoRow | null> {
+      const [row] = await db.query<VideoRow>(
+        `UPDATE files.video AS v SET subtitles = (
+           SELECT coalesce(jsonb_agg(e ORDER BY e->>'lang'), '[]'::jsonb)
+           FROM jsonb_array_elements(v.subtitles) AS e WHERE e->>'lang' <> $2)
+         WHERE v.film_id = $1 AND v.subtitles @> $3::jsonb
+         RETURNING ${COLUMNS}`,
+        [filmId, lang, JSON.stringify([{ lang }])],
+      );
+      return row ?? null;
+    },
+
+    /** The `[film id, language]` of every subtitle track `filmIds` have. */
+    async subtitleTracks(filmIds: readonly string[]): Promise<[string, string][]> {
+      if (filmIds.length === 0) return [];
+      const rows = await db.query<{ film_id: string; lang: string }>(
+        `SELECT v.film_id, e->>'lang' AS lang FROM files.video AS v, jsonb_array_elements(v.subtitles) AS e
+         WHERE v.film_id = ANY($1::uuid[])`,
+        [filmIds],
+      );
+      return rows.map((r) => [r.film_id, r.lang]);
+    },
+
     /** Deletes the film's job; returns it (its `prefix` names the blobs to remove). */
     async remove(filmId: string): Promise<VideoRow | null> {
       const [row] = await db.query<VideoRow>(

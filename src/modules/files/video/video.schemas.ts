@@ -1,12 +1,44 @@
 /** TypeBox schemas of the film video API, and the mapper from a job row to its response body. */
 import { Type, type Static } from '@sinclair/typebox';
 import type { Playback } from './playback.service.js';
+import { LANG_MAX_LENGTH, LANG_PATTERN } from './subtitle.vtt.js';
 import type { VideoRow } from './video.repository.js';
 
 export const FilmParams = Type.Object({ id: Type.String({ format: 'uuid', description: "the film's id" }) });
 
 export const AttachVideoBody = Type.Object({
   file_id: Type.String({ format: 'uuid', description: 'An uploaded file of kind video.' }),
+});
+
+export const SubtitleParams = Type.Object({
+  id: Type.String({ format: 'uuid', description: "the film's id" }),
+  lang: Type.String({
+    pattern: LANG_PATTERN,
+    maxLength: LANG_MAX_LENGTH,
+    description: 'A BCP 47 language tag: `en`, `pt-BR`, `zh-Hant`, `es-419` (stored in its canonical case).',
+  }),
+});
+
+export const SubtitleQuery = Type.Object({
+  label: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 100,
+      // It is written into the master playlist as NAME="…".
+      pattern: '^[^"\\u0000-\\u001f\\u007f]+$',
+      description: "What players show; the language's own name for itself when absent (`Deutsch`).",
+    }),
+  ),
+});
+
+export const SubtitleBody = Type.String({
+  description: 'A WebVTT file (UTF-8, `WEBVTT` first, cue timings well-formed and in order), at most 2 MB.',
+});
+
+export const SubtitleSchema = Type.Object({
+  lang: Type.String({ description: 'BCP 47 language tag.' }),
+  label: Type.String(),
+  bytes: Type.Integer({ description: 'Size of the WebVTT file.' }),
 });
 
 export const RenditionSchema = Type.Object({
@@ -42,6 +74,9 @@ export const VideoSchema = Type.Object(
       description: "The published package's renditions (the previous job's until this one publishes).",
     }),
     storage_bytes: Type.Integer({ description: 'Bytes the published package stores.' }),
+    subtitles: Type.Array(SubtitleSchema, {
+      description: "The film's subtitle tracks, by language; they stay when the video is replaced.",
+    }),
     created_at: Type.String({ format: 'date-time' }),
     updated_at: Type.String({ format: 'date-time' }),
     finished_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
@@ -72,6 +107,7 @@ export function toVideoDto(row: VideoRow): VideoDto {
       bytes: r.bytes,
     })),
     storage_bytes: row.storage_bytes,
+    subtitles: row.subtitles.map(({ lang, label, bytes }) => ({ lang, label, bytes })),
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
     finished_at: row.finished_at?.toISOString() ?? null,

@@ -13,7 +13,7 @@ import { Permission, requirePermission, type Principal } from '../../../platform
 import { catalogErrors } from '../../catalog/index.js';
 import { filesErrors } from '../files.errors.js';
 import type { FilesRepository } from '../files.repository.js';
-import { videoPrefix } from './video.pipeline.js';
+import { subtitlePrefix, videoPrefix } from './video.pipeline.js';
 import { createVideoRepository, type VideoRow } from './video.repository.js';
 
 export interface VideoServiceDeps {
@@ -72,7 +72,10 @@ export function createVideoService(deps: VideoServiceDeps) {
       return row;
     },
 
-    /** Deletes the job and then every blob of the film's packages (a running job stops at its next heartbeat). */
+    /**
+     * Deletes the job and then every blob of the film's packages and subtitle tracks (a running
+     * job stops at its next heartbeat).
+     */
     async remove(filmId: string, principal: Principal): Promise<void> {
       await editable(filmId, principal);
       const removed = await sql.transaction(async (tx) => {
@@ -82,6 +85,7 @@ export function createVideoService(deps: VideoServiceDeps) {
       });
       if (!removed) throw filesErrors.VIDEO_NOT_FOUND();
       await removeBlobs(blob, videoPrefix(filmId));
+      await removeBlobs(blob, subtitlePrefix(filmId));
     },
   };
 }
