@@ -115,17 +115,25 @@ export interface ApiResponse<T> {
 
 export async function api<T = unknown>(
   path: string,
-  init: { method?: string; body?: unknown; headers?: Record<string, string>; auth?: boolean } = {},
+  init: {
+    method?: string;
+    body?: unknown;
+    /** Sent as it is, typed by its own `type` (a file), instead of a JSON `body`. */
+    file?: Blob;
+    headers?: Record<string, string>;
+    auth?: boolean;
+  } = {},
 ): Promise<ApiResponse<T>> {
   const send = () => {
     const headers: Record<string, string> = { accept: 'application/json', ...init.headers };
-    if (init.body !== undefined) headers['content-type'] = 'application/json';
+    if (init.file) headers['content-type'] = init.file.type;
+    else if (init.body !== undefined) headers['content-type'] = 'application/json';
     const token = tokenStore.get()?.access_token;
     if (token && init.auth !== false) headers.authorization = `Bearer ${token}`;
     return fetch(path, {
       method: init.method ?? 'GET',
       headers,
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      body: init.file ?? (init.body === undefined ? undefined : JSON.stringify(init.body)),
     });
   };
   let response = await send();

@@ -1,8 +1,8 @@
 /**
  * A film's media on its edit page: the poster and the trailer (uploaded with progress, shown,
  * replaced, removed) and the film's video (a resumable upload, then the packaging job's live
- * status: step, percent, ETA, renditions as they join, storage, the reason of a failure).
- * Everything goes through the public files API.
+ * status: step, percent, ETA, renditions as they join, storage, the reason of a failure) and its
+ * subtitle tracks (a WebVTT file per language). Everything goes through the public files API.
  */
 import { useRef, useState, type ChangeEvent, type ReactNode } from 'react';
 import { Button, Confirm, useNotify, useTranslate } from 'react-admin';
@@ -20,6 +20,7 @@ import {
   TableCell,
   TableHead,
   TableRow,
+  TextField,
   Typography,
 } from '@mui/material';
 import UploadIcon from '@mui/icons-material/Upload';
@@ -259,7 +260,14 @@ interface VideoJob {
   attempts: number;
   renditions: Rendition[];
   storage_bytes: number;
+  subtitles: Subtitle[];
   finished_at: string | null;
+}
+
+interface Subtitle {
+  lang: string;
+  label: string;
+  bytes: number;
 }
 
 const running = (job: VideoJob | null | undefined) =>
@@ -510,6 +518,113 @@ function FilmVideo({ filmId }: { filmId: string }) {
   );
 }
 
+/**
+ * The video's subtitle tracks: language, label, size; a .vtt uploaded for a language (replacing
+ * that language's track) with an optional label; delete. Read from the same query as the video.
+ */
+function FilmSubtitles({ filmId }: { filmId: string }) {
+  const translate = useTranslate();
+  const notify = useNotify();
+  const queryClient = useQueryClient();
+  const key = ['film-video', filmId];
+  const { data: job } = useQuery({ queryKey: key, queryFn: () => fetchVideo(filmId) });
+  const [lang, setLang] = useState('');
+  const [label, setLabel] = useState('');
+  const [busy, setBusy] = useState(false);
+  const path = (tag: string) =>
+    `/api/v1/films/${encodeURIComponent(filmId)}/video/subtitles/${encodeURIComponent(tag)}`;
+  const run = async (work: () => Promise<unknown>, done: string) => {
+    setBusy(true);
+    try {
+      await work();
+      await queryClient.invalidateQueries({ queryKey: key });
+      notify(done, { type: 'success' });
+    } catch (e) {
+      notify((e as Error).message, { type: 'error' });
+    } finally {
+      setBusy(false);
+    }
+  };
+  const upload = (file: File) =>
+    run(async () => {
+      const query = label.trim() ? `?label=${encodeURIComponent(label.trim())}` : '';
+      await api(path(lang.trim()) + query, {
+        method: 'PUT',
+        file: new Blob([file], { type: 'text/vtt' }),
+      });
+      setLang('');
+      setLabel('');
+    }, 'kino.media.subtitles.uploaded');
+  const remove = (tag: string) =>
+    run(() => api(path(tag), { method: 'DELETE' }), 'kino.media.subtitles.deleted');
+
+  if (!job) return null;
+  return (
+    <Section title={translate('kino.media.subtitles.title')}>
+      {job.subtitles.length === 0 ? (
+        <Typography color="text.secondary" data-testid="subtitles-empty">
+          {translate('kino.media.subtitles.empty')}
+        </Typography>
+      ) : (
+        <Table size="small" data-testid="subtitles">
+          <TableHead>
+            <TableRow>
+              <TableCell>{translate('kino.media.subtitles.lang')}</TableCell>
+              <TableCell>{translate('kino.media.subtitles.label')}</TableCell>
+              <TableCell>{translate('kino.media.video.size')}</TableCell>
+              <TableCell />
+            </TableRow>
+          </TableHead>
+          <TableBody>
+            {job.subtitles.map((s) => (
+              <TableRow key={s.lang} data-testid="subtitle">
+                <TableCell>{s.lang}</TableCell>
+                <TableCell>{s.label}</TableCell>
+                <TableCell>{humanBytes(s.bytes, translate)}</TableCell>
+                <TableCell align="right">
+                  <Button
+                    label={translate('kino.media.subtitles.delete')}
+                    color="error"
+                    disabled={busy}
+                    onClick={() => void remove(s.lang)}
+                  >
+                    <DeleteIcon />
+                  </Button>
+                </TableCell>
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
+      )}
+      <Stack direction="row" spacing={1} sx={{ mt: 2 }} alignItems="center">
+        <TextField
+          size="small"
+          label={translate('kino.media.subtitles.lang')}
+          helperText={translate('kino.media.subtitles.lang_help')}
+          value={lang}
+          onChange={(e) => setLang(e.target.value)}
+          inputProps={{ 'data-testid': 'subtitle-lang', maxLength: 35 }}
+        />
+        <TextField
+          size="small"
+          label={translate('kino.media.subtitles.label')}
+          helperText={translate('kino.media.subtitles.label_help')}
+          value={label}
+          onChange={(e) => setLabel(e.target.value)}
+          inputProps={{ 'data-testid': 'subtitle-label', maxLength: 100 }}
+        />
+        <PickButton
+          label={translate('kino.media.subtitles.upload')}
+          accept=".vtt,text/vtt"
+          disabled={busy || !lang.trim()}
+          testId="subtitle-input"
+          onPick={(file) => void upload(file)}
+        />
+      </Stack>
+    </Section>
+  );
+}
+
 /** The media tab of a film's edit page. */
 export function FilmMedia({ filmId }: { filmId: string }) {
   const translate = useTranslate();
@@ -545,6 +660,7 @@ export function FilmMedia({ filmId }: { filmId: string }) {
         )}
       />
       <FilmVideo filmId={filmId} />
+      <FilmSubtitles filmId={filmId} />
     </Box>
   );
 }
