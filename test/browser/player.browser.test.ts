@@ -4,7 +4,8 @@
  * generated clip and attaches it as a film's video; once the package is ready, the page plays it
  * (currentTime advances). When the network slows down (throttled through the DevTools protocol) the
  * player switches to the lower rendition and keeps playing. A PAID film is refused to an anonymous
- * viewer and plays once signed in.
+ * viewer and plays once signed in. An uploaded WebVTT track is shown with `?subtitles=<lang>`, its
+ * cue at the cue's own time, and a film of two audio tracks plays the one asked for (`?audio=`).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -123,6 +124,21 @@ describe.skipIf(!hasChromium)(`the embed player in Chromium${hasChromium ? '' : 
   const currentTime = (page: Page) =>
     page.locator('#video').evaluate((v) => (v as unknown as Video).currentTime);
   const play = (page: Page) => page.locator('#video').evaluate((v) => (v as unknown as Video).play());
+  /** The video's text tracks, with their mode and active cues. */
+  type Cue = { text: string; startTime: number; endTime: number };
+  type Track = { mode: string; language: string; activeCues: ArrayLike<Cue> | null };
+  const textTracks = (page: Page) =>
+    page.locator('#video').evaluate((v) =>
+      Array.from((v as unknown as { textTracks: ArrayLike<Track> }).textTracks).map((t) => ({
+        language: t.language,
+        mode: t.mode,
+        active: Array.from(t.activeCues ?? []).map((c) => ({
+          text: c.text,
+          start: c.startTime,
+          end: c.endTime,
+        })),
+      })),
+    );
 
   let clip: string;
 
@@ -342,6 +358,53 @@ describe.skipIf(!hasChromium)(`the embed player in Chromium${hasChromium ? '' : 
       // The Russian rendition's segments came down beside the video's.
       expect(fetched.some((p) => /\/audio1\/seg_\d+\.m4s$/.test(p))).toBe(true);
       expect((await playerState(page)).errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 400_000);
+
+  it('shows an uploaded subtitle track with ?subtitles=<lang>: the active cue is the uploaded one at its time', async () => {
+    const film = await filmWithVideo('FREE', clip);
+    const cue = { start: 4, end: 7, text: 'Где-то в Москве, 4 s in.' };
+    const track = `WEBVTT\n\n00:00:01.000 --> 00:00:02.500\nFirst line.\n\n00:00:0${cue.start}.000 --> 00:00:0${cue.end}.000\n${cue.text}\n`;
+    const uploaded = await fetch(`${base}/api/v1/films/${film}/video/subtitles/ru?label=Русские`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'text/vtt' },
+      body: track,
+    });
+    expect(uploaded.status, await uploaded.clone().text()).toBe(200);
+    const { context, page } = await newPage();
+    try {
+      await page.goto(`${base}/embed/${film}?subtitles=ru`);
+      await until('the manifest parsed', 30_000, async () =>
+        (await playerState(page)).ready ? true : undefined,
+      );
+      await play(page);
+      await until('playback past 1 s', 60_000, async () =>
+        (await currentTime(page)) > 1 ? true : undefined,
+      );
+      // Held inside the cue: the track must show it whatever the machine's speed.
+      await page.locator('#video').evaluate((v, at) => {
+        const video = v as unknown as { pause(): void; currentTime: number };
+        video.pause();
+        video.currentTime = at;
+      }, cue.start + 1.5);
+      const shown = await until('the cue showing', 60_000, async () => {
+        const tracks = await textTracks(page);
+        return tracks.find((t) => t.mode === 'showing' && t.active.length > 0);
+      }).catch(async (error: unknown) => {
+        throw new Error(
+          `${(error as Error).message}; tracks ${JSON.stringify(await textTracks(page))}, subtitles ${JSON.stringify((await playerState(page)).subtitles)}, errors ${JSON.stringify((await playerState(page)).errors)}`,
+        );
+      });
+      expect(shown.language).toBe('ru');
+      expect(shown.active.map((c) => c.text)).toEqual([cue.text]);
+      // The cue sits at its own time: hls.js did not shift it against the fMP4 timeline.
+      expect(shown.active[0]!.start).toBeCloseTo(cue.start, 1);
+      expect(shown.active[0]!.end).toBeCloseTo(cue.end, 1);
+      const state = await playerState(page);
+      expect(state.subtitles).toEqual([{ lang: 'ru', name: 'Русские' }]);
+      expect(state.errors).toEqual([]);
     } finally {
       await context.close();
     }

@@ -82,18 +82,23 @@ export const EMBED_JS = `'use strict';
     for (var i = 0; i < tracks.length; i++) if (wanted && (tracks[i].lang || '').toLowerCase() === wanted.toLowerCase()) return i;
     return -1;
   }
+  var wantedSubtitles = new URLSearchParams(location.search).get('subtitles');
   if (window.Hls && window.Hls.isSupported()) {
     var Hls = window.Hls;
     // The forward buffer is bounded to four 6-second segments: hls.js would otherwise keep up to
     // 60 MB ahead (minutes of a film), paid for by a viewer who leaves, and fetched at a rendition
     // chosen before the network changed, so the player would not switch until all of it played.
-    var hls = new Hls({
+    var config = {
       enableWorker: false,
       subtitleDisplay: true,
       capLevelToPlayerSize: false,
       maxBufferLength: 24,
       maxMaxBufferLength: 24,
-    });
+    };
+    // hls.js picks the initial track itself as the tracks load (a choice made in
+    // SUBTITLE_TRACKS_UPDATED is undone right after it): tell it the preference up front.
+    if (wantedSubtitles) config.subtitlePreference = { lang: wantedSubtitles };
+    var hls = new Hls(config);
     state.hls = hls;
     hls.on(Hls.Events.MANIFEST_PARSED, function (_e, data) {
       state.levels = data.levels.map(function (l) { return { height: l.height, width: l.width, bitrate: l.bitrate }; });
@@ -112,8 +117,6 @@ export const EMBED_JS = `'use strict';
     });
     hls.on(Hls.Events.SUBTITLE_TRACKS_UPDATED, function (_e, data) {
       state.subtitles = data.subtitleTracks.map(function (t) { return { lang: t.lang, name: t.name }; });
-      var chosen = preferred(data.subtitleTracks, 'subtitles');
-      if (chosen >= 0) hls.subtitleTrack = chosen;
     });
     hls.on(Hls.Events.AUDIO_TRACKS_UPDATED, function (_e, data) {
       state.audioTracks = data.audioTracks.map(function (t) { return { lang: t.lang, name: t.name }; });
