@@ -211,6 +211,8 @@ describe.skipIf(!NGINX)('nginx edge config', () => {
     ['PUT', '/api/v1/films/3d825f60-9fff-4dfe-b294-1a45fa1e115d/video', 'files'],
     ['GET', '/api/v1/films/3d825f60-9fff-4dfe-b294-1a45fa1e115d/video', 'files'],
     ['DELETE', '/api/v1/films/3d825f60-9fff-4dfe-b294-1a45fa1e115d/video', 'files'],
+    ['PUT', '/api/v1/films/3d825f60-9fff-4dfe-b294-1a45fa1e115d/video/subtitles/ru', 'files'],
+    ['DELETE', '/api/v1/films/3d825f60-9fff-4dfe-b294-1a45fa1e115d/video/subtitles/pt-BR', 'files'],
     ['GET', '/api/v1/films/3d825f60-9fff-4dfe-b294-1a45fa1e115d/playback', 'files'],
     ['GET', '/api/v1/hls/routing-check/master.m3u8', 'files'],
     ['GET', '/embed/3d825f60-9fff-4dfe-b294-1a45fa1e115d', 'files'],
