@@ -5,6 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Sql } from '../src/ports/sql.js';
+// The same seeded PRNG as the catalogue generator, so every run builds the same catalogue.
+import { prng } from '../src/modules/content/index.js';
 
 const EN = `star war love night day dark light city king queen man woman girl boy dead life time road
 house dream fire ice blood storm shadow ghost river sea sky earth moon sun heart secret last first
@@ -33,18 +35,6 @@ Sofia`.split(/\s+/);
 const LAST = `Smith Johnson Lucas Ford Connery Watson Hanks Winslet Mikhalkov Tarkovsky Ivanov
 Petrov Sidorov Spielberg Scorsese Tarantino Coppola Kubrick Nolan Bigelow Lynch Fincher Scott
 Cameron Jackson Burton Allen Eastwood Hitchcock Kurosawa Bergman Fellini Godard Truffaut Wilder`.split(/\s+/);
-
-/** mulberry32: a small seeded PRNG, so every run builds the same catalogue. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const uuidOf = (kind: string, i: number) => {
   const h = createHash('md5').update(`${kind}:${i}`).digest('hex');
