@@ -113,7 +113,7 @@ log(`bench:video: done in ${totalS.toFixed(0)} s`);
 // ---------------------------------------------------------------------------------------------
 // Report
 
-const s = (n: number, digits = 1) => n.toFixed(digits);
+const s = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
 const playableTable = [
   '| input | size | upload (not counted) | to playable | job steps first seen at: claimed / download / probe / remux / upload source | target < 10 s | whole ladder ready | renditions (ready at, s) | load avg |',
   '|---|---:|---:|---:|---|---|---:|---|---:|',
@@ -131,11 +131,11 @@ const transcodeTable = [
   ),
 ].join('\n');
 const segmentTable = [
-  '| segments | server | req/s | MiB/s | p50 ms | p95 ms | p99 ms | errors | server CPU ms/req | vs nginx (median of pairs) | load avg |',
-  '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  '| segments | server | req/s | MiB/s | p50 ms | p95 ms | p99 ms | errors | server CPU ms/req | autocannon CPU, % of a core | vs nginx (median of pairs) | load avg |',
+  '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ...segmentRows.map(
     (r) =>
-      `| ${r.set} | ${r.server} | ${r.rps} | ${s(r.mibPerS)} | ${s(r.p50)} | ${s(r.p95)} | ${s(r.p99)} | ${r.errors} | ${s(r.cpuMsPerReq, 3)} | ${r.vsNginx ?? ''} | ${r.load} |`,
+      `| ${r.set} | ${r.server} | ${r.rps} | ${s(r.mibPerS)} | ${s(r.p50)} | ${s(r.p95)} | ${s(r.p99)} | ${r.errors} | ${s(r.cpuMsPerReq, 3)} | ${s(r.clientCpuPct, 0)} | ${r.vsNginx ?? ''} | ${r.load} |`,
   ),
 ].join('\n');
 const command = `npm run bench:video${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;

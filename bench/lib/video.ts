@@ -277,6 +277,8 @@ export interface SegmentRow {
   p99: number;
   errors: number;
   cpuMsPerReq: number;
+  /** The bench process's own CPU (autocannon) over the windows, in % of one core: near 100 it is the bound. */
+  clientCpuPct: number;
   vsNginx?: string;
   load: string;
 }
@@ -331,16 +333,23 @@ export async function measureSegments(
         { name: 'nginx, static from disk (2 workers)', target: nginx, paths: nginxPaths },
       ];
       const l = loadAvg();
-      const results = sides.map(() => [] as (LoadResult & { cpu: number })[]);
+      const results = sides.map(() => [] as (LoadResult & { cpu: number; clientCpu: number })[]);
       const window = async (i: number, warm: boolean) => {
         const side = sides[i]!;
         const cpu0 = side.target.cpuSeconds();
+        const client0 = process.cpuUsage();
         const r = await load(side.target.base, {
           requests: side.paths.map((p) => ({ path: p })),
           connections: options.connections,
           seconds: warm ? options.warmup : options.seconds,
         });
-        if (!warm) results[i]!.push({ ...r, cpu: side.target.cpuSeconds() - cpu0 });
+        const client = process.cpuUsage(client0);
+        if (!warm)
+          results[i]!.push({
+            ...r,
+            cpu: side.target.cpuSeconds() - cpu0,
+            clientCpu: (client.user + client.system) / 1e6,
+          });
       };
       await window(0, true);
       await window(1, true);
@@ -362,17 +371,21 @@ export async function measureSegments(
           p95: mean((r) => r.p95),
           p99: mean((r) => r.p99),
           errors: rs.reduce((s, r) => s + r.errors + r.non2xx, 0),
-          cpuMsPerReq: (rs.reduce((s, r) => s + r.cpu, 0) * 1000) / Math.max(1, requests),
+          cpuMsPerReq: requests ? (rs.reduce((s, r) => s + r.cpu, 0) * 1000) / requests : NaN,
+          clientCpuPct:
+            (rs.reduce((s, r) => s + r.clientCpu, 0) * 100) / rs.reduce((s, r) => s + r.seconds, 0),
           ...(i === 0
             ? {
-                vsNginx: `**${(median * 100).toFixed(1)}%** (${ratios.map((r) => `${(r * 100).toFixed(0)}%`).join(', ')})`,
+                vsNginx: Number.isFinite(median)
+                  ? `**${(median * 100).toFixed(1)}%** (${ratios.map((r) => `${(r * 100).toFixed(0)}%`).join(', ')})`
+                  : '–',
               }
             : {}),
           load: l,
         };
         rows.push(row);
         options.log(
-          `segments | ${set} | ${row.server}: ${row.rps} req/s, ${row.mibPerS.toFixed(1)} MiB/s, p50 ${row.p50.toFixed(1)} p99 ${row.p99.toFixed(1)} ms, errors ${row.errors}, CPU ${row.cpuMsPerReq.toFixed(3)} ms/req${row.vsNginx ? `, ${row.vsNginx} of nginx` : ''} (load ${l})`,
+          `segments | ${set} | ${row.server}: ${row.rps} req/s, ${row.mibPerS.toFixed(1)} MiB/s, p50 ${row.p50.toFixed(1)} p99 ${row.p99.toFixed(1)} ms, errors ${row.errors}, CPU ${row.cpuMsPerReq.toFixed(3)} ms/req, autocannon ${row.clientCpuPct.toFixed(0)}% of a core${row.vsNginx ? `, ${row.vsNginx} of nginx` : ''} (load ${l})`,
         );
       });
     }
