@@ -97,8 +97,14 @@ export async function startVideoServer(log: Log): Promise<VideoServer> {
   const login = `bench${randomBytes(3).toString('hex')}`;
   const password = `Kino-${randomBytes(12).toString('base64url')}`;
   const env = { KINO_DATA_DIR: dataDir, KINO_ADMIN_PASSWORD: password };
-  await kino(['createsuperuser', '--login', login, '--email', `${login}@example.com`], env);
-  const server = await startKino({ port: Number(process.env.BENCH_PORT ?? 18620), env });
+  let server: Server;
+  try {
+    await kino(['createsuperuser', '--login', login, '--email', `${login}@example.com`], env);
+    server = await startKino({ port: Number(process.env.BENCH_PORT ?? 18620), env });
+  } catch (error) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   log(`server ready in ${(server.readyMs / 1000).toFixed(1)} s (data folder ${dataDir})`);
   let token = '';
   const signIn = async () => {
@@ -110,7 +116,11 @@ export async function startVideoServer(log: Log): Promise<VideoServer> {
     if (res.status !== 200) throw new Error(`login answered ${res.status}: ${await res.text()}`);
     token = ((await res.json()) as { access_token: string }).access_token;
   };
-  await signIn();
+  await signIn().catch(async (error: unknown) => {
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  });
   const authorised = async (send: () => Promise<Response>) => {
     let res = await send();
     if (res.status === 401) {
