@@ -171,7 +171,8 @@ export interface PlayableRow {
   playableS: number;
   /** When each job step was first seen, as text. */
   steps: string;
-  ladderS: number;
+  /** Seconds from PUT to the whole ladder ready; null when the bench did not wait for it. */
+  ladderS: number | null;
   renditions: string;
   load: string;
 }
@@ -191,8 +192,17 @@ interface Video {
   renditions: { name: string }[];
 }
 
-/** A FREE film of its own, the input uploaded, then timed from `PUT …/video` to playable and ready. */
-export async function measurePlayable(server: VideoServer, input: Input, log: Log): Promise<ReadyFilm> {
+/**
+ * A FREE film of its own, the input uploaded, then timed from `PUT …/video` to playable and, with
+ * `waitLadder`, to ready; without it the video is deleted once playable (its job stops), so the
+ * next input does not share the machine with a transcode.
+ */
+export async function measurePlayable(
+  server: VideoServer,
+  input: Input,
+  log: Log,
+  waitLadder = true,
+): Promise<ReadyFilm> {
   const created = await server.api<{ id: string }>('POST', '/api/v1/admin/films', {
     title: `Bench ${input.minutes} min ${randomBytes(3).toString('hex')}`,
     access: 'FREE',
@@ -249,12 +259,16 @@ export async function measurePlayable(server: VideoServer, input: Input, log: Lo
   );
   // The whole ladder: polled every second (the worker is busy; the poll is not what is measured).
   let video = await watch();
-  while (video.status !== 'ready') {
+  while (waitLadder && video.status !== 'ready') {
     await pause(1000);
     video = await watch();
     if (seconds(t0) > 6 * 3600) throw new Error(`film ${film} not ready within 6 hours`);
   }
-  const ladderS = seconds(t0);
+  const ladderS = waitLadder ? seconds(t0) : null;
+  if (!waitLadder) {
+    const removed = await server.api('DELETE', `/api/v1/films/${film}/video`);
+    if (removed.status !== 204) throw new Error(`DELETE video answered ${removed.status}`);
+  }
   const stepText = ['claimed', 'download', 'probe', 'remux', 'upload source']
     .map((k) => (steps.has(k) ? `${steps.get(k)!.toFixed(1)}` : '–'))
     .join(' / ');
@@ -269,7 +283,7 @@ export async function measurePlayable(server: VideoServer, input: Input, log: Lo
     load: l,
   };
   log(
-    `ladder | ${input.minutes} min: ready ${ladderS.toFixed(1)} s after PUT; steps first seen ${row.steps}; renditions ${row.renditions}`,
+    `ladder | ${input.minutes} min: ${ladderS === null ? 'not waited for (video deleted once playable)' : `ready ${ladderS.toFixed(1)} s after PUT`}; steps first seen ${row.steps}; renditions ${row.renditions}`,
   );
   return { film, job: video.job_id, hlsUrl, row };
 }
