@@ -239,6 +239,29 @@ describe.skipIf(!hasChromium)(
         /Storage used: \d+(\.\d)? (KB|MB)/,
       );
 
+      // A subtitle track for the video: listed with its label; a file that is not WebVTT is
+      // refused with the line that is wrong; the track is deleted again.
+      writeFileSync(media('ru.vtt'), 'WEBVTT\n\n00:00:00.500 --> 00:00:01.500\nПривет.\n');
+      writeFileSync(media('bad.vtt'), 'WEBVTT\n\n00:00:02.000 --> 00:00:01.000\nBackwards.\n');
+      await page.getByTestId('subtitle-lang').fill('ru');
+      await page.getByTestId('subtitle-label').fill('Русские');
+      await page.getByTestId('subtitle-input').setInputFiles(media('ru.vtt'));
+      const track = page.getByTestId('subtitle');
+      await track.waitFor({ timeout: 30_000 });
+      expect(await track.textContent()).toMatch(/^ruРусские\d+ B/);
+      await page.getByTestId('subtitle-lang').fill('en');
+      await page.getByTestId('subtitle-input').setInputFiles(media('bad.vtt'));
+      await expect.poll(() => page.getByText(/Line 3/).count(), { timeout: 30_000 }).toBeGreaterThan(0);
+      expect(await track.count()).toBe(1);
+      await shot(page, 'video-subtitles');
+      const listed = await api<{ subtitles: { lang: string; label: string }[] }>(
+        'GET',
+        `/api/v1/films/${filmId}/video`,
+      );
+      expect(listed.json.subtitles).toEqual([expect.objectContaining({ lang: 'ru', label: 'Русские' })]);
+      await track.getByRole('button', { name: 'Delete', exact: true }).click();
+      await page.getByTestId('subtitles-empty').waitFor();
+
       await page.getByRole('button', { name: 'Delete video' }).click();
       await page.getByRole('button', { name: 'Confirm' }).click();
       await page.getByTestId('video-empty').waitFor();
