@@ -12,6 +12,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { eventually } from '../helpers/engines.js';
 import { freePort } from '../helpers/server-process.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -23,22 +24,9 @@ const root = path.resolve(import.meta.dirname, '../..');
 const run = promisify(execFile);
 const SHOTS = process.env.KINO_BROWSER_SHOTS;
 
-async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(
-    `${what} did not happen within ${ms} ms${last instanceof Error ? ` (${last.message})` : ''}`,
-  );
-}
+/** Waits through the shared `eventually` (ADR 0006) at a browser's pace; `undefined` means not yet. */
+const until = <T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> =>
+  eventually(probe, { timeoutMs: ms, intervalMs: 200, what }) as Promise<T>;
 
 describe.skipIf(!hasChromium)(`admin panel in Chromium${hasChromium ? '' : ` (${SKIP_REASON})`}`, () => {
   const suffix = randomBytes(3).toString('hex');
