@@ -62,9 +62,10 @@ export async function startKinoServer(options: { env?: Record<string, string> } 
     database = { name, url: url.toString() };
   }
   const stream = serverUrls.nats ? uniq('KF_').toUpperCase() : undefined;
-  const port = await freePort();
-  let metricsPort = await freePort();
-  while (metricsPort === port) metricsPort = await freePort();
+  // The caller's PORT and METRICS_PORT when it gives them (the server is then polled there).
+  const port = options.env?.PORT ? Number(options.env.PORT) : await freePort();
+  let metricsPort = options.env?.METRICS_PORT ? Number(options.env.METRICS_PORT) : await freePort();
+  while (metricsPort === port && !options.env?.METRICS_PORT) metricsPort = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     KINO_DATA_DIR: dataDir,
