@@ -374,16 +374,19 @@ describe.skipIf(!NGINX)('nginx edge config', () => {
     }
   });
 
-  it('writes JSON access log lines with the request id', async () => {
-    await call(port, 'GET', '/api/v1/genres', { headers: { 'x-request-id': 'log-line-42' } });
-    // nginx writes the line in its log phase, after the response has left: wait for it.
-    const line = await eventually(
+  /** nginx writes a request's line in its log phase, after the response has left: waits for it. */
+  const accessLogLine = (requestId: string) =>
+    eventually(
       () =>
         readFileSync(path.join(prefix, 'access.log'), 'utf8')
           .split('\n')
-          .find((l) => l.includes('log-line-42')),
-      { timeoutMs: 10_000, what: 'the access log line of request log-line-42' },
+          .find((l) => l.includes(requestId)),
+      { timeoutMs: 10_000, what: `the access log line of request ${requestId}` },
     );
+
+  it('writes JSON access log lines with the request id', async () => {
+    await call(port, 'GET', '/api/v1/genres', { headers: { 'x-request-id': 'log-line-42' } });
+    const line = await accessLogLine('log-line-42');
     const entry = JSON.parse(line!) as Record<string, unknown>;
     expect(entry).toMatchObject({ request_id: 'log-line-42', method: 'GET', status: 200 });
   });
@@ -396,13 +399,7 @@ describe.skipIf(!NGINX)('nginx edge config', () => {
     await call(port, 'GET', `/api/v1/hls/${film}.${job}.1900000000.${signature}/360p/seg_00003.m4s`, {
       headers: { 'x-request-id': id },
     });
-    const line = await eventually(
-      () =>
-        readFileSync(path.join(prefix, 'access.log'), 'utf8')
-          .split('\n')
-          .find((l) => l.includes(id)),
-      { timeoutMs: 10_000, what: `the access log line of request ${id}` },
-    );
+    const line = await accessLogLine(id);
     expect(line).not.toContain(signature);
     expect((JSON.parse(line!) as { uri: string }).uri).toBe(
       `/api/v1/hls/${film}.${job}.1900000000.-/360p/seg_00003.m4s`,
@@ -416,13 +413,7 @@ describe.skipIf(!NGINX)('nginx edge config', () => {
     await call(port, 'GET', `/api/v1/files/${file}/content?expires=1900000000&signature=${signature}&x=1`, {
       headers: { 'x-request-id': id },
     });
-    const line = await eventually(
-      () =>
-        readFileSync(path.join(prefix, 'access.log'), 'utf8')
-          .split('\n')
-          .find((l) => l.includes(id)),
-      { timeoutMs: 10_000, what: `the access log line of request ${id}` },
-    );
+    const line = await accessLogLine(id);
     expect(line).not.toContain(signature);
     expect((JSON.parse(line!) as { uri: string }).uri).toBe(
       `/api/v1/files/${file}/content?expires=1900000000&signature=-&x=1`,

@@ -22,7 +22,8 @@ import { createMediaEngine } from '../../src/modules/files/media/media.engine.js
 import { createFilesRepository } from '../../src/modules/files/files.repository.js';
 import { createTestKino, type TestKino } from '../helpers/kino.js';
 import { eventually, serverUrls } from '../helpers/engines.js';
-import { auth, multipart, testTokens } from '../helpers/files.js';
+import { testTokens } from '../helpers/files.js';
+import { attachVideo } from '../helpers/video.js';
 
 const exec = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../..');
@@ -170,25 +171,7 @@ describe.skipIf(!serverUrls.database)(
       // No consumers run in this process: the film goes straight into files' projection.
       const film = randomUUID();
       await createFilesRepository(sql).upsertFilms([{ id: film, access: 'FREE', version: 1 }]);
-      const body = multipart(
-        { kind: 'video', film_id: film },
-        { filename: 'film.mp4', data: readFileSync(path.join(dir, 'film.mp4')) },
-      );
-      const uploaded = await kino.app.inject({
-        method: 'POST',
-        url: '/api/v1/files',
-        payload: body.payload,
-        headers: { ...body.headers, ...auth('admin') },
-      });
-      expect(uploaded.statusCode).toBe(201);
-      const put = await kino.app.inject({
-        method: 'PUT',
-        url: `/api/v1/films/${film}/video`,
-        payload: { file_id: uploaded.json<{ id: string }>().id },
-        headers: auth('admin'),
-      });
-      expect(put.statusCode).toBe(202);
-      const job = put.json<{ job_id: string }>().job_id;
+      const job = await attachVideo(kino, film, readFileSync(path.join(dir, 'film.mp4')));
       const prefix = `videos/${film}/${job}/`;
       const row = async () =>
         (

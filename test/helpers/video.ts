@@ -37,8 +37,8 @@ export async function filmWithVideo(kino: TestKino, access: Access, clip: Buffer
   return film;
 }
 
-/** Uploads `clip` as the film's video file and attaches it (202: a job is queued). */
-export async function attachVideo(kino: TestKino, film: string, clip: Buffer): Promise<void> {
+/** Uploads `clip` as the film's video file and attaches it (202: a job is queued); the job's id. */
+export async function attachVideo(kino: TestKino, film: string, clip: Buffer): Promise<string> {
   const body = multipart({ kind: 'video', film_id: film }, { filename: 'film.mp4', data: clip });
   const uploaded = await kino.app.inject({
     method: 'POST',
@@ -54,6 +54,7 @@ export async function attachVideo(kino: TestKino, film: string, clip: Buffer): P
     headers: auth('admin'),
   });
   expect(put.statusCode).toBe(202);
+  return put.json<{ job_id: string }>().job_id;
 }
 
 /** A new film of `access` whose video (`clip`) the transcode worker has packaged (status ready). */
