@@ -5,19 +5,14 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { platformErrors } from '../../../platform/errors.js';
 import type { HttpApp } from '../../../platform/http/app.js';
-import { catalogErrors } from '../../catalog/index.js';
 import { filesErrors } from '../files.errors.js';
 import type { SubtitleService } from './subtitle.service.js';
 import { decodeSubtitle, SUBTITLE_MAX_BYTES } from './subtitle.vtt.js';
+import { editorErrors } from './video.routes.js';
 import { SubtitleBody, SubtitleParams, SubtitleQuery, SubtitleSchema } from './video.schemas.js';
 
 const tags = ['files'];
-const errors = [
-  platformErrors.AUTHENTICATION_REQUIRED,
-  platformErrors.PERMISSION_DENIED,
-  catalogErrors.FILM_NOT_FOUND,
-  filesErrors.VIDEO_NOT_FOUND,
-];
+const errors = [...editorErrors, filesErrors.VIDEO_NOT_FOUND];
 
 export function subtitleRoutes(service: SubtitleService): FastifyPluginAsync {
   return async (fastify) => {

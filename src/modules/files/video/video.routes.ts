@@ -8,7 +8,8 @@ import type { VideoService } from './video.service.js';
 import { AttachVideoBody, FilmParams, toVideoDto, VideoSchema } from './video.schemas.js';
 
 const tags = ['files'];
-const editorErrors = [
+/** What every editor route of a film's video may answer. */
+export const editorErrors = [
   platformErrors.AUTHENTICATION_REQUIRED,
   platformErrors.PERMISSION_DENIED,
   catalogErrors.FILM_NOT_FOUND,
